@@ -1,0 +1,5 @@
+//! `sio_server`: not written yet (see the issue that owns it).
+fn main() {
+    eprintln!("sio_server: not implemented yet");
+    std::process::exit(2);
+}

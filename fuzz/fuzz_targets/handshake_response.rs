@@ -1,0 +1,7 @@
+#![no_main]
+// Placeholder: filled in by the issue that owns the `handshake_response` layer.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});

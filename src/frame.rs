@@ -1,0 +1,19 @@
+//! RFC 6455 §5 frame header codec and close payloads (being written; see its issue).
+
+use core::fmt;
+
+/// Errors of this layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// Placeholder until the layer lands.
+    Unimplemented,
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not implemented")
+    }
+}
+
+impl core::error::Error for FrameError {}

@@ -1,0 +1,1 @@
+//! The Socket.IO server hub: rooms, broadcast, session data (being written).

@@ -1,0 +1,69 @@
+//! # sockwire
+//!
+//! Sans-IO protocol state machines for WebSockets ([RFC 6455]), Engine.IO v4 and Socket.IO v5.
+//!
+//! sockwire never opens a socket, never reads a clock and never draws a random number. The caller
+//! hands it bytes, the current time and entropy; it hands back bytes to write, events and deadlines.
+//! That is what lets the same code run under std threads, an async runtime, an embedded loop or a C
+//! host, and be fuzzed and replayed byte for byte.
+//!
+//! ## Layers
+//!
+//! 1. **Codecs**, stateless and allocation-free, borrowing from the input: [`handshake::http`]
+//!    (bounded HTTP/1.1 head parser), [`frame`] (RFC 6455 §5 headers and close payloads), [`mask`]
+//!    (in-place XOR with a phase), [`utf8`] (incremental validation), [`json`] (a small strict JSON
+//!    scanner and `JSON.stringify`-compatible writer), and the Engine.IO / Socket.IO packet codecs.
+//! 2. **Protocol state machines** that own their state but never their IO: the [`handshake`] client
+//!    and server, [`ws::Connection`], the Engine.IO sessions and the Socket.IO sockets.
+//! 3. **Server helpers**, still pure: the Socket.IO hub (rooms, broadcast, session data).
+//!
+//! ## The sans-IO contract (one shape for every machine)
+//!
+//! * **Input** goes in through `handle_*` methods: `handle_read(now, bytes)`,
+//!   `handle_timeout(now)`, `handle_eof()`. Incomplete input is never an error.
+//! * **Commands** from the application: `send_*`, `close`, `emit`, `ack`, `join`, ...
+//! * **Output** comes out of `poll_*` methods: `poll_transmit` (bytes to write), `poll_event`
+//!   (application events) and `poll_timeout` (the next deadline).
+//! * **Time** is a [`core::time::Duration`] measured from an epoch of the caller's choosing (for
+//!   example `Instant::now() - start`). It must never go backwards.
+//! * **Randomness** (handshake nonces, mask keys, session ids) is supplied by the caller.
+//!
+//! After every input or command, drain the polls (transmit, then events, then the timeout) before
+//! the next mutation. A machine never panics on peer input: every size it buffers has a configured
+//! cap, and an error caused by the peer carries the reply to send (a close code or an HTTP response).
+//!
+//! ## Features
+//!
+//! * `std` (default): implies `alloc`; adds `std::error::Error`-based conveniences only.
+//! * `alloc`: whole-message reassembly, `Vec`-appending encoders, Engine.IO, Socket.IO and the hub.
+//!
+//! Without `alloc` the handshake codec, the frame codec, masking, UTF-8 validation and the
+//! streaming WebSocket connection still work on caller-provided buffers.
+//!
+//! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
+#![no_std]
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod frame;
+pub mod handshake;
+pub mod json;
+pub mod mask;
+pub mod utf8;
+pub mod ws;
+
+#[cfg(feature = "alloc")]
+pub mod engineio;
+#[cfg(feature = "alloc")]
+pub mod hub;
+#[cfg(feature = "alloc")]
+pub mod socketio;
+
+pub use error::Error;
