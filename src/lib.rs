@@ -67,3 +67,15 @@ pub mod hub;
 pub mod socketio;
 
 pub use error::Error;
+
+/// Which end of a connection a machine plays.
+///
+/// WebSocket clients mask every frame they send and servers never do (RFC 6455 §5.1); the
+/// handshake, the connection and the Engine.IO / Socket.IO machines all take a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The end that opened the connection (sends the HTTP Upgrade request, masks frames).
+    Client,
+    /// The end that accepted the connection (sends the 101 response, never masks frames).
+    Server,
+}
