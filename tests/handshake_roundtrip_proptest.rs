@@ -39,8 +39,7 @@ proptest! {
         let mut client = ClientHandshake::new(
             ClientOptions::new(&host, &target, nonce).subprotocols(&protocols).extensions(ext),
         ).unwrap();
-        let mut request = Vec::new();
-        request.resize(client.encoded_len(), 0);
+        let mut request = vec![0; client.encoded_len()];
         let n = client.encode(&mut request).unwrap();
         prop_assert_eq!(n, request.len());
 
