@@ -1419,32 +1419,32 @@ fn response_checks<'b>(
     };
     let checks: [(&str, &str, RespCheck<'_>); 6] = [
         (
-            "4.1 (client 1), 4.2.2 (5.1)",
+            "4.1 resp. (1), 4.2.2",
             "status is 101 Switching Protocols, HTTP/1.1",
             &status,
         ),
         (
-            "4.1 (client 2), 4.2.2 (5.2)",
+            "4.1 resp. (2), 4.2.2",
             "Upgrade contains \"websocket\"",
             &upgrade,
         ),
         (
-            "4.1 (client 3), 4.2.2 (5.3)",
+            "4.1 resp. (3), 4.2.2",
             "Connection contains \"Upgrade\"",
             &connection,
         ),
         (
-            "4.1 (client 4), 4.2.2 (5.4)",
+            "4.1 resp. (4), 4.2.2",
             "exactly one Sec-WebSocket-Accept, equal to base64(SHA-1(key + GUID))",
             &accept,
         ),
         (
-            "4.1 (client 5), 9.1",
+            "4.1 resp. (5), 9.1",
             "Sec-WebSocket-Extensions well-formed and only offered extensions",
             &extensions,
         ),
         (
-            "4.1 (client 6), 4.2.2 (5.5)",
+            "4.1 resp. (6), 4.2.2",
             "Sec-WebSocket-Protocol absent, or one offered subprotocol",
             &protocol,
         ),
