@@ -1387,37 +1387,9 @@ impl Hub {
     }
 }
 
-/// Whether `s` is one JSON value. (Replaced by `crate::json::validate` when it lands.)
+/// Whether `s` is exactly one JSON value (strict RFC 8259, the crate's scanner).
 fn is_json(s: &str) -> bool {
-    let t = s.trim_matches([' ', '\t', '\n', '\r']);
-    !t.is_empty()
-        && !t
-            .bytes()
-            .any(|b| b < 0x20 && !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
-/// Writes `s` as a JSON string exactly as `JSON.stringify` does.
-fn write_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::json::validate(s).is_ok()
 }
 
 fn push_u64(out: &mut String, mut v: u64) {
@@ -1460,12 +1432,14 @@ fn encode_event_text(
         push_u64(out, id);
     }
     out.push('[');
-    write_json_str(out, event);
+    // Writing into a `String` cannot fail.
+    let _ = crate::json::write_str(out, event);
     let mut num = 0u64;
     for a in args {
         out.push(',');
         match a {
-            Arg::Json(j) => out.push_str(j),
+            // Surrounding whitespace is dropped so the text matches `JSON.stringify`'s.
+            Arg::Json(j) => out.push_str(j.trim_matches([' ', '\t', '\n', '\r'])),
             Arg::Binary(_) => {
                 out.push_str("{\"_placeholder\":true,\"num\":");
                 push_u64(out, num);

@@ -294,6 +294,21 @@ fn refused_emits() {
             .broadcast(&Target::namespace("/"), "e", &[Arg::Json("")]),
         Err(HubError::InvalidJson)
     );
+    for bad in ["[1,]", "{", "1 2", "'x'", "nul", "\"\u{1}\""] {
+        assert_eq!(
+            w.hub
+                .broadcast(&Target::namespace("/"), "e", &[Arg::Json(bad)]),
+            Err(HubError::InvalidJson),
+            "{bad:?}"
+        );
+    }
+    w.hub
+        .broadcast(&Target::namespace("/"), "e", &[Arg::Json(" [1, 2]\n")])
+        .unwrap();
+    assert_eq!(
+        w.hub.poll_transmit().unwrap().packet.text(),
+        r#"2["e",[1, 2]]"#
+    );
     let mut hub = Hub::new(HubConfig::default().max_attachments(1));
     assert_eq!(
         hub.broadcast(
