@@ -72,6 +72,9 @@ use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
 
+use crate::socketio::packet::{self, Value};
+use crate::socketio::{OwnedPacket, PacketType, SocketIoError};
+
 /// Errors of the hub. All of them are misuse by the caller or a configured cap being reached; the
 /// hub never sees peer bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +93,9 @@ pub enum HubError {
         /// What kind of name (`"namespace"`, `"sid"`, `"room"`, `"key"`, `"event"`).
         what: &'static str,
     },
-    /// The event name is reserved by Socket.IO and cannot be emitted.
-    ReservedEvent,
-    /// A raw JSON argument or ack reply is not valid JSON.
-    InvalidJson,
+    /// The Socket.IO encoder refused the packet (reserved event name, invalid raw JSON, a tree
+    /// too deep, ...).
+    Encode(SocketIoError),
     /// A configured cap was reached.
     LimitExceeded {
         /// Which cap (the [`HubConfig`] field name).
@@ -111,14 +113,20 @@ impl fmt::Display for HubError {
                 f.write_str("the session already has a socket on this namespace")
             }
             HubError::InvalidName { what } => write!(f, "invalid {what} name (empty or too long)"),
-            HubError::ReservedEvent => f.write_str("reserved event name cannot be emitted"),
-            HubError::InvalidJson => f.write_str("argument is not valid JSON"),
+            HubError::Encode(e) => write!(f, "cannot encode the packet: {e}"),
             HubError::LimitExceeded { limit } => write!(f, "limit exceeded: {limit}"),
         }
     }
 }
 
-impl core::error::Error for HubError {}
+impl core::error::Error for HubError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            HubError::Encode(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Caps and knobs of the hub. Every field has a sane default; setters are builder-style.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,15 +271,6 @@ impl SessionInfo {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// One argument of an event emitted through the hub.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arg<'a> {
-    /// A raw JSON value (validated).
-    Json(&'a str),
-    /// A binary value: sent as a Socket.IO attachment with a `_placeholder` in its place.
-    Binary(&'a [u8]),
 }
 
 /// Where a broadcast goes. Built with [`Target::namespace`] and narrowed with the builder methods.
@@ -561,15 +560,6 @@ impl Default for Hub {
         Hub::new(HubConfig::default())
     }
 }
-
-const RESERVED_EVENTS: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
 
 fn check_name(name: &str, max: usize, what: &'static str) -> Result<(), HubError> {
     if name.is_empty() || name.len() > max {
@@ -1168,48 +1158,29 @@ impl Hub {
         out
     }
 
-    /// Encodes an EVENT (or BINARY_EVENT) packet for `namespace` into a shared [`Encoded`].
+    /// Encodes an EVENT (or BINARY_EVENT) packet for `namespace` into a shared [`Encoded`]
+    /// with the Socket.IO codec.
     fn encode_event(
         &mut self,
         namespace: &str,
         event: &str,
-        args: &[Arg<'_>],
+        args: &[Value<'_>],
         ack_id: Option<u64>,
     ) -> Result<Arc<Encoded>, HubError> {
         check_name(event, self.config.max_event_len, "event")?;
-        if RESERVED_EVENTS.contains(&event) {
-            return Err(HubError::ReservedEvent);
-        }
-        let binary = args.iter().filter(|a| matches!(a, Arg::Binary(_))).count();
-        if binary > self.config.max_attachments {
-            return Err(HubError::LimitExceeded {
-                limit: "max_attachments",
-            });
-        }
-        for a in args {
-            if let Arg::Json(j) = a {
-                if !is_json(j) {
-                    return Err(HubError::InvalidJson);
-                }
-            }
-        }
         let mut text = core::mem::take(&mut self.scratch);
         text.clear();
-        encode_event_text(&mut text, namespace, event, args, ack_id, binary);
-        let encoded = if binary == 0 {
-            Encoded::new(&text, &[])
-        } else {
-            let bins: Vec<&[u8]> = args
-                .iter()
-                .filter_map(|a| match a {
-                    Arg::Binary(b) => Some(*b),
-                    Arg::Json(_) => None,
-                })
-                .collect();
-            Encoded::new(&text, &bins)
+        let mut atts: Vec<&[u8]> = Vec::new();
+        let r = packet::encode_event(&mut text, &mut atts, namespace, ack_id, event, args);
+        let out = match r {
+            Err(e) => Err(HubError::Encode(e)),
+            Ok(_) if atts.len() > self.config.max_attachments => Err(HubError::LimitExceeded {
+                limit: "max_attachments",
+            }),
+            Ok(_) => Ok(Arc::new(Encoded::new(&text, &atts))),
         };
         self.scratch = text;
-        Ok(Arc::new(encoded))
+        out
     }
 
     fn enqueue(&mut self, packet: &Arc<Encoded>) -> usize {
@@ -1230,7 +1201,8 @@ impl Hub {
         n
     }
 
-    /// Emits `event` with `args` to every recipient of `target`: the packet is encoded once and
+    /// Emits `event` with `args` (Socket.IO [`Value`]s: raw JSON, strings, binary anywhere in the
+    /// tree) to every recipient of `target`: the packet is encoded once and
     /// one [`Transmit`] per recipient is queued (drain [`Hub::poll_transmit`]). Returns the
     /// number of recipients.
     ///
@@ -1240,7 +1212,7 @@ impl Hub {
         &mut self,
         target: &Target<'_>,
         event: &str,
-        args: &[Arg<'_>],
+        args: &[Value<'_>],
     ) -> Result<usize, HubError> {
         let packet = self.encode_event(target.namespace, event, args, None)?;
         Ok(self.broadcast_encoded(target, packet))
@@ -1263,7 +1235,7 @@ impl Hub {
         &mut self,
         target: &Target<'_>,
         event: &str,
-        args: &[Arg<'_>],
+        args: &[Value<'_>],
         now: Duration,
         timeout: Duration,
     ) -> Result<u64, HubError> {
@@ -1326,6 +1298,31 @@ impl Hub {
         true
     }
 
+    /// [`Hub::handle_ack`] for a decoded ACK / BINARY_ACK packet (as the Socket.IO decoder
+    /// hands it out). Returns `false` for any other packet type, or an id that is not the hub's.
+    pub fn handle_ack_packet(&mut self, socket: SocketId, ack: &OwnedPacket) -> bool {
+        let p = ack.packet();
+        if !matches!(p.kind(), PacketType::Ack | PacketType::BinaryAck)
+            || self.namespace_of(socket) != Some(p.nsp())
+        {
+            return false;
+        }
+        let Some(id) = p.id() else { return false };
+        if !self
+            .pending
+            .get(&id)
+            .is_some_and(|w| w.waiting.contains(&socket))
+        {
+            return false;
+        }
+        self.handle_ack(
+            socket,
+            id,
+            p.data().unwrap_or("[]"),
+            ack.attachments().to_vec(),
+        )
+    }
+
     fn complete_ack(&mut self, id: u64, timed_out: bool) {
         if let Some(mut p) = self.pending.remove(&id) {
             for s in core::mem::take(&mut p.waiting) {
@@ -1385,68 +1382,4 @@ impl Hub {
             self.complete_ack(id, true);
         }
     }
-}
-
-/// Whether `s` is exactly one JSON value (strict RFC 8259, the crate's scanner).
-fn is_json(s: &str) -> bool {
-    crate::json::validate(s).is_ok()
-}
-
-fn push_u64(out: &mut String, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    loop {
-        digits[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for d in digits[..n].iter().rev() {
-        out.push(*d as char);
-    }
-}
-
-/// `<type>[<n>-][<nsp>,][<id>]["event",args...]` with binary args replaced by placeholders.
-fn encode_event_text(
-    out: &mut String,
-    namespace: &str,
-    event: &str,
-    args: &[Arg<'_>],
-    ack_id: Option<u64>,
-    binary: usize,
-) {
-    if binary == 0 {
-        out.push('2');
-    } else {
-        out.push('5');
-        push_u64(out, binary as u64);
-        out.push('-');
-    }
-    if namespace != "/" {
-        out.push_str(namespace);
-        out.push(',');
-    }
-    if let Some(id) = ack_id {
-        push_u64(out, id);
-    }
-    out.push('[');
-    // Writing into a `String` cannot fail.
-    let _ = crate::json::write_str(out, event);
-    let mut num = 0u64;
-    for a in args {
-        out.push(',');
-        match a {
-            // Surrounding whitespace is dropped so the text matches `JSON.stringify`'s.
-            Arg::Json(j) => out.push_str(j.trim_matches([' ', '\t', '\n', '\r'])),
-            Arg::Binary(_) => {
-                out.push_str("{\"_placeholder\":true,\"num\":");
-                push_u64(out, num);
-                out.push('}');
-                num += 1;
-            }
-        }
-    }
-    out.push(']');
 }
