@@ -16,6 +16,9 @@ mod app;
 #[allow(dead_code)]
 #[path = "chat/host.rs"]
 mod host;
+#[allow(dead_code)]
+#[path = "chat/hub_ns.rs"]
+mod hub_ns;
 
 /// The page, served at `/`.
 const INDEX: &str = include_str!("chat/index.html");
@@ -30,29 +33,39 @@ fn main() {
 mod tests {
     //! The chat driven in process: a [`host::Host`] and standard client socket machines, no IO.
     use super::app::Chat;
-    use super::host::{Host, Output};
+    use super::host::{App, Ctx, Host, Output};
+    use super::hub_ns;
     use sockwire::hub::{EngineIoMessage, SessionInfo};
+    use sockwire::socketio::{AckHandle, OwnedPacket};
     use sockwire::socketio::{
         ClientConfig, ClientEvent, ClientSocket, DisconnectReason, ServerConfig, Value,
     };
     use std::time::Duration;
 
-    struct Net {
-        host: Host<Chat>,
+    struct Net<A: App> {
+        host: Host<A>,
+        nsp: &'static str,
         clients: Vec<(String, ClientSocket, Vec<(String, Vec<String>)>)>,
     }
 
     const NOW: Duration = Duration::from_secs(1);
 
-    impl Net {
+    impl Net<Chat> {
         fn new() -> Self {
+            Net::with(Chat, "/")
+        }
+    }
+
+    impl<A: App> Net<A> {
+        fn with(app: A, nsp: &'static str) -> Self {
             let mut n = 0u8;
             let entropy = Box::new(move || {
                 n += 1;
                 [n; 15]
             });
             Net {
-                host: Host::new(Chat, ServerConfig::default(), entropy),
+                host: Host::new(app, ServerConfig::default(), entropy),
+                nsp,
                 clients: Vec::new(),
             }
         }
@@ -61,7 +74,7 @@ mod tests {
             let sid = format!("eio{i}");
             self.host.open(&sid, SessionInfo::default(), NOW);
             let mut c = ClientSocket::new(ClientConfig::default());
-            c.connect("/", None).unwrap();
+            c.connect(self.nsp, None).unwrap();
             self.clients.push((sid, c, Vec::new()));
             self.pump();
             i
@@ -108,10 +121,11 @@ mod tests {
                         match e {
                             ClientEvent::Event { packet, .. } => {
                                 let p = packet.packet();
-                                log.push((
-                                    p.event_name().unwrap().into_owned(),
-                                    p.args().map(String::from).collect(),
-                                ));
+                                let mut args: Vec<String> = p.args().map(String::from).collect();
+                                for (i, a) in packet.attachments().iter().enumerate() {
+                                    args.push(format!("att{i}={a:?}"));
+                                }
+                                log.push((p.event_name().unwrap().into_owned(), args));
                             }
                             ClientEvent::Ack { packet } => {
                                 log.push((
@@ -132,7 +146,7 @@ mod tests {
         fn emit_ack(&mut self, i: usize, ev: &str, args: &[Value<'_>]) -> u64 {
             let id = self.clients[i]
                 .1
-                .emit_with_ack(NOW, "/", ev, args, None)
+                .emit_with_ack(NOW, self.nsp, ev, args, None)
                 .unwrap();
             self.pump();
             id
@@ -252,5 +266,143 @@ mod tests {
             got[0].1[0].len(),
             r#"{"user":"anonymous","msg":""}"#.len() + 2000
         );
+    }
+
+    struct HubApp;
+    impl App for HubApp {
+        fn accept(&mut self, nsp: &str, _auth: Option<&str>) -> Result<(), String> {
+            if nsp == hub_ns::NSP {
+                Ok(())
+            } else {
+                Err("Invalid namespace".into())
+            }
+        }
+        fn on_event(&mut self, ctx: &mut Ctx<'_>, packet: OwnedPacket, ack: Option<AckHandle>) {
+            hub_ns::on_event(ctx, packet, ack);
+        }
+        fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
+            hub_ns::on_disconnect(ctx, reason);
+        }
+    }
+
+    fn names(log: &[(String, Vec<String>)]) -> Vec<&str> {
+        log.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn hub_namespace() {
+        let mut n = Net::with(HubApp, "/hub");
+        let (a, b, c) = (n.join(), n.join(), n.join());
+        for i in [a, b, c] {
+            assert_eq!(names(&n.take(i)), ["connect"]);
+        }
+        let id = n.emit_ack(a, "join", &[Value::Str("r")]);
+        assert_eq!(n.take(a), [(format!("ack{id}"), vec!["true".into()])]);
+        n.emit_ack(b, "join", &[Value::Str("r")]);
+        n.emit_ack(b, "join", &[Value::Str("x")]);
+        n.take(b);
+
+        n.clients[a]
+            .1
+            .emit("/hub", "others", &[Value::Str("ev"), Value::Json("1")])
+            .unwrap();
+        n.pump();
+        assert!(n.take(a).is_empty());
+        assert_eq!(n.take(b), [("ev".into(), vec!["1".into()])]);
+        assert_eq!(n.take(c), [("ev".into(), vec!["1".into()])]);
+
+        n.clients[a]
+            .1
+            .emit("/hub", "all", &[Value::Str("ev2")])
+            .unwrap();
+        n.pump();
+        for i in [a, b, c] {
+            assert_eq!(names(&n.take(i)), ["ev2"]);
+        }
+
+        n.clients[a]
+            .1
+            .emit(
+                "/hub",
+                "to",
+                &[Value::Str("r"), Value::Str("ev3"), Value::Str("s")],
+            )
+            .unwrap();
+        n.pump();
+        assert!(n.take(a).is_empty() && n.take(c).is_empty());
+        assert_eq!(n.take(b), [("ev3".into(), vec![r#""s""#.into()])]);
+
+        n.clients[c]
+            .1
+            .emit(
+                "/hub",
+                "to-except",
+                &[Value::Str("r"), Value::Str("x"), Value::Str("ev4")],
+            )
+            .unwrap();
+        n.pump();
+        assert_eq!(names(&n.take(a)), ["ev4"]);
+        assert!(n.take(b).is_empty() && n.take(c).is_empty());
+
+        // Binary, nested, forwarded as binary.
+        let inner = [Value::Binary(b"\x00\x01")];
+        n.clients[a]
+            .1
+            .emit(
+                "/hub",
+                "others",
+                &[
+                    Value::Str("bin"),
+                    Value::Binary(b"top"),
+                    Value::Object(&[("n", Value::Array(&inner))]),
+                ],
+            )
+            .unwrap();
+        n.pump();
+        let got = n.take(b);
+        assert_eq!(got[0].0, "bin");
+        assert_eq!(got[0].1[0], r#"{"_placeholder":true,"num":0}"#);
+        assert_eq!(got[0].1[1], r#"{"n":[{"_placeholder":true,"num":1}]}"#);
+        assert_eq!(got[0].1[2], "att0=[116, 111, 112]");
+        assert_eq!(got[0].1[3], "att1=[0, 1]");
+        assert_eq!(n.take(c), got);
+
+        // Session data, per socket, binary kept.
+        let id = n.emit_ack(
+            a,
+            "set",
+            &[
+                Value::Str("k"),
+                Value::Object(&[("v", Value::Binary(b"zz"))]),
+            ],
+        );
+        assert_eq!(n.take(a), [(format!("ack{id}"), vec!["true".into()])]);
+        let id = n.emit_ack(a, "get", &[Value::Str("k")]);
+        let got = n.take(a);
+        assert_eq!(got[0].0, format!("ack{id}"));
+        assert_eq!(got[0].1[0], r#"{"v":{"_placeholder":true,"num":0}}"#);
+        let id = n.emit_ack(b, "get", &[Value::Str("k")]);
+        assert_eq!(n.take(b), [(format!("ack{id}"), vec!["null".into()])]);
+        let id = n.emit_ack(a, "set", &[Value::Str("k"), Value::Json("[1,\"x\"]")]);
+        n.take(a);
+        let _ = id;
+        let id = n.emit_ack(a, "get", &[Value::Str("k")]);
+        assert_eq!(n.take(a), [(format!("ack{id}"), vec![r#"[1,"x"]"#.into()])]);
+
+        // Malformed requests ack false.
+        let id = n.emit_ack(a, "join", &[Value::Json("1")]);
+        assert_eq!(n.take(a), [(format!("ack{id}"), vec!["false".into()])]);
+        let id = n.emit_ack(a, "others", &[Value::Str("disconnect")]);
+        assert_eq!(n.take(a), [(format!("ack{id}"), vec!["false".into()])]);
+
+        // Leave and disconnect.
+        let sid_b = n.clients[b].1.sid("/hub").unwrap().to_string();
+        let eio_b = n.clients[b].0.clone();
+        n.host.closed(&eio_b, NOW, DisconnectReason::TransportClose);
+        n.pump();
+        for i in [a, c] {
+            assert_eq!(n.take(i), [("left".into(), vec![format!("{sid_b:?}")])]);
+        }
+        assert_eq!(n.host.hub.room_size("/hub", "r"), 1);
     }
 }
