@@ -67,6 +67,7 @@ fn report_allocations() {
     let everyone = Target::namespace("/");
     // Warm up the outbox and scratch buffers.
     broadcast_and_drain(&mut hub, &everyone);
+    broadcast_and_drain(&mut hub, &everyone);
     let before = ALLOCS.load(Ordering::Relaxed);
     let rounds = 100;
     for _ in 0..rounds {
@@ -95,6 +96,21 @@ fn bench(c: &mut Criterion) {
     let everyone = Target::namespace("/");
     g.bench_function("encode_once_10000", |b| {
         b.iter(|| broadcast_and_drain(&mut h, &everyone))
+    });
+    g.bench_function("encode_once_poll_broadcast_10000", |b| {
+        b.iter(|| {
+            h.broadcast(&everyone, "chat-post", &[Value::Json(MSG)])
+                .unwrap();
+            let mut n = 0;
+            while let Some(batch) = h.poll_broadcast() {
+                let frames = black_box(batch.packet.ws_frames());
+                for r in &batch.recipients {
+                    n += usize::from(black_box(r.session) == r.session && !frames.is_empty());
+                }
+                h.recycle(batch);
+            }
+            n
+        })
     });
     let all_but_one = [h.sockets("/").next().unwrap()];
     let others = Target::namespace("/").except_sockets(&all_but_one);

@@ -31,8 +31,10 @@
 //! # Encode once
 //!
 //! A broadcast encodes the Socket.IO packet exactly once into an [`Encoded`] held in an
-//! [`Arc`]. Every [`Transmit`] carries a clone of that `Arc`: the per-recipient cost is one
-//! reference-count increment, never a copy of the bytes. The one buffer holds the packet in three
+//! [`Arc`]. [`Hub::poll_broadcast`] hands out that packet with the list of its recipients (no
+//! per-recipient work beyond choosing them); [`Hub::poll_transmit`] hands out one
+//! [`Transmit`] per recipient carrying a clone of the `Arc` (one reference-count increment).
+//! Either way the bytes are never copied per recipient. The one buffer holds the packet in three
 //! ready-made shapes:
 //!
 //! * [`Encoded::ws_frames`]: the complete server-to-client WebSocket frames (one text frame
@@ -44,8 +46,9 @@
 //! # Run loop
 //!
 //! After every call that changes the hub (`broadcast*`, `remove_socket`, `remove_session`,
-//! `handle_ack`, `handle_timeout`), drain [`Hub::poll_transmit`] and then [`Hub::poll_event`],
-//! and re-arm the timer from [`Hub::poll_timeout`].
+//! `handle_ack`, `handle_timeout`), drain [`Hub::poll_transmit`] (or [`Hub::poll_broadcast`];
+//! both read the same queue, in order) and then [`Hub::poll_event`], and re-arm the timer from
+//! [`Hub::poll_timeout`].
 //!
 //! # Acknowledgement ids
 //!
@@ -458,6 +461,25 @@ pub struct Transmit {
     pub packet: Arc<Encoded>,
 }
 
+/// One recipient of a broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Recipient {
+    /// The Engine.IO session to write to.
+    pub session: SessionId,
+    /// The socket (namespace connection) the packet is for.
+    pub socket: SocketId,
+}
+
+/// A whole broadcast, as handed out by [`Hub::poll_broadcast`]: write `packet` to every
+/// recipient's session.
+#[derive(Debug, Clone)]
+pub struct Broadcast {
+    /// The shared, encoded-once packet.
+    pub packet: Arc<Encoded>,
+    /// Who gets it, each socket once.
+    pub recipients: Vec<Recipient>,
+}
+
 /// The outcome for one recipient of a broadcast with ack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckOutcome {
@@ -501,8 +523,24 @@ struct Socket {
     data: BTreeMap<Box<str>, DataValue>,
     /// Position in the namespace's `members`.
     nsp_pos: usize,
+}
+
+/// The few fields a broadcast touches per candidate, kept apart from [`Socket`] so that choosing
+/// 10 000 recipients walks one dense array.
+#[derive(Clone, Copy)]
+struct Hot {
     /// Broadcast epoch stamp: equals the current epoch when chosen or excluded.
     mark: u64,
+    session: SessionId,
+    /// Generation of the live socket in this slot; `None` when the slot is free.
+    generation: Option<u32>,
+}
+
+/// One queued broadcast: its packet and recipients; `next` recipients were already handed out.
+struct Batch {
+    packet: Arc<Encoded>,
+    recipients: Vec<Recipient>,
+    next: usize,
 }
 
 struct Session {
@@ -532,16 +570,19 @@ pub struct Hub {
     session_generation: u32,
     session_count: usize,
     sockets: Vec<Option<Socket>>,
+    hot: Vec<Hot>,
     free_sockets: Vec<u32>,
     socket_generation: u32,
     namespaces: BTreeMap<Box<str>, Namespace>,
     epoch: u64,
-    outbox: VecDeque<Transmit>,
+    outbox: VecDeque<Batch>,
+    queued: usize,
+    spare: Vec<Vec<Recipient>>,
     events: VecDeque<HubEvent>,
     pending: BTreeMap<u64, PendingAck>,
     next_ack: u64,
     scratch: String,
-    chosen: Vec<u32>,
+    chosen: Vec<Recipient>,
 }
 
 impl fmt::Debug for Hub {
@@ -549,7 +590,7 @@ impl fmt::Debug for Hub {
         f.debug_struct("Hub")
             .field("sessions", &self.session_count)
             .field("namespaces", &self.namespaces.len())
-            .field("outbox", &self.outbox.len())
+            .field("queued_transmits", &self.queued)
             .field("pending_acks", &self.pending.len())
             .finish_non_exhaustive()
     }
@@ -580,11 +621,14 @@ impl Hub {
             session_generation: 0,
             session_count: 0,
             sockets: Vec::new(),
+            hot: Vec::new(),
             free_sockets: Vec::new(),
             socket_generation: 0,
             namespaces: BTreeMap::new(),
             epoch: 0,
             outbox: VecDeque::new(),
+            queued: 0,
+            spare: Vec::new(),
             events: VecDeque::new(),
             pending: BTreeMap::new(),
             next_ack,
@@ -745,12 +789,18 @@ impl Hub {
             rooms: alloc::vec![sid.into()],
             data: BTreeMap::new(),
             nsp_pos,
+        };
+        let hot = Hot {
             mark: 0,
+            session,
+            generation: Some(generation),
         };
         if self.free_sockets.pop().is_some() {
             self.sockets[index as usize] = Some(socket);
+            self.hot[index as usize] = hot;
         } else {
             self.sockets.push(Some(socket));
+            self.hot.push(hot);
         }
         let id = SocketId { index, generation };
         if let Some(s) = self.session_mut(session) {
@@ -798,6 +848,9 @@ impl Hub {
             return Err(HubError::UnknownSocket);
         };
         self.free_sockets.push(id.index);
+        if let Some(h) = self.hot.get_mut(id.index as usize) {
+            h.generation = None;
+        }
         if let Some(nsp) = self.namespaces.get_mut(&sock.namespace) {
             for room in &sock.rooms {
                 if let Some(set) = nsp.rooms.get_mut(room) {
@@ -1097,10 +1150,11 @@ impl Hub {
 
     // ----- broadcast ------------------------------------------------------------------------
 
-    /// Chooses the recipients of `target` into `self.chosen` (slot indices), each at most once.
+    /// Chooses the recipients of `target` into `self.chosen`, each at most once.
     ///
     /// One epoch stamp per socket does both jobs: excluded sockets are stamped first, then every
-    /// candidate not yet stamped is stamped and chosen. No allocation, linear in the members read.
+    /// candidate not yet stamped is stamped and chosen. No allocation once `chosen` has grown,
+    /// linear in the members read, and only the dense `hot` array is touched.
     fn choose(&mut self, target: &Target<'_>) {
         self.chosen.clear();
         self.epoch += 1;
@@ -1108,29 +1162,32 @@ impl Hub {
         let Some(nsp) = self.namespaces.get(target.namespace) else {
             return;
         };
-        let sockets = &mut self.sockets;
+        let hot = &mut self.hot;
         for room in target.except_rooms {
             if let Some(set) = nsp.rooms.get(*room) {
                 for &i in set {
-                    if let Some(Some(s)) = sockets.get_mut(i as usize) {
-                        s.mark = epoch;
+                    if let Some(h) = hot.get_mut(i as usize) {
+                        h.mark = epoch;
                     }
                 }
             }
         }
         for id in target.except_sockets {
-            if let Some(Some(s)) = sockets.get_mut(id.index as usize) {
-                if s.generation == id.generation {
-                    s.mark = epoch;
+            if let Some(h) = hot.get_mut(id.index as usize) {
+                if h.generation == Some(id.generation) {
+                    h.mark = epoch;
                 }
             }
         }
         let chosen = &mut self.chosen;
-        let mut pick = |i: u32| {
-            if let Some(Some(s)) = sockets.get_mut(i as usize) {
-                if s.mark != epoch {
-                    s.mark = epoch;
-                    chosen.push(i);
+        let mut pick = |index: u32| {
+            if let Some(h) = hot.get_mut(index as usize) {
+                if let (Some(generation), true) = (h.generation, h.mark != epoch) {
+                    h.mark = epoch;
+                    chosen.push(Recipient {
+                        session: h.session,
+                        socket: SocketId { index, generation },
+                    });
                 }
             }
         };
@@ -1152,10 +1209,7 @@ impl Hub {
     /// The recipients `target` selects right now, without sending anything.
     pub fn recipients(&mut self, target: &Target<'_>) -> Vec<SocketId> {
         self.choose(target);
-        let chosen = core::mem::take(&mut self.chosen);
-        let out = chosen.iter().filter_map(|&i| self.id_at(i)).collect();
-        self.chosen = chosen;
-        out
+        self.chosen.iter().map(|r| r.socket).collect()
     }
 
     /// Encodes an EVENT (or BINARY_EVENT) packet for `namespace` into a shared [`Encoded`]
@@ -1183,21 +1237,21 @@ impl Hub {
         out
     }
 
+    /// Queues the chosen recipients with `packet` as one batch.
     fn enqueue(&mut self, packet: &Arc<Encoded>) -> usize {
         let n = self.chosen.len();
-        self.outbox.reserve(n);
-        for &i in &self.chosen {
-            if let Some(Some(s)) = self.sockets.get(i as usize) {
-                self.outbox.push_back(Transmit {
-                    session: s.session,
-                    socket: SocketId {
-                        index: i,
-                        generation: s.generation,
-                    },
-                    packet: Arc::clone(packet),
-                });
-            }
+        if n == 0 {
+            return 0;
         }
+        // The chosen list becomes the batch; a recycled list (with its capacity) takes its place.
+        let spare = self.spare.pop().unwrap_or_default();
+        let recipients = core::mem::replace(&mut self.chosen, spare);
+        self.queued += n;
+        self.outbox.push_back(Batch {
+            packet: Arc::clone(packet),
+            recipients,
+            next: 0,
+        });
         n
     }
 
@@ -1248,9 +1302,8 @@ impl Hub {
         let packet = self.encode_event(target.namespace, event, args, Some(id))?;
         self.next_ack = self.next_ack.wrapping_add(1);
         self.choose(target);
+        let waiting: BTreeSet<SocketId> = self.chosen.iter().map(|r| r.socket).collect();
         self.enqueue(&packet);
-        let waiting: BTreeSet<SocketId> =
-            self.chosen.iter().filter_map(|&i| self.id_at(i)).collect();
         let empty = waiting.is_empty();
         self.pending.insert(
             id,
@@ -1344,17 +1397,63 @@ impl Hub {
 
     // ----- run loop -------------------------------------------------------------------------
 
-    /// The next bytes to write: which session gets which shared packet. Drain after every call
-    /// that broadcasts.
+    /// The next bytes to write: which session gets which shared packet (one reference-count
+    /// increment per call). Drain after every call that broadcasts. Transmits come in broadcast
+    /// order, and within a broadcast in recipient order.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.outbox.pop_front()
+        loop {
+            let batch = self.outbox.front_mut()?;
+            if let Some(r) = batch.recipients.get(batch.next) {
+                batch.next += 1;
+                self.queued -= 1;
+                return Some(Transmit {
+                    session: r.session,
+                    socket: r.socket,
+                    packet: Arc::clone(&batch.packet),
+                });
+            }
+            if let Some(done) = self.outbox.pop_front() {
+                self.recycle_vec(done.recipients);
+            }
+        }
     }
 
-    /// Number of queued transmits.
+    /// The next whole broadcast: one packet and every recipient not yet handed out by
+    /// [`Hub::poll_transmit`]. The cheapest way to drain: no per-recipient work at all. Give the
+    /// batch back with [`Hub::recycle`] to reuse its recipient list.
+    #[must_use]
+    pub fn poll_broadcast(&mut self) -> Option<Broadcast> {
+        loop {
+            let mut batch = self.outbox.pop_front()?;
+            if batch.next < batch.recipients.len() {
+                batch.recipients.drain(..batch.next);
+                self.queued -= batch.recipients.len();
+                return Some(Broadcast {
+                    packet: batch.packet,
+                    recipients: batch.recipients,
+                });
+            }
+            self.recycle_vec(batch.recipients);
+        }
+    }
+
+    /// Returns a drained [`Broadcast`]'s recipient list for reuse (optional).
+    pub fn recycle(&mut self, broadcast: Broadcast) {
+        self.recycle_vec(broadcast.recipients);
+    }
+
+    fn recycle_vec(&mut self, mut v: Vec<Recipient>) {
+        if self.spare.len() < 4 {
+            v.clear();
+            self.spare.push(v);
+        }
+    }
+
+    /// Number of queued transmits (recipients not yet handed out).
     #[must_use]
     pub fn pending_transmits(&self) -> usize {
-        self.outbox.len()
+        self.queued
     }
 
     /// The next application event.

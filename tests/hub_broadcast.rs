@@ -382,3 +382,66 @@ fn nested_binary_and_forwarded_packets() {
     assert_eq!(p.attachment(0), Some(&b"one"[..]));
     assert_eq!(p.attachment(1), Some(&b"zero"[..]));
 }
+
+#[test]
+fn poll_broadcast_hands_out_the_rest_of_a_batch() {
+    let mut w = world("/", 4);
+    w.hub
+        .broadcast(&Target::namespace("/"), "one", &[])
+        .unwrap();
+    w.hub
+        .broadcast(&Target::namespace("/").rooms(&["s1", "s2"]), "two", &[])
+        .unwrap();
+    assert_eq!(w.hub.pending_transmits(), 6);
+    // One transmit of the first broadcast, then the rest of it as a batch.
+    let first = w.hub.poll_transmit().unwrap();
+    let b = w.hub.poll_broadcast().unwrap();
+    assert!(Arc::ptr_eq(&first.packet, &b.packet));
+    assert_eq!(b.packet.text(), r#"2["one"]"#);
+    assert_eq!(b.recipients.len(), 3);
+    let mut all: BTreeSet<SocketId> = b.recipients.iter().map(|r| r.socket).collect();
+    all.insert(first.socket);
+    assert_eq!(all, ids(&w, &[0, 1, 2, 3]));
+    for r in &b.recipients {
+        assert_eq!(Some(r.session), w.hub.session_of(r.socket));
+    }
+    w.hub.recycle(b);
+    assert_eq!(w.hub.pending_transmits(), 2);
+    let b = w.hub.poll_broadcast().unwrap();
+    assert_eq!(b.packet.text(), r#"2["two"]"#);
+    assert_eq!(
+        b.recipients
+            .iter()
+            .map(|r| r.socket)
+            .collect::<BTreeSet<_>>(),
+        ids(&w, &[1, 2])
+    );
+    assert!(w.hub.poll_broadcast().is_none());
+    assert!(w.hub.poll_transmit().is_none());
+    assert_eq!(w.hub.pending_transmits(), 0);
+    // Broadcasts with no recipient queue nothing.
+    w.hub
+        .broadcast(&Target::namespace("/").rooms(&["none"]), "x", &[])
+        .unwrap();
+    assert!(w.hub.poll_broadcast().is_none());
+}
+
+#[test]
+fn bounded_queues_under_repeated_broadcasts() {
+    // Draining in steady state keeps the hub's own buffers from growing.
+    let mut w = world("/", 100);
+    for i in 0..1000 {
+        let j = i.to_string();
+        w.hub
+            .broadcast(&Target::namespace("/"), "tick", &[Value::Json(&j)])
+            .unwrap();
+        if i % 2 == 0 {
+            while w.hub.poll_transmit().is_some() {}
+        } else {
+            let b = w.hub.poll_broadcast().unwrap();
+            assert_eq!(b.recipients.len(), 100);
+            w.hub.recycle(b);
+        }
+        assert_eq!(w.hub.pending_transmits(), 0);
+    }
+}
