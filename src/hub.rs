@@ -56,8 +56,9 @@
 //! reference server does). Those ids come from the hub's own counter starting at
 //! [`HubConfig::ack_id_base`] (default 2<sup>40</sup>, far above the ids a per-socket machine
 //! counts from 0, and below 2<sup>53</sup> so JavaScript clients echo them exactly). When an ACK
-//! packet arrives, offer it to [`Hub::handle_ack`] first: it returns `false` for ids it does not
-//! own, which then belong to the socket machine.
+//! packet arrives, offer it to the hub first ([`Hub::claim_ack`] for a raw Engine.IO text
+//! message, [`Hub::handle_ack_packet`] for a decoded packet, [`Hub::handle_ack`] for its parts):
+//! they return `false` for ids the hub does not own, which then belong to the socket machine.
 //!
 //! # Limits
 //!
@@ -76,7 +77,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 
 use crate::socketio::packet::{self, Value};
-use crate::socketio::{OwnedPacket, PacketType, SocketIoError};
+use crate::socketio::{DecodeConfig, OwnedPacket, PacketType, SocketIoError};
 
 /// Errors of the hub. All of them are misuse by the caller or a configured cap being reached; the
 /// hub never sees peer bytes.
@@ -1349,6 +1350,34 @@ impl Hub {
             self.complete_ack(id, false);
         }
         true
+    }
+
+    /// Claims an Engine.IO text message received on `session` if it is a (text) ACK answering
+    /// one of the hub's broadcasts; returns `true` when it did, and the message must then not
+    /// be fed to the session's socket machine (which does not know the hub's ids). Anything
+    /// else (another packet, a malformed one, a BINARY_ACK header, an id that is not the hub's)
+    /// returns `false` untouched. Cheap when no broadcast awaits acks.
+    pub fn claim_ack(&mut self, session: SessionId, text: &str) -> bool {
+        if self.pending.is_empty() || !text.starts_with('3') {
+            return false;
+        }
+        let Ok(p) = packet::decode(text, &DecodeConfig::new()) else {
+            return false;
+        };
+        let (PacketType::Ack, Some(id)) = (p.kind(), p.id()) else {
+            return false;
+        };
+        let Some(socket) = self.socket_of(session, p.nsp()) else {
+            return false;
+        };
+        if !self
+            .pending
+            .get(&id)
+            .is_some_and(|w| w.waiting.contains(&socket))
+        {
+            return false;
+        }
+        self.handle_ack(socket, id, p.data().unwrap_or("[]"), Vec::new())
     }
 
     /// [`Hub::handle_ack`] for a decoded ACK / BINARY_ACK packet (as the Socket.IO decoder

@@ -259,3 +259,37 @@ fn decoded_ack_packets_are_routed() {
         e => panic!("{e:?}"),
     }
 }
+
+#[test]
+fn raw_ack_text_is_claimed_by_session() {
+    let mut hub = Hub::default();
+    let s0 = hub.add_session(SessionInfo::default()).unwrap();
+    let root = hub.add_socket(s0, "/", "r0", None).unwrap();
+    let chat = hub.add_socket(s0, "/chat", "c0", None).unwrap();
+    assert!(!hub.claim_ack(s0, "3123[]"), "nothing pending: not claimed");
+    let id = hub
+        .broadcast_with_ack(&Target::namespace("/chat"), "q", &[], MS(0), MS(100))
+        .unwrap();
+    assert!(!hub.claim_ack(s0, &format!("3{id}[1]")), "wrong namespace");
+    assert!(
+        !hub.claim_ack(s0, &format!("2/chat,{id}[\"e\"]")),
+        "not an ack"
+    );
+    assert!(!hub.claim_ack(s0, "3/chat,5[1]"), "not the hub's id");
+    assert!(!hub.claim_ack(s0, "3/chat,x"), "malformed");
+    assert!(hub.claim_ack(s0, &format!("3/chat,{id}[1,{{\"a\":2}}]")));
+    match hub.poll_event() {
+        Some(HubEvent::AckComplete { outcomes, .. }) => assert_eq!(
+            outcomes,
+            [(
+                chat,
+                AckOutcome::Answered {
+                    args: r#"[1,{"a":2}]"#.into(),
+                    attachments: vec![]
+                }
+            )]
+        ),
+        e => panic!("{e:?}"),
+    }
+    let _ = root;
+}

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sockwire::hub::{Encoded, Hub, SessionId, SessionInfo, SocketId};
+use sockwire::hub::{Encoded, Hub, HubEvent, SessionId, SessionInfo, SocketId};
 use sockwire::socketio::{
     AckHandle, DisconnectReason, Message, OwnedPacket, ServerConfig, ServerEvent, ServerSocket,
 };
@@ -36,6 +36,8 @@ pub trait App {
     fn on_event(&mut self, ctx: &mut Ctx<'_>, packet: OwnedPacket, ack: Option<AckHandle>);
     /// The socket left (it is still in the hub during the call, removed right after).
     fn on_disconnect(&mut self, _ctx: &mut Ctx<'_>, _reason: DisconnectReason) {}
+    /// A hub event (a broadcast with acks completed).
+    fn on_hub_event(&mut self, _hub: &mut Hub, _event: HubEvent) {}
 }
 
 /// The context of one application callback.
@@ -103,8 +105,12 @@ impl<A: App> Host<A> {
     /// An Engine.IO text message arrived on `eio_sid`.
     pub fn text(&mut self, eio_sid: &str, now: Duration, text: &str) {
         if let Some(s) = self.sessions.get_mut(eio_sid) {
-            // Answers to the hub's broadcast acks never reach the machine (whose ack table
-            // does not know their ids).
+            // Answers to the hub's broadcast acks go to the hub (the machine's ack table does
+            // not know their ids).
+            if self.hub.claim_ack(s.hub_id, text) {
+                self.flush_hub();
+                return;
+            }
             let _ = s.machine.handle_text(now, text);
             self.drive(eio_sid, now);
         }
@@ -252,8 +258,11 @@ impl<A: App> Host<A> {
         }
     }
 
-    /// Moves the hub's transmits to the output queue.
+    /// Moves the hub's transmits to the output queue and its events to the application.
     fn flush_hub(&mut self) {
+        while let Some(ev) = self.hub.poll_event() {
+            self.app.on_hub_event(&mut self.hub, ev);
+        }
         while let Some(t) = self.hub.poll_transmit() {
             if let Some(eio_sid) = self.by_hub_id.get(&t.session) {
                 self.out
