@@ -1133,9 +1133,17 @@ pub fn value_has_token(value: &[u8], token: &[u8]) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Extensions (RFC 6455 §9.1, RFC 7692 §5).
 
-/// Why an extension list is malformed.
+/// An extension list violates the RFC 6455 §9.1 grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtensionSyntaxError;
+
+impl fmt::Display for ExtensionSyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("malformed extension list (RFC 6455 section 9.1)")
+    }
+}
+
+impl core::error::Error for ExtensionSyntaxError {}
 
 /// One extension offer or acceptance: a name and its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
