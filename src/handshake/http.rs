@@ -589,7 +589,12 @@ impl<'b> Cursor<'b> {
                 Some(b'\n') => return Err(HttpError::LineEnding.into()),
                 Some(_) => return Err(HttpError::HeaderValue.into()),
             }
-            let value = trim_ows(&buf[vstart..i]);
+            // Leading OWS is skipped already; trim the trailing OWS.
+            let mut vend = i;
+            while vend > vstart && is_ows(buf[vend - 1]) {
+                vend -= 1;
+            }
+            let value = &buf[vstart..vend];
             self.pos = i;
             self.crlf()?;
             if let Some(slot) = slots.get_mut(n) {
