@@ -72,8 +72,9 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
 
     let mut stream = TcpStream::connect(hostport)?;
     stream.set_nodelay(true)?;
-    let mut hs = ClientHandshake::new(ClientOptions::new(hostport, target, nonce).subprotocols(&offered))
-        .map_err(io::Error::other)?;
+    let mut hs =
+        ClientHandshake::new(ClientOptions::new(hostport, target, nonce).subprotocols(&offered))
+            .map_err(io::Error::other)?;
     let mut req = Vec::new();
     hs.encode_to_vec(&mut req);
     stream.write_all(&req)?;
@@ -86,7 +87,10 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
         }
         head.extend_from_slice(&chunk[..n]);
         let mut slots = [Header::EMPTY; 64];
-        match hs.parse_response(&head, &mut slots).map_err(io::Error::other)? {
+        match hs
+            .parse_response(&head, &mut slots)
+            .map_err(io::Error::other)?
+        {
             Status::Partial => {}
             Status::Complete(ServerResponse::Accepted(a)) => {
                 if let Some(p) = a.subprotocol() {
@@ -97,7 +101,10 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
                 break head[a.head_len()..].to_vec();
             }
             Status::Complete(ServerResponse::NotUpgraded(r)) => {
-                return Err(io::Error::other(format!("server answered HTTP {}", r.status())));
+                return Err(io::Error::other(format!(
+                    "server answered HTTP {}",
+                    r.status()
+                )));
             }
         }
     };
@@ -163,7 +170,12 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
                 return Ok(());
             }
             Ok(n) => step(&mut conn, &mut stream, start.elapsed(), &mut buf[..n])?,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 conn.handle_timeout(start.elapsed());
                 flush(&mut conn, &mut stream)?;
             }
