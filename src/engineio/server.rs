@@ -42,7 +42,7 @@
 //! # Upgrade
 //!
 //! `2probe` on the new WebSocket → `3probe`, and a held GET is answered with `6` (as is any GET
-//! while upgrading with nothing queued); `5` completes the upgrade: the held GET (if any) gets `6`,
+//! arriving after the probe with nothing queued); `5` completes the upgrade: the held GET (if any) gets `6`,
 //! queued packets flush to the WebSocket, [`ServerEvent::Upgraded`] is emitted. Anything else on the
 //! candidate WebSocket, or the upgrade timer, closes it and keeps the session on polling. After
 //! the upgrade, long-polling requests for the sid are refused with 400 code 3 and a second
@@ -235,6 +235,8 @@ pub struct ServerSession {
     transport: Transport,
     /// Upgrade candidate WebSocket: its deadline.
     upgrading: Option<Duration>,
+    /// `3probe` was sent on the candidate.
+    probed: bool,
     get_parked: bool,
     post_in_flight: bool,
     queue: VecDeque<Queued>,
@@ -274,6 +276,7 @@ impl ServerSession {
             state: State::Open,
             transport,
             upgrading: None,
+            probed: false,
             get_parked: false,
             post_in_flight: false,
             queue: VecDeque::new(),
@@ -424,7 +427,8 @@ impl ServerSession {
         if !self.queue.is_empty() {
             return Ok(GetOutcome::Respond(self.take_poll_body()));
         }
-        if self.upgrading.is_some() {
+        if self.upgrading.is_some() && self.probed {
+            // The client pauses polling after `3probe`; end this cycle right away.
             return Ok(GetOutcome::Respond(Vec::from(&b"6"[..])));
         }
         self.get_parked = true;
@@ -513,6 +517,7 @@ impl ServerSession {
             return Err(Reject::Code(ErrorCode::BadRequest).into());
         }
         self.upgrading = Some(now.saturating_add(self.cfg.upgrade_timeout));
+        self.probed = false;
         Ok(())
     }
 
@@ -742,6 +747,7 @@ impl ServerSession {
                 (PacketType::Ping, Some("probe")) => {
                     self.transmits
                         .push_back(Transmit::WsText(String::from("3probe")));
+                    self.probed = true;
                     self.release_parked_get();
                 }
                 (PacketType::Upgrade, _) => {
