@@ -184,8 +184,8 @@ enum WsCmd {
 struct EpState {
     reg: Registry,
     handler: Box<dyn EngineHandler>,
-    /// Answers for held GETs, by sid.
-    polls: HashMap<String, Vec<u8>>,
+    /// Answers for held GETs, by sid: a payload, or an error response.
+    polls: HashMap<String, Result<Vec<u8>, Reject>>,
     /// The WebSocket of each session (id of the connection, its command queue).
     ws: HashMap<String, (u64, mpsc::Sender<WsCmd>)>,
     rng: u64,
@@ -251,7 +251,11 @@ impl EpState {
             while let Some(t) = s.poll_transmit() {
                 match t {
                     Transmit::PollResponse(body) => {
-                        polls.insert(sid.clone(), body);
+                        polls.insert(sid.clone(), Ok(body));
+                        cond.notify_all();
+                    }
+                    Transmit::PollReject(r) => {
+                        polls.insert(sid.clone(), Err(r));
                         cond.notify_all();
                     }
                     Transmit::WsText(t) => send_ws(ws, &sid, WsCmd::Text(t)),
@@ -643,12 +647,13 @@ fn polling(
                             break None;
                         }
                         if st.reg.get_mut(&sid).is_none() {
-                            break Some(b"6".to_vec());
+                            break Some(Ok(b"6".to_vec()));
                         }
                     };
                     drop(st);
                     match body {
-                        Some(b) => write_payload_response(&b, &opts, &mut out),
+                        Some(Ok(b)) => write_payload_response(&b, &opts, &mut out),
+                        Some(Err(r)) => r.write_response(&opts, &mut out),
                         None => return Ok(false),
                     }
                 }
@@ -782,13 +787,23 @@ fn websocket(
                     Err(r) => Err(r),
                 }
             }
-            Some(id) => st
-                .reg
-                .lookup(now, id, Transport::WebSocket)
-                .map_err(sockwire::engineio::EngineIoError::from)
-                .and_then(|s| s.handle_ws_open(now))
-                .map(|()| (id.to_string(), false))
-                .map_err(|e| reject_of(&e)),
+            Some(id) => match st.reg.lookup(now, id, Transport::WebSocket) {
+                Err(r) => Err(r),
+                Ok(s) => {
+                    if s.handle_ws_open(now).is_err() {
+                        // Already upgraded or upgrading: like the reference, accept the
+                        // WebSocket and close it at once.
+                        drop(st);
+                        stream.write_all(&accept)?;
+                        let mut out = vec![];
+                        WsIo::frame(OpCode::Close, &1000u16.to_be_bytes(), &mut out);
+                        stream.write_all(&out)?;
+                        let _ = stream.shutdown(std::net::Shutdown::Write);
+                        return Ok(());
+                    }
+                    Ok((id.to_string(), false))
+                }
+            },
         };
         match opened {
             Err(r) => {
