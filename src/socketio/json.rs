@@ -248,7 +248,15 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
 pub(crate) fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut j = i + 1;
     loop {
-        // Fast skip over ordinary bytes.
+        // Fast skip over ordinary bytes, a word at a time, then byte by byte.
+        while let Some(chunk) = b.get(j..j + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            if special_bytes(u64::from_le_bytes(w)) != 0 {
+                break;
+            }
+            j += 8;
+        }
         while j < b.len() {
             let c = b[j];
             if c == b'"' || c == b'\\' || c < 0x20 {
@@ -271,6 +279,60 @@ pub(crate) fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
             },
             _ => return Err(ScanError::Syntax),
         }
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero if any byte of the word is `"`, `\\` or below 0x20 (exact as a yes/no answer: the
+/// classic "has a zero byte" test, applied to `w ^ '"'`, `w ^ '\\'` and to `w < 0x20`).
+#[inline]
+fn special_bytes(w: u64) -> u64 {
+    let q = w ^ (LO * u64::from(b'"'));
+    let bs = w ^ (LO * u64::from(b'\\'));
+    let zq = q.wrapping_sub(LO) & !q;
+    let zb = bs.wrapping_sub(LO) & !bs;
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    (zq | zb | ctl) & HI
+}
+
+/// End of the value starting at `i` in text already validated by [`Scanner`]: brackets and
+/// strings are matched without checking the grammar again (never panics on any input).
+pub(crate) fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => string_end(b, i).unwrap_or(b.len()),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j).unwrap_or(b.len());
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        Some(_) => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                j += 1;
+            }
+            j
+        }
+        None => i,
     }
 }
 
@@ -314,8 +376,14 @@ fn unescape_at(raw: &[u8], i: usize) -> (char, usize) {
 
 /// Compares the inside of a raw (validated) JSON string token with `s`, honouring escapes.
 pub(crate) fn raw_eq(raw: &[u8], s: &str) -> bool {
-    if !raw.contains(&b'\\') {
+    // An escape is always longer than what it stands for, so a raw token shorter than `s`
+    // cannot match, and one of the same length matches only byte for byte (for an `s` without
+    // backslashes, which is how this is used).
+    if raw.len() <= s.len() {
         return raw == s.as_bytes();
+    }
+    if !raw.contains(&b'\\') {
+        return false;
     }
     let mut i = 0;
     let mut chars = s.chars();

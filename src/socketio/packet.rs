@@ -97,6 +97,16 @@ pub fn is_reserved_event(name: &str) -> bool {
     RESERVED_EVENTS.contains(&name)
 }
 
+/// [`is_reserved_event`] on the inside of a raw JSON string token.
+fn is_reserved_raw(raw: &[u8]) -> bool {
+    match raw {
+        b"connect" | b"connect_error" | b"disconnect" | b"disconnecting" | b"newListener"
+        | b"removeListener" => true,
+        _ if raw.contains(&b'\\') => RESERVED_EVENTS.iter().any(|r| json::raw_eq(raw, r)),
+        _ => false,
+    }
+}
+
 /// Limits applied when decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeConfig {
@@ -269,11 +279,12 @@ impl<'b> Iterator for Args<'b> {
             }
             _ => {}
         }
-        // The payload was validated (depth included) when it was decoded.
-        let Ok(end) = json::Scanner::new(b, usize::MAX, None).value(start) else {
+        // The payload was validated when it was decoded: only match brackets and strings.
+        let end = json::skip_value(b, start);
+        if end <= start {
             self.pos = b.len();
             return None;
-        };
+        }
         let mut next = json::skip_ws(b, end);
         if b.get(next) == Some(&b',') {
             next = json::skip_ws(b, next + 1);
@@ -422,7 +433,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
                     Some(b'"') => {
                         let e = json::string_end(b, j).map_err(scan_err)?;
                         let raw = &b[j + 1..e - 1];
-                        if RESERVED_EVENTS.iter().any(|r| json::raw_eq(raw, r)) {
+                        if is_reserved_raw(raw) {
                             return Err(SocketIoError::InvalidPayload);
                         }
                         e

@@ -41,7 +41,7 @@ async function join(page, name) {
   await page.waitForSelector("#status.online", { timeout: T });
   await page.fill("#name", name);
   await page.click("#join");
-  await page.waitForSelector("#overlay.hidden", { timeout: T });
+  await page.waitForSelector("#overlay.hidden", { state: "attached", timeout: T });
 }
 
 const text = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));
