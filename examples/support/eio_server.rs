@@ -1,5 +1,5 @@
 //! Reusable std plumbing for Engine.IO servers in the examples: an accept loop, HTTP routing,
-//! long-polling (with held GETs), WebSocket (sockwire's handshake + frames), and timers, around
+//! long-polling (with held GETs), WebSocket (sockwire's handshake + `ws::Connection`), and timers, around
 //! sockwire's sans-IO [`Registry`] / [`ServerSession`].
 //!
 //! # Interface (for `sio_server`, `chat` and anything else built on it)
@@ -54,7 +54,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sockwire::Role;
 use sockwire::engineio::Message;
 use sockwire::engineio::http::{
     Cors, EngineRequest, HttpConfig, Method, Reject, ResponseOptions, Transport, classify_request,
@@ -63,9 +62,10 @@ use sockwire::engineio::http::{
 use sockwire::engineio::server::{
     CloseReason, GetOutcome, Registry, ServerConfig, ServerEvent, Transmit,
 };
-use sockwire::frame::{CloseCode, DecodeConfig, Decoded, FrameHeader, HeaderDecoder, OpCode};
+use sockwire::frame::CloseCode;
 use sockwire::handshake::http::{HeadConfig, HeadParser, Header, Status};
 use sockwire::handshake::{AcceptOptions, UpgradeRequest};
+use sockwire::ws::{Connection, ConnectionConfig, Event as WsEvent};
 
 /// Most TCP connections served at once (further ones are refused with 503).
 pub const MAX_CONNECTIONS: usize = 1024;
@@ -795,9 +795,11 @@ fn websocket(
                         // WebSocket and close it at once.
                         drop(st);
                         stream.write_all(&accept)?;
-                        let mut out = vec![];
-                        WsIo::frame(OpCode::Close, &1000u16.to_be_bytes(), &mut out);
-                        stream.write_all(&out)?;
+                        let mut conn = Connection::server(ConnectionConfig::new());
+                        let _ = conn.close(CloseCode::NORMAL, "");
+                        if let Some(out) = conn.poll_transmit() {
+                            stream.write_all(out)?;
+                        }
                         let _ = stream.shutdown(std::net::Shutdown::Write);
                         return Ok(());
                     }
@@ -859,108 +861,6 @@ fn websocket(
     res
 }
 
-/// A minimal server-side WebSocket reader/writer on sockwire's frame codec: reassembles
-/// fragmented messages (capped), answers pings, echoes the close.
-struct WsIo {
-    dec: HeaderDecoder,
-    buf: Vec<u8>,
-    msg: Vec<u8>,
-    msg_op: Option<OpCode>,
-}
-
-enum WsIn {
-    Text(String),
-    Binary(Vec<u8>),
-    Closed,
-}
-
-impl WsIo {
-    fn new() -> Self {
-        WsIo {
-            dec: HeaderDecoder::new(
-                DecodeConfig::new(Role::Server).max_payload(MAX_WS_MESSAGE as u64),
-            ),
-            buf: vec![],
-            msg: vec![],
-            msg_op: None,
-        }
-    }
-
-    fn frame(op: OpCode, payload: &[u8], out: &mut Vec<u8>) {
-        let _ = FrameHeader::new(op, payload.len() as u64).encode_to_vec(out);
-        out.extend_from_slice(payload);
-    }
-
-    /// Decodes what is buffered; writes control replies to `out`.
-    fn decode(&mut self, inputs: &mut Vec<WsIn>, out: &mut Vec<u8>) {
-        loop {
-            let (h, hl) = match self.dec.decode(&self.buf) {
-                Ok(Decoded::Partial { .. }) => return,
-                Ok(Decoded::Header { header, header_len }) => (header, header_len),
-                Err(e) => {
-                    let code = e.close_code().unwrap_or(CloseCode::PROTOCOL_ERROR);
-                    Self::frame(OpCode::Close, &code.0.to_be_bytes(), out);
-                    inputs.push(WsIn::Closed);
-                    return;
-                }
-            };
-            let len = h.payload_len as usize;
-            if self.buf.len() < hl + len {
-                return;
-            }
-            let mut payload: Vec<u8> = self.buf[hl..hl + len].to_vec();
-            self.buf.drain(..hl + len);
-            if let Some(k) = h.mask {
-                sockwire::mask::apply_mask(&mut payload, k, 0);
-            }
-            match h.opcode {
-                OpCode::Ping => Self::frame(OpCode::Pong, &payload, out),
-                OpCode::Pong => {}
-                OpCode::Close => {
-                    let code = if payload.len() >= 2 {
-                        &payload[..2]
-                    } else {
-                        &[0x03, 0xe8][..]
-                    };
-                    Self::frame(OpCode::Close, code, out);
-                    inputs.push(WsIn::Closed);
-                    return;
-                }
-                OpCode::Text | OpCode::Binary | OpCode::Continuation => {
-                    let fail = match (h.opcode, self.msg_op) {
-                        (OpCode::Continuation, None) => true,
-                        (OpCode::Text | OpCode::Binary, Some(_)) => true,
-                        _ => self.msg.len() + payload.len() > MAX_WS_MESSAGE,
-                    };
-                    if fail {
-                        Self::frame(OpCode::Close, &1002u16.to_be_bytes(), out);
-                        inputs.push(WsIn::Closed);
-                        return;
-                    }
-                    if h.opcode != OpCode::Continuation {
-                        self.msg_op = Some(h.opcode);
-                    }
-                    self.msg.extend_from_slice(&payload);
-                    if h.fin {
-                        let data = std::mem::take(&mut self.msg);
-                        match self.msg_op.take() {
-                            Some(OpCode::Text) => match String::from_utf8(data) {
-                                Ok(s) => inputs.push(WsIn::Text(s)),
-                                Err(_) => {
-                                    Self::frame(OpCode::Close, &1007u16.to_be_bytes(), out);
-                                    inputs.push(WsIn::Closed);
-                                    return;
-                                }
-                            },
-                            _ => inputs.push(WsIn::Binary(data)),
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn ws_loop(
     ep: &Endpoint,
     sid: &str,
@@ -969,73 +869,87 @@ fn ws_loop(
     leftover: Vec<u8>,
 ) -> io::Result<()> {
     stream.set_read_timeout(Some(TICK))?;
-    let mut io_ = WsIo::new();
-    io_.buf = leftover;
+    let mut conn = Connection::server(
+        ConnectionConfig::new()
+            .max_message_size(MAX_WS_MESSAGE as u64)
+            .max_frame_size(MAX_WS_MESSAGE as u64),
+    );
+    let mut inbuf = leftover;
     let mut chunk = vec![0u8; 16384];
+    let mut eof = false;
     loop {
-        // Outgoing.
-        let mut out = vec![];
-        let mut closing = false;
+        let now = ep.now();
+        // Outgoing: what the session sent since the last round.
         loop {
             match rx.try_recv() {
-                Ok(WsCmd::Text(t)) => WsIo::frame(OpCode::Text, t.as_bytes(), &mut out),
-                Ok(WsCmd::Binary(b)) => WsIo::frame(OpCode::Binary, &b, &mut out),
+                Ok(WsCmd::Text(t)) => {
+                    let _ = conn.send_text(&t);
+                }
+                Ok(WsCmd::Binary(b)) => {
+                    let _ = conn.send_binary(&b);
+                }
                 Ok(WsCmd::Close) | Err(mpsc::TryRecvError::Disconnected) => {
-                    WsIo::frame(OpCode::Close, &1000u16.to_be_bytes(), &mut out);
-                    closing = true;
+                    let _ = conn.close(CloseCode::NORMAL, "");
                     break;
                 }
                 Err(mpsc::TryRecvError::Empty) => break,
             }
         }
-        if !out.is_empty() {
-            stream.write_all(&out)?;
+        conn.handle_timeout(now);
+        if let Some(out) = conn.poll_transmit() {
+            stream.write_all(out)?;
         }
-        if closing {
+        if conn.should_close_tcp() || eof {
             return Ok(());
         }
         // Incoming.
-        let n = match stream.read(&mut chunk) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
+        match stream.read(&mut chunk) {
+            Ok(0) => {
+                conn.handle_eof();
+                eof = true;
+            }
+            Ok(n) => inbuf.extend_from_slice(&chunk[..n]),
             Err(e)
                 if matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue;
-            }
+                ) => {}
             Err(e) => return Err(e),
-        };
-        io_.buf.extend_from_slice(&chunk[..n]);
-        let mut inputs = vec![];
-        let mut replies = vec![];
-        io_.decode(&mut inputs, &mut replies);
-        if !replies.is_empty() {
-            stream.write_all(&replies)?;
         }
+        let mut inputs = vec![];
+        let mut pos = 0;
+        while pos < inbuf.len() {
+            let used = conn
+                .handle_read(now, &mut inbuf[pos..])
+                .unwrap_or(inbuf.len() - pos);
+            pos += used;
+            let mut any = false;
+            while let Some(ev) = conn.poll_event() {
+                any = true;
+                match ev {
+                    WsEvent::Text(t) => inputs.push(Ok(t.to_string())),
+                    WsEvent::Binary(b) => inputs.push(Err(b.to_vec())),
+                    _ => {}
+                }
+            }
+            if used == 0 && !any {
+                break;
+            }
+        }
+        inbuf.drain(..pos);
+        while conn.poll_event().is_some() {}
         if inputs.is_empty() {
             continue;
         }
-        let now = ep.now();
         let mut st = ep.lock();
         for i in inputs {
             let Some(s) = st.reg.get_mut(sid) else {
                 return Ok(());
             };
-            match i {
-                WsIn::Text(t) => {
-                    let _ = s.handle_ws_text(now, &t);
-                }
-                WsIn::Binary(b) => {
-                    let _ = s.handle_ws_binary(now, &b);
-                }
-                WsIn::Closed => {
-                    drop(st);
-                    return Ok(());
-                }
-            }
+            let _ = match i {
+                Ok(t) => s.handle_ws_text(now, &t),
+                Err(b) => s.handle_ws_binary(now, &b),
+            };
             st.drain(now, sid, &ep.cond);
         }
     }
