@@ -611,13 +611,18 @@ fn token_len(s: &[u8]) -> usize {
     let mut chunks = s.chunks_exact(8);
     let mut i = 0;
     for c in &mut chunks {
-        let all = c.iter().fold(true, |acc, &b| acc & is_tchar(b));
-        if !all {
-            break;
+        // One bit per byte: set when the byte is a tchar.
+        let bits = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (k, &b)| acc | (u32::from(is_tchar(b)) << k));
+        if bits != 0xff {
+            return i + (!bits).trailing_zeros() as usize;
         }
         i += 8;
     }
-    i + s[i..]
+    i + chunks
+        .remainder()
         .iter()
         .position(|&b| !is_tchar(b))
         .unwrap_or(s.len() - i)
