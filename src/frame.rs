@@ -683,7 +683,10 @@ impl HeaderDecoder {
     }
 
     /// Decodes the header at the start of `buf`; see [`decode_header`].
-    #[inline]
+    ///
+    /// Always inlined: it is the hot path of every receiver, and a call returning the result
+    /// through memory costs more than the decode itself.
+    #[inline(always)]
     pub fn decode(&self, buf: &[u8]) -> Result<Decoded, FrameError> {
         let (b0, b1) = match buf {
             [b0, b1, ..] => (*b0, *b1),
@@ -833,8 +836,53 @@ pub enum DecodedFrame<'b> {
 impl HeaderDecoder {
     /// Decodes a whole frame at the start of `buf` and unmasks its payload in place; see
     /// [`decode_frame`].
-    #[inline]
+    ///
+    /// The common case (a 7-bit length and the whole frame in `buf`) takes an inlined fast
+    /// path with the same checks; everything else goes through [`decode`](Self::decode).
+    #[inline(always)]
     pub fn decode_frame<'b>(&self, buf: &'b mut [u8]) -> Result<DecodedFrame<'b>, FrameError> {
+        if let [b0, b1, ..] = *buf {
+            let len7 = b1 & 0x7F;
+            let mask_len = usize::from(self.mask_len);
+            let header_len = 2 + mask_len;
+            let frame_len = header_len + usize::from(len7);
+            // A 7-bit length below 126 also satisfies the control-frame limit.
+            if len7 < 126
+                && frame_len <= buf.len()
+                && (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0
+                && b1 & 0x80 == self.mask_bit
+                && u64::from(len7) <= self.cfg.max_payload
+            {
+                let (head, rest) = buf.split_at_mut(header_len);
+                let payload = &mut rest[..usize::from(len7)];
+                let mask = match head {
+                    [_, _, k0, k1, k2, k3] => {
+                        let key = [*k0, *k1, *k2, *k3];
+                        crate::mask::apply_mask(payload, key, 0);
+                        Some(key)
+                    }
+                    _ => None,
+                };
+                return Ok(DecodedFrame::Frame {
+                    header: FrameHeader {
+                        fin: b0 & 0x80 != 0,
+                        rsv: (b0 >> 4) & 0b111,
+                        opcode: OPCODES[usize::from(b0 & 0x0F)],
+                        mask,
+                        payload_len: u64::from(len7),
+                    },
+                    payload,
+                    frame_len,
+                });
+            }
+        }
+        self.decode_frame_general(buf)
+    }
+
+    /// [`decode_frame`](Self::decode_frame) for every case: extended lengths, incomplete input,
+    /// errors.
+    #[inline(never)]
+    fn decode_frame_general<'b>(&self, buf: &'b mut [u8]) -> Result<DecodedFrame<'b>, FrameError> {
         let (header, header_len) = match self.decode(buf)? {
             Decoded::Header { header, header_len } => (header, header_len),
             Decoded::Partial { needed } => return Ok(DecodedFrame::Partial { needed }),
