@@ -651,17 +651,28 @@ impl HeaderDecoder {
     /// A decoder for `cfg`.
     #[must_use]
     pub const fn new(cfg: DecodeConfig) -> HeaderDecoder {
+        // Byte 0 is FIN, RSV1 | RSV2, RSV3, opcode (4 bits). Word `w` of the bitmap holds the
+        // bytes with FIN = w >> 1 and RSV1 = w & 1; within a word, each 16-bit lane is one
+        // (RSV2, RSV3) combination and bit `op` of a lane the opcode.
+        const DATA_OPS: u64 = 0x0007; // continuation, text, binary
+        const ALL_OPS: u64 = 0x0707; // + close, ping, pong
         let mut first_ok = [0u64; 4];
-        let mut b = 0usize;
-        while b < 256 {
-            let byte = b as u8;
-            let rsv_ok = (byte >> 4) & 0b111 & !cfg.allowed_rsv == 0;
-            let op_ok = OpCode::from_u8(byte & 0x0F).is_some();
-            let ctl_ok = byte & 0x08 == 0 || byte & 0x80 != 0;
-            if rsv_ok && op_ok && ctl_ok {
-                first_ok[b / 64] |= 1 << (b % 64);
+        let mut w = 0;
+        while w < 4 {
+            let fin = w >> 1 != 0;
+            let rsv1 = w & 1 != 0;
+            if !rsv1 || cfg.allowed_rsv & RSV1 != 0 {
+                let ops = if fin { ALL_OPS } else { DATA_OPS };
+                let mut lane = 0u8;
+                while lane < 4 {
+                    // lane = RSV2 << 1 | RSV3, the low two bits of the rsv field.
+                    if lane & !cfg.allowed_rsv & 0b011 == 0 {
+                        first_ok[w] |= ops << (16 * lane);
+                    }
+                    lane += 1;
+                }
             }
-            b += 1;
+            w += 1;
         }
         let (mask_bit, mask_len) = match cfg.role {
             Role::Server => (0x80, 4),
