@@ -1,7 +1,84 @@
 #![no_main]
-// Placeholder: filled in by the issue that owns the `socketio_server` layer.
+//! A Socket.IO server or client machine fed arbitrary Engine.IO messages never panics, and stays
+//! closed after an error. Input: first byte picks the role; messages are split on 0xff, a
+//! message starting with 0xfe is binary; every event is answered (accept / ack) and time moves.
+use core::time::Duration;
 use libfuzzer_sys::fuzz_target;
+use sockwire::socketio::{
+    ClientConfig, ClientEvent, ClientSocket, ServerConfig, ServerEvent, ServerSocket, Value,
+};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = data;
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let mut now = Duration::from_secs(1);
+    if mode & 1 == 0 {
+        let cfg = ServerConfig::default()
+            .with_namespace("/")
+            .with_namespace("/a")
+            .with_connect_timeout(Duration::from_millis(500));
+        let mut s = ServerSocket::new(cfg, now);
+        for msg in rest.split(|&b| b == 0xff) {
+            now += Duration::from_millis(u64::from(msg.len() as u8));
+            let r = match msg.split_first() {
+                Some((0xfe, bin)) => s.handle_binary(now, bin),
+                _ => match core::str::from_utf8(msg) {
+                    Ok(t) => s.handle_text(now, t),
+                    Err(_) => continue,
+                },
+            };
+            if r.is_err() {
+                assert!(s.is_closed());
+            }
+            s.handle_timeout(now);
+            while let Some(ev) = s.poll_event() {
+                match ev {
+                    ServerEvent::Connect { nsp, .. } => {
+                        let _ = s.accept(&nsp, [1; 15]);
+                    }
+                    ServerEvent::Event { packet, ack } => {
+                        let vals = packet.arg_values();
+                        if let Some(h) = ack {
+                            let _ = s.ack(h, &vals);
+                        } else {
+                            let nsp = packet.packet().nsp().to_string();
+                            let _ = s.emit_with_ack(now, &nsp, "back", &vals, Some(Duration::from_millis(10)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            while s.poll_transmit().is_some() {}
+        }
+    } else {
+        let mut c = ClientSocket::new(ClientConfig::default());
+        let _ = c.connect("/", Some("{\"t\":1}"));
+        let _ = c.connect("/a", None);
+        for msg in rest.split(|&b| b == 0xff) {
+            now += Duration::from_millis(3);
+            let r = match msg.split_first() {
+                Some((0xfe, bin)) => c.handle_binary(now, bin),
+                Some((0xfd, _)) => {
+                    c.handle_transport_close(sockwire::socketio::DisconnectReason::TransportClose);
+                    c.handle_transport_open();
+                    Ok(())
+                }
+                _ => match core::str::from_utf8(msg) {
+                    Ok(t) => c.handle_text(now, t),
+                    Err(_) => continue,
+                },
+            };
+            if r.is_err() {
+                assert!(c.is_closed());
+            }
+            c.handle_timeout(now);
+            while let Some(ev) = c.poll_event() {
+                if let ClientEvent::Event { ack: Some(h), .. } = ev {
+                    let _ = c.ack(h, &[Value::Json("1")]);
+                } else if let ClientEvent::Connect { nsp, .. } = ev {
+                    let _ = c.emit_with_ack(now, &nsp, "hi", &[Value::Binary(b"x")], Some(Duration::from_millis(5)));
+                }
+            }
+            while c.poll_transmit().is_some() {}
+        }
+    }
 });

@@ -1,19 +1,154 @@
-//! Engine.IO v4 (being written; see its issue).
+//! Engine.IO v4: packets, long-polling payloads, HTTP for long-polling, and sans-IO server and
+//! client sessions (heartbeat, long-polling, upgrade to WebSocket).
+//!
+//! # Layers
+//!
+//! * [`packet`]: one packet — the text form `<type digit><data>` (`0` open … `6` noop), binary
+//!   messages (raw bytes in a WebSocket binary frame; v4 has no type byte there) and their
+//!   long-polling form `b<base64>`. Borrowed decoding, no allocation.
+//! * [`payload`]: long-polling bodies, packets joined by `\x1e`, decoded by an iterator that
+//!   follows the reference parser exactly (`""`, empty records and unknown types are errors).
+//! * [`open`]: the handshake JSON of the `open` packet, in the reference key order.
+//! * [`http`]: what a long-polling or WebSocket request to the Engine.IO path asks for (query
+//!   `EIO` / `transport` / `sid`, method, body length) and the responses, including the
+//!   reference errors (`{"code":N,"message":"…"}`).
+//! * [`server`]: [`server::ServerSession`] (one per session) and [`server::Registry`]
+//!   (sid → session, routing of requests). [`client`]: the mirror, [`client::ClientSession`].
+//!
+//! The session machines speak in Engine.IO packets and messages and in HTTP request / response
+//! values; the WebSocket framing is the caller's business (see [`crate::ws`]). Like every machine
+//! in the crate they never read a clock: time comes in as a [`core::time::Duration`] since the
+//! caller's epoch, and the next deadline comes out of `poll_timeout`.
+//!
+//! Protocol v3 (`EIO=3`) is not supported: such requests get the reference error
+//! `{"code":5,"message":"Unsupported protocol version"}`.
 
 use core::fmt;
 
-/// Errors of this layer.
+pub mod client;
+pub mod http;
+pub mod open;
+pub mod packet;
+pub mod payload;
+pub mod server;
+
+pub use http::ErrorCode;
+pub use open::OpenPacket;
+pub use packet::{Packet, PacketData, PacketType};
+pub use payload::{Payload, decode_payload};
+
+/// An application message carried by Engine.IO (a `message` packet's data).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Message {
+    /// A text message.
+    Text(alloc::string::String),
+    /// A binary message.
+    Binary(alloc::vec::Vec<u8>),
+}
+
+impl Message {
+    /// Borrows the message as a [`Packet`].
+    pub fn as_packet(&self) -> Packet<'_> {
+        match self {
+            Message::Text(s) => Packet::message(s),
+            Message::Binary(b) => Packet::binary(b),
+        }
+    }
+
+    /// The payload length in bytes (text bytes or binary bytes).
+    pub fn len(&self) -> usize {
+        match self {
+            Message::Text(s) => s.len(),
+            Message::Binary(b) => b.len(),
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Errors of the Engine.IO layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EngineIoError {
-    /// Placeholder until the layer lands.
-    Unimplemented,
+    /// An empty packet (an empty body, or an empty record between separators). The reference
+    /// calls every decode failure "parser error".
+    EmptyPacket,
+    /// A packet starting with something other than `0`–`6` (or `b` for base64 binary).
+    UnknownPacketType {
+        /// The offending first byte.
+        byte: u8,
+    },
+    /// The `b<base64>` form holds invalid standard base64.
+    InvalidBase64,
+    /// A payload must hold at least one packet.
+    EmptyPayload,
+    /// A text packet containing `\x1e` cannot be framed in a long-polling payload.
+    RecordSeparatorInText,
+    /// The output buffer is too small; nothing was written.
+    InsufficientSize {
+        /// Bytes needed.
+        required: usize,
+    },
+    /// The `open` packet's JSON is malformed or lacks a member.
+    InvalidHandshake,
+    /// A long-polling body or a WebSocket text frame is not valid UTF-8.
+    InvalidUtf8,
+    /// The HTTP request is rejected; [`http::Reject`] writes the reply.
+    Rejected(http::Reject),
+    /// The session is closed (misuse: a command after the close event).
+    Closed,
+    /// The session's outgoing queue is at its configured cap.
+    SendBufferFull,
+    /// The peer violated the protocol (the string says how, in the reference's words where it
+    /// has some, e.g. "invalid heartbeat direction").
+    Protocol(&'static str),
+}
+
+impl EngineIoError {
+    /// The reference's text for decode failures, `"parser error"`, for the decode errors.
+    pub fn is_parse_error(&self) -> bool {
+        matches!(
+            self,
+            EngineIoError::EmptyPacket
+                | EngineIoError::UnknownPacketType { .. }
+                | EngineIoError::InvalidBase64
+                | EngineIoError::InvalidUtf8
+        )
+    }
 }
 
 impl fmt::Display for EngineIoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not implemented")
+        match self {
+            EngineIoError::EmptyPacket => f.write_str("parser error: empty packet"),
+            EngineIoError::UnknownPacketType { byte } => {
+                write!(f, "parser error: unknown packet type byte 0x{byte:02x}")
+            }
+            EngineIoError::InvalidBase64 => f.write_str("parser error: invalid base64"),
+            EngineIoError::EmptyPayload => f.write_str("a payload needs at least one packet"),
+            EngineIoError::RecordSeparatorInText => {
+                f.write_str("a text packet containing \\x1e cannot be sent over long-polling")
+            }
+            EngineIoError::InsufficientSize { required } => {
+                write!(f, "output buffer too small: {required} bytes required")
+            }
+            EngineIoError::InvalidHandshake => f.write_str("invalid open packet"),
+            EngineIoError::InvalidUtf8 => f.write_str("parser error: invalid UTF-8"),
+            EngineIoError::Rejected(r) => write!(f, "request rejected: {r}"),
+            EngineIoError::Closed => f.write_str("session closed"),
+            EngineIoError::SendBufferFull => f.write_str("send buffer full"),
+            EngineIoError::Protocol(s) => write!(f, "protocol violation: {s}"),
+        }
     }
 }
 
 impl core::error::Error for EngineIoError {}
+
+impl From<http::Reject> for EngineIoError {
+    fn from(r: http::Reject) -> Self {
+        EngineIoError::Rejected(r)
+    }
+}

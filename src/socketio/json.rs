@@ -1,0 +1,561 @@
+//! The small slice of JSON this layer needs, kept private to `socketio`.
+//!
+//! A strict RFC 8259 recursive-descent scanner over raw bytes (depth-capped, no allocation), which
+//! can at the same time check Socket.IO binary placeholders, plus a `JSON.stringify`-exact string
+//! writer, a minifier and a raw-key comparison that understands escapes. Everything works on
+//! slices of a `&str`, so UTF-8 validity is already given and only the JSON grammar is checked.
+
+use alloc::string::String;
+
+/// Why a JSON text was rejected (this layer maps it to `SocketIoError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanError {
+    /// Not a JSON text.
+    Syntax,
+    /// Nested deeper than the configured cap.
+    TooDeep,
+    /// A `{"_placeholder":true,...}` object whose `num` is missing, not a non-negative integer,
+    /// not below the attachment count, or whose keys are duplicated.
+    Placeholder,
+}
+
+/// What the scanner learnt about a value.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ScanInfo {
+    /// Whitespace outside strings was seen (the text is not in `JSON.stringify` form).
+    pub whitespace: bool,
+    /// Number of placeholder objects seen (only counted when placeholders are checked).
+    pub placeholders: usize,
+}
+
+#[inline]
+pub(crate) fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+#[inline]
+pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_ws(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The scanner. `attachments` is `Some(count)` to check placeholders of a binary packet.
+pub(crate) struct Scanner<'b> {
+    b: &'b [u8],
+    depth_left: usize,
+    attachments: Option<usize>,
+    pub(crate) info: ScanInfo,
+}
+
+impl<'b> Scanner<'b> {
+    pub(crate) fn new(b: &'b [u8], max_depth: usize, attachments: Option<usize>) -> Self {
+        Scanner {
+            b,
+            depth_left: max_depth,
+            attachments,
+            info: ScanInfo::default(),
+        }
+    }
+
+    /// Skips whitespace, recording that some was seen.
+    #[inline]
+    fn ws(&mut self, i: usize) -> usize {
+        let j = skip_ws(self.b, i);
+        if j != i {
+            self.info.whitespace = true;
+        }
+        j
+    }
+
+    /// Scans one value starting exactly at `i` (no leading whitespace); returns its end.
+    pub(crate) fn value(&mut self, i: usize) -> Result<usize, ScanError> {
+        match self.b.get(i) {
+            Some(b'"') => string_end(self.b, i),
+            Some(b'{') => self.object(i),
+            Some(b'[') => self.array(i),
+            Some(b't') => literal(self.b, i, b"true"),
+            Some(b'f') => literal(self.b, i, b"false"),
+            Some(b'n') => literal(self.b, i, b"null"),
+            Some(b'-' | b'0'..=b'9') => number_end(self.b, i),
+            _ => Err(ScanError::Syntax),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ScanError> {
+        if self.depth_left == 0 {
+            return Err(ScanError::TooDeep);
+        }
+        self.depth_left -= 1;
+        Ok(())
+    }
+
+    fn array(&mut self, i: usize) -> Result<usize, ScanError> {
+        self.enter()?;
+        let mut j = self.ws(i + 1);
+        if self.b.get(j) == Some(&b']') {
+            self.depth_left += 1;
+            return Ok(j + 1);
+        }
+        loop {
+            j = self.value(j)?;
+            j = self.ws(j);
+            match self.b.get(j) {
+                Some(b',') => j = self.ws(j + 1),
+                Some(b']') => {
+                    self.depth_left += 1;
+                    return Ok(j + 1);
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+    }
+
+    fn object(&mut self, i: usize) -> Result<usize, ScanError> {
+        self.enter()?;
+        let mut j = self.ws(i + 1);
+        // Placeholder bookkeeping (only when checking a binary packet).
+        let mut placeholder: Option<bool> = None; // value of `_placeholder` is `true`?
+        let mut num: Option<(usize, usize)> = None;
+        let mut dup = false;
+        if self.b.get(j) == Some(&b'}') {
+            self.depth_left += 1;
+            return Ok(j + 1);
+        }
+        loop {
+            if self.b.get(j) != Some(&b'"') {
+                return Err(ScanError::Syntax);
+            }
+            let key_end = string_end(self.b, j)?;
+            let key = &self.b[j + 1..key_end - 1];
+            j = self.ws(key_end);
+            if self.b.get(j) != Some(&b':') {
+                return Err(ScanError::Syntax);
+            }
+            j = self.ws(j + 1);
+            let vstart = j;
+            j = self.value(j)?;
+            if self.attachments.is_some() {
+                if raw_eq(key, "_placeholder") {
+                    dup |= placeholder.is_some();
+                    placeholder = Some(&self.b[vstart..j] == b"true");
+                } else if raw_eq(key, "num") {
+                    dup |= num.is_some();
+                    num = Some((vstart, j));
+                }
+            }
+            j = self.ws(j);
+            match self.b.get(j) {
+                Some(b',') => j = self.ws(j + 1),
+                Some(b'}') => break,
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+        self.depth_left += 1;
+        if let (Some(count), Some(true)) = (self.attachments, placeholder) {
+            if dup {
+                return Err(ScanError::Placeholder);
+            }
+            let (s, e) = num.ok_or(ScanError::Placeholder)?;
+            match parse_index(&self.b[s..e]) {
+                Some(n) if n < count => self.info.placeholders += 1,
+                _ => return Err(ScanError::Placeholder),
+            }
+        }
+        Ok(j + 1)
+    }
+}
+
+/// Validates that `b` is exactly one JSON value, optionally surrounded by trailing whitespace.
+/// Leading whitespace is rejected (see the packet docs). Returns the end of the value.
+pub(crate) fn validate(
+    b: &[u8],
+    max_depth: usize,
+    attachments: Option<usize>,
+) -> Result<(usize, ScanInfo), ScanError> {
+    let mut s = Scanner::new(b, max_depth, attachments);
+    let end = s.value(0)?;
+    if skip_ws(b, end) != b.len() {
+        return Err(ScanError::Syntax);
+    }
+    Ok((end, s.info))
+}
+
+/// A non-negative integer written with digits only (`0` or no leading zero), as a `usize`.
+pub(crate) fn parse_index(b: &[u8]) -> Option<usize> {
+    if b.is_empty() || b.len() > 10 || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    let mut n: usize = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(usize::from(c - b'0'))?;
+    }
+    Some(n)
+}
+
+fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
+    if b.len() >= i + lit.len() && &b[i..i + lit.len()] == lit {
+        Ok(i + lit.len())
+    } else {
+        Err(ScanError::Syntax)
+    }
+}
+
+/// End (exclusive) of the number starting at `i`, strictly `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`.
+pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            i += 1;
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        _ => return Err(ScanError::Syntax),
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            return Err(ScanError::Syntax);
+        }
+        while matches!(b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            return Err(ScanError::Syntax);
+        }
+        while matches!(b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
+    }
+    Ok(i)
+}
+
+/// End (exclusive, after the closing quote) of the string starting with the quote at `i`.
+pub(crate) fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    let mut j = i + 1;
+    loop {
+        // Fast skip over ordinary bytes, a word at a time, then byte by byte.
+        while let Some(chunk) = b.get(j..j + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            if special_bytes(u64::from_le_bytes(w)) != 0 {
+                break;
+            }
+            j += 8;
+        }
+        while j < b.len() {
+            let c = b[j];
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            j += 1;
+        }
+        match b.get(j) {
+            Some(b'"') => return Ok(j + 1),
+            Some(b'\\') => match b.get(j + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
+                Some(b'u') => {
+                    let hex = b.get(j + 2..j + 6).ok_or(ScanError::Syntax)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return Err(ScanError::Syntax);
+                    }
+                    j += 6;
+                }
+                _ => return Err(ScanError::Syntax),
+            },
+            _ => return Err(ScanError::Syntax),
+        }
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero if any byte of the word is `"`, `\\` or below 0x20 (exact as a yes/no answer: the
+/// classic "has a zero byte" test, applied to `w ^ '"'`, `w ^ '\\'` and to `w < 0x20`).
+#[inline]
+fn special_bytes(w: u64) -> u64 {
+    let q = w ^ (LO * u64::from(b'"'));
+    let bs = w ^ (LO * u64::from(b'\\'));
+    let zq = q.wrapping_sub(LO) & !q;
+    let zb = bs.wrapping_sub(LO) & !bs;
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    (zq | zb | ctl) & HI
+}
+
+/// End of the value starting at `i` in text already validated by [`Scanner`]: brackets and
+/// strings are matched without checking the grammar again (never panics on any input).
+pub(crate) fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => string_end(b, i).unwrap_or(b.len()),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j).unwrap_or(b.len());
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        Some(_) => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                j += 1;
+            }
+            j
+        }
+        None => i,
+    }
+}
+
+/// Decodes the escape at `raw[i..]` (which starts with a backslash) into chars; returns the char
+/// (lone surrogates become U+FFFD, as a Rust `String` cannot hold them) and the bytes consumed.
+fn unescape_at(raw: &[u8], i: usize) -> (char, usize) {
+    let hex4 = |at: usize| -> Option<u32> {
+        let h = raw.get(at..at + 4)?;
+        let s = core::str::from_utf8(h).ok()?;
+        u32::from_str_radix(s, 16).ok()
+    };
+    match raw.get(i + 1) {
+        Some(b'"') => ('"', 2),
+        Some(b'\\') => ('\\', 2),
+        Some(b'/') => ('/', 2),
+        Some(b'b') => ('\u{8}', 2),
+        Some(b'f') => ('\u{c}', 2),
+        Some(b'n') => ('\n', 2),
+        Some(b'r') => ('\r', 2),
+        Some(b't') => ('\t', 2),
+        Some(b'u') => {
+            let Some(hi) = hex4(i + 2) else {
+                return ('\u{fffd}', raw.len() - i);
+            };
+            if (0xD800..0xDC00).contains(&hi)
+                && raw.get(i + 6) == Some(&b'\\')
+                && raw.get(i + 7) == Some(&b'u')
+            {
+                if let Some(lo) = hex4(i + 8) {
+                    if (0xDC00..0xE000).contains(&lo) {
+                        let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                        return (char::from_u32(c).unwrap_or('\u{fffd}'), 12);
+                    }
+                }
+            }
+            (char::from_u32(hi).unwrap_or('\u{fffd}'), 6)
+        }
+        _ => ('\u{fffd}', 1),
+    }
+}
+
+/// Compares the inside of a raw (validated) JSON string token with `s`, honouring escapes.
+pub(crate) fn raw_eq(raw: &[u8], s: &str) -> bool {
+    // An escape is always longer than what it stands for, so a raw token shorter than `s`
+    // cannot match, and one of the same length matches only byte for byte (for an `s` without
+    // backslashes, which is how this is used).
+    if raw.len() <= s.len() {
+        return raw == s.as_bytes();
+    }
+    if !raw.contains(&b'\\') {
+        return false;
+    }
+    let mut i = 0;
+    let mut chars = s.chars();
+    while i < raw.len() {
+        if raw[i] == b'\\' {
+            let (c, n) = unescape_at(raw, i);
+            if chars.next() != Some(c) {
+                return false;
+            }
+            i += n;
+        } else {
+            // Compare one UTF-8 encoded char.
+            let Some(c) = chars.next() else { return false };
+            let mut buf = [0u8; 4];
+            let enc = c.encode_utf8(&mut buf).as_bytes();
+            if raw.get(i..i + enc.len()) != Some(enc) {
+                return false;
+            }
+            i += enc.len();
+        }
+    }
+    chars.next().is_none()
+}
+
+/// Appends the unescaped inside of a raw (validated) JSON string token.
+pub(crate) fn unescape_into(raw: &str, out: &mut String) {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    let mut start = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            out.push_str(&raw[start..i]);
+            let (c, n) = unescape_at(b, i);
+            out.push(c);
+            i += n;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&raw[start..]);
+}
+
+/// Writes `s` as a JSON string exactly like `JSON.stringify` does.
+pub(crate) fn write_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(c >> 4)]));
+            out.push(char::from(HEX[usize::from(c & 0xf)]));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends a validated JSON text without the whitespace outside strings.
+pub(crate) fn write_minified(out: &mut String, json: &str) {
+    let b = json.as_bytes();
+    let mut in_str = false;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if is_ws(c) {
+            out.push_str(&json[start..i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push_str(&json[start..]);
+}
+
+/// If the validated object `obj` is a placeholder (`_placeholder` is `true`), its `num`.
+/// Returns `Some(None)` for a placeholder whose `num` is not a valid index.
+pub(crate) fn placeholder_num(obj: &[u8]) -> Option<Option<usize>> {
+    if obj.first() != Some(&b'{') {
+        return None;
+    }
+    let mut j = skip_ws(obj, 1);
+    let mut is_ph = false;
+    let mut num = None;
+    let mut s = Scanner::new(obj, usize::MAX, None);
+    while obj.get(j) == Some(&b'"') {
+        let key_end = string_end(obj, j).ok()?;
+        let key = &obj[j + 1..key_end - 1];
+        j = skip_ws(obj, key_end);
+        j = skip_ws(obj, j + 1); // ':'
+        let vs = j;
+        j = s.value(j).ok()?;
+        if raw_eq(key, "_placeholder") {
+            is_ph = &obj[vs..j] == b"true";
+        } else if raw_eq(key, "num") {
+            num = parse_index(&obj[vs..j]);
+        }
+        j = skip_ws(obj, j);
+        if obj.get(j) == Some(&b',') {
+            j = skip_ws(obj, j + 1);
+        }
+    }
+    if is_ph { Some(num) } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+
+    #[test]
+    fn stringify_escapes() {
+        let mut s = String::new();
+        write_str(&mut s, "a\"\\\n\u{1}\u{7f}é\u{2028}");
+        assert_eq!(s, "\"a\\\"\\\\\\n\\u0001\u{7f}é\u{2028}\"");
+    }
+
+    #[test]
+    fn raw_key_compare() {
+        assert!(raw_eq(b"_placeholder", "_placeholder"));
+        assert!(raw_eq(br"_placeholde\u0072", "_placeholder"));
+        assert!(!raw_eq(br"_placeholde\u0072x", "_placeholder"));
+        assert!(raw_eq(br"\ud83d\ude00", "😀"));
+    }
+
+    #[test]
+    fn scan() {
+        for ok in [
+            "1",
+            "-0.5e+3",
+            "\"\\u00e9\"",
+            "[1, {\"a\" : [ ] }]",
+            "{}",
+            "true",
+        ] {
+            assert!(validate(ok.as_bytes(), 8, None).is_ok(), "{ok}");
+        }
+        for bad in [
+            "01", "1.", "[1,]", "{\"a\"}", "\"\t\"", " 1", "nul", "[", "\"\\x\"", "1 2",
+        ] {
+            assert!(validate(bad.as_bytes(), 8, None).is_err(), "{bad}");
+        }
+        assert_eq!(
+            validate(b"[[[]]]", 2, None).unwrap_err(),
+            ScanError::TooDeep
+        );
+    }
+}
