@@ -852,42 +852,90 @@ impl HeaderDecoder {
     /// path with the same checks; everything else goes through [`decode`](Self::decode).
     #[inline(always)]
     pub fn decode_frame<'b>(&self, buf: &'b mut [u8]) -> Result<DecodedFrame<'b>, FrameError> {
-        if let [b0, b1, ..] = *buf {
-            let len7 = b1 & 0x7F;
-            let mask_len = usize::from(self.mask_len);
-            let header_len = 2 + mask_len;
-            let frame_len = header_len + usize::from(len7);
-            // A 7-bit length below 126 also satisfies the control-frame limit.
-            if len7 < 126
-                && frame_len <= buf.len()
-                && (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0
-                && b1 & 0x80 == self.mask_bit
-                && u64::from(len7) <= self.cfg.max_payload
-            {
-                let (head, rest) = buf.split_at_mut(header_len);
-                let payload = &mut rest[..usize::from(len7)];
-                let mask = match head {
-                    [_, _, k0, k1, k2, k3] => {
-                        let key = [*k0, *k1, *k2, *k3];
-                        crate::mask::apply_mask(payload, key, 0);
-                        Some(key)
-                    }
-                    _ => None,
-                };
-                return Ok(DecodedFrame::Frame {
-                    header: FrameHeader {
-                        fin: b0 & 0x80 != 0,
-                        rsv: (b0 >> 4) & 0b111,
-                        opcode: OPCODES[usize::from(b0 & 0x0F)],
-                        mask,
-                        payload_len: u64::from(len7),
-                    },
-                    payload,
-                    frame_len,
-                });
+        if let Some((header, header_len, frame_len)) = self.fast_header(buf) {
+            let payload = &mut buf[header_len..frame_len];
+            if let Some(key) = header.mask {
+                crate::mask::apply_mask(payload, key, 0);
             }
+            return Ok(DecodedFrame::Frame {
+                header,
+                payload,
+                frame_len,
+            });
         }
         self.decode_frame_general(buf)
+    }
+
+    /// Decodes every complete frame at the start of `buf`, unmasking each payload in place and
+    /// passing it with its header to `on_frame`, in order, until the input ends or holds only
+    /// part of a frame. Returns the number of bytes consumed (the next frame starts there).
+    ///
+    /// On an invalid frame it returns that frame's error; the frames before it have been passed
+    /// to `on_frame` already. This is the fastest way to drain a read buffer: the common case
+    /// stays in registers from one frame to the next.
+    #[inline(always)]
+    pub fn decode_frames(
+        &self,
+        buf: &mut [u8],
+        mut on_frame: impl FnMut(&FrameHeader, &mut [u8]),
+    ) -> Result<usize, FrameError> {
+        let mut pos = 0;
+        loop {
+            let rest = &mut buf[pos..];
+            if let Some((header, header_len, frame_len)) = self.fast_header(rest) {
+                let payload = &mut rest[header_len..frame_len];
+                if let Some(key) = header.mask {
+                    crate::mask::apply_mask(payload, key, 0);
+                }
+                on_frame(&header, payload);
+                pos += frame_len;
+                continue;
+            }
+            match self.decode_frame_general(rest)? {
+                DecodedFrame::Frame {
+                    header,
+                    payload,
+                    frame_len,
+                } => {
+                    on_frame(&header, payload);
+                    pos += frame_len;
+                }
+                DecodedFrame::Partial { .. } => return Ok(pos),
+            }
+        }
+    }
+
+    /// The fast path: a valid header with a 7-bit length whose whole frame is in `buf`, as
+    /// (header, header length, frame length). `None` for anything else, including errors, which
+    /// the general path then reports.
+    #[inline(always)]
+    fn fast_header(&self, buf: &[u8]) -> Option<(FrameHeader, usize, usize)> {
+        let [b0, b1, ..] = *buf else { return None };
+        let len7 = b1 & 0x7F;
+        let mask_len = usize::from(self.mask_len);
+        let header_len = 2 + mask_len;
+        let frame_len = header_len + usize::from(len7);
+        // A 7-bit length below 126 also satisfies the control-frame limit.
+        let ok = len7 < 126
+            && frame_len <= buf.len()
+            && (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0
+            && b1 & 0x80 == self.mask_bit
+            && u64::from(len7) <= self.cfg.max_payload;
+        if !ok {
+            return None;
+        }
+        let mask = match buf.get(2..6) {
+            Some(&[k0, k1, k2, k3]) if mask_len != 0 => Some([k0, k1, k2, k3]),
+            _ => None,
+        };
+        let header = FrameHeader {
+            fin: b0 & 0x80 != 0,
+            rsv: (b0 >> 4) & 0b111,
+            opcode: OPCODES[usize::from(b0 & 0x0F)],
+            mask,
+            payload_len: u64::from(len7),
+        };
+        Some((header, header_len, frame_len))
     }
 
     /// [`decode_frame`](Self::decode_frame) for every case: extended lengths, incomplete input,

@@ -81,3 +81,75 @@ proptest! {
         check(&wire[..cut], &cfg)?;
     }
 }
+
+/// Frames seen by repeated `decode_frame` calls: (header, payload) list, bytes consumed, error.
+type Seen = (
+    Vec<(FrameHeader, Vec<u8>)>,
+    usize,
+    Option<sockwire::frame::FrameError>,
+);
+
+fn by_decode_frame(wire: &[u8], cfg: &DecodeConfig) -> Seen {
+    let dec = sockwire::frame::HeaderDecoder::new(*cfg);
+    let mut buf = wire.to_vec();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    loop {
+        match dec.decode_frame(&mut buf[pos..]) {
+            Ok(DecodedFrame::Frame {
+                header,
+                payload,
+                frame_len,
+            }) => {
+                out.push((header, payload.to_vec()));
+                pos += frame_len;
+            }
+            Ok(DecodedFrame::Partial { .. }) => return (out, pos, None),
+            Err(e) => return (out, pos, Some(e)),
+        }
+    }
+}
+
+fn by_decode_frames(wire: &[u8], cfg: &DecodeConfig) -> Seen {
+    let dec = sockwire::frame::HeaderDecoder::new(*cfg);
+    let mut buf = wire.to_vec();
+    let mut out = Vec::new();
+    let r = dec.decode_frames(&mut buf, |h, p| out.push((*h, p.to_vec())));
+    match r {
+        Ok(consumed) => (out, consumed, None),
+        Err(e) => {
+            let consumed = out
+                .iter()
+                .map(|(h, _)| h.encoded_len() + h.payload_len as usize)
+                .sum();
+            (out, consumed, Some(e))
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn decode_frames_matches_repeated_decode_frame(
+        frames in proptest::collection::vec(
+            (prop_oneof![Just(OpCode::Text), Just(OpCode::Binary), Just(OpCode::Pong)],
+             prop_oneof![0usize..130, 200usize..300], any::<[u8; 4]>()),
+            0..6),
+        tail in proptest::collection::vec(any::<u8>(), 0..12),
+        server in any::<bool>(),
+        cfg_extra in config(),
+    ) {
+        let role = if server { Role::Server } else { Role::Client };
+        let cfg = cfg_extra.reject_non_minimal(true);
+        let cfg = DecodeConfig { role, ..cfg };
+        let mut wire = Vec::new();
+        for (op, len, key) in frames {
+            let len = if op.is_control() { len % 126 } else { len };
+            let mask = if server { Some(key) } else { None };
+            let h = FrameHeader::new(op, len as u64).with_mask(mask);
+            wire.extend_from_slice(&h.header_bytes().unwrap());
+            wire.extend((0..len).map(|i| (i * 7) as u8));
+        }
+        wire.extend_from_slice(&tail);
+        prop_assert_eq!(by_decode_frames(&wire, &cfg), by_decode_frame(&wire, &cfg));
+    }
+}
