@@ -490,11 +490,17 @@ impl FrameHeader {
     #[inline]
     pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, FrameError> {
         let h = self.header_bytes()?;
-        // Appending the whole fixed-size array and truncating compiles to a few stores instead
-        // of a variable-length copy; the extra bytes never become visible.
-        let start = out.len();
-        out.extend_from_slice(&h.bytes);
-        out.truncate(start + h.len());
+        // One fixed-size copy per possible length: a few stores instead of a call to `memcpy`,
+        // and a single update of the vector's length.
+        let b = &h.bytes;
+        match h.len {
+            2 => out.extend_from_slice(&b[..2]),
+            4 => out.extend_from_slice(&b[..4]),
+            6 => out.extend_from_slice(&b[..6]),
+            8 => out.extend_from_slice(&b[..8]),
+            10 => out.extend_from_slice(&b[..10]),
+            _ => out.extend_from_slice(&b[..14]),
+        }
         Ok(h.len())
     }
 }
