@@ -42,20 +42,14 @@ pub fn mask_fn() -> Option<impl Fn(&mut [u8], [u8; 4]) + Clone + 'static> {
 /// bytes consumed (the driver moves the rest to the front and reads more).
 /// A streaming decoder that keeps partial-frame state may consume everything.
 pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> {
-    use ours::frame::{DecodeConfig, DecodedFrame, HeaderDecoder};
-    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths).
+    use ours::frame::{DecodeConfig, HeaderDecoder};
+    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths):
+    // `decode_frames` drains every complete frame, unmasking in place.
     let dec = HeaderDecoder::new(DecodeConfig::new(ours::Role::Server));
     Some(move |buf: &mut [u8], acc: &mut u64| {
-        let mut pos = 0usize;
-        loop {
-            match dec.decode_frame(&mut buf[pos..]) {
-                Ok(DecodedFrame::Frame { payload, frame_len, .. }) => {
-                    *acc = crate::data::fold_frame(*acc, payload);
-                    pos += frame_len;
-                }
-                Ok(DecodedFrame::Partial { .. }) => return pos,
-                Err(e) => panic!("sockwire rejected a valid frame: {e}"),
-            }
+        match dec.decode_frames(buf, |_, payload| *acc = crate::data::fold_frame(*acc, payload)) {
+            Ok(consumed) => consumed,
+            Err(e) => panic!("sockwire rejected a valid frame: {e}"),
         }
     })
 }
