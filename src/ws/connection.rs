@@ -531,6 +531,9 @@ impl<K: MaskKeySource> Connection<K> {
             }
             #[cfg(feature = "alloc")]
             ReceiveMode::Messages => {
+                if self.msg_buf.capacity() > RETAIN_CAPACITY {
+                    self.msg_buf = Vec::new();
+                }
                 self.msg_buf.clear();
                 self.msg_buf.extend_from_slice(payload);
                 self.pending = Pending::Message(kind);
@@ -665,7 +668,13 @@ impl<K: MaskKeySource> Connection<K> {
             (Some(kind), msg @ None) => {
                 self.utf8.reset();
                 #[cfg(feature = "alloc")]
-                self.msg_buf.clear();
+                {
+                    // Reuse the buffer, but do not keep a huge one alive after a huge message.
+                    if self.msg_buf.capacity() > RETAIN_CAPACITY {
+                        self.msg_buf = Vec::new();
+                    }
+                    self.msg_buf.clear();
+                }
                 msg.insert(RxMsg {
                     kind,
                     fragments: 0,
@@ -1139,6 +1148,11 @@ impl<K: MaskKeySource> Connection<K> {
             .min()
     }
 }
+
+/// The reassembly buffer is kept across messages up to this capacity (larger ones are freed
+/// when the next message starts).
+#[cfg(feature = "alloc")]
+const RETAIN_CAPACITY: usize = 1 << 20;
 
 /// At most this many bytes are looked at per `handle_read` call (so offsets fit in 32 bits).
 const MAX_READ: usize = u32::MAX as usize;
