@@ -100,6 +100,11 @@ impl Pair {
             Transmit::WsText(t) => self.client.handle_ws_text(now, &t),
             Transmit::WsBinary(b) => self.client.handle_ws_binary(now, &b),
             Transmit::WsClose => self.client.handle_ws_closed(now),
+            Transmit::PollReject(_) => {
+                assert!(self.held_get, "poll reject without a held GET");
+                self.held_get = false;
+                self.client.handle_http_error(now);
+            }
         }
     }
 
@@ -534,4 +539,67 @@ fn malformed_post_closes_after_delivering_earlier_packets() {
         Some(ServerEvent::Closed(CloseReason::ParseError))
     );
     assert!(s.is_closed());
+}
+
+#[test]
+fn close_packet_racing_ahead_of_the_get_still_ends_that_get_with_noop() {
+    let mut s = sockwire::engineio::server::ServerSession::new_polling(
+        "x",
+        Duration::ZERO,
+        ServerConfig::default(),
+    );
+    let _ = s.handle_get(Duration::ZERO).unwrap();
+    s.handle_post(Duration::ZERO, b"1").unwrap();
+    assert_eq!(
+        s.poll_event(),
+        Some(ServerEvent::Closed(CloseReason::ClosePacket))
+    );
+    assert_eq!(
+        s.handle_get(Duration::ZERO).unwrap(),
+        GetOutcome::Respond(b"6".to_vec())
+    );
+    assert!(s.is_closed());
+    assert!(s.handle_get(Duration::ZERO).is_err());
+    assert_eq!(s.poll_event(), None);
+    // Without a GET, the session is gone after pingTimeout.
+    let mut s = sockwire::engineio::server::ServerSession::new_polling(
+        "y",
+        Duration::ZERO,
+        ServerConfig::default(),
+    );
+    let _ = s.handle_get(Duration::ZERO).unwrap();
+    s.handle_post(Duration::ZERO, b"1").unwrap();
+    s.handle_timeout(Duration::from_secs(20));
+    assert!(s.is_closed());
+}
+
+#[test]
+fn get_crossing_the_probe_is_held_then_noop_or_refused() {
+    let cfg = ServerConfig::default();
+    let t = Duration::ZERO;
+    let mut s = sockwire::engineio::server::ServerSession::new_polling("x", t, cfg.clone());
+    let _ = s.handle_get(t).unwrap();
+    s.handle_ws_open(t).unwrap();
+    s.handle_ws_text(t, "2probe").unwrap();
+    assert_eq!(s.poll_transmit(), Some(Transmit::WsText("3probe".into())));
+    assert_eq!(s.handle_get(t).unwrap(), GetOutcome::Parked);
+    assert_eq!(s.poll_timeout(), Some(cfg.upgrade_noop_delay));
+    s.handle_timeout(cfg.upgrade_noop_delay);
+    assert_eq!(
+        s.poll_transmit(),
+        Some(Transmit::PollResponse(b"6".to_vec()))
+    );
+    // Another one crossing, and the upgrade completes while it is held: refused.
+    assert_eq!(
+        s.handle_get(cfg.upgrade_noop_delay).unwrap(),
+        GetOutcome::Parked
+    );
+    s.handle_ws_text(cfg.upgrade_noop_delay, "5").unwrap();
+    assert_eq!(
+        s.poll_transmit(),
+        Some(Transmit::PollReject(
+            sockwire::engineio::http::Reject::Code(sockwire::engineio::ErrorCode::BadRequest)
+        ))
+    );
+    assert_eq!(s.poll_event(), Some(ServerEvent::Upgraded));
 }
