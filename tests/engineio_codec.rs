@@ -295,3 +295,19 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn fast_separator_search_matches_position(
+        mut v in proptest::collection::vec(prop_oneof![Just(0x1eu8), Just(0x1f), Just(0x9e), any::<u8>()], 0..80),
+        zap in any::<bool>(),
+    ) {
+        if zap {
+            v.retain(|&c| c != 0x1e);
+        }
+        prop_assert_eq!(
+            sockwire::engineio::payload::find_record_separator(&v),
+            v.iter().position(|&c| c == 0x1e)
+        );
+    }
+}

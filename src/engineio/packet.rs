@@ -335,16 +335,24 @@ fn decode_base64_vec(s: &str) -> alloc::vec::Vec<u8> {
     v
 }
 
-const fn b64_value(c: u8) -> Option<u8> {
-    Some(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    })
-}
+/// Standard base64 alphabet values; 0xFF for every other byte.
+const B64_TABLE: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    t[b'+' as usize] = 62;
+    t[b'/' as usize] = 63;
+    t
+};
 
 /// Validates standard base64 without decoding: alphabet characters, then at most the padding
 /// that completes the last quantum (or none), a length that is not 1 mod 4, and zero trailing bits.
@@ -365,10 +373,19 @@ pub(crate) fn validate_base64(s: &str) -> Result<(), EngineIoError> {
     if !pad_ok {
         return Err(EngineIoError::InvalidBase64);
     }
-    let mut last = 0;
+    // Branch-free over the body: OR the table values, any 0xFF marks a bad character.
+    let mut acc = 0u8;
     for &c in &b[..data_len] {
-        last = b64_value(c).ok_or(EngineIoError::InvalidBase64)?;
+        acc |= B64_TABLE[usize::from(c)];
     }
+    if acc & 0x80 != 0 {
+        return Err(EngineIoError::InvalidBase64);
+    }
+    let last = if data_len > 0 {
+        B64_TABLE[usize::from(b[data_len - 1])]
+    } else {
+        0
+    };
     // The unused low bits of the last character must be zero.
     let unused_mask = match rem {
         2 => 0b1111,
