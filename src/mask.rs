@@ -41,10 +41,8 @@
 //! [`apply_mask_naive`].
 #![allow(unsafe_code)]
 
-/// Slices shorter than this are masked inline, with SSE2 at most: no run-time dispatch.
-const WIDE: usize = 64;
-
-/// Slices shorter than this (and at least [`WIDE`]) skip the alignment head.
+/// Slices shorter than this are masked inline (SSE2 at most): no alignment head, no run-time
+/// dispatch, whose fixed cost would dominate at these sizes.
 const SMALL: usize = 256;
 
 /// Alignment the body loop of longer slices starts at.
@@ -60,7 +58,7 @@ const ALIGN: usize = 32;
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) {
     let word = rotated_word(key, phase);
-    if buf.len() < WIDE {
+    if buf.len() < SMALL {
         mask_short(buf, word);
     } else {
         mask_wide(buf, word);
@@ -120,27 +118,23 @@ fn mask_piece<const N: usize>(buf: &mut &mut [u8], word: u64) {
     *buf = rest;
 }
 
-/// Short slices (under [`SMALL`] = 256 bytes): one piece per set bit of the length, largest
-/// first (128, 64, 32, 16, then the tail). No loop, no dispatch, and no two stores overlap (an
+/// Short slices (under [`SMALL`] = 256 bytes): a loop of 32-byte blocks, then one 16-byte
+/// piece if needed, then the tail. No alignment work, and no two stores overlap (an
 /// overlapping store would make the next read of these bytes miss store forwarding).
 /// `word` is aligned to `buf[0]`.
 #[inline(always)]
-fn mask_short(mut buf: &mut [u8], word: u64) {
-    let len = buf.len();
-    if len & 128 != 0 {
-        mask_piece::<128>(&mut buf, word);
+fn mask_short(buf: &mut [u8], word: u64) {
+    let mut blocks = buf.chunks_exact_mut(32);
+    for b in &mut blocks {
+        let x = xor_block::<32>(b, word);
+        b.copy_from_slice(&x);
     }
-    if len & 64 != 0 {
-        mask_piece::<64>(&mut buf, word);
-    }
-    if len & 32 != 0 {
-        mask_piece::<32>(&mut buf, word);
-    }
-    if len & 16 != 0 {
-        mask_piece::<16>(&mut buf, word);
+    let mut rest = blocks.into_remainder();
+    if rest.len() >= 16 {
+        mask_piece::<16>(&mut rest, word);
     }
     // Every piece so far was a multiple of 4 bytes: the phase is unchanged.
-    mask_tail(buf, word);
+    mask_tail(rest, word);
 }
 
 /// Fewer than 16 bytes, in 8/4/2/1-byte steps. `word` is aligned to `buf[0]`.
@@ -170,8 +164,8 @@ fn mask_tail(mut buf: &mut [u8], mut word: u64) {
     }
 }
 
-/// Slices of at least [`WIDE`] bytes: picks the widest instructions the CPU offers, once per
-/// call. Kept out of line so that the short path inlined into callers stays small.
+/// Slices of at least [`SMALL`] bytes: picks the widest instructions the CPU offers. Kept
+/// out of line so that the short path inlined into callers stays small.
 #[inline(never)]
 fn mask_wide(buf: &mut [u8], word: u64) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
@@ -197,16 +191,11 @@ unsafe fn mask_wide_avx2(buf: &mut [u8], word: u64) {
     mask_wide_generic(buf, word);
 }
 
-/// Under [`SMALL`] bytes: the short path (vector pieces). From [`SMALL`] on: the few bytes up
-/// to the first 32-byte boundary in ascending power-of-two pieces (each naturally aligned),
+/// At least [`SMALL`] bytes: the few bytes up to the first 32-byte boundary in ascending power-of-two pieces (each naturally aligned),
 /// the body in whole 32-byte blocks (aligned loads and stores), then the last bytes in
 /// descending pieces.
 #[inline(always)]
 fn mask_wide_generic(buf: &mut [u8], word: u64) {
-    if buf.len() < SMALL {
-        mask_short(buf, word);
-        return;
-    }
     let head_len = (ALIGN - (buf.as_ptr() as usize) % ALIGN) % ALIGN; // < 32 < buf.len()
     let (head, body) = buf.split_at_mut(head_len);
     let word = mask_head(head, word);

@@ -143,3 +143,18 @@ fn list_iteration_is_single_pass() {
     assert!(it.next().is_none());
     assert!(it.next().is_none());
 }
+
+#[test]
+fn token_list_validator_agrees_with_the_list_iterator() {
+    use sockwire::handshake::http::{is_token, is_token_list};
+    let samples = [
+        "", "a", "a,b", " a , b ", ",,a,,", "a b", "a,b c", "a\t,\tb", "a;b", "\"a\"", "a,,", " ",
+        ",", "a , b c", "a\u{e9}", "x-y.z_1~", "a,\tb\t", "a\x01",
+    ];
+    for s in samples {
+        let naive = ListIter::value(s.as_bytes()).all(is_token)
+            && s.bytes()
+                .all(|b| b == b',' || b == b' ' || b == b'\t' || b.is_ascii_graphic());
+        assert_eq!(is_token_list(s.as_bytes()), naive, "{s:?}");
+    }
+}

@@ -123,7 +123,7 @@ fn peer_initiated_close_is_echoed_and_later_frames_ignored() {
     );
     assert_eq!(
         parse_frames(Role::Server, &t.out),
-        vec![(true, OpCode::Close, 4321u16.to_be_bytes().to_vec())]
+        vec![(true, OpCode::Close, close_payload(4321, "app"))]
     );
     assert!(s.should_close_tcp());
     assert_eq!(s.send_binary(b"x"), Err(ProtocolError::AfterClose));

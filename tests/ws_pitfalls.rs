@@ -315,7 +315,7 @@ fn close_payload_rules() {
         );
         assert_eq!(
             parse_frames(Role::Server, &t.out),
-            vec![(true, OpCode::Close, code.to_be_bytes().to_vec())]
+            vec![(true, OpCode::Close, close_payload(code, "r"))]
         );
         assert_eq!(s.peer_close_code(), Some(CloseCode(code)));
     }

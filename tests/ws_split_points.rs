@@ -61,7 +61,7 @@ fn check(role: Role, cfg: ConnectionConfig) {
         frames,
         vec![
             (true, OpCode::Pong, b"p1".to_vec()),
-            (true, OpCode::Close, 1000u16.to_be_bytes().to_vec())
+            (true, OpCode::Close, close_payload(1000, "bye"))
         ]
     );
     // Every split point into two reads (stepping through the big frame to keep it quick).

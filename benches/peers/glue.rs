@@ -64,22 +64,36 @@ pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> 
 pub fn encode_fn() -> Option<impl FnMut(&mut Vec<u8>, &[u8]) + 'static> {
     use ours::frame::{FrameHeader, OpCode};
     Some(|out: &mut Vec<u8>, payload: &[u8]| {
-        // Vectored-style: the stack header, then the caller's payload.
-        let h = FrameHeader::new(OpCode::Text, payload.len() as u64).header_bytes().unwrap();
-        out.extend_from_slice(&h);
+        // The header appended from its stack form, then the caller's payload.
+        FrameHeader::new(OpCode::Text, payload.len() as u64).encode_to_vec(out).unwrap();
         out.extend_from_slice(payload);
     })
 }
 
 /// Workload 3a: Sec-WebSocket-Key -> Sec-WebSocket-Accept (28 base64 bytes).
 pub fn accept_fn() -> Option<impl Fn(&[u8]) -> [u8; 28] + 'static> {
-    None::<fn(&[u8]) -> [u8; 28]>
+    Some(|key: &[u8]| ours::handshake::accept_key(key))
 }
 
 /// Workload 3b: raw HTTP upgrade request -> parse + validate + append the full
 /// `101 Switching Protocols` response (with Sec-WebSocket-Accept) to `out`.
 pub fn handshake_fn() -> Option<impl FnMut(&[u8], &mut Vec<u8>) + 'static> {
-    None::<fn(&[u8], &mut Vec<u8>)>
+    use ours::handshake::http::{HeadConfig, Header, Status};
+    use ours::handshake::{AcceptOptions, parse_request};
+    // Server side, default caps (8 KiB head, 64 headers): parse + strict RFC 6455 §4.2.1
+    // validation + Sec-WebSocket-Accept + the 101 appended to `out`.
+    Some(|request: &[u8], out: &mut Vec<u8>| {
+        let mut slots = [Header::EMPTY; 32];
+        match parse_request(request, &mut slots, &HeadConfig::new()) {
+            Ok(Status::Complete(req)) => {
+                let accept = req
+                    .accept(&AcceptOptions::new())
+                    .expect("no options to refuse");
+                accept.encode_to_vec(out);
+            }
+            other => panic!("sockwire rejected a valid upgrade request: {other:?}"),
+        }
+    })
 }
 
 /// Workload 4: is `data` valid UTF-8? (whole buffer; add a second hook if the

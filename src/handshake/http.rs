@@ -1099,6 +1099,31 @@ impl<'b> Iterator for ListIter<'_, 'b> {
     }
 }
 
+/// Whether `value` is a comma-separated list of tokens (RFC 7230 §7 `#token`: optional whitespace
+/// around elements, empty elements allowed). One pass, no branches on element boundaries.
+pub fn is_token_list(value: &[u8]) -> bool {
+    // `gap`: whitespace seen after a token in the current element (another token byte there
+    // would mean two tokens in one element).
+    let mut in_token = false;
+    let mut gap = false;
+    for &b in value {
+        if is_tchar(b) {
+            if gap {
+                return false;
+            }
+            in_token = true;
+        } else if b == b',' {
+            in_token = false;
+            gap = false;
+        } else if is_ows(b) {
+            gap |= in_token;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 /// Whether a single header value's comma list contains `token` (ASCII case-insensitive).
 pub fn value_has_token(value: &[u8], token: &[u8]) -> bool {
     value.eq_ignore_ascii_case(token)

@@ -499,8 +499,12 @@ fn check_origin(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeErr
 fn check_protocols(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     let ok = match (s.protocols, s.protocol) {
         (0, _) | (_, None) => true,
-        (1, Some(v)) => ListIter::value(v).all(http::is_token),
-        _ => ListIter::new(req.headers(), PROTOCOL).all(http::is_token),
+        (1, Some(v)) => http::is_token_list(v),
+        _ => req
+            .headers()
+            .iter()
+            .filter(|h| h.is(PROTOCOL))
+            .all(|h| http::is_token_list(h.value())),
     };
     if ok {
         Ok(())

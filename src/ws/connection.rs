@@ -87,7 +87,7 @@ pub enum Event<'a> {
     /// A Pong arrived.
     Pong(&'a [u8]),
     /// The peer's Close frame arrived. Unless we had already sent a Close, the reply (the same
-    /// code) is already queued.
+    /// code and reason) is already queued.
     CloseReceived {
         /// The peer's code; `None` if its Close had no payload (1005 locally).
         code: Option<CloseCode>,
@@ -755,17 +755,18 @@ impl<K: MaskKeySource> Connection<K> {
                 self.pending = Pending::Pong;
             }
             _ => {
-                let code = decode_close_payload(payload)?.map(|(code, _)| code);
+                let parsed = decode_close_payload(payload)?;
+                let code = parsed.map(|(code, _)| code);
+                if !self.sent_close {
+                    // Echo the peer's code and reason (an empty Close if it sent none).
+                    self.close = Some(Ctl::new(payload));
+                    self.sent_close = true;
+                }
                 self.recv_close = true;
                 self.peer_code = code;
                 self.pending = Pending::CloseReceived;
                 self.rx = None;
                 self.msg = None;
-                if !self.sent_close {
-                    // Echo the peer's code (an empty Close if it sent none).
-                    self.close = Some(Ctl::close(code, ""));
-                    self.sent_close = true;
-                }
                 self.closed_pending = Some((code.unwrap_or(CloseCode::NO_STATUS), true));
                 if self.role == Role::Client {
                     // Wait for the server to close TCP, but not forever.

@@ -87,7 +87,8 @@
 //!   ([`ConnectionConfig::close_timeout`]); no data may be sent after it
 //!   ([`ProtocolError::AfterClose`]). Data the peer still sends is delivered until its Close.
 //! * A Close from the peer is reported as [`Event::CloseReceived`] and, unless we already sent
-//!   one, answered automatically with the same code (an empty Close if it had none). Everything
+//!   one, answered automatically with the same code and reason (an empty Close if it had
+//!   none). Everything
 //!   the peer sends after its Close is ignored.
 //! * When both Close frames have been exchanged, [`Event::Closed`] reports a clean close. A
 //!   server should then close TCP at once; a client waits for the server to do so (RFC 6455
