@@ -52,17 +52,25 @@ pub(crate) fn memchr_rs(b: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     const RS: u64 = LO * RECORD_SEPARATOR as u64;
-    let mut chunks = b.chunks_exact(8);
-    let mut base = 0;
-    for c in &mut chunks {
+    let flags = |c: &[u8]| {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
         let x = u64::from_le_bytes(w) ^ RS;
-        let t = x.wrapping_sub(LO) & !x & HI;
-        if t != 0 {
-            return Some(base + (t.trailing_zeros() / 8) as usize);
+        x.wrapping_sub(LO) & !x & HI
+    };
+    let mut chunks = b.chunks_exact(16);
+    let mut base = 0;
+    for c in &mut chunks {
+        let (t0, t1) = (flags(&c[..8]), flags(&c[8..]));
+        if t0 | t1 != 0 {
+            let at = if t0 != 0 {
+                t0.trailing_zeros() / 8
+            } else {
+                8 + t1.trailing_zeros() / 8
+            };
+            return Some(base + at as usize);
         }
-        base += 8;
+        base += 16;
     }
     chunks
         .remainder()
