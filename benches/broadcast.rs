@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use sockwire::hub::{Arg, Hub, SessionInfo, Target};
+use sockwire::hub::{Hub, SessionInfo, Target};
+use sockwire::socketio::Value;
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -52,7 +53,7 @@ fn hub() -> Hub {
 
 /// One broadcast plus draining every transmit (what a server does), returning bytes "sent".
 fn broadcast_and_drain(hub: &mut Hub, target: &Target<'_>) -> usize {
-    hub.broadcast(target, "chat-post", &[Arg::Json(MSG)])
+    hub.broadcast(target, "chat-post", &[Value::Json(MSG)])
         .unwrap();
     let mut bytes = 0;
     while let Some(t) = hub.poll_transmit() {
@@ -66,6 +67,7 @@ fn report_allocations() {
     let everyone = Target::namespace("/");
     // Warm up the outbox and scratch buffers.
     broadcast_and_drain(&mut hub, &everyone);
+    broadcast_and_drain(&mut hub, &everyone);
     let before = ALLOCS.load(Ordering::Relaxed);
     let rounds = 100;
     for _ in 0..rounds {
@@ -73,7 +75,7 @@ fn report_allocations() {
     }
     let per = (ALLOCS.load(Ordering::Relaxed) - before) as f64 / rounds as f64;
     let mut one = hub
-        .broadcast(&everyone, "chat-post", &[Arg::Json(MSG)])
+        .broadcast(&everyone, "chat-post", &[Value::Json(MSG)])
         .unwrap();
     let size = hub.poll_transmit().unwrap().packet.text().len();
     while hub.poll_transmit().is_some() {
@@ -95,13 +97,28 @@ fn bench(c: &mut Criterion) {
     g.bench_function("encode_once_10000", |b| {
         b.iter(|| broadcast_and_drain(&mut h, &everyone))
     });
+    g.bench_function("encode_once_poll_broadcast_10000", |b| {
+        b.iter(|| {
+            h.broadcast(&everyone, "chat-post", &[Value::Json(MSG)])
+                .unwrap();
+            let mut n = 0;
+            while let Some(batch) = h.poll_broadcast() {
+                let frames = black_box(batch.packet.ws_frames());
+                for r in &batch.recipients {
+                    n += usize::from(black_box(r.session) == r.session && !frames.is_empty());
+                }
+                h.recycle(batch);
+            }
+            n
+        })
+    });
     let all_but_one = [h.sockets("/").next().unwrap()];
     let others = Target::namespace("/").except_sockets(&all_but_one);
     g.bench_function("all_but_sender_10000", |b| {
         b.iter(|| broadcast_and_drain(&mut h, &others))
     });
     // Baseline: copy the encoded bytes once per recipient.
-    h.broadcast(&everyone, "chat-post", &[Arg::Json(MSG)])
+    h.broadcast(&everyone, "chat-post", &[Value::Json(MSG)])
         .unwrap();
     let packet = h.poll_transmit().unwrap().packet;
     while h.poll_transmit().is_some() {}

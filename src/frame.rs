@@ -490,8 +490,12 @@ impl FrameHeader {
     #[inline]
     pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, FrameError> {
         let h = self.header_bytes()?;
-        out.extend_from_slice(h.as_slice());
-        Ok(h.as_slice().len())
+        // Appending the whole fixed-size array and truncating compiles to a few stores instead
+        // of a variable-length copy; the extra bytes never become visible.
+        let start = out.len();
+        out.extend_from_slice(&h.bytes);
+        out.truncate(start + h.len());
+        Ok(h.len())
     }
 }
 
@@ -623,24 +627,51 @@ pub enum Decoded {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HeaderDecoder {
     cfg: DecodeConfig,
-    /// Bits of byte 0 that must be clear: the RSV bits not allowed.
-    forbidden_b0: u8,
+    /// Bit `b` is set when a first header byte `b` is acceptable: allowed RSV bits, a defined
+    /// opcode, FIN set on control frames.
+    first_ok: [u64; 4],
     /// The value the MASK bit (0x80 of byte 1) must have.
     mask_bit: u8,
+    /// 4 when frames carry a mask key (the receiver is a server), else 0.
+    mask_len: u8,
 }
+
+/// Opcode by 4-bit value; reserved slots are never read (the first-byte bitmap rejects them).
+const OPCODES: [OpCode; 16] = {
+    let mut t = [OpCode::Continuation; 16];
+    t[0x1] = OpCode::Text;
+    t[0x2] = OpCode::Binary;
+    t[0x8] = OpCode::Close;
+    t[0x9] = OpCode::Ping;
+    t[0xA] = OpCode::Pong;
+    t
+};
 
 impl HeaderDecoder {
     /// A decoder for `cfg`.
-    #[inline]
     #[must_use]
     pub const fn new(cfg: DecodeConfig) -> HeaderDecoder {
+        let mut first_ok = [0u64; 4];
+        let mut b = 0usize;
+        while b < 256 {
+            let byte = b as u8;
+            let rsv_ok = (byte >> 4) & 0b111 & !cfg.allowed_rsv == 0;
+            let op_ok = OpCode::from_u8(byte & 0x0F).is_some();
+            let ctl_ok = byte & 0x08 == 0 || byte & 0x80 != 0;
+            if rsv_ok && op_ok && ctl_ok {
+                first_ok[b / 64] |= 1 << (b % 64);
+            }
+            b += 1;
+        }
+        let (mask_bit, mask_len) = match cfg.role {
+            Role::Server => (0x80, 4),
+            Role::Client => (0, 0),
+        };
         HeaderDecoder {
             cfg,
-            forbidden_b0: ((!cfg.allowed_rsv) & 0b111) << 4,
-            mask_bit: match cfg.role {
-                Role::Server => 0x80,
-                Role::Client => 0,
-            },
+            first_ok,
+            mask_bit,
+            mask_len,
         }
     }
 
@@ -662,60 +693,24 @@ impl HeaderDecoder {
                 });
             }
         };
-        if b0 & self.forbidden_b0 != 0 {
-            return Err(FrameError::ReservedBits((b0 >> 4) & 0b111));
-        }
-        let Some(opcode) = OpCode::from_u8(b0 & 0x0F) else {
-            return Err(FrameError::ReservedOpcode(b0 & 0x0F));
-        };
-        let fin = b0 & 0x80 != 0;
         let len7 = b1 & 0x7F;
-        if opcode.is_control() {
-            if !fin {
-                return Err(FrameError::FragmentedControl);
-            }
-            if len7 > 125 {
-                return Err(FrameError::ControlTooLong);
-            }
+        let first_ok = (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0;
+        if !first_ok || b1 & 0x80 != self.mask_bit || (b0 & 0x08 != 0 && len7 > 125) {
+            return Err(self.header_error(b0, b1));
         }
-        if b1 & 0x80 != self.mask_bit {
-            return Err(match self.cfg.role {
-                Role::Server => FrameError::UnmaskedFrame,
-                Role::Client => FrameError::MaskedFrame,
-            });
-        }
-        let mask_len = if self.mask_bit != 0 { 4 } else { 0 };
-        let (payload_len, len_end) = match len7 {
-            126 => {
-                let Some(ext) = buf.get(2..4) else {
+        let mask_len = usize::from(self.mask_len);
+        let (payload_len, len_end) = if len7 < 126 {
+            (u64::from(len7), 2)
+        } else {
+            match self.extended_len(buf, len7)? {
+                Some(v) => v,
+                None => {
+                    let len_end = if len7 == 126 { 4 } else { 10 };
                     return Ok(Decoded::Partial {
-                        needed: 4 + mask_len - buf.len(),
+                        needed: len_end + mask_len - buf.len(),
                     });
-                };
-                let len = u64::from(u16::from_be_bytes([ext[0], ext[1]]));
-                if len < 126 && self.cfg.reject_non_minimal {
-                    return Err(FrameError::NonMinimalLength);
                 }
-                (len, 4)
             }
-            127 => {
-                let Some(ext) = buf.get(2..10) else {
-                    return Ok(Decoded::Partial {
-                        needed: 10 + mask_len - buf.len(),
-                    });
-                };
-                let len = u64::from_be_bytes([
-                    ext[0], ext[1], ext[2], ext[3], ext[4], ext[5], ext[6], ext[7],
-                ]);
-                if len >> 63 != 0 {
-                    return Err(FrameError::LengthTopBit);
-                }
-                if len <= 0xFFFF && self.cfg.reject_non_minimal {
-                    return Err(FrameError::NonMinimalLength);
-                }
-                (len, 10)
-            }
-            n => (u64::from(n), 2),
         };
         if payload_len > self.cfg.max_payload {
             return Err(FrameError::TooBig {
@@ -725,7 +720,7 @@ impl HeaderDecoder {
         }
         let header_len = len_end + mask_len;
         let mask = if mask_len != 0 {
-            let Some(k) = buf.get(len_end..header_len) else {
+            let Some(k) = buf.get(len_end..len_end + 4) else {
                 return Ok(Decoded::Partial {
                     needed: header_len - buf.len(),
                 });
@@ -736,14 +731,70 @@ impl HeaderDecoder {
         };
         Ok(Decoded::Header {
             header: FrameHeader {
-                fin,
+                fin: b0 & 0x80 != 0,
                 rsv: (b0 >> 4) & 0b111,
-                opcode,
+                opcode: OPCODES[usize::from(b0 & 0x0F)],
                 mask,
                 payload_len,
             },
             header_len,
         })
+    }
+
+    /// The 16- or 64-bit length (`len7` is 126 or 127) and where it ends, `None` while it is
+    /// incomplete.
+    #[inline]
+    fn extended_len(&self, buf: &[u8], len7: u8) -> Result<Option<(u64, usize)>, FrameError> {
+        if len7 == 126 {
+            let Some(ext) = buf.get(2..4) else {
+                return Ok(None);
+            };
+            let len = u64::from(u16::from_be_bytes([ext[0], ext[1]]));
+            if len < 126 && self.cfg.reject_non_minimal {
+                return Err(FrameError::NonMinimalLength);
+            }
+            Ok(Some((len, 4)))
+        } else {
+            let Some(ext) = buf.get(2..10) else {
+                return Ok(None);
+            };
+            let len = u64::from_be_bytes([
+                ext[0], ext[1], ext[2], ext[3], ext[4], ext[5], ext[6], ext[7],
+            ]);
+            if len >> 63 != 0 {
+                return Err(FrameError::LengthTopBit);
+            }
+            if len <= 0xFFFF && self.cfg.reject_non_minimal {
+                return Err(FrameError::NonMinimalLength);
+            }
+            Ok(Some((len, 10)))
+        }
+    }
+
+    /// Which check the first two bytes failed, in the order RSV, opcode, control FIN, control
+    /// length, mask bit. Off the hot path.
+    #[cold]
+    #[inline(never)]
+    fn header_error(&self, b0: u8, b1: u8) -> FrameError {
+        let rsv = (b0 >> 4) & 0b111;
+        if rsv & !self.cfg.allowed_rsv != 0 {
+            return FrameError::ReservedBits(rsv);
+        }
+        let Some(opcode) = OpCode::from_u8(b0 & 0x0F) else {
+            return FrameError::ReservedOpcode(b0 & 0x0F);
+        };
+        if opcode.is_control() {
+            if b0 & 0x80 == 0 {
+                return FrameError::FragmentedControl;
+            }
+            if b1 & 0x7F > 125 {
+                return FrameError::ControlTooLong;
+            }
+        }
+        match self.cfg.role {
+            Role::Server => FrameError::UnmaskedFrame,
+            Role::Client => FrameError::MaskedFrame,
+        }
     }
 }
 

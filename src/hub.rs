@@ -31,8 +31,10 @@
 //! # Encode once
 //!
 //! A broadcast encodes the Socket.IO packet exactly once into an [`Encoded`] held in an
-//! [`Arc`]. Every [`Transmit`] carries a clone of that `Arc`: the per-recipient cost is one
-//! reference-count increment, never a copy of the bytes. The one buffer holds the packet in three
+//! [`Arc`]. [`Hub::poll_broadcast`] hands out that packet with the list of its recipients (no
+//! per-recipient work beyond choosing them); [`Hub::poll_transmit`] hands out one
+//! [`Transmit`] per recipient carrying a clone of the `Arc` (one reference-count increment).
+//! Either way the bytes are never copied per recipient. The one buffer holds the packet in three
 //! ready-made shapes:
 //!
 //! * [`Encoded::ws_frames`]: the complete server-to-client WebSocket frames (one text frame
@@ -44,8 +46,9 @@
 //! # Run loop
 //!
 //! After every call that changes the hub (`broadcast*`, `remove_socket`, `remove_session`,
-//! `handle_ack`, `handle_timeout`), drain [`Hub::poll_transmit`] and then [`Hub::poll_event`],
-//! and re-arm the timer from [`Hub::poll_timeout`].
+//! `handle_ack`, `handle_timeout`), drain [`Hub::poll_transmit`] (or [`Hub::poll_broadcast`];
+//! both read the same queue, in order) and then [`Hub::poll_event`], and re-arm the timer from
+//! [`Hub::poll_timeout`].
 //!
 //! # Acknowledgement ids
 //!
@@ -53,8 +56,9 @@
 //! reference server does). Those ids come from the hub's own counter starting at
 //! [`HubConfig::ack_id_base`] (default 2<sup>40</sup>, far above the ids a per-socket machine
 //! counts from 0, and below 2<sup>53</sup> so JavaScript clients echo them exactly). When an ACK
-//! packet arrives, offer it to [`Hub::handle_ack`] first: it returns `false` for ids it does not
-//! own, which then belong to the socket machine.
+//! packet arrives, offer it to the hub first ([`Hub::claim_ack`] for a raw Engine.IO text
+//! message, [`Hub::handle_ack_packet`] for a decoded packet, [`Hub::handle_ack`] for its parts):
+//! they return `false` for ids the hub does not own, which then belong to the socket machine.
 //!
 //! # Limits
 //!
@@ -71,6 +75,9 @@ use core::any::Any;
 use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
+
+use crate::socketio::packet::{self, Value};
+use crate::socketio::{DecodeConfig, OwnedPacket, PacketType, SocketIoError};
 
 /// Errors of the hub. All of them are misuse by the caller or a configured cap being reached; the
 /// hub never sees peer bytes.
@@ -90,10 +97,9 @@ pub enum HubError {
         /// What kind of name (`"namespace"`, `"sid"`, `"room"`, `"key"`, `"event"`).
         what: &'static str,
     },
-    /// The event name is reserved by Socket.IO and cannot be emitted.
-    ReservedEvent,
-    /// A raw JSON argument or ack reply is not valid JSON.
-    InvalidJson,
+    /// The Socket.IO encoder refused the packet (reserved event name, invalid raw JSON, a tree
+    /// too deep, ...).
+    Encode(SocketIoError),
     /// A configured cap was reached.
     LimitExceeded {
         /// Which cap (the [`HubConfig`] field name).
@@ -111,14 +117,20 @@ impl fmt::Display for HubError {
                 f.write_str("the session already has a socket on this namespace")
             }
             HubError::InvalidName { what } => write!(f, "invalid {what} name (empty or too long)"),
-            HubError::ReservedEvent => f.write_str("reserved event name cannot be emitted"),
-            HubError::InvalidJson => f.write_str("argument is not valid JSON"),
+            HubError::Encode(e) => write!(f, "cannot encode the packet: {e}"),
             HubError::LimitExceeded { limit } => write!(f, "limit exceeded: {limit}"),
         }
     }
 }
 
-impl core::error::Error for HubError {}
+impl core::error::Error for HubError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            HubError::Encode(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Caps and knobs of the hub. Every field has a sane default; setters are builder-style.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,15 +275,6 @@ impl SessionInfo {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// One argument of an event emitted through the hub.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arg<'a> {
-    /// A raw JSON value (validated).
-    Json(&'a str),
-    /// A binary value: sent as a Socket.IO attachment with a `_placeholder` in its place.
-    Binary(&'a [u8]),
 }
 
 /// Where a broadcast goes. Built with [`Target::namespace`] and narrowed with the builder methods.
@@ -459,6 +462,25 @@ pub struct Transmit {
     pub packet: Arc<Encoded>,
 }
 
+/// One recipient of a broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Recipient {
+    /// The Engine.IO session to write to.
+    pub session: SessionId,
+    /// The socket (namespace connection) the packet is for.
+    pub socket: SocketId,
+}
+
+/// A whole broadcast, as handed out by [`Hub::poll_broadcast`]: write `packet` to every
+/// recipient's session.
+#[derive(Debug, Clone)]
+pub struct Broadcast {
+    /// The shared, encoded-once packet.
+    pub packet: Arc<Encoded>,
+    /// Who gets it, each socket once.
+    pub recipients: Vec<Recipient>,
+}
+
 /// The outcome for one recipient of a broadcast with ack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckOutcome {
@@ -502,8 +524,24 @@ struct Socket {
     data: BTreeMap<Box<str>, DataValue>,
     /// Position in the namespace's `members`.
     nsp_pos: usize,
+}
+
+/// The few fields a broadcast touches per candidate, kept apart from [`Socket`] so that choosing
+/// 10 000 recipients walks one dense array.
+#[derive(Clone, Copy)]
+struct Hot {
     /// Broadcast epoch stamp: equals the current epoch when chosen or excluded.
     mark: u64,
+    session: SessionId,
+    /// Generation of the live socket in this slot; `None` when the slot is free.
+    generation: Option<u32>,
+}
+
+/// One queued broadcast: its packet and recipients; `next` recipients were already handed out.
+struct Batch {
+    packet: Arc<Encoded>,
+    recipients: Vec<Recipient>,
+    next: usize,
 }
 
 struct Session {
@@ -533,16 +571,19 @@ pub struct Hub {
     session_generation: u32,
     session_count: usize,
     sockets: Vec<Option<Socket>>,
+    hot: Vec<Hot>,
     free_sockets: Vec<u32>,
     socket_generation: u32,
     namespaces: BTreeMap<Box<str>, Namespace>,
     epoch: u64,
-    outbox: VecDeque<Transmit>,
+    outbox: VecDeque<Batch>,
+    queued: usize,
+    spare: Vec<Vec<Recipient>>,
     events: VecDeque<HubEvent>,
     pending: BTreeMap<u64, PendingAck>,
     next_ack: u64,
     scratch: String,
-    chosen: Vec<u32>,
+    chosen: Vec<Recipient>,
 }
 
 impl fmt::Debug for Hub {
@@ -550,7 +591,7 @@ impl fmt::Debug for Hub {
         f.debug_struct("Hub")
             .field("sessions", &self.session_count)
             .field("namespaces", &self.namespaces.len())
-            .field("outbox", &self.outbox.len())
+            .field("queued_transmits", &self.queued)
             .field("pending_acks", &self.pending.len())
             .finish_non_exhaustive()
     }
@@ -561,15 +602,6 @@ impl Default for Hub {
         Hub::new(HubConfig::default())
     }
 }
-
-const RESERVED_EVENTS: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
 
 fn check_name(name: &str, max: usize, what: &'static str) -> Result<(), HubError> {
     if name.is_empty() || name.len() > max {
@@ -590,11 +622,14 @@ impl Hub {
             session_generation: 0,
             session_count: 0,
             sockets: Vec::new(),
+            hot: Vec::new(),
             free_sockets: Vec::new(),
             socket_generation: 0,
             namespaces: BTreeMap::new(),
             epoch: 0,
             outbox: VecDeque::new(),
+            queued: 0,
+            spare: Vec::new(),
             events: VecDeque::new(),
             pending: BTreeMap::new(),
             next_ack,
@@ -755,12 +790,18 @@ impl Hub {
             rooms: alloc::vec![sid.into()],
             data: BTreeMap::new(),
             nsp_pos,
+        };
+        let hot = Hot {
             mark: 0,
+            session,
+            generation: Some(generation),
         };
         if self.free_sockets.pop().is_some() {
             self.sockets[index as usize] = Some(socket);
+            self.hot[index as usize] = hot;
         } else {
             self.sockets.push(Some(socket));
+            self.hot.push(hot);
         }
         let id = SocketId { index, generation };
         if let Some(s) = self.session_mut(session) {
@@ -808,6 +849,9 @@ impl Hub {
             return Err(HubError::UnknownSocket);
         };
         self.free_sockets.push(id.index);
+        if let Some(h) = self.hot.get_mut(id.index as usize) {
+            h.generation = None;
+        }
         if let Some(nsp) = self.namespaces.get_mut(&sock.namespace) {
             for room in &sock.rooms {
                 if let Some(set) = nsp.rooms.get_mut(room) {
@@ -1107,10 +1151,11 @@ impl Hub {
 
     // ----- broadcast ------------------------------------------------------------------------
 
-    /// Chooses the recipients of `target` into `self.chosen` (slot indices), each at most once.
+    /// Chooses the recipients of `target` into `self.chosen`, each at most once.
     ///
     /// One epoch stamp per socket does both jobs: excluded sockets are stamped first, then every
-    /// candidate not yet stamped is stamped and chosen. No allocation, linear in the members read.
+    /// candidate not yet stamped is stamped and chosen. No allocation once `chosen` has grown,
+    /// linear in the members read, and only the dense `hot` array is touched.
     fn choose(&mut self, target: &Target<'_>) {
         self.chosen.clear();
         self.epoch += 1;
@@ -1118,29 +1163,32 @@ impl Hub {
         let Some(nsp) = self.namespaces.get(target.namespace) else {
             return;
         };
-        let sockets = &mut self.sockets;
+        let hot = &mut self.hot;
         for room in target.except_rooms {
             if let Some(set) = nsp.rooms.get(*room) {
                 for &i in set {
-                    if let Some(Some(s)) = sockets.get_mut(i as usize) {
-                        s.mark = epoch;
+                    if let Some(h) = hot.get_mut(i as usize) {
+                        h.mark = epoch;
                     }
                 }
             }
         }
         for id in target.except_sockets {
-            if let Some(Some(s)) = sockets.get_mut(id.index as usize) {
-                if s.generation == id.generation {
-                    s.mark = epoch;
+            if let Some(h) = hot.get_mut(id.index as usize) {
+                if h.generation == Some(id.generation) {
+                    h.mark = epoch;
                 }
             }
         }
         let chosen = &mut self.chosen;
-        let mut pick = |i: u32| {
-            if let Some(Some(s)) = sockets.get_mut(i as usize) {
-                if s.mark != epoch {
-                    s.mark = epoch;
-                    chosen.push(i);
+        let mut pick = |index: u32| {
+            if let Some(h) = hot.get_mut(index as usize) {
+                if let (Some(generation), true) = (h.generation, h.mark != epoch) {
+                    h.mark = epoch;
+                    chosen.push(Recipient {
+                        session: h.session,
+                        socket: SocketId { index, generation },
+                    });
                 }
             }
         };
@@ -1162,75 +1210,54 @@ impl Hub {
     /// The recipients `target` selects right now, without sending anything.
     pub fn recipients(&mut self, target: &Target<'_>) -> Vec<SocketId> {
         self.choose(target);
-        let chosen = core::mem::take(&mut self.chosen);
-        let out = chosen.iter().filter_map(|&i| self.id_at(i)).collect();
-        self.chosen = chosen;
-        out
+        self.chosen.iter().map(|r| r.socket).collect()
     }
 
-    /// Encodes an EVENT (or BINARY_EVENT) packet for `namespace` into a shared [`Encoded`].
+    /// Encodes an EVENT (or BINARY_EVENT) packet for `namespace` into a shared [`Encoded`]
+    /// with the Socket.IO codec.
     fn encode_event(
         &mut self,
         namespace: &str,
         event: &str,
-        args: &[Arg<'_>],
+        args: &[Value<'_>],
         ack_id: Option<u64>,
     ) -> Result<Arc<Encoded>, HubError> {
         check_name(event, self.config.max_event_len, "event")?;
-        if RESERVED_EVENTS.contains(&event) {
-            return Err(HubError::ReservedEvent);
-        }
-        let binary = args.iter().filter(|a| matches!(a, Arg::Binary(_))).count();
-        if binary > self.config.max_attachments {
-            return Err(HubError::LimitExceeded {
-                limit: "max_attachments",
-            });
-        }
-        for a in args {
-            if let Arg::Json(j) = a {
-                if !is_json(j) {
-                    return Err(HubError::InvalidJson);
-                }
-            }
-        }
         let mut text = core::mem::take(&mut self.scratch);
         text.clear();
-        encode_event_text(&mut text, namespace, event, args, ack_id, binary);
-        let encoded = if binary == 0 {
-            Encoded::new(&text, &[])
-        } else {
-            let bins: Vec<&[u8]> = args
-                .iter()
-                .filter_map(|a| match a {
-                    Arg::Binary(b) => Some(*b),
-                    Arg::Json(_) => None,
-                })
-                .collect();
-            Encoded::new(&text, &bins)
+        let mut atts: Vec<&[u8]> = Vec::new();
+        let r = packet::encode_event(&mut text, &mut atts, namespace, ack_id, event, args);
+        let out = match r {
+            Err(e) => Err(HubError::Encode(e)),
+            Ok(_) if atts.len() > self.config.max_attachments => Err(HubError::LimitExceeded {
+                limit: "max_attachments",
+            }),
+            Ok(_) => Ok(Arc::new(Encoded::new(&text, &atts))),
         };
         self.scratch = text;
-        Ok(Arc::new(encoded))
+        out
     }
 
+    /// Queues the chosen recipients with `packet` as one batch.
     fn enqueue(&mut self, packet: &Arc<Encoded>) -> usize {
         let n = self.chosen.len();
-        self.outbox.reserve(n);
-        for &i in &self.chosen {
-            if let Some(Some(s)) = self.sockets.get(i as usize) {
-                self.outbox.push_back(Transmit {
-                    session: s.session,
-                    socket: SocketId {
-                        index: i,
-                        generation: s.generation,
-                    },
-                    packet: Arc::clone(packet),
-                });
-            }
+        if n == 0 {
+            return 0;
         }
+        // The chosen list becomes the batch; a recycled list (with its capacity) takes its place.
+        let spare = self.spare.pop().unwrap_or_default();
+        let recipients = core::mem::replace(&mut self.chosen, spare);
+        self.queued += n;
+        self.outbox.push_back(Batch {
+            packet: Arc::clone(packet),
+            recipients,
+            next: 0,
+        });
         n
     }
 
-    /// Emits `event` with `args` to every recipient of `target`: the packet is encoded once and
+    /// Emits `event` with `args` (Socket.IO [`Value`]s: raw JSON, strings, binary anywhere in the
+    /// tree) to every recipient of `target`: the packet is encoded once and
     /// one [`Transmit`] per recipient is queued (drain [`Hub::poll_transmit`]). Returns the
     /// number of recipients.
     ///
@@ -1240,7 +1267,7 @@ impl Hub {
         &mut self,
         target: &Target<'_>,
         event: &str,
-        args: &[Arg<'_>],
+        args: &[Value<'_>],
     ) -> Result<usize, HubError> {
         let packet = self.encode_event(target.namespace, event, args, None)?;
         Ok(self.broadcast_encoded(target, packet))
@@ -1263,7 +1290,7 @@ impl Hub {
         &mut self,
         target: &Target<'_>,
         event: &str,
-        args: &[Arg<'_>],
+        args: &[Value<'_>],
         now: Duration,
         timeout: Duration,
     ) -> Result<u64, HubError> {
@@ -1276,9 +1303,8 @@ impl Hub {
         let packet = self.encode_event(target.namespace, event, args, Some(id))?;
         self.next_ack = self.next_ack.wrapping_add(1);
         self.choose(target);
+        let waiting: BTreeSet<SocketId> = self.chosen.iter().map(|r| r.socket).collect();
         self.enqueue(&packet);
-        let waiting: BTreeSet<SocketId> =
-            self.chosen.iter().filter_map(|&i| self.id_at(i)).collect();
         let empty = waiting.is_empty();
         self.pending.insert(
             id,
@@ -1326,6 +1352,59 @@ impl Hub {
         true
     }
 
+    /// Claims an Engine.IO text message received on `session` if it is a (text) ACK answering
+    /// one of the hub's broadcasts; returns `true` when it did, and the message must then not
+    /// be fed to the session's socket machine (which does not know the hub's ids). Anything
+    /// else (another packet, a malformed one, a BINARY_ACK header, an id that is not the hub's)
+    /// returns `false` untouched. Cheap when no broadcast awaits acks.
+    pub fn claim_ack(&mut self, session: SessionId, text: &str) -> bool {
+        if self.pending.is_empty() || !text.starts_with('3') {
+            return false;
+        }
+        let Ok(p) = packet::decode(text, &DecodeConfig::new()) else {
+            return false;
+        };
+        let (PacketType::Ack, Some(id)) = (p.kind(), p.id()) else {
+            return false;
+        };
+        let Some(socket) = self.socket_of(session, p.nsp()) else {
+            return false;
+        };
+        if !self
+            .pending
+            .get(&id)
+            .is_some_and(|w| w.waiting.contains(&socket))
+        {
+            return false;
+        }
+        self.handle_ack(socket, id, p.data().unwrap_or("[]"), Vec::new())
+    }
+
+    /// [`Hub::handle_ack`] for a decoded ACK / BINARY_ACK packet (as the Socket.IO decoder
+    /// hands it out). Returns `false` for any other packet type, or an id that is not the hub's.
+    pub fn handle_ack_packet(&mut self, socket: SocketId, ack: &OwnedPacket) -> bool {
+        let p = ack.packet();
+        if !matches!(p.kind(), PacketType::Ack | PacketType::BinaryAck)
+            || self.namespace_of(socket) != Some(p.nsp())
+        {
+            return false;
+        }
+        let Some(id) = p.id() else { return false };
+        if !self
+            .pending
+            .get(&id)
+            .is_some_and(|w| w.waiting.contains(&socket))
+        {
+            return false;
+        }
+        self.handle_ack(
+            socket,
+            id,
+            p.data().unwrap_or("[]"),
+            ack.attachments().to_vec(),
+        )
+    }
+
     fn complete_ack(&mut self, id: u64, timed_out: bool) {
         if let Some(mut p) = self.pending.remove(&id) {
             for s in core::mem::take(&mut p.waiting) {
@@ -1347,17 +1426,63 @@ impl Hub {
 
     // ----- run loop -------------------------------------------------------------------------
 
-    /// The next bytes to write: which session gets which shared packet. Drain after every call
-    /// that broadcasts.
+    /// The next bytes to write: which session gets which shared packet (one reference-count
+    /// increment per call). Drain after every call that broadcasts. Transmits come in broadcast
+    /// order, and within a broadcast in recipient order.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.outbox.pop_front()
+        loop {
+            let batch = self.outbox.front_mut()?;
+            if let Some(r) = batch.recipients.get(batch.next) {
+                batch.next += 1;
+                self.queued -= 1;
+                return Some(Transmit {
+                    session: r.session,
+                    socket: r.socket,
+                    packet: Arc::clone(&batch.packet),
+                });
+            }
+            if let Some(done) = self.outbox.pop_front() {
+                self.recycle_vec(done.recipients);
+            }
+        }
     }
 
-    /// Number of queued transmits.
+    /// The next whole broadcast: one packet and every recipient not yet handed out by
+    /// [`Hub::poll_transmit`]. The cheapest way to drain: no per-recipient work at all. Give the
+    /// batch back with [`Hub::recycle`] to reuse its recipient list.
+    #[must_use]
+    pub fn poll_broadcast(&mut self) -> Option<Broadcast> {
+        loop {
+            let mut batch = self.outbox.pop_front()?;
+            if batch.next < batch.recipients.len() {
+                batch.recipients.drain(..batch.next);
+                self.queued -= batch.recipients.len();
+                return Some(Broadcast {
+                    packet: batch.packet,
+                    recipients: batch.recipients,
+                });
+            }
+            self.recycle_vec(batch.recipients);
+        }
+    }
+
+    /// Returns a drained [`Broadcast`]'s recipient list for reuse (optional).
+    pub fn recycle(&mut self, broadcast: Broadcast) {
+        self.recycle_vec(broadcast.recipients);
+    }
+
+    fn recycle_vec(&mut self, mut v: Vec<Recipient>) {
+        if self.spare.len() < 4 {
+            v.clear();
+            self.spare.push(v);
+        }
+    }
+
+    /// Number of queued transmits (recipients not yet handed out).
     #[must_use]
     pub fn pending_transmits(&self) -> usize {
-        self.outbox.len()
+        self.queued
     }
 
     /// The next application event.
@@ -1385,68 +1510,4 @@ impl Hub {
             self.complete_ack(id, true);
         }
     }
-}
-
-/// Whether `s` is exactly one JSON value (strict RFC 8259, the crate's scanner).
-fn is_json(s: &str) -> bool {
-    crate::json::validate(s).is_ok()
-}
-
-fn push_u64(out: &mut String, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    loop {
-        digits[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for d in digits[..n].iter().rev() {
-        out.push(*d as char);
-    }
-}
-
-/// `<type>[<n>-][<nsp>,][<id>]["event",args...]` with binary args replaced by placeholders.
-fn encode_event_text(
-    out: &mut String,
-    namespace: &str,
-    event: &str,
-    args: &[Arg<'_>],
-    ack_id: Option<u64>,
-    binary: usize,
-) {
-    if binary == 0 {
-        out.push('2');
-    } else {
-        out.push('5');
-        push_u64(out, binary as u64);
-        out.push('-');
-    }
-    if namespace != "/" {
-        out.push_str(namespace);
-        out.push(',');
-    }
-    if let Some(id) = ack_id {
-        push_u64(out, id);
-    }
-    out.push('[');
-    // Writing into a `String` cannot fail.
-    let _ = crate::json::write_str(out, event);
-    let mut num = 0u64;
-    for a in args {
-        out.push(',');
-        match a {
-            // Surrounding whitespace is dropped so the text matches `JSON.stringify`'s.
-            Arg::Json(j) => out.push_str(j.trim_matches([' ', '\t', '\n', '\r'])),
-            Arg::Binary(_) => {
-                out.push_str("{\"_placeholder\":true,\"num\":");
-                push_u64(out, num);
-                out.push('}');
-                num += 1;
-            }
-        }
-    }
-    out.push(']');
 }

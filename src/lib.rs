@@ -32,6 +32,71 @@
 //! the next mutation. A machine never panics on peer input: every size it buffers has a configured
 //! cap, and an error caused by the peer carries the reply to send (a close code or an HTTP response).
 //!
+//! ## The run loop, end to end
+//!
+//! A server reads an Upgrade request and, in the same read, the client's first frame. The
+//! handshake answers `101` and says where the head ended; the rest belongs to the connection.
+//! Replace the byte arrays with a socket, and `now` with a real clock, and this is a server.
+//!
+//! ```
+//! # #[cfg(feature = "alloc")] {
+//! use core::time::Duration;
+//! use sockwire::handshake::{AcceptOptions, ServerHandshake, http::{HeadConfig, Header, Status}};
+//! use sockwire::ws::{Connection, ConnectionConfig, Event};
+//!
+//! // What one `read` returned: the request head, then a masked text frame "Hello".
+//! let mut input = Vec::from(&b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\n\
+//! Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+//! Sec-WebSocket-Version: 13\r\n\r\n"[..]);
+//! input.extend_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+//! let mut wire = Vec::new(); // what we write back
+//!
+//! // 1. The opening handshake (RFC 6455 §4). `Partial` would mean: read more, call again.
+//! let mut handshake = ServerHandshake::new(HeadConfig::default());
+//! let mut slots = [Header::EMPTY; 32];
+//! let head_len = match handshake.parse(&input, &mut slots) {
+//!     Ok(Status::Complete(request)) => {
+//!         request.accept(&AcceptOptions::new())?.encode_to_vec(&mut wire);
+//!         request.head_len()
+//!     }
+//!     Ok(Status::Partial) => unreachable!("the whole head is here"),
+//!     Err(refused) => {
+//!         wire.extend_from_slice(refused.response().unwrap_or_default()); // 400 / 426 / 431
+//!         return Ok(());
+//!     }
+//! };
+//! assert!(wire.ends_with(b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"));
+//!
+//! // 2. The connection takes the bytes after the head. Feed, then drain transmit and events.
+//! let mut conn = Connection::server(ConnectionConfig::default());
+//! let now = Duration::from_millis(5); // time since the caller's epoch
+//! let mut rest = input.split_off(head_len);
+//! let mut at = 0;
+//! let mut echoes = Vec::new();
+//! while at < rest.len() {
+//!     at += conn.handle_read(now, &mut rest[at..])?;
+//!     while let Some(bytes) = conn.poll_transmit() {
+//!         wire.extend_from_slice(bytes);
+//!     }
+//!     while let Some(event) = conn.poll_event() {
+//!         if let Event::Text(text) = event {
+//!             echoes.push(text.to_owned());
+//!         }
+//!     }
+//! }
+//! // 3. Commands queue output; drain it the same way.
+//! for text in &echoes {
+//!     conn.send_text(text)?;
+//! }
+//! while let Some(bytes) = conn.poll_transmit() {
+//!     wire.extend_from_slice(bytes);
+//! }
+//! assert!(wire.ends_with(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o']));
+//! let _next_deadline: Option<Duration> = conn.poll_timeout(); // arm a timer for handle_timeout
+//! # }
+//! # Ok::<(), sockwire::Error>(())
+//! ```
+//!
 //! ## Features
 //!
 //! * `std` (default): implies `alloc`; adds `std::error::Error`-based conveniences only.

@@ -22,21 +22,30 @@
 //!
 //! # Implementation
 //!
-//! The mask is pre-rotated to the phase and widened to a 64-bit word. Short slices go through
-//! a word loop. Longer ones first process the few bytes up to a 32-byte boundary with word
-//! operations of decreasing width, so that the body is aligned, then XOR the body in 64-byte
-//! blocks with a plain loop that the compiler vectorises (SSE2 on every x86-64 CPU). On x86-64
-//! with the `std` feature, the body loop is also compiled for AVX2 and chosen at run time when the
-//! CPU has it (without `std`, when the crate is built with AVX2 enabled). That dispatch is the
-//! only `unsafe` in the crate; every code path is property-tested and fuzzed against
-//! [`apply_mask_naive`], and nothing reads or writes outside the slice (everything goes through
-//! safe slice operations).
+//! The key is rotated to the phase once and widened to a 64-bit word; every piece below is a
+//! multiple of 4 bytes except the last one or two, so the phase only moves at the very end.
+//!
+//! * **Under 64 bytes** (inlined into the caller, no dispatch): one piece per set bit of the
+//!   length, largest first (32, 16, 8, 4, 2, 1 bytes), each a single vector or word XOR.
+//! * **64 to 255 bytes**: the same with 128- and 64-byte pieces first.
+//! * **256 bytes and more**: the bytes up to the first 32-byte boundary in ascending pieces
+//!   (each naturally aligned), the body in whole 32-byte blocks with aligned loads and stores,
+//!   then the tail in descending pieces.
+//!
+//! No two stores overlap, so a later read of the same bytes always gets store forwarding.
+//! From 64 bytes on, on x86-64 with the `std` feature, the code is also compiled for AVX2 and
+//! that version is chosen at run time when the CPU has it (without `std`, build with
+//! `-C target-feature=+avx2` to get it). That dispatch is the only `unsafe` in the crate. All
+//! the loops are plain safe Rust over slices that the compiler vectorises; nothing reads or
+//! writes outside the slice, and every path is property-tested and fuzzed against
+//! [`apply_mask_naive`].
 #![allow(unsafe_code)]
 
-/// Slices shorter than this skip the alignment head and the wide body loop.
-const SMALL: usize = 64;
+/// Slices shorter than this are masked inline (SSE2 at most): no alignment head, no run-time
+/// dispatch, whose fixed cost would dominate at these sizes.
+const SMALL: usize = 256;
 
-/// Alignment the body loop starts at.
+/// Alignment the body loop of longer slices starts at.
 const ALIGN: usize = 32;
 
 /// XORs `buf` in place with the masking key, starting at `phase` within the key.
@@ -50,9 +59,9 @@ const ALIGN: usize = 32;
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) {
     let word = rotated_word(key, phase);
     if buf.len() < SMALL {
-        mask_words(buf, word);
+        mask_short(buf, word);
     } else {
-        mask_large(buf, word);
+        mask_wide(buf, word);
     }
 }
 
@@ -87,111 +96,161 @@ fn advance(word: u64, n: usize) -> u64 {
     word.rotate_right(8 * (n % 4) as u32)
 }
 
-/// Word loop: 8 bytes at a time, then the tail. `word` is aligned to `buf[0]`.
+/// `src` (exactly `N` bytes, `N` a multiple of 8) XORed with the mask, as a new array. Used to
+/// load whole blocks before any store, so that overlapping blocks stay correct.
 #[inline(always)]
-fn mask_words(buf: &mut [u8], word: u64) {
-    let mut chunks = buf.chunks_exact_mut(8);
-    for c in &mut chunks {
+fn xor_block<const N: usize>(src: &[u8], word: u64) -> [u8; N] {
+    let mut a = [0u8; N];
+    a.copy_from_slice(src);
+    for c in a.chunks_exact_mut(8) {
         let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ word;
         c.copy_from_slice(&v.to_le_bytes());
     }
-    mask_tail(chunks.into_remainder(), word);
+    a
 }
 
-/// Fewer than 8 bytes, one at a time. `word` is aligned to `buf[0]`.
+/// Masks the first `N` bytes of `*buf` in place and moves `*buf` past them.
 #[inline(always)]
-fn mask_tail(buf: &mut [u8], word: u64) {
-    let m = word.to_le_bytes();
-    for (b, k) in buf.iter_mut().zip(m.iter()) {
-        *b ^= *k;
-    }
+fn mask_piece<const N: usize>(buf: &mut &mut [u8], word: u64) {
+    let (piece, rest) = core::mem::take(buf).split_at_mut(N);
+    let x = xor_block::<N>(piece, word);
+    piece.copy_from_slice(&x);
+    *buf = rest;
 }
 
-/// Slices of at least [`SMALL`] bytes: aligned head, wide body, tail.
-#[inline]
-fn mask_large(buf: &mut [u8], word: u64) {
-    let misalign = (buf.as_ptr() as usize) % ALIGN;
-    let head_len = (ALIGN - misalign) % ALIGN; // < ALIGN <= SMALL <= buf.len()
-    let (head, body) = buf.split_at_mut(head_len);
-    mask_head(head, word);
-    let word = advance(word, head_len);
-    mask_body(body, word);
-}
-
-/// The (fewer than 32) bytes before the first aligned address, in power-of-two steps so each
-/// step stays within one aligned unit.
+/// Short slices (under [`SMALL`] = 256 bytes): a loop of 32-byte blocks, then one 16-byte
+/// piece if needed, then the tail. No alignment work, and no two stores overlap (an
+/// overlapping store would make the next read of these bytes miss store forwarding).
+/// `word` is aligned to `buf[0]`.
 #[inline(always)]
-fn mask_head(mut head: &mut [u8], mut word: u64) {
-    // The head ends on a 32-byte boundary, so taking 1, 2, 4, 8, 16 bytes in that order when the
-    // corresponding bit of its length is set keeps each piece naturally aligned.
-    let m = |w: u64| w.to_le_bytes();
-    let len = head.len();
-    if len & 1 != 0 {
-        let (a, rest) = head.split_at_mut(1);
-        a[0] ^= m(word)[0];
-        word = advance(word, 1);
-        head = rest;
+fn mask_short(buf: &mut [u8], word: u64) {
+    let mut blocks = buf.chunks_exact_mut(32);
+    for b in &mut blocks {
+        let x = xor_block::<32>(b, word);
+        b.copy_from_slice(&x);
     }
-    if len & 2 != 0 {
-        let (a, rest) = head.split_at_mut(2);
-        let k = m(word);
-        a[0] ^= k[0];
-        a[1] ^= k[1];
+    let mut rest = blocks.into_remainder();
+    if rest.len() >= 16 {
+        mask_piece::<16>(&mut rest, word);
+    }
+    // Every piece so far was a multiple of 4 bytes: the phase is unchanged.
+    mask_tail(rest, word);
+}
+
+/// Fewer than 16 bytes, in 8/4/2/1-byte steps. `word` is aligned to `buf[0]`.
+#[inline(always)]
+fn mask_tail(mut buf: &mut [u8], mut word: u64) {
+    if buf.len() >= 8 {
+        let (c, rest) = buf.split_at_mut(8);
+        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ word;
+        c.copy_from_slice(&v.to_le_bytes());
+        buf = rest;
+    }
+    if buf.len() >= 4 {
+        let (c, rest) = buf.split_at_mut(4);
+        let v = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) ^ (word as u32);
+        c.copy_from_slice(&v.to_le_bytes());
+        buf = rest;
+    }
+    if buf.len() >= 2 {
+        let (c, rest) = buf.split_at_mut(2);
+        let v = u16::from_le_bytes([c[0], c[1]]) ^ (word as u16);
+        c.copy_from_slice(&v.to_le_bytes());
+        buf = rest;
         word = advance(word, 2);
-        head = rest;
     }
-    if len & 4 != 0 {
-        let (a, rest) = head.split_at_mut(4);
-        let v = u32::from_le_bytes([a[0], a[1], a[2], a[3]]) ^ (word as u32);
-        a.copy_from_slice(&v.to_le_bytes());
-        head = rest;
-    }
-    // From here on every piece is a multiple of 4 bytes long: the phase no longer moves.
-    for c in head.chunks_exact_mut(8) {
-        let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ word;
-        c.copy_from_slice(&v.to_le_bytes());
+    if let [b] = buf {
+        *b ^= word as u8;
     }
 }
 
-/// The aligned body: 64-byte blocks (vectorised), then the remainder with the word loop.
-#[inline]
-fn mask_body(body: &mut [u8], word: u64) {
+/// Slices of at least [`SMALL`] bytes: picks the widest instructions the CPU offers. Kept
+/// out of line so that the short path inlined into callers stays small.
+#[inline(never)]
+fn mask_wide(buf: &mut [u8], word: u64) {
     #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
     {
-        if body.len() >= 128 && std::is_x86_feature_detected!("avx2") {
-            // SAFETY: `mask_body_avx2` only requires that the CPU supports AVX2, which was just
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: `mask_wide_avx2` only requires that the CPU supports AVX2, which was just
             // checked at run time. Its body is safe code (slice operations only).
-            unsafe { mask_body_avx2(body, word) };
+            unsafe { mask_wide_avx2(buf, word) };
             return;
         }
     }
-    mask_body_generic(body, word);
+    mask_wide_generic(buf, word);
 }
 
-/// [`mask_body_generic`] compiled with AVX2 enabled.
+/// [`mask_wide_generic`] compiled with AVX2 enabled.
 ///
 /// # Safety
 ///
 /// The CPU must support AVX2.
 #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
 #[target_feature(enable = "avx2")]
-unsafe fn mask_body_avx2(body: &mut [u8], word: u64) {
-    mask_body_generic(body, word);
+unsafe fn mask_wide_avx2(buf: &mut [u8], word: u64) {
+    mask_wide_generic(buf, word);
 }
 
+/// At least [`SMALL`] bytes: the few bytes up to the first 32-byte boundary in ascending power-of-two pieces (each naturally aligned),
+/// the body in whole 32-byte blocks (aligned loads and stores), then the last bytes in
+/// descending pieces.
 #[inline(always)]
-fn mask_body_generic(body: &mut [u8], word: u64) {
-    let w = word.to_le_bytes();
-    let mut pattern = [0u8; 64];
-    for (i, p) in pattern.iter_mut().enumerate() {
-        *p = w[i % 8];
+fn mask_wide_generic(buf: &mut [u8], word: u64) {
+    let head_len = (ALIGN - (buf.as_ptr() as usize) % ALIGN) % ALIGN; // < 32 < buf.len()
+    let (head, body) = buf.split_at_mut(head_len);
+    let word = mask_head(head, word);
+    let whole = body.len() / 32 * 32;
+    let (body, tail) = body.split_at_mut(whole);
+    mask_body(body, word);
+    // 32 is a multiple of 4: the tail starts at the body's phase; it is under 32 bytes.
+    mask_short(tail, word);
+}
+
+/// The bytes before a 32-byte boundary (fewer than 32): 1, 2, 4, 8, 16 bytes when that bit of
+/// the length is set, so each piece is naturally aligned. Returns the word for the next byte.
+#[inline(always)]
+fn mask_head(mut head: &mut [u8], mut word: u64) -> u64 {
+    let len = head.len();
+    if len & 1 != 0 {
+        let (a, rest) = core::mem::take(&mut head).split_at_mut(1);
+        a[0] ^= word as u8;
+        word = advance(word, 1);
+        head = rest;
     }
-    let mut blocks = body.chunks_exact_mut(64);
-    for block in &mut blocks {
-        for (b, p) in block.iter_mut().zip(pattern.iter()) {
-            *b ^= *p;
-        }
+    if len & 2 != 0 {
+        let (a, rest) = core::mem::take(&mut head).split_at_mut(2);
+        let v = u16::from_le_bytes([a[0], a[1]]) ^ (word as u16);
+        a.copy_from_slice(&v.to_le_bytes());
+        word = advance(word, 2);
+        head = rest;
     }
-    // Every block is a multiple of 4 bytes: the remainder starts at the same phase.
-    mask_words(blocks.into_remainder(), word);
+    if len & 4 != 0 {
+        let (a, rest) = core::mem::take(&mut head).split_at_mut(4);
+        let v = u32::from_le_bytes([a[0], a[1], a[2], a[3]]) ^ (word as u32);
+        a.copy_from_slice(&v.to_le_bytes());
+        head = rest;
+    }
+    if len & 8 != 0 {
+        mask_piece::<8>(&mut head, word);
+    }
+    if len & 16 != 0 {
+        mask_piece::<16>(&mut head, word);
+    }
+    word
+}
+
+/// The body loop over whole 32-byte blocks (`body.len()` is a multiple of 32): 128-byte
+/// steps, then 32-byte steps. The compiler turns each block into vector XORs with the word
+/// broadcast into a register.
+#[inline(always)]
+fn mask_body(body: &mut [u8], word: u64) {
+    let mut big = body.chunks_exact_mut(128);
+    for b in &mut big {
+        let x = xor_block::<128>(b, word);
+        b.copy_from_slice(&x);
+    }
+    for b in big.into_remainder().chunks_exact_mut(32) {
+        let x = xor_block::<32>(b, word);
+        b.copy_from_slice(&x);
+    }
 }

@@ -81,7 +81,6 @@ pub struct Utf8Validator {
     failed: bool,
 }
 
-const HIGH_BITS_16: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
 const HIGH_BITS_8: u64 = 0x8080_8080_8080_8080;
 
 /// Classifies a lead byte: `(continuations needed, allowed range of the second byte)`, or `None`
@@ -164,10 +163,15 @@ impl Utf8Validator {
         }
         while i < len {
             // ASCII runs: 16 bytes at a time, then 8.
+            // (Two 8-byte loads rather than one 16-byte load: freshly unmasked payloads were just
+            // written 8 bytes at a time, and a load spanning two stores cannot be forwarded.)
             while let Some(chunk) = bytes.get(i..i + 16) {
-                let mut w = [0u8; 16];
-                w.copy_from_slice(chunk);
-                if u128::from_ne_bytes(w) & HIGH_BITS_16 != 0 {
+                let (a, b) = chunk.split_at(8);
+                let mut wa = [0u8; 8];
+                let mut wb = [0u8; 8];
+                wa.copy_from_slice(a);
+                wb.copy_from_slice(b);
+                if (u64::from_ne_bytes(wa) | u64::from_ne_bytes(wb)) & HIGH_BITS_8 != 0 {
                     break;
                 }
                 i += 16;

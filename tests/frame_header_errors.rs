@@ -206,3 +206,52 @@ fn error_display_is_informative() {
     let wrapped: sockwire::Error = e.into();
     assert!(wrapped.to_string().starts_with("frame: "));
 }
+
+/// Straightforward reference for the checks the first two bytes decide, in the documented
+/// order: RSV, opcode, control FIN, control length, mask bit.
+fn reference_first_two(b0: u8, b1: u8, cfg: &DecodeConfig) -> Option<FrameError> {
+    let rsv = (b0 >> 4) & 7;
+    if rsv & !cfg.allowed_rsv != 0 {
+        return Some(FrameError::ReservedBits(rsv));
+    }
+    let op = b0 & 0x0F;
+    if !matches!(op, 0 | 1 | 2 | 8 | 9 | 10) {
+        return Some(FrameError::ReservedOpcode(op));
+    }
+    if op >= 8 && b0 & 0x80 == 0 {
+        return Some(FrameError::FragmentedControl);
+    }
+    if op >= 8 && b1 & 0x7F > 125 {
+        return Some(FrameError::ControlTooLong);
+    }
+    let masked = b1 & 0x80 != 0;
+    match cfg.role {
+        Role::Server if !masked => Some(FrameError::UnmaskedFrame),
+        Role::Client if masked => Some(FrameError::MaskedFrame),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_first_two_bytes_against_a_reference() {
+    for role in [Role::Server, Role::Client] {
+        for allowed in [0u8, RSV1, RSV1 | RSV2 | RSV3] {
+            let cfg = DecodeConfig::new(role).allowed_rsv(allowed);
+            for b0 in 0..=255u8 {
+                for b1 in 0..=255u8 {
+                    let got = decode_header(&[b0, b1], &cfg);
+                    match reference_first_two(b0, b1, &cfg) {
+                        Some(e) => assert_eq!(got, Err(e), "{b0:#04x} {b1:#04x}"),
+                        None => assert!(
+                            matches!(
+                                got,
+                                Ok(Decoded::Partial { .. }) | Ok(Decoded::Header { .. })
+                            ),
+                            "{b0:#04x} {b1:#04x}: {got:?}"
+                        ),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use sockwire::hub::{
-    AckOutcome, Arg, Hub, HubConfig, HubError, HubEvent, SessionInfo, SocketId, Target,
+    AckOutcome, Hub, HubConfig, HubError, HubEvent, SessionInfo, SocketId, Target,
 };
+use sockwire::socketio::{DecodeConfig, Decoder, Value};
 
 fn setup(n: usize) -> (Hub, Vec<SocketId>) {
     let mut hub = Hub::default();
@@ -28,7 +29,7 @@ fn collects_one_answer_per_recipient() {
         .broadcast_with_ack(
             &Target::namespace("/"),
             "q",
-            &[Arg::Json("1")],
+            &[Value::Json("1")],
             MS(0),
             MS(500),
         )
@@ -182,7 +183,7 @@ fn binary_ack_broadcast_is_a_binary_event_with_the_id() {
         .broadcast_with_ack(
             &Target::namespace("/n"),
             "bin",
-            &[Arg::Binary(b"z")],
+            &[Value::Binary(b"z")],
             MS(0),
             MS(1),
         )
@@ -206,4 +207,89 @@ fn pending_cap() {
             limit: "max_pending_acks"
         })
     );
+}
+
+#[test]
+fn decoded_ack_packets_are_routed() {
+    let (mut hub, s) = setup(2);
+    let id = hub
+        .broadcast_with_ack(&Target::namespace("/"), "q", &[], MS(0), MS(100))
+        .unwrap();
+    let mut dec = Decoder::new(DecodeConfig::new());
+    // A text ACK from s0.
+    let text_ack = dec
+        .feed_text_owned(format!("3{id}[\"yes\",2]"))
+        .unwrap()
+        .unwrap();
+    // An EVENT with the same id is not an answer.
+    let event = dec
+        .feed_text_owned(format!("2{id}[\"yes\"]"))
+        .unwrap()
+        .unwrap();
+    assert!(!hub.handle_ack_packet(s[0], &event));
+    // Someone else's id is not the hub's.
+    let other = dec.feed_text_owned("31[]".into()).unwrap().unwrap();
+    assert!(!hub.handle_ack_packet(s[0], &other));
+    assert!(hub.handle_ack_packet(s[0], &text_ack));
+    // A BINARY_ACK from s1.
+    assert!(
+        dec.feed_text_owned(format!("61-{id}[{{\"_placeholder\":true,\"num\":0}}]"))
+            .unwrap()
+            .is_none()
+    );
+    let bin_ack = dec.feed_binary(&[5, 6]).unwrap().unwrap();
+    assert!(hub.handle_ack_packet(s[1], &bin_ack));
+    match hub.poll_event() {
+        Some(HubEvent::AckComplete { outcomes, .. }) => {
+            assert_eq!(
+                outcomes[0].1,
+                AckOutcome::Answered {
+                    args: "[\"yes\",2]".into(),
+                    attachments: vec![]
+                }
+            );
+            assert_eq!(
+                outcomes[1].1,
+                AckOutcome::Answered {
+                    args: "[{\"_placeholder\":true,\"num\":0}]".into(),
+                    attachments: vec![vec![5, 6]]
+                }
+            );
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn raw_ack_text_is_claimed_by_session() {
+    let mut hub = Hub::default();
+    let s0 = hub.add_session(SessionInfo::default()).unwrap();
+    let root = hub.add_socket(s0, "/", "r0", None).unwrap();
+    let chat = hub.add_socket(s0, "/chat", "c0", None).unwrap();
+    assert!(!hub.claim_ack(s0, "3123[]"), "nothing pending: not claimed");
+    let id = hub
+        .broadcast_with_ack(&Target::namespace("/chat"), "q", &[], MS(0), MS(100))
+        .unwrap();
+    assert!(!hub.claim_ack(s0, &format!("3{id}[1]")), "wrong namespace");
+    assert!(
+        !hub.claim_ack(s0, &format!("2/chat,{id}[\"e\"]")),
+        "not an ack"
+    );
+    assert!(!hub.claim_ack(s0, "3/chat,5[1]"), "not the hub's id");
+    assert!(!hub.claim_ack(s0, "3/chat,x"), "malformed");
+    assert!(hub.claim_ack(s0, &format!("3/chat,{id}[1,{{\"a\":2}}]")));
+    match hub.poll_event() {
+        Some(HubEvent::AckComplete { outcomes, .. }) => assert_eq!(
+            outcomes,
+            [(
+                chat,
+                AckOutcome::Answered {
+                    args: r#"[1,{"a":2}]"#.into(),
+                    attachments: vec![]
+                }
+            )]
+        ),
+        e => panic!("{e:?}"),
+    }
+    let _ = root;
 }

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use sockwire::hub::{
-    Arg, Encoded, EngineIoMessage, Hub, HubConfig, HubError, SessionId, SessionInfo, SocketId,
-    Target, Transmit,
+    Encoded, EngineIoMessage, Hub, HubConfig, HubError, SessionId, SessionInfo, SocketId, Target,
+    Transmit,
 };
+use sockwire::socketio::{SocketIoError, Value};
 
 struct World {
     hub: Hub,
@@ -48,7 +49,7 @@ fn to_whole_namespace_only() {
     let other = w.hub.add_socket(s, "/other", "o", None).unwrap();
     assert_eq!(
         w.hub
-            .broadcast(&Target::namespace("/"), "hi", &[Arg::Json("1")])
+            .broadcast(&Target::namespace("/"), "hi", &[Value::Json("1")])
             .unwrap(),
         3
     );
@@ -157,8 +158,8 @@ fn encoded_once_shared_by_every_recipient() {
             &Target::namespace("/"),
             "chat-post",
             &[
-                Arg::Json(r#"{"user":"ada","msg":"hi"}"#),
-                Arg::Binary(&[1, 2, 3]),
+                Value::Json(r#"{"user":"ada","msg":"hi"}"#),
+                Value::Binary(&[1, 2, 3]),
             ],
         )
         .unwrap();
@@ -185,7 +186,7 @@ fn exact_packet_bytes() {
         .broadcast(
             &Target::namespace("/"),
             "chat-post",
-            &[Arg::Json(r#"{"user":"ada","msg":"hi"}"#)],
+            &[Value::Json(r#"{"user":"ada","msg":"hi"}"#)],
         )
         .unwrap();
     let p = w.hub.poll_transmit().unwrap().packet;
@@ -206,7 +207,11 @@ fn exact_packet_bytes() {
         .broadcast(
             &Target::namespace("/admin"),
             "a\"b\n\u{1}é",
-            &[Arg::Binary(b"xy"), Arg::Json("[1,2]"), Arg::Binary(&big)],
+            &[
+                Value::Binary(b"xy"),
+                Value::Json("[1,2]"),
+                Value::Binary(&big),
+            ],
         )
         .unwrap();
     let p = w.hub.poll_transmit().unwrap().packet;
@@ -282,39 +287,32 @@ fn refused_emits() {
     ] {
         assert_eq!(
             w.hub.broadcast(&Target::namespace("/"), ev, &[]),
-            Err(HubError::ReservedEvent)
+            Err(HubError::Encode(SocketIoError::ReservedEvent))
         );
     }
     assert_eq!(
         w.hub.broadcast(&Target::namespace("/"), "", &[]),
         Err(HubError::InvalidName { what: "event" })
     );
-    assert_eq!(
-        w.hub
-            .broadcast(&Target::namespace("/"), "e", &[Arg::Json("")]),
-        Err(HubError::InvalidJson)
-    );
-    for bad in ["[1,]", "{", "1 2", "'x'", "nul", "\"\u{1}\""] {
-        assert_eq!(
-            w.hub
-                .broadcast(&Target::namespace("/"), "e", &[Arg::Json(bad)]),
-            Err(HubError::InvalidJson),
-            "{bad:?}"
-        );
+    for bad in ["", "[1,]", "{", "1 2", "'x'", "nul", "\"\u{1}\""] {
+        let r = w
+            .hub
+            .broadcast(&Target::namespace("/"), "e", &[Value::Json(bad)]);
+        assert!(matches!(r, Err(HubError::Encode(_))), "{bad:?}: {r:?}");
     }
     w.hub
-        .broadcast(&Target::namespace("/"), "e", &[Arg::Json(" [1, 2]\n")])
+        .broadcast(&Target::namespace("/"), "e", &[Value::Json(" [1, 2]\n")])
         .unwrap();
     assert_eq!(
         w.hub.poll_transmit().unwrap().packet.text(),
-        r#"2["e",[1, 2]]"#
+        r#"2["e",[1,2]]"#
     );
     let mut hub = Hub::new(HubConfig::default().max_attachments(1));
     assert_eq!(
         hub.broadcast(
             &Target::namespace("/"),
             "e",
-            &[Arg::Binary(b""), Arg::Binary(b"")]
+            &[Value::Binary(b""), Value::Binary(b"")]
         ),
         Err(HubError::LimitExceeded {
             limit: "max_attachments"
@@ -333,4 +331,117 @@ fn to_an_unknown_namespace_is_empty() {
         0
     );
     assert_eq!(w.hub.pending_transmits(), 0);
+}
+
+#[test]
+fn nested_binary_and_forwarded_packets() {
+    let mut w = world("/", 2);
+    let inner = [Value::Binary(b"b1"), Value::Json("true")];
+    let obj = [
+        ("file", Value::Binary(b"b0")),
+        ("list", Value::Array(&inner)),
+    ];
+    w.hub
+        .broadcast(
+            &Target::namespace("/"),
+            "up",
+            &[Value::Object(&obj), Value::Str("x\"y")],
+        )
+        .unwrap();
+    let t = drain(&mut w.hub);
+    let p = &t[0].packet;
+    assert_eq!(
+        p.text(),
+        r#"52-["up",{"file":{"_placeholder":true,"num":0},"list":[{"_placeholder":true,"num":1},true]},"x\"y"]"#
+    );
+    assert_eq!(p.attachment(0), Some(&b"b0"[..]));
+    assert_eq!(p.attachment(1), Some(&b"b1"[..]));
+    assert!(Arc::ptr_eq(p, &t[1].packet));
+
+    // Forwarding what a client sent (binary kept, placeholders renumbered) to the others.
+    let mut dec = sockwire::socketio::Decoder::new(sockwire::socketio::DecodeConfig::new());
+    assert!(
+        dec.feed_text_owned(
+            r#"52-["others","ev",{"_placeholder":true,"num":1},[{"_placeholder":true,"num":0}]]"#
+                .into()
+        )
+        .unwrap()
+        .is_none()
+    );
+    assert!(dec.feed_binary(b"zero").unwrap().is_none());
+    let got = dec.feed_binary(b"one").unwrap().unwrap();
+    let args = got.arg_values();
+    w.hub
+        .broadcast(&Target::namespace("/"), "ev", &args[1..])
+        .unwrap();
+    let p = w.hub.poll_transmit().unwrap().packet;
+    assert_eq!(
+        p.text(),
+        r#"52-["ev",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":1}]]"#
+    );
+    assert_eq!(p.attachment(0), Some(&b"one"[..]));
+    assert_eq!(p.attachment(1), Some(&b"zero"[..]));
+}
+
+#[test]
+fn poll_broadcast_hands_out_the_rest_of_a_batch() {
+    let mut w = world("/", 4);
+    w.hub
+        .broadcast(&Target::namespace("/"), "one", &[])
+        .unwrap();
+    w.hub
+        .broadcast(&Target::namespace("/").rooms(&["s1", "s2"]), "two", &[])
+        .unwrap();
+    assert_eq!(w.hub.pending_transmits(), 6);
+    // One transmit of the first broadcast, then the rest of it as a batch.
+    let first = w.hub.poll_transmit().unwrap();
+    let b = w.hub.poll_broadcast().unwrap();
+    assert!(Arc::ptr_eq(&first.packet, &b.packet));
+    assert_eq!(b.packet.text(), r#"2["one"]"#);
+    assert_eq!(b.recipients.len(), 3);
+    let mut all: BTreeSet<SocketId> = b.recipients.iter().map(|r| r.socket).collect();
+    all.insert(first.socket);
+    assert_eq!(all, ids(&w, &[0, 1, 2, 3]));
+    for r in &b.recipients {
+        assert_eq!(Some(r.session), w.hub.session_of(r.socket));
+    }
+    w.hub.recycle(b);
+    assert_eq!(w.hub.pending_transmits(), 2);
+    let b = w.hub.poll_broadcast().unwrap();
+    assert_eq!(b.packet.text(), r#"2["two"]"#);
+    assert_eq!(
+        b.recipients
+            .iter()
+            .map(|r| r.socket)
+            .collect::<BTreeSet<_>>(),
+        ids(&w, &[1, 2])
+    );
+    assert!(w.hub.poll_broadcast().is_none());
+    assert!(w.hub.poll_transmit().is_none());
+    assert_eq!(w.hub.pending_transmits(), 0);
+    // Broadcasts with no recipient queue nothing.
+    w.hub
+        .broadcast(&Target::namespace("/").rooms(&["none"]), "x", &[])
+        .unwrap();
+    assert!(w.hub.poll_broadcast().is_none());
+}
+
+#[test]
+fn bounded_queues_under_repeated_broadcasts() {
+    // Draining in steady state keeps the hub's own buffers from growing.
+    let mut w = world("/", 100);
+    for i in 0..1000 {
+        let j = i.to_string();
+        w.hub
+            .broadcast(&Target::namespace("/"), "tick", &[Value::Json(&j)])
+            .unwrap();
+        if i % 2 == 0 {
+            while w.hub.poll_transmit().is_some() {}
+        } else {
+            let b = w.hub.poll_broadcast().unwrap();
+            assert_eq!(b.recipients.len(), 100);
+            w.hub.recycle(b);
+        }
+        assert_eq!(w.hub.pending_transmits(), 0);
+    }
 }

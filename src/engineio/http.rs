@@ -520,3 +520,17 @@ pub fn write_preflight(req: &EngineRequest<'_>, cfg: &HttpConfig, out: &mut allo
     });
     out.extend_from_slice(head.as_bytes());
 }
+
+/// [`classify`] for a head parsed by [`crate::handshake::http`].
+pub fn classify_request<'b>(
+    req: &crate::handshake::http::Request<'_, 'b>,
+    cfg: &HttpConfig,
+) -> Result<EngineRequest<'b>, Reject> {
+    classify(
+        req.method(),
+        req.target(),
+        req.version_minor() >= 1,
+        req.headers().iter().map(|h| (h.name(), h.value())),
+        cfg,
+    )
+}

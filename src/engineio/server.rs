@@ -23,9 +23,9 @@
 //! | timer | armed | fires |
 //! |---|---|---|
 //! | ping | at open, and on every pong: `now + pingInterval` | sends `2`, arms the pong timer |
-//! | pong | when a ping is sent: `now + pingTimeout` | closes with [`CloseReason::PingTimeout`] |
+//! | pong | when a ping is sent: (ping due time) `+ pingTimeout` | closes with [`CloseReason::PingTimeout`] |
 //! | upgrade | when a WebSocket for the session arrives: `now + upgradeTimeout` | closes that WebSocket, the session stays on polling |
-//! | close | [`ServerSession::close`] on polling without a held GET: `now + pingTimeout` | gives up waiting for a GET to deliver the `1` |
+//! | close | [`ServerSession::close`], or a client `1` POSTed, on polling without a held GET: `now + pingTimeout` | gives up waiting for a GET to deliver the `1` (or the `6` that ends a GET sent alongside the client's `1`) |
 //!
 //! Every `handle_*` first processes the timers that are due, so a request arriving after a
 //! deadline sees the session closed even if the caller's timer thread has not run yet.
@@ -41,8 +41,10 @@
 //!
 //! # Upgrade
 //!
-//! `2probe` on the new WebSocket → `3probe`, and a held GET is answered with `6` (as is any GET
-//! while upgrading with nothing queued); `5` completes the upgrade: the held GET (if any) gets `6`,
+//! `2probe` on the new WebSocket → `3probe`, and a held GET is answered with `6`; a GET arriving
+//! after the probe (it crossed the `3probe`) is held for [`ServerConfig::upgrade_noop_delay`] and
+//! then answered with `6` so the client can finish pausing. `5` completes the upgrade: a GET
+//! still held then is refused ([`Transmit::PollReject`], 400 code 3),
 //! queued packets flush to the WebSocket, [`ServerEvent::Upgraded`] is emitted. Anything else on the
 //! candidate WebSocket, or the upgrade timer, closes it and keeps the session on polling. After
 //! the upgrade, long-polling requests for the sid are refused with 400 code 3 and a second
@@ -76,6 +78,9 @@ pub struct ServerConfig {
     pub max_queued_packets: usize,
     /// Offer and accept the upgrade to WebSocket. Default true.
     pub allow_upgrades: bool,
+    /// How long a GET that arrives after the upgrade probe is held before it gets `6`.
+    /// Default 50 ms.
+    pub upgrade_noop_delay: Duration,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +93,7 @@ impl Default for ServerConfig {
             max_packets_per_poll: 16,
             max_queued_packets: 4096,
             allow_upgrades: true,
+            upgrade_noop_delay: Duration::from_millis(50),
         }
     }
 }
@@ -111,6 +117,11 @@ impl ServerConfig {
     /// Sets [`ServerConfig::upgrade_timeout`].
     pub fn upgrade_timeout(mut self, d: Duration) -> Self {
         self.upgrade_timeout = d;
+        self
+    }
+    /// Sets [`ServerConfig::upgrade_noop_delay`].
+    pub fn upgrade_noop_delay(mut self, d: Duration) -> Self {
+        self.upgrade_noop_delay = d;
         self
     }
     /// Sets [`ServerConfig::max_packets_per_poll`] (at least 1).
@@ -177,6 +188,9 @@ pub enum ServerEvent {
 pub enum Transmit {
     /// Answer the held long-polling GET with `200` and this payload body.
     PollResponse(Vec<u8>),
+    /// Answer the held long-polling GET with this error (a GET held after the upgrade probe
+    /// when the upgrade completes: polling is over for this session).
+    PollReject(Reject),
     /// Send a text frame on the session's WebSocket (the upgrade candidate while upgrading).
     WsText(String),
     /// Send a binary frame on the session's WebSocket.
@@ -235,6 +249,10 @@ pub struct ServerSession {
     transport: Transport,
     /// Upgrade candidate WebSocket: its deadline.
     upgrading: Option<Duration>,
+    /// `3probe` was sent on the candidate.
+    probed: bool,
+    /// A GET held after the probe is answered with `6` at this time.
+    noop_at: Option<Duration>,
     get_parked: bool,
     post_in_flight: bool,
     queue: VecDeque<Queued>,
@@ -274,6 +292,8 @@ impl ServerSession {
             state: State::Open,
             transport,
             upgrading: None,
+            probed: false,
+            noop_at: None,
             get_parked: false,
             post_in_flight: false,
             queue: VecDeque::new(),
@@ -424,8 +444,11 @@ impl ServerSession {
         if !self.queue.is_empty() {
             return Ok(GetOutcome::Respond(self.take_poll_body()));
         }
-        if self.upgrading.is_some() {
-            return Ok(GetOutcome::Respond(Vec::from(&b"6"[..])));
+        if self.upgrading.is_some() && self.probed {
+            // The client pauses polling after `3probe`: this GET crossed the probe. End it with
+            // `6` shortly (as the reference's 100 ms check does), unless the upgrade completes
+            // first, which refuses it.
+            self.noop_at = Some(now.saturating_add(self.cfg.upgrade_noop_delay));
         }
         self.get_parked = true;
         Ok(GetOutcome::Parked)
@@ -513,6 +536,7 @@ impl ServerSession {
             return Err(Reject::Code(ErrorCode::BadRequest).into());
         }
         self.upgrading = Some(now.saturating_add(self.cfg.upgrade_timeout));
+        self.probed = false;
         Ok(())
     }
 
@@ -562,6 +586,12 @@ impl ServerSession {
         if self.state != State::Open {
             return;
         }
+        if let Some(d) = self.noop_at {
+            if now >= d {
+                self.noop_at = None;
+                self.release_parked_get();
+            }
+        }
         if let Some(d) = self.upgrading {
             if now >= d {
                 self.upgrading = None;
@@ -577,7 +607,9 @@ impl ServerSession {
         if let Some(d) = self.next_ping {
             if now >= d {
                 self.next_ping = None;
-                self.pong_deadline = Some(now.saturating_add(self.cfg.ping_timeout));
+                // Measured from when the ping was due, not from when the caller's timer ran:
+                // a late timer must not extend the client's allowance.
+                self.pong_deadline = Some(d.saturating_add(self.cfg.ping_timeout));
                 self.queue.push_back(Queued::bare(PacketType::Ping));
                 self.flush();
             }
@@ -606,6 +638,7 @@ impl ServerSession {
             self.pong_deadline,
             self.upgrading,
             self.close_deadline,
+            self.noop_at,
         ]
         .into_iter()
         .flatten()
@@ -645,6 +678,7 @@ impl ServerSession {
     }
 
     fn finish(&mut self) {
+        self.noop_at = None;
         self.state = State::Closed;
         self.queue.clear();
         self.close_deadline = None;
@@ -702,7 +736,7 @@ impl ServerSession {
         if body.is_empty() {
             body.push(b'6');
         }
-        if sent_close && self.state == State::Closing {
+        if self.state == State::Closing && (sent_close || self.queue.is_empty()) {
             self.finish();
         }
         body
@@ -726,7 +760,18 @@ impl ServerSession {
                 self.close_with(CloseReason::TransportError("invalid heartbeat direction"));
                 return Err(EngineIoError::Protocol("invalid heartbeat direction"));
             }
-            PacketType::Close => self.close_with(CloseReason::ClosePacket),
+            PacketType::Close => {
+                if self.transport == Transport::Polling && !self.get_parked {
+                    // A GET may be on its way (clients often send the `1` while polling): the
+                    // first GET still gets `6` instead of an error, within pingTimeout.
+                    self.close_with(CloseReason::ClosePacket);
+                    self.state = State::Closing;
+                    self.queue.push_back(Queued::bare(PacketType::Noop));
+                    self.close_deadline = Some(now.saturating_add(self.cfg.ping_timeout));
+                } else {
+                    self.close_with(CloseReason::ClosePacket);
+                }
+            }
             // The reference ignores these from a client.
             PacketType::Open | PacketType::Upgrade | PacketType::Noop => {}
         }
@@ -742,11 +787,17 @@ impl ServerSession {
                 (PacketType::Ping, Some("probe")) => {
                     self.transmits
                         .push_back(Transmit::WsText(String::from("3probe")));
+                    self.probed = true;
                     self.release_parked_get();
                 }
                 (PacketType::Upgrade, _) => {
                     self.upgrading = None;
-                    self.release_parked_get();
+                    self.noop_at = None;
+                    if self.get_parked {
+                        self.get_parked = false;
+                        self.transmits
+                            .push_back(Transmit::PollReject(Reject::Code(ErrorCode::BadRequest)));
+                    }
                     self.transport = Transport::WebSocket;
                     self.events.push_back(ServerEvent::Upgraded);
                     self.flush();

@@ -271,7 +271,7 @@ impl fmt::Debug for Header<'_> {
 /// A parsed request head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request<'h, 'b> {
-    method: &'b [u8],
+    pub(crate) method: &'b [u8],
     target: &'b [u8],
     minor: u8,
     headers: &'h [Header<'b>],
@@ -562,18 +562,17 @@ impl<'b> Cursor<'b> {
             if n >= cap {
                 return Err(HttpError::TooManyHeaders { limit: cap }.into());
             }
-            // Name.
-            let mut i = start;
-            loop {
-                match buf.get(i) {
-                    None => return Err(Fail::Partial),
-                    Some(&b) if is_tchar(b) => i += 1,
-                    Some(b':') if i > start => break,
-                    Some(_) => return Err(HttpError::HeaderName.into()),
-                }
+            // Name: a token immediately followed by ':'.
+            let rest = buf.get(start..).unwrap_or_default();
+            let len = token_len(rest);
+            if len == rest.len() {
+                return Err(Fail::Partial);
             }
-            let name = &buf[start..i];
-            i += 1;
+            if len == 0 || rest[len] != b':' {
+                return Err(HttpError::HeaderName.into());
+            }
+            let name = &rest[..len];
+            let mut i = start + len + 1;
             // Leading OWS.
             while let Some(&b) = buf.get(i) {
                 if is_ows(b) {
@@ -583,30 +582,95 @@ impl<'b> Cursor<'b> {
                 }
             }
             let vstart = i;
-            let mut vend = i;
-            loop {
-                match buf.get(i) {
-                    None => return Err(Fail::Partial),
-                    Some(b'\r') => break,
-                    Some(&b) if is_value_byte(b) => {
-                        i += 1;
-                        if !is_ows(b) {
-                            vend = i;
-                        }
-                    }
-                    Some(b'\n') => return Err(HttpError::LineEnding.into()),
-                    Some(_) => return Err(HttpError::HeaderValue.into()),
-                }
+            let i = find_ctl(buf, i);
+            match buf.get(i) {
+                None => return Err(Fail::Partial),
+                Some(b'\r') => {}
+                Some(b'\n') => return Err(HttpError::LineEnding.into()),
+                Some(_) => return Err(HttpError::HeaderValue.into()),
             }
+            let value = trim_ows(&buf[vstart..i]);
             self.pos = i;
             self.crlf()?;
             if let Some(slot) = slots.get_mut(n) {
-                *slot = Header {
-                    name,
-                    value: &buf[vstart..vend],
-                };
+                *slot = Header { name, value };
             }
             n += 1;
+        }
+    }
+}
+
+/// Length of the longest prefix of `s` made of `tchar`s. Eight table lookups per branch.
+#[inline]
+fn token_len(s: &[u8]) -> usize {
+    let mut chunks = s.chunks_exact(8);
+    let mut i = 0;
+    for c in &mut chunks {
+        let all = c.iter().fold(true, |acc, &b| acc & is_tchar(b));
+        if !all {
+            break;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|&b| !is_tchar(b))
+        .unwrap_or(s.len() - i)
+}
+
+/// ASCII case-insensitive equality of `s` with `lower`, which must contain only lower-case
+/// letters and `-`. Valid for any `s` that contains no CR (as header names and values never
+/// do): OR-ing 0x20 maps only the upper-case letter (or, for `-`, CR) onto each byte of `lower`.
+#[inline]
+pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
+    if s.len() != lower.len() {
+        return false;
+    }
+    let mut a = s.chunks_exact(8);
+    let mut b = lower.chunks_exact(8);
+    for (x, y) in (&mut a).zip(&mut b) {
+        let (Ok(x), Ok(y)) = (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) else {
+            return false;
+        };
+        if u64::from_le_bytes(x) | 0x2020_2020_2020_2020 != u64::from_le_bytes(y) {
+            return false;
+        }
+    }
+    a.remainder()
+        .iter()
+        .zip(b.remainder())
+        .all(|(&x, &y)| x | 0x20 == y)
+}
+
+/// Index of the first byte at or after `i` that may not appear in a field value (a control
+/// character other than HTAB, or DEL), or `buf.len()`. Eight bytes at a time.
+#[inline]
+fn find_ctl(buf: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        while let Some(chunk) = buf.get(i..i + 8) {
+            let Ok(arr) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            let x = u64::from_le_bytes(arr);
+            // Bytes below 0x20 (the lowest flagged byte is always a true hit: borrows only
+            // propagate upwards) and bytes equal to 0x7F. Bytes >= 0x80 are never flagged.
+            let lt = x.wrapping_sub(LO * 0x20) & !x & HI;
+            let y = x ^ (LO * 0x7f);
+            let del = y.wrapping_sub(LO) & !y & HI;
+            let m = lt | del;
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        // A flagged byte (HTAB is fine) or fewer than eight bytes left: one byte at a time.
+        match buf.get(i) {
+            None => return buf.len(),
+            Some(&b) if is_value_byte(b) => i += 1,
+            Some(_) => return i,
         }
     }
 }
@@ -1035,9 +1099,35 @@ impl<'b> Iterator for ListIter<'_, 'b> {
     }
 }
 
+/// Whether `value` is a comma-separated list of tokens (RFC 7230 §7 `#token`: optional whitespace
+/// around elements, empty elements allowed). One pass, no branches on element boundaries.
+pub fn is_token_list(value: &[u8]) -> bool {
+    // `gap`: whitespace seen after a token in the current element (another token byte there
+    // would mean two tokens in one element).
+    let mut in_token = false;
+    let mut gap = false;
+    for &b in value {
+        if is_tchar(b) {
+            if gap {
+                return false;
+            }
+            in_token = true;
+        } else if b == b',' {
+            in_token = false;
+            gap = false;
+        } else if is_ows(b) {
+            gap |= in_token;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 /// Whether a single header value's comma list contains `token` (ASCII case-insensitive).
 pub fn value_has_token(value: &[u8], token: &[u8]) -> bool {
-    ListIter::value(value).any(|t| t.eq_ignore_ascii_case(token))
+    value.eq_ignore_ascii_case(token)
+        || ListIter::value(value).any(|t| t.eq_ignore_ascii_case(token))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -379,7 +379,8 @@ struct ReqSeen<'b> {
     origins: u32,
     upgrade: bool,
     connection: bool,
-    protocols: bool,
+    protocol: Option<&'b [u8]>,
+    protocols: u32,
     extensions: bool,
 }
 
@@ -390,32 +391,37 @@ impl<'b> ReqSeen<'b> {
             let name = h.name_bytes();
             let v = h.value();
             match name.len() {
-                4 if name.eq_ignore_ascii_case(b"host") => {
+                4 if http::eq_lower(name, b"host") => {
                     s.hosts += 1;
                     s.host = Some(v);
                 }
-                6 if name.eq_ignore_ascii_case(b"origin") => {
+                6 if http::eq_lower(name, b"origin") => {
                     s.origins += 1;
                     s.origin = Some(v);
                 }
-                7 if name.eq_ignore_ascii_case(b"upgrade") => {
-                    s.upgrade = s.upgrade || http::value_has_token(v, b"websocket");
+                7 if http::eq_lower(name, b"upgrade") => {
+                    s.upgrade = s.upgrade
+                        || http::eq_lower(v, b"websocket")
+                        || http::value_has_token(v, b"websocket");
                 }
-                10 if name.eq_ignore_ascii_case(b"connection") => {
-                    s.connection = s.connection || http::value_has_token(v, b"upgrade");
+                10 if http::eq_lower(name, b"connection") => {
+                    s.connection = s.connection
+                        || http::eq_lower(v, b"upgrade")
+                        || http::value_has_token(v, b"upgrade");
                 }
-                17 if name.eq_ignore_ascii_case(b"sec-websocket-key") => {
+                17 if http::eq_lower(name, b"sec-websocket-key") => {
                     s.keys += 1;
                     s.key = Some(v);
                 }
-                21 if name.eq_ignore_ascii_case(b"sec-websocket-version") => {
+                21 if http::eq_lower(name, b"sec-websocket-version") => {
                     s.versions += 1;
                     s.version = Some(v);
                 }
-                22 if name.eq_ignore_ascii_case(b"sec-websocket-protocol") => {
-                    s.protocols = true;
+                22 if http::eq_lower(name, b"sec-websocket-protocol") => {
+                    s.protocols += 1;
+                    s.protocol = Some(v);
                 }
-                24 if name.eq_ignore_ascii_case(b"sec-websocket-extensions") => {
+                24 if http::eq_lower(name, b"sec-websocket-extensions") => {
                     s.extensions = true;
                 }
                 _ => {}
@@ -431,7 +437,7 @@ const EXTENSIONS: &str = "sec-websocket-extensions";
 type Check = for<'x, 'b> fn(&Request<'x, 'b>, &ReqSeen<'b>) -> Result<(), HandshakeError>;
 
 fn check_method(req: &Request<'_, '_>, _: &ReqSeen<'_>) -> Result<(), HandshakeError> {
-    if req.method() != "GET" {
+    if req.method != b"GET" {
         return Err(HandshakeError::Method);
     }
     if req.version_minor() < 1 {
@@ -491,10 +497,20 @@ fn check_origin(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeErr
 }
 
 fn check_protocols(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
-    if s.protocols && !ListIter::new(req.headers(), PROTOCOL).all(http::is_token) {
-        return Err(HandshakeError::Subprotocols);
+    let ok = match (s.protocols, s.protocol) {
+        (0, _) | (_, None) => true,
+        (1, Some(v)) => http::is_token_list(v),
+        _ => req
+            .headers()
+            .iter()
+            .filter(|h| h.is(PROTOCOL))
+            .all(|h| http::is_token_list(h.value())),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(HandshakeError::Subprotocols)
     }
-    Ok(())
 }
 
 fn check_extensions(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
@@ -576,7 +592,7 @@ impl<'h, 'b> UpgradeRequest<'h, 'b> {
             host: seen.host.unwrap_or_default(),
             key: seen.key.unwrap_or_default(),
             origin: seen.origin,
-            has_protocols: seen.protocols,
+            has_protocols: seen.protocols > 0,
             has_extensions: seen.extensions,
         })
     }
@@ -1407,32 +1423,32 @@ fn response_checks<'b>(
     };
     let checks: [(&str, &str, RespCheck<'_>); 6] = [
         (
-            "4.1 (client 1), 4.2.2 (5.1)",
+            "4.1 resp. (1), 4.2.2",
             "status is 101 Switching Protocols, HTTP/1.1",
             &status,
         ),
         (
-            "4.1 (client 2), 4.2.2 (5.2)",
+            "4.1 resp. (2), 4.2.2",
             "Upgrade contains \"websocket\"",
             &upgrade,
         ),
         (
-            "4.1 (client 3), 4.2.2 (5.3)",
+            "4.1 resp. (3), 4.2.2",
             "Connection contains \"Upgrade\"",
             &connection,
         ),
         (
-            "4.1 (client 4), 4.2.2 (5.4)",
+            "4.1 resp. (4), 4.2.2",
             "exactly one Sec-WebSocket-Accept, equal to base64(SHA-1(key + GUID))",
             &accept,
         ),
         (
-            "4.1 (client 5), 9.1",
+            "4.1 resp. (5), 9.1",
             "Sec-WebSocket-Extensions well-formed and only offered extensions",
             &extensions,
         ),
         (
-            "4.1 (client 6), 4.2.2 (5.5)",
+            "4.1 resp. (6), 4.2.2",
             "Sec-WebSocket-Protocol absent, or one offered subprotocol",
             &protocol,
         ),

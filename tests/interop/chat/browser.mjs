@@ -4,14 +4,14 @@ import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { join as pathJoin, dirname } from "node:path";
 import { ok, check, once, timeout, sleep, summary } from "./lib.mjs";
 
 const base = process.argv[2] || "http://127.0.0.1:8080";
 const shot = process.argv[3] || "ci-artifacts/chat.png";
 const T = 8000;
 
-const profile = mkdtempSync(join(tmpdir(), "sockwire-chromium-"));
+const profile = mkdtempSync(pathJoin(tmpdir(), "sockwire-chromium-"));
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
@@ -41,7 +41,7 @@ async function join(page, name) {
   await page.waitForSelector("#status.online", { timeout: T });
   await page.fill("#name", name);
   await page.click("#join");
-  await page.waitForSelector("#overlay.hidden", { timeout: T });
+  await page.waitForSelector("#overlay.hidden", { state: "attached", timeout: T });
 }
 
 const text = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));
@@ -129,8 +129,9 @@ await check("socket.io-client (Node) joins the chat: set/get user, post, receive
 
 await check("screenshot saved", async () => {
   mkdirSync(dirname(shot), { recursive: true });
+  await alice.bringToFront();
   await sleep(200);
-  await alice.screenshot({ path: shot });
+  await alice.screenshot({ path: shot, timeout: T });
   return true;
 });
 

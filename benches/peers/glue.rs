@@ -1,0 +1,144 @@
+//! sockwire glue for the shared peer benchmark (`../shared/tools/peer-bench`): sockwire beside
+//! tungstenite, fastwebsockets, soketto, yawc, websocket-sans-io and embedded-websocket, in one
+//! process, interleaved, with memcpy as the baseline.
+//!
+//! How to run (from the repository root; the harness copies this file over its `src/ours.rs`):
+//!
+//! ```sh
+//! ../shared/tools/peer-bench/run.sh mask parse encode      # the frame-layer rows
+//! ../shared/tools/peer-bench/run.sh --md                   # everything, markdown tables
+//! ```
+//!
+//! It builds under `target/peer-bench` of the crate (`OURS_PATH`, default: this checkout). Hooks
+//! still returning `None` have no `ours` row yet (accept/handshake/utf8/sio/eio belong to the
+//! other layers' owners).
+//!
+//! Adapter for OUR crate: the single place to wire it into every workload.
+//! Compiled only with `--features ours`. Each hook returns `None` until filled
+//! in; a `Some(closure)` adds an "ours" row to that workload's table (closures,
+//! not fn pointers, so calls can inline exactly like the peers' do).
+//!
+//! The dependency is available as `ours::...` (package `ours` = ./ours-stub by
+//! default; point it at the real crate with `OURS_PATH=... ./bench-ours.sh`,
+//! see README). Example once the crate exists:
+//!
+//! ```ignore
+//! pub fn mask_fn() -> Option<impl Fn(&mut [u8], [u8; 4])> {
+//!     Some(|buf: &mut [u8], m: [u8; 4]| ours::mask::apply_mask(buf, m))
+//! }
+//! ```
+#![allow(dead_code)]
+
+/// Workload 1: XOR `mask` into `buf` in place (phase 0 at buf[0]).
+pub fn mask_fn() -> Option<impl Fn(&mut [u8], [u8; 4]) + Clone + 'static> {
+    Some(|buf: &mut [u8], key: [u8; 4]| ours::mask::apply_mask(buf, key, 0))
+}
+
+/// Workload 2: called by `w_parse::drive` with the read buffer (masked client
+/// text frames; the last one may be incomplete; the adapter may mutate it).
+/// Decode every *complete* frame at the start, unmask (and validate UTF-8 if
+/// that is part of our decode path), fold each payload into `acc` with
+/// `*acc = crate::data::fold_frame(*acc, payload)`, and return the number of
+/// bytes consumed (the driver moves the rest to the front and reads more).
+/// A streaming decoder that keeps partial-frame state may consume everything.
+pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> {
+    use ours::frame::{DecodeConfig, DecodedFrame, HeaderDecoder};
+    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths).
+    let dec = HeaderDecoder::new(DecodeConfig::new(ours::Role::Server));
+    Some(move |buf: &mut [u8], acc: &mut u64| {
+        let mut pos = 0usize;
+        loop {
+            match dec.decode_frame(&mut buf[pos..]) {
+                Ok(DecodedFrame::Frame { payload, frame_len, .. }) => {
+                    *acc = crate::data::fold_frame(*acc, payload);
+                    pos += frame_len;
+                }
+                Ok(DecodedFrame::Partial { .. }) => return pos,
+                Err(e) => panic!("sockwire rejected a valid frame: {e}"),
+            }
+        }
+    })
+}
+
+/// Workload 5: append one unmasked server text frame (FIN, opcode 1) carrying `payload` to `out`.
+pub fn encode_fn() -> Option<impl FnMut(&mut Vec<u8>, &[u8]) + 'static> {
+    use ours::frame::{FrameHeader, OpCode};
+    Some(|out: &mut Vec<u8>, payload: &[u8]| {
+        // The header appended from its stack form, then the caller's payload.
+        FrameHeader::new(OpCode::Text, payload.len() as u64).encode_to_vec(out).unwrap();
+        out.extend_from_slice(payload);
+    })
+}
+
+/// Workload 3a: Sec-WebSocket-Key -> Sec-WebSocket-Accept (28 base64 bytes).
+pub fn accept_fn() -> Option<impl Fn(&[u8]) -> [u8; 28] + 'static> {
+    Some(|key: &[u8]| ours::handshake::accept_key(key))
+}
+
+/// Workload 3b: raw HTTP upgrade request -> parse + validate + append the full
+/// `101 Switching Protocols` response (with Sec-WebSocket-Accept) to `out`.
+pub fn handshake_fn() -> Option<impl FnMut(&[u8], &mut Vec<u8>) + 'static> {
+    use ours::handshake::http::{HeadConfig, Header, Status};
+    use ours::handshake::{AcceptOptions, parse_request};
+    // Server side, default caps (8 KiB head, 64 headers): parse + strict RFC 6455 §4.2.1
+    // validation + Sec-WebSocket-Accept + the 101 appended to `out`.
+    Some(|request: &[u8], out: &mut Vec<u8>| {
+        let mut slots = [Header::EMPTY; 32];
+        match parse_request(request, &mut slots, &HeadConfig::new()) {
+            Ok(Status::Complete(req)) => {
+                let accept = req
+                    .accept(&AcceptOptions::new())
+                    .expect("no options to refuse");
+                accept.encode_to_vec(out);
+            }
+            other => panic!("sockwire rejected a valid upgrade request: {other:?}"),
+        }
+    })
+}
+
+/// Workload 4: is `data` valid UTF-8? (whole buffer; add a second hook if the
+/// incremental validator should be measured separately)
+pub fn utf8_fn() -> Option<impl Fn(&[u8]) -> bool + 'static> {
+    None::<fn(&[u8]) -> bool>
+}
+
+/// Workload 6a `sio/decode-event`: `packet` is one Socket.IO v5 packet string
+/// (the text after the Engine.IO `4`), here `2["chat-post",{..}]` or
+/// `2/chat,17["chat-post",{..}]`. Decode it the way a server receiving it
+/// would: packet type, namespace ("/" when absent), ack id, event name, and the
+/// JSON validated; decode the first argument into `crate::w_sio::Chat` (from
+/// ours's raw-args slice with serde_json, or ours's own typed decode) and
+/// return `crate::w_sio::fold_event(type /*2*/, ns, ack, event, &chat)`.
+pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
+    None::<fn(&str) -> u64>
+}
+
+/// Workload 6b `sio/encode-event`: append the EVENT packet string for
+/// (`ns`, `ack`, `event`, args) to `out`, byte-exact as socket.io writes it
+/// (`2[/ns,][ack]["event",<args>]`; checked against the expected strings). The
+/// one argument is given both typed (`&Chat`, serde::Serialize) and as its
+/// raw JSON text (`args_json`, same bytes): use whichever ours's API takes and
+/// say which when quoting the row (the refs show both: typed ~4x the raw copy).
+pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64>, &str, &crate::w_sio::Chat<'_>, &str) + 'static> {
+    None::<fn(&mut Vec<u8>, &str, Option<u64>, &str, &crate::w_sio::Chat<'_>, &str)>
+}
+
+/// Workload 6c `sio/decode-binary`: `header` is the BINARY_EVENT text
+/// `51-["upload",{"_placeholder":true,"num":0}]` (a WebSocket text frame),
+/// `attachment` the 1 KiB that follows in its own binary frame (the slice is
+/// only valid for this call: copy it if ours keeps it). Feed both, take the
+/// completed event with the placeholder replaced by the attachment and return
+/// `crate::w_sio::fold_binary_event(5, ns, ack, event, attachment_count, bin_arg)`.
+pub fn sio_decode_binary_fn() -> Option<impl FnMut(&str, &[u8]) -> u64 + 'static> {
+    None::<fn(&str, &[u8]) -> u64>
+}
+
+/// Workload 6d `eio/decode-payload`: `body` is an Engine.IO v4 long-polling
+/// request body (16 packets joined by 0x1e: `4<text>` messages and one
+/// `b<base64>`). Decode every packet (text must be valid UTF-8, base64
+/// decoded) and return the fold over packets, in order, of
+/// `acc = crate::w_sio::fold_eio(acc, type_byte /*b'4' or b'b'*/, data)`,
+/// starting from 0, where data is the text after the type byte or the decoded bytes.
+pub fn eio_decode_payload_fn() -> Option<impl FnMut(&[u8]) -> u64 + 'static> {
+    None::<fn(&[u8]) -> u64>
+}
