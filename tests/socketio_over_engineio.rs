@@ -163,7 +163,8 @@ impl Net {
                 ServerConfig::default()
                     .with_namespace("/")
                     .with_namespace("/custom")
-                    .with_connect_timeout(Duration::from_millis(1000)),
+                    .with_connect_timeout(Duration::from_millis(1000))
+                    .with_close_when_empty(true),
                 now,
             )
         });
@@ -172,6 +173,7 @@ impl Net {
             moved = true;
             match t {
                 Transmit::PollResponse(body) => self.c_eio.handle_poll_response(now, &body),
+                Transmit::PollReject(_) => self.c_eio.handle_http_error(now),
                 Transmit::WsText(t) => self.c_eio.handle_ws_text(now, &t),
                 Transmit::WsBinary(b) => self.c_eio.handle_ws_binary(now, &b),
                 Transmit::WsClose => self.c_eio.handle_ws_closed(now),
