@@ -265,6 +265,72 @@ pub fn unquote(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// The members of a JSON object taken from a decoded packet (an argument from
+/// [`Packet::args`], or any value nested in one), as `(raw key, raw value)` pairs; keys keep their
+/// quotes (decode them with [`unquote`]).
+///
+/// The text was validated when the packet was decoded, so this only matches brackets and
+/// strings: it is much cheaper than a validating iterator. On text that is not an object (or
+/// not valid JSON) it yields nothing, or stops early; it never panics.
+///
+/// ```
+/// use sockwire::socketio::{packet, DecodeConfig};
+/// let p = packet::decode(r#"2["chat",{"user":"ann","ts":17}]"#, &DecodeConfig::new()).unwrap();
+/// let arg = p.args().next().unwrap();
+/// let m: Vec<_> = packet::members(arg).collect();
+/// assert_eq!(m, [(r#""user""#, r#""ann""#), (r#""ts""#, "17")]);
+/// assert_eq!(packet::unquote(m[0].1), "ann");
+/// ```
+pub fn members(object: &str) -> Members<'_> {
+    let b = object.as_bytes();
+    let pos = if b.first() == Some(&b'{') {
+        json::skip_ws(b, 1)
+    } else {
+        b.len()
+    };
+    Members { src: object, pos }
+}
+
+/// Iterator returned by [`members`].
+#[derive(Debug, Clone)]
+pub struct Members<'b> {
+    src: &'b str,
+    pos: usize,
+}
+
+impl<'b> Iterator for Members<'b> {
+    type Item = (&'b str, &'b str);
+
+    fn next(&mut self) -> Option<(&'b str, &'b str)> {
+        let b = self.src.as_bytes();
+        let k = self.pos;
+        if b.get(k) != Some(&b'"') {
+            self.pos = b.len();
+            return None;
+        }
+        let key_end = json::skip_value(b, k);
+        let colon = json::skip_ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            self.pos = b.len();
+            return None;
+        }
+        let v = json::skip_ws(b, colon + 1);
+        let v_end = json::skip_value(b, v);
+        if v_end <= v {
+            self.pos = b.len();
+            return None;
+        }
+        let mut next = json::skip_ws(b, v_end);
+        if b.get(next) == Some(&b',') {
+            next = json::skip_ws(b, next + 1);
+        } else {
+            next = b.len();
+        }
+        self.pos = next;
+        Some((&self.src[k..key_end], &self.src[v..v_end]))
+    }
+}
+
 /// Iterator over the raw JSON arguments of an event or ack (see [`Packet::args`]).
 #[derive(Debug, Clone)]
 pub struct Args<'b> {
