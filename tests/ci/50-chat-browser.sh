@@ -23,6 +23,9 @@ chromium --version || true
 
 (cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error)
 
+# The chat and /hub logic driven in process (standard client socket machines, no IO).
+cargo test --example chat
+
 cargo build --release --example chat
 BIN="${CARGO_TARGET_DIR:-target}/release/examples"
 
