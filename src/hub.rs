@@ -842,11 +842,10 @@ impl Hub {
     /// # Errors
     /// [`HubError::UnknownSocket`] for a stale or foreign handle.
     pub fn remove_socket(&mut self, id: SocketId) -> Result<(), HubError> {
-        let Some(Some(sock)) = self
-            .socket_ref(id)
-            .is_some()
-            .then(|| self.sockets[id.index as usize].take())
-        else {
+        if self.socket_ref(id).is_none() {
+            return Err(HubError::UnknownSocket);
+        }
+        let Some(sock) = self.sockets[id.index as usize].take() else {
             return Err(HubError::UnknownSocket);
         };
         self.free_sockets.push(id.index);
@@ -1429,7 +1428,8 @@ impl Hub {
 
     /// The next bytes to write: which session gets which shared packet. Drain after every call
     /// that broadcasts. Transmits come in broadcast order, and within a broadcast in recipient
-    /// order.
+    /// order. Recipients are fixed when the broadcast is made: a transmit queued for a socket
+    /// removed since is still handed out ([`Hub::contains_socket`] tells).
     #[must_use]
     #[inline]
     pub fn poll_transmit(&mut self) -> Option<Transmit<'_>> {
