@@ -12,6 +12,14 @@
 //! - malformed packets (`4abc`, `42{}`, `42abc[...]`, ...) close the connection, as does leaving
 //!   the last namespace or not joining one within connectTimeout.
 //!
+//! And `/hub`, the hub ([`sockwire::hub`]) exposed to any standard client (see
+//! `chat/hub_ns.rs`): `join` / `leave` (room) → ack `true`; `others`, `all`, `to` (room),
+//! `to-except` (room, exceptRoom) followed by (event, ...args) broadcast `event` with the args
+//! (binary kept) to every `/hub` socket but the sender / to all / to the room but the sender / to
+//! the room minus exceptRoom; `set` (key, value) → ack `true`; `get` (key) → ack the value or
+//! `null`; when a `/hub` socket leaves, the others get `left` with its sid. Each broadcast is
+//! encoded once by the hub.
+//!
 //! ```text
 //! cargo run --example sio_server -- --addr 127.0.0.1:3000
 //! ```
@@ -21,6 +29,12 @@
 
 #[path = "support/eio_server.rs"]
 mod eio_server;
+// `/hub`: the context type (`host::Ctx`) and the namespace's logic, shared with the chat example.
+#[allow(dead_code)]
+#[path = "chat/host.rs"]
+mod host;
+#[path = "chat/hub_ns.rs"]
+mod hub_ns;
 
 use std::time::Duration;
 
@@ -30,6 +44,7 @@ use std::hash::{BuildHasher, RandomState};
 use eio_server::{Ctx, EngineHandler, Server};
 use sockwire::engineio::Message;
 use sockwire::engineio::server::{CloseReason, ServerConfig};
+use sockwire::hub::{EngineIoMessage, Hub, SessionId, SessionInfo};
 use sockwire::socketio::{self, DisconnectReason, ServerEvent, ServerSocket, Value};
 
 /// Echoes every message back on its session.
@@ -45,6 +60,11 @@ impl EngineHandler for Echo {
 struct SocketIo {
     cfg: socketio::ServerConfig,
     sockets: HashMap<String, ServerSocket>,
+    /// The `/hub` namespace's rooms, session data and broadcasts.
+    hub: Hub,
+    /// Engine.IO sid → hub session, and back.
+    hub_sessions: HashMap<String, SessionId>,
+    hub_sids: HashMap<SessionId, String>,
     /// xorshift state for sids (seeded by std's `RandomState`; use a CSPRNG in production).
     rng: u64,
 }
@@ -55,8 +75,12 @@ impl SocketIo {
             cfg: socketio::ServerConfig::default()
                 .with_namespace("/")
                 .with_namespace("/custom")
+                .with_namespace(hub_ns::NSP)
                 .with_connect_timeout(Duration::from_millis(1000)),
             sockets: HashMap::new(),
+            hub: Hub::default(),
+            hub_sessions: HashMap::new(),
+            hub_sids: HashMap::new(),
             rng: RandomState::new().hash_one(0x5eed_u64) | 1,
         }
     }
@@ -91,7 +115,48 @@ impl SocketIo {
                 }
             }
             let Some(ev) = s.poll_event() else { return };
+            let hub_session = self.hub_sessions.get(sid).copied();
             match ev {
+                ServerEvent::Connect { nsp, auth } if nsp == hub_ns::NSP => {
+                    let Ok(hub_sid) = s.accept(&nsp, entropy).map(String::from) else {
+                        continue;
+                    };
+                    let added = hub_session.map(|h| {
+                        self.hub
+                            .add_socket(h, &nsp, &hub_sid, auth.as_deref())
+                            .is_ok()
+                    });
+                    if added != Some(true) {
+                        let _ = s.disconnect(&nsp);
+                    }
+                }
+                ServerEvent::Event { packet, ack } if packet.packet().nsp() == hub_ns::NSP => {
+                    let socket = hub_session.and_then(|h| self.hub.socket_of(h, hub_ns::NSP));
+                    if let Some(socket) = socket {
+                        let mut hctx = host::Ctx {
+                            hub: &mut self.hub,
+                            machine: s,
+                            socket,
+                            nsp: hub_ns::NSP.to_string(),
+                            now: ctx.now(),
+                        };
+                        hub_ns::on_event(&mut hctx, packet, ack);
+                    }
+                }
+                ServerEvent::Disconnect { nsp, reason } if nsp == hub_ns::NSP => {
+                    let socket = hub_session.and_then(|h| self.hub.socket_of(h, hub_ns::NSP));
+                    if let Some(socket) = socket {
+                        let mut hctx = host::Ctx {
+                            hub: &mut self.hub,
+                            machine: s,
+                            socket,
+                            nsp,
+                            now: ctx.now(),
+                        };
+                        hub_ns::on_disconnect(&mut hctx, reason);
+                        let _ = self.hub.remove_socket(socket);
+                    }
+                }
                 ServerEvent::Connect { nsp, auth } if s.accept(&nsp, entropy).is_ok() => {
                     let auth = auth.as_deref().unwrap_or("{}");
                     let _ = s.emit(&nsp, "auth", &[Value::Json(auth)]);
@@ -122,6 +187,31 @@ impl SocketIo {
                 }
                 _ => {}
             }
+            // The caller's own answers go out first (next round), then the hub's broadcasts.
+            if let Some(s) = self.sockets.get_mut(sid) {
+                while let Some(m) = s.poll_transmit() {
+                    let _ = match m.as_text() {
+                        Some(t) => ctx.send_text(sid, t),
+                        None => ctx.send_binary(sid, m.as_binary().unwrap_or_default()),
+                    };
+                }
+            }
+            self.flush_hub(ctx);
+        }
+    }
+
+    /// Writes the hub's broadcasts: every recipient reads the same encoded packet.
+    fn flush_hub(&mut self, ctx: &mut Ctx<'_>) {
+        while let Some(t) = self.hub.poll_transmit() {
+            let Some(sid) = self.hub_sids.get(&t.session) else {
+                continue;
+            };
+            for m in t.packet.engineio_messages() {
+                let _ = match m {
+                    EngineIoMessage::Text(text) => ctx.send_text(sid, &text[1..]),
+                    EngineIoMessage::Binary(b) => ctx.send_binary(sid, b),
+                };
+            }
         }
     }
 }
@@ -130,6 +220,14 @@ impl EngineHandler for SocketIo {
     fn on_open(&mut self, sid: &str, ctx: &mut Ctx<'_>) {
         let s = ServerSocket::new(self.cfg.clone(), ctx.now());
         self.sockets.insert(sid.to_string(), s);
+        let info = SessionInfo {
+            issued: ctx.now(),
+            ..SessionInfo::default()
+        };
+        if let Ok(h) = self.hub.add_session(info) {
+            self.hub_sessions.insert(sid.to_string(), h);
+            self.hub_sids.insert(h, sid.to_string());
+        }
     }
 
     fn on_message(&mut self, sid: &str, msg: Message, ctx: &mut Ctx<'_>) {
@@ -145,8 +243,8 @@ impl EngineHandler for SocketIo {
         self.drive(sid, ctx);
     }
 
-    fn on_close(&mut self, sid: &str, reason: CloseReason, _ctx: &mut Ctx<'_>) {
-        if let Some(mut s) = self.sockets.remove(sid) {
+    fn on_close(&mut self, sid: &str, reason: CloseReason, ctx: &mut Ctx<'_>) {
+        if let Some(s) = self.sockets.get_mut(sid) {
             s.handle_transport_close(match reason {
                 CloseReason::PingTimeout => DisconnectReason::PingTimeout,
                 CloseReason::TransportError(_) | CloseReason::ParseError => {
@@ -154,6 +252,14 @@ impl EngineHandler for SocketIo {
                 }
                 _ => DisconnectReason::TransportClose,
             });
+            // The namespaces' disconnects (`/hub` tells the others who left).
+            self.drive(sid, ctx);
+        }
+        self.sockets.remove(sid);
+        if let Some(h) = self.hub_sessions.remove(sid) {
+            self.hub_sids.remove(&h);
+            let _ = self.hub.remove_session(h);
+            self.flush_hub(ctx);
         }
     }
 

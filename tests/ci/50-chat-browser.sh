@@ -26,7 +26,7 @@ chromium --version || true
 # The chat and /hub logic driven in process (standard client socket machines, no IO).
 cargo test --example chat
 
-cargo build --release --example chat
+cargo build --release --example chat --example sio_server
 BIN="${CARGO_TARGET_DIR:-target}/release/examples"
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -46,19 +46,25 @@ wait_port() {
 CHAT_PORT=$(free_port)
 "$BIN/chat" --addr "127.0.0.1:$CHAT_PORT" >"$ART/chat-server.log" 2>&1 &
 PIDS+=($!)
+SIO_PORT=$(free_port)
+"$BIN/sio_server" --addr "127.0.0.1:$SIO_PORT" >"$ART/sio-server-hub.log" 2>&1 &
+PIDS+=($!)
 REF_PORT=$(free_port)
 node "$DIR/reference-hub.cjs" "$REF_PORT" >"$ART/reference-hub.log" 2>&1 &
 PIDS+=($!)
 wait_port "$CHAT_PORT"
 wait_port "$REF_PORT"
+wait_port "$SIO_PORT"
 
 rc=0
 echo "== chat demo: two Chromium pages + socket.io-client"
 node "$DIR/browser.mjs" "http://127.0.0.1:$CHAT_PORT" "$ART/chat.png" | tee "$ART/chat-browser.txt" || rc=1
 echo "== /hub checks against the reference socket.io server"
 node "$DIR/hub.mjs" "http://127.0.0.1:$REF_PORT" | tee "$ART/hub-reference.txt" || rc=1
+echo "== /hub namespace of sio_server with socket.io-client"
+node "$DIR/hub.mjs" "http://127.0.0.1:$SIO_PORT" | tee "$ART/hub.txt" || rc=1
 
-P=$(cat "$ART/chat-browser.txt" "$ART/hub-reference.txt" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+P=$(cat "$ART/chat-browser.txt" "$ART/hub-reference.txt" "$ART/hub.txt" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
 set -- $P
 echo "50-chat-browser: $1 passed, $2 failed in $(( $(date +%s) - T0 )) s"
 [ "$rc" = 0 ] && [ "$2" = 0 ] && [ "$1" -gt 0 ]
