@@ -165,6 +165,7 @@ mod tests {
     use super::app::Chat;
     use super::host::{App, Ctx, Host, Output};
     use super::hub_ns;
+    use sockwire::hub::{AckOutcome, Hub, HubEvent, Target};
     use sockwire::hub::{EngineIoMessage, SessionInfo};
     use sockwire::socketio::{AckHandle, OwnedPacket};
     use sockwire::socketio::{
@@ -249,13 +250,19 @@ mod tests {
                     while let Some(e) = c.poll_event() {
                         moved = true;
                         match e {
-                            ClientEvent::Event { packet, .. } => {
+                            ClientEvent::Event { packet, ack } => {
                                 let p = packet.packet();
                                 let mut args: Vec<String> = p.args().map(String::from).collect();
                                 for (i, a) in packet.attachments().iter().enumerate() {
                                     args.push(format!("att{i}={a:?}"));
                                 }
-                                log.push((p.event_name().unwrap().into_owned(), args));
+                                let name = p.event_name().unwrap().into_owned();
+                                // Clients answer "poll" with their own sid.
+                                if let (Some(h), "poll") = (ack, name.as_str()) {
+                                    let me = c.sid(self.nsp).unwrap_or_default().to_string();
+                                    c.ack(h, &[Value::Str(&me)]).unwrap();
+                                }
+                                log.push((name, args));
                             }
                             ClientEvent::Ack { packet } => {
                                 log.push((
@@ -534,5 +541,64 @@ mod tests {
             assert_eq!(n.take(i), [("left".into(), vec![format!("{sid_b:?}")])]);
         }
         assert_eq!(n.host.hub.room_size("/hub", "r"), 1);
+    }
+
+    /// Broadcasts "poll" with an ack to everyone on "ask"; reports completions.
+    #[derive(Default)]
+    struct Poller {
+        done: Vec<HubEvent>,
+    }
+    impl App for Poller {
+        fn on_event(&mut self, ctx: &mut Ctx<'_>, packet: OwnedPacket, _ack: Option<AckHandle>) {
+            if packet.packet().event_name().as_deref() == Some("ask") {
+                let everyone = Target::namespace("/");
+                let _ = ctx.hub.broadcast_with_ack(
+                    &everyone,
+                    "poll",
+                    &[Value::Str("?")],
+                    ctx.now,
+                    Duration::from_secs(5),
+                );
+            }
+        }
+        fn on_hub_event(&mut self, _hub: &mut Hub, event: HubEvent) {
+            self.done.push(event);
+        }
+    }
+
+    #[test]
+    fn broadcast_acks_travel_past_the_socket_machines() {
+        let mut n = Net::with(Poller::default(), "/");
+        let (a, b) = (n.join(), n.join());
+        n.clients[a].1.emit("/", "ask", &[]).unwrap();
+        n.pump();
+        let sids: Vec<String> = [a, b]
+            .iter()
+            .map(|&i| n.clients[i].1.sid("/").unwrap().to_string())
+            .collect();
+        match n.host.app.done.as_slice() {
+            [
+                HubEvent::AckComplete {
+                    outcomes,
+                    timed_out: false,
+                    ..
+                },
+            ] => {
+                let mut got: Vec<String> = outcomes
+                    .iter()
+                    .map(|(_, o)| match o {
+                        AckOutcome::Answered { args, .. } => args.clone(),
+                        o => format!("{o:?}"),
+                    })
+                    .collect();
+                got.sort();
+                let mut want: Vec<String> = sids.iter().map(|s| format!("[{s:?}]")).collect();
+                want.sort();
+                assert_eq!(got, want);
+            }
+            e => panic!("{e:?}"),
+        }
+        // The socket machines never saw those acks (their own ack table is untouched).
+        assert_eq!(n.host.hub.pending_acks(), 0);
     }
 }
