@@ -42,20 +42,14 @@ pub fn mask_fn() -> Option<impl Fn(&mut [u8], [u8; 4]) + Clone + 'static> {
 /// bytes consumed (the driver moves the rest to the front and reads more).
 /// A streaming decoder that keeps partial-frame state may consume everything.
 pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> {
-    use ours::frame::{DecodeConfig, DecodedFrame, HeaderDecoder};
-    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths).
+    use ours::frame::{DecodeConfig, HeaderDecoder};
+    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths):
+    // `decode_frames` drains every complete frame, unmasking in place.
     let dec = HeaderDecoder::new(DecodeConfig::new(ours::Role::Server));
     Some(move |buf: &mut [u8], acc: &mut u64| {
-        let mut pos = 0usize;
-        loop {
-            match dec.decode_frame(&mut buf[pos..]) {
-                Ok(DecodedFrame::Frame { payload, frame_len, .. }) => {
-                    *acc = crate::data::fold_frame(*acc, payload);
-                    pos += frame_len;
-                }
-                Ok(DecodedFrame::Partial { .. }) => return pos,
-                Err(e) => panic!("sockwire rejected a valid frame: {e}"),
-            }
+        match dec.decode_frames(buf, |_, payload| *acc = crate::data::fold_frame(*acc, payload)) {
+            Ok(consumed) => consumed,
+            Err(e) => panic!("sockwire rejected a valid frame: {e}"),
         }
     })
 }
@@ -180,5 +174,27 @@ pub fn sio_decode_binary_fn() -> Option<impl FnMut(&str, &[u8]) -> u64 + 'static
 /// `acc = crate::w_sio::fold_eio(acc, type_byte /*b'4' or b'b'*/, data)`,
 /// starting from 0, where data is the text after the type byte or the decoded bytes.
 pub fn eio_decode_payload_fn() -> Option<impl FnMut(&[u8]) -> u64 + 'static> {
-    None::<fn(&[u8]) -> u64>
+    // One reused scratch buffer for decoded base64: the payload iterator itself borrows and
+    // never allocates.
+    let mut scratch: Vec<u8> = Vec::new();
+    Some(move |body: &[u8]| {
+        let Ok(text) = core::str::from_utf8(body) else {
+            return 0;
+        };
+        let mut acc = 0u64;
+        for p in ours::engineio::decode_payload(text) {
+            let Ok(p) = p else { break };
+            match p.data() {
+                ours::engineio::PacketData::Text(t) => {
+                    acc = crate::w_sio::fold_eio(acc, p.packet_type().as_byte(), t.as_bytes());
+                }
+                _ => {
+                    scratch.resize(p.binary_len(), 0);
+                    let n = p.decode_binary_into(&mut scratch).unwrap_or(0);
+                    acc = crate::w_sio::fold_eio(acc, b'b', &scratch[..n]);
+                }
+            }
+        }
+        acc
+    })
 }
