@@ -320,3 +320,28 @@ fn close_payload_rules() {
         assert_eq!(s.peer_close_code(), Some(CloseCode(code)));
     }
 }
+
+#[test]
+fn invalid_utf8_in_a_small_whole_frame_reports_the_exact_offset() {
+    // Whole small frames take the fast path; the error must match the general path's.
+    for (payload, offset) in [
+        (&b"abc\xff"[..], 3u64),
+        (&b"\xce\xba\xc0\x80"[..], 2),
+        (&b"0123456789\xed\xa0\x80"[..], 11),
+        (&b"ok \xe2\x82"[..], 5),
+    ] {
+        let w = cf(true, OpCode::Text, payload);
+        expect_fail(
+            ConnectionConfig::default(),
+            &w,
+            ProtocolError::InvalidUtf8 { offset },
+            1007,
+        );
+        let mut s = server(ConnectionConfig::default());
+        let split = run(&mut s, &[&w[..7], &w[7..]]);
+        assert_eq!(
+            split.events[0],
+            Ev::Error(ProtocolError::InvalidUtf8 { offset })
+        );
+    }
+}

@@ -1,7 +1,11 @@
 #![no_main]
-// Placeholder: filled in by the issue that owns the `connection_client` layer.
+//! A WebSocket `Connection` fed arbitrary reads, timeouts and commands (mostly as a client; the
+//! first byte's low bit flips the role). See `connection_common.rs` for what is checked.
 use libfuzzer_sys::fuzz_target;
 
+#[path = "connection_common.rs"]
+mod connection_common;
+
 fuzz_target!(|data: &[u8]| {
-    let _ = data;
+    connection_common::run(data, 1);
 });

@@ -41,7 +41,9 @@
 //! frame), so that the event can borrow the data: call it again with the rest of the buffer
 //! after draining. Bytes it consumed are never needed again (partial headers and control
 //! payloads are copied into the connection, a few bytes at most); bytes it did not consume must
-//! be passed again. Payloads are unmasked **in place** in `buf`.
+//! be passed again. `buf` is mutable because payloads are unmasked **in place** (always in
+//! stream mode; in messages mode large payloads are instead copied into the reassembly buffer
+//! and unmasked there, so treat the consumed part of `buf` as scratch either way).
 //!
 //! ```
 //! # #[cfg(feature = "alloc")] {
