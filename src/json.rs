@@ -389,10 +389,21 @@ impl Iterator for Tokenizer<'_> {
 }
 
 /// Scans the string starting at `input[start] == b'"'`; returns the offset after the closing quote.
-fn scan_string(input: &[u8], start: usize) -> Result<usize, JsonError> {
+#[inline]
+pub(crate) fn scan_string(input: &[u8], start: usize) -> Result<usize, JsonError> {
     let mut i = start + 1;
     loop {
-        // Fast path: skip ordinary bytes.
+        // Fast path: skip ordinary bytes a word at a time, then byte by byte.
+        while let Some(chunk) = input.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let m = special_bytes(u64::from_le_bytes(w));
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
         while let Some(&b) = input.get(i) {
             if b == b'"' || b == b'\\' || b < 0x20 {
                 break;
@@ -420,6 +431,22 @@ fn scan_string(input: &[u8], start: usize) -> Result<usize, JsonError> {
             Some(_) => return err(i, JsonErrorKind::ControlCharacter),
         }
     }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero if any byte of the word is `"`, `\\` or below 0x20, and then its lowest set bit is
+/// in the first such byte (the classic "has a zero byte" test applied to `w ^ '"'`, `w ^ '\\'`
+/// and `w < 0x20`; borrows only move upwards, so the lowest flag is never a false hit).
+#[inline]
+fn special_bytes(w: u64) -> u64 {
+    let q = w ^ (LO * u64::from(b'"'));
+    let bs = w ^ (LO * u64::from(b'\\'));
+    let zq = q.wrapping_sub(LO) & !q;
+    let zb = bs.wrapping_sub(LO) & !bs;
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    (zq | zb | ctl) & HI
 }
 
 fn scan_literal(input: &[u8], start: usize, lit: &[u8]) -> Result<usize, JsonError> {
@@ -914,65 +941,39 @@ pub fn parse_u64(raw: &str) -> Option<u64> {
     Some(v)
 }
 
-/// The escape `JSON.stringify` writes for byte `b`, if any (`\"`, `\\`, the short escapes, or
-/// `\u00xx` with lowercase hex for the other control characters).
+/// The escape `JSON.stringify` writes for byte `b`, if any: `\\"`, `\\\\`, the short escapes,
+/// or `\\u00xx` with lowercase hex for the other control characters.
 #[inline]
-fn escape_of(b: u8) -> Option<Escape> {
+fn escape_of(b: u8) -> Option<&'static str> {
+    const CONTROL: [&str; 32] = [
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f", "\\u0010", "\\u0011",
+        "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019",
+        "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    ];
     match b {
-        b'"' => Some(Escape::Short(b'"')),
-        b'\\' => Some(Escape::Short(b'\\')),
-        0x08 => Some(Escape::Short(b'b')),
-        0x0c => Some(Escape::Short(b'f')),
-        b'\n' => Some(Escape::Short(b'n')),
-        b'\r' => Some(Escape::Short(b'r')),
-        b'\t' => Some(Escape::Short(b't')),
-        0..=0x1f => Some(Escape::Unicode(b)),
+        b'"' => Some("\\\""),
+        b'\\' => Some("\\\\"),
+        0..=0x1f => Some(CONTROL[usize::from(b)]),
         _ => None,
     }
 }
 
-enum Escape {
-    Short(u8),
-    Unicode(u8),
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-impl Escape {
-    fn bytes(&self) -> ([u8; 6], usize) {
-        match *self {
-            Escape::Short(c) => ([b'\\', c, 0, 0, 0, 0], 2),
-            Escape::Unicode(c) => (
-                [
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(c >> 4)],
-                    HEX[usize::from(c & 15)],
-                ],
-                6,
-            ),
-        }
-    }
-}
-
 /// Calls `sink` with consecutive pieces of `s` written as a JSON string (quotes included).
+/// Escapes are ASCII, so every cut falls on a character boundary.
 #[inline]
-fn write_pieces<E>(s: &str, mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
-    let b = s.as_bytes();
-    sink(b"\"")?;
+fn write_pieces<E>(s: &str, mut sink: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    sink("\"")?;
     let mut run = 0;
-    for (i, &c) in b.iter().enumerate() {
+    for (i, &c) in s.as_bytes().iter().enumerate() {
         if let Some(e) = escape_of(c) {
-            sink(&b[run..i])?;
-            let (buf, n) = e.bytes();
-            sink(&buf[..n])?;
+            sink(&s[run..i])?;
+            sink(e)?;
             run = i + 1;
         }
     }
-    sink(&b[run..])?;
-    sink(b"\"")
+    sink(&s[run..])?;
+    sink("\"")
 }
 
 /// The length of `s` written by [`write_str`] (quotes included).
@@ -994,10 +995,17 @@ pub fn escaped_len(s: &str) -> usize {
 /// assert_eq!(out, r#""a\"b\n\u0001é""#);
 /// ```
 pub fn write_str<W: fmt::Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
-    write_pieces(s, |p| {
-        // Every piece is a run of whole characters or ASCII escape bytes.
-        out.write_str(core::str::from_utf8(p).map_err(|_| fmt::Error)?)
-    })
+    write_pieces(s, |p| out.write_str(p))
+}
+
+/// Appends `s` as a JSON string to a `String` (the infallible form of [`write_str`]).
+#[cfg(feature = "alloc")]
+pub fn push_string(out: &mut alloc::string::String, s: &str) {
+    out.reserve(s.len() + 2);
+    let _ = write_pieces::<()>(s, |p| {
+        out.push_str(p);
+        Ok(())
+    });
 }
 
 /// Appends `s` as a JSON string to `out` (the fast path of [`write_str`] for byte buffers).
@@ -1005,7 +1013,7 @@ pub fn write_str<W: fmt::Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
 pub fn push_str(out: &mut alloc::vec::Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     let _ = write_pieces::<()>(s, |p| {
-        out.extend_from_slice(p);
+        out.extend_from_slice(p.as_bytes());
         Ok(())
     });
 }
@@ -1019,7 +1027,7 @@ pub fn write_str_to_slice(s: &str, out: &mut [u8]) -> Option<usize> {
     }
     let mut at = 0;
     let _ = write_pieces::<()>(s, |p| {
-        out[at..at + p.len()].copy_from_slice(p);
+        out[at..at + p.len()].copy_from_slice(p.as_bytes());
         at += p.len();
         Ok(())
     });

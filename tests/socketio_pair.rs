@@ -221,15 +221,23 @@ fn acks_both_ways_and_timeouts() {
             id: id1
         }]
     );
-    // The late ack is ignored; the other is delivered.
+    // The late ack is reported as unclaimed; the other is delivered.
     c.ack(h1, &[]).unwrap();
     c.ack(h2, &[Value::Json("null")]).unwrap();
     pump(ms(600), &mut c, &mut s);
     let ev = s_events(&mut s);
-    assert_eq!(ev.len(), 1);
-    assert!(matches!(&ev[0], ServerEvent::Ack { packet } if packet.packet().id() == Some(id2)));
-    // An ack nobody waits for is ignored.
+    assert_eq!(ev.len(), 2);
+    assert!(
+        matches!(&ev[0], ServerEvent::UnclaimedAck { packet } if packet.packet().id() == Some(id1))
+    );
+    assert!(matches!(&ev[1], ServerEvent::Ack { packet } if packet.packet().id() == Some(id2)));
+    // An ack nobody waits for (e.g. for a hub's broadcast id) is unclaimed too.
     s.handle_text(ms(601), "3999[]").unwrap();
+    assert!(
+        matches!(&s_events(&mut s)[..], [ServerEvent::UnclaimedAck { packet }] if packet.packet().id() == Some(999))
+    );
+    // Not on a namespace the client left: dropped.
+    s.handle_text(ms(602), "3/nope,5[]").unwrap();
     assert!(s_events(&mut s).is_empty());
 }
 
@@ -533,6 +541,9 @@ fn encode_once_send_many() {
             matches!(&ev[0], ClientEvent::Event { packet, .. } if packet.attachments() == [vec![9; 4]])
         );
     }
+    // Broadcast with an ack id chosen by the caller: answers come back unclaimed.
+    let with_id = EncodedPacket::event_with_id("/", Some(1 << 40), "q", &[]).unwrap();
+    assert_eq!(with_id.text(), r#"21099511627776["q"]"#);
     // Shared: the same allocation goes to every socket.
     let mut s = pairs.pop().unwrap().1;
     s.send(&pkt).unwrap();

@@ -186,6 +186,8 @@ struct EpState {
     handler: Box<dyn EngineHandler>,
     /// Answers for held GETs, by sid: a payload, or an error response.
     polls: HashMap<String, Result<Vec<u8>, Reject>>,
+    /// When each answer in `polls` was stored (unclaimed ones are dropped after a while).
+    poll_times: HashMap<String, Duration>,
     /// The WebSocket of each session (id of the connection, its command queue).
     ws: HashMap<String, (u64, mpsc::Sender<WsCmd>)>,
     rng: u64,
@@ -243,6 +245,7 @@ impl EpState {
                 reg,
                 handler,
                 polls,
+                poll_times,
                 ws,
                 ..
             } = self;
@@ -252,10 +255,12 @@ impl EpState {
                 match t {
                     Transmit::PollResponse(body) => {
                         polls.insert(sid.clone(), Ok(body));
+                        poll_times.insert(sid.clone(), now);
                         cond.notify_all();
                     }
                     Transmit::PollReject(r) => {
                         polls.insert(sid.clone(), Err(r));
+                        poll_times.insert(sid.clone(), now);
                         cond.notify_all();
                     }
                     Transmit::WsText(t) => send_ws(ws, &sid, WsCmd::Text(t)),
@@ -298,6 +303,17 @@ impl EpState {
     }
 
     fn tick(&mut self, now: Duration, cond: &Condvar) {
+        // Answers nobody claimed (the held GET's thread is gone) do not stay forever.
+        let EpState {
+            polls, poll_times, ..
+        } = self;
+        poll_times.retain(|sid, t| {
+            let keep = now.saturating_sub(*t) < Duration::from_secs(5) && polls.contains_key(sid);
+            if !keep {
+                polls.remove(sid);
+            }
+            keep
+        });
         let due: Vec<String> = self
             .reg
             .iter_mut()
@@ -380,6 +396,7 @@ impl Server {
                 reg: Registry::new(cfg, MAX_SESSIONS),
                 handler: Box::new(handler),
                 polls: HashMap::new(),
+                poll_times: HashMap::new(),
                 ws: HashMap::new(),
                 rng: seed,
                 next_conn: 0,

@@ -283,62 +283,11 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
     Ok(i)
 }
 
-/// End (exclusive, after the closing quote) of the string starting with the quote at `i`.
+/// End (exclusive, after the closing quote) of the string starting with the quote at `i`
+/// (the crate's scanner, word at a time).
 #[inline(always)]
 pub(crate) fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
-    let mut j = i + 1;
-    loop {
-        // Fast skip over ordinary bytes, a word at a time, then byte by byte.
-        // The lowest flagged byte of `special_bytes` is always a true hit (borrows only move
-        // upwards), so it gives the position directly.
-        while let Some(chunk) = b.get(j..j + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let m = special_bytes(u64::from_le_bytes(w));
-            if m != 0 {
-                j += (m.trailing_zeros() / 8) as usize;
-                break;
-            }
-            j += 8;
-        }
-        while j < b.len() {
-            let c = b[j];
-            if c == b'"' || c == b'\\' || c < 0x20 {
-                break;
-            }
-            j += 1;
-        }
-        match b.get(j) {
-            Some(b'"') => return Ok(j + 1),
-            Some(b'\\') => match b.get(j + 1) {
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
-                Some(b'u') => {
-                    let hex = b.get(j + 2..j + 6).ok_or(ScanError::Syntax)?;
-                    if !hex.iter().all(u8::is_ascii_hexdigit) {
-                        return Err(ScanError::Syntax);
-                    }
-                    j += 6;
-                }
-                _ => return Err(ScanError::Syntax),
-            },
-            _ => return Err(ScanError::Syntax),
-        }
-    }
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Non-zero if any byte of the word is `"`, `\\` or below 0x20 (exact as a yes/no answer: the
-/// classic "has a zero byte" test, applied to `w ^ '"'`, `w ^ '\\'` and to `w < 0x20`).
-#[inline]
-fn special_bytes(w: u64) -> u64 {
-    let q = w ^ (LO * u64::from(b'"'));
-    let bs = w ^ (LO * u64::from(b'\\'));
-    let zq = q.wrapping_sub(LO) & !q;
-    let zb = bs.wrapping_sub(LO) & !bs;
-    let ctl = w.wrapping_sub(LO * 0x20) & !w;
-    (zq | zb | ctl) & HI
+    crate::json::scan_string(b, i).map_err(|_| ScanError::Syntax)
 }
 
 /// End of the value starting at `i` in text already validated by [`Scanner`]: brackets and
@@ -472,35 +421,9 @@ pub(crate) fn unescape_into(raw: &str, out: &mut String) {
 }
 
 /// Writes `s` as a JSON string exactly like `JSON.stringify` does.
+#[inline]
 pub(crate) fn write_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let b = s.as_bytes();
-    let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &str = match c {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(c >> 4)]));
-            out.push(char::from(HEX[usize::from(c & 0xf)]));
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
+    crate::json::push_string(out, s);
 }
 
 /// Appends a validated JSON text without the whitespace outside strings.

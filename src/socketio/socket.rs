@@ -22,8 +22,18 @@
 //! Ack ids are allocated from one counter per machine (so an id alone names an emit). An
 //! awaited ack either arrives ([`ServerEvent::Ack`]) or times out at the caller's deadline
 //! ([`ServerEvent::AckTimeout`]); acks still awaited when their namespace disconnects are
-//! dropped silently. A received event that asks for an ack carries an [`AckHandle`], which is
-//! consumed by `ack` (so it cannot be answered twice).
+//! dropped silently. On the server, an ACK whose id is not awaited (late, duplicate, or the
+//! answer to a pre-encoded broadcast sent with [`EncodedPacket::event_with_id`]) is reported as
+//! [`ServerEvent::UnclaimedAck`]. A received event that asks for an ack carries an
+//! [`AckHandle`], which is consumed by `ack` (so it cannot be answered twice).
+//!
+//! # For a hub (rooms, broadcast)
+//!
+//! Encode once with [`EncodedPacket::event`] (or [`EncodedPacket::event_with_id`] for a
+//! broadcast with acks), then [`ServerSocket::send`] it to each recipient: every socket queues
+//! the same `Arc`ed text and attachments ([`Message::SharedText`] / [`Message::SharedBinary`]),
+//! no copy. [`ServerSocket::namespaces`], [`ServerSocket::sid`] and the `Connect` / `Disconnect`
+//! events give the membership to track.
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -84,11 +94,23 @@ pub struct EncodedPacket {
 }
 
 impl EncodedPacket {
-    /// Encodes an event (no ack can be requested: ack ids are per socket).
+    /// Encodes an event.
     pub fn event(nsp: &str, name: &str, args: &[Value<'_>]) -> Result<Self, SocketIoError> {
+        Self::event_with_id(nsp, None, name, args)
+    }
+
+    /// Encodes an event carrying an ack id chosen by the caller (a broadcast with acks: the same
+    /// id goes to every recipient). Pick ids that cannot collide with the socket's own
+    /// (`emit_with_ack` counts from 0): the answers arrive as [`ServerEvent::UnclaimedAck`].
+    pub fn event_with_id(
+        nsp: &str,
+        id: Option<u64>,
+        name: &str,
+        args: &[Value<'_>],
+    ) -> Result<Self, SocketIoError> {
         let mut text = String::new();
         let mut atts = Vec::new();
-        packet::encode_event(&mut text, &mut atts, nsp, None, name, args)?;
+        packet::encode_event(&mut text, &mut atts, nsp, id, name, args)?;
         Ok(EncodedPacket {
             text: Arc::from(text),
             attachments: atts.into_iter().map(Arc::from).collect(),
@@ -478,6 +500,13 @@ pub enum ServerEvent {
         /// The ACK packet.
         packet: OwnedPacket,
     },
+    /// An ACK on a connected namespace whose id this machine is not waiting for: an answer to
+    /// a pre-encoded packet sent with [`EncodedPacket::event_with_id`] (a hub's broadcast with
+    /// acks), or a late / duplicate answer to an `emit_with_ack`. Ignore it if unexpected.
+    UnclaimedAck {
+        /// The ACK packet.
+        packet: OwnedPacket,
+    },
     /// An awaited ack did not come in time.
     AckTimeout {
         /// The namespace of the emit.
@@ -673,6 +702,9 @@ impl ServerSocket {
                 let conn = ns.conn;
                 if self.core.take_ack(conn, id) {
                     self.events.push_back(ServerEvent::Ack { packet: p });
+                } else {
+                    self.events
+                        .push_back(ServerEvent::UnclaimedAck { packet: p });
                 }
             }
             // A client never sends CONNECT_ERROR; the reference server ignores it too.

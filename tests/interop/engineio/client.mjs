@@ -120,7 +120,7 @@ async function scenario(name, opts, { expectTransport, waitUpgrade }) {
     await s.until(() => s.closed !== null, 3000, "close");
     check(`${name}: closed cleanly`, s.closed === "forced close", String(s.closed));
   } catch (e) {
-    check(`${name}: ${e.message}`, false);
+    check(`${name}: ${e.message}`, false, `(closed: ${s.closed}, got ${s.messages.length} messages)`);
     try {
       s.socket.close();
     } catch {}
