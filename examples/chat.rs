@@ -257,10 +257,12 @@ mod tests {
                                     args.push(format!("att{i}={a:?}"));
                                 }
                                 let name = p.event_name().unwrap().into_owned();
-                                // Clients answer "poll" with their own sid.
+                                // Clients answer "poll" with their own sid and its bytes
+                                // (a BINARY_ACK).
                                 if let (Some(h), "poll") = (ack, name.as_str()) {
                                     let me = c.sid(self.nsp).unwrap_or_default().to_string();
-                                    c.ack(h, &[Value::Str(&me)]).unwrap();
+                                    c.ack(h, &[Value::Str(&me), Value::Binary(me.as_bytes())])
+                                        .unwrap();
                                 }
                                 log.push((name, args));
                             }
@@ -587,12 +589,17 @@ mod tests {
                 let mut got: Vec<String> = outcomes
                     .iter()
                     .map(|(_, o)| match o {
-                        AckOutcome::Answered { args, .. } => args.clone(),
+                        AckOutcome::Answered { args, attachments } => {
+                            format!("{args} {}", String::from_utf8_lossy(&attachments[0]))
+                        }
                         o => format!("{o:?}"),
                     })
                     .collect();
                 got.sort();
-                let mut want: Vec<String> = sids.iter().map(|s| format!("[{s:?}]")).collect();
+                let mut want: Vec<String> = sids
+                    .iter()
+                    .map(|s| format!("[{s:?},{{\"_placeholder\":true,\"num\":0}}] {s}"))
+                    .collect();
                 want.sort();
                 assert_eq!(got, want);
             }

@@ -56,9 +56,11 @@
 //! reference server does). Those ids come from the hub's own counter starting at
 //! [`HubConfig::ack_id_base`] (default 2<sup>40</sup>, far above the ids a per-socket machine
 //! counts from 0, and below 2<sup>53</sup> so JavaScript clients echo them exactly). When an ACK
-//! packet arrives, offer it to the hub first ([`Hub::claim_ack`] for a raw Engine.IO text
-//! message, [`Hub::handle_ack_packet`] for a decoded packet, [`Hub::handle_ack`] for its parts):
-//! they return `false` for ids the hub does not own, which then belong to the socket machine.
+//! packet arrives, offer it to the hub: [`Hub::handle_ack_packet`] for a decoded packet (the
+//! Socket.IO server machine reports ACKs it does not await as
+//! [`ServerEvent::UnclaimedAck`](crate::socketio::ServerEvent::UnclaimedAck), binary ones
+//! included), [`Hub::claim_ack`] for a raw Engine.IO text message before any machine sees it,
+//! [`Hub::handle_ack`] for its parts. They return `false` for ids the hub does not own.
 //!
 //! # Limits
 //!

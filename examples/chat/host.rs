@@ -105,12 +105,8 @@ impl<A: App> Host<A> {
     /// An Engine.IO text message arrived on `eio_sid`.
     pub fn text(&mut self, eio_sid: &str, now: Duration, text: &str) {
         if let Some(s) = self.sessions.get_mut(eio_sid) {
-            // Answers to the hub's broadcast acks go to the hub (the machine's ack table does
-            // not know their ids).
-            if self.hub.claim_ack(s.hub_id, text) {
-                self.flush_hub();
-                return;
-            }
+            // Answers to the hub's broadcasts with acks come out of the machine as
+            // `UnclaimedAck` (its own ack table does not know their ids); see `drive`.
             let _ = s.machine.handle_text(now, text);
             self.drive(eio_sid, now);
         }
@@ -236,6 +232,13 @@ impl<A: App> Host<A> {
                         };
                         self.app.on_disconnect(&mut ctx, reason);
                         let _ = self.hub.remove_socket(socket);
+                    }
+                }
+                // An answer to one of the hub's broadcasts with acks (text or binary).
+                ServerEvent::UnclaimedAck { packet } => {
+                    let nsp = packet.packet().nsp();
+                    if let Some(socket) = self.hub.socket_of(hub_id, nsp) {
+                        let _ = self.hub.handle_ack_packet(socket, &packet);
                     }
                 }
                 ServerEvent::Close { .. } => {
