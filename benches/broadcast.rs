@@ -120,7 +120,7 @@ fn bench(c: &mut Criterion) {
     // Baseline: copy the encoded bytes once per recipient.
     h.broadcast(&everyone, "chat-post", &[Value::Json(MSG)])
         .unwrap();
-    let packet = h.poll_transmit().unwrap().packet;
+    let packet = std::sync::Arc::clone(h.poll_transmit().unwrap().packet);
     while h.poll_transmit().is_some() {}
     g.bench_function("baseline_copy_per_recipient_10000", |b| {
         b.iter_batched_ref(

@@ -45,7 +45,22 @@ fn bench(c: &mut Criterion) {
             out.len()
         })
     });
-    let data = [7u8; 32];
+    g.bench_function("encode/event_unchecked", |b| {
+        b.iter(|| {
+            out.clear();
+            packet::encode_event(
+                &mut out,
+                &mut atts,
+                "/",
+                None,
+                "chat-post",
+                &[Value::JsonUnchecked(std::hint::black_box(ARG))],
+            )
+            .unwrap();
+            out.len()
+        })
+    });
+    let data = [7u8; 1024];
     let fields = [
         ("name", Value::Str("a.png")),
         ("data", Value::Binary(&data)),

@@ -9,24 +9,154 @@
 //! standard Socket.IO client can join too. The chat logic lives in `chat/app.rs` (on the hub),
 //! the Socket.IO host in `chat/host.rs`.
 
-// Until the std plumbing is wired, only the in-process tests use these.
-#[allow(dead_code)]
 #[path = "chat/app.rs"]
 mod app;
-#[allow(dead_code)]
+#[path = "support/eio_server.rs"]
+mod eio_server;
 #[path = "chat/host.rs"]
 mod host;
-#[allow(dead_code)]
+// The `/hub` namespace lives in `sio_server`; the tests below drive it through the same host.
+#[cfg(test)]
 #[path = "chat/hub_ns.rs"]
 mod hub_ns;
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use eio_server::{Ctx, EngineHandler, Server};
+use host::{App, Host, Output};
+use sockwire::engineio::Message;
+use sockwire::engineio::server::{CloseReason, ServerConfig};
+use sockwire::hub::{EngineIoMessage, SessionInfo};
+use sockwire::socketio::{self, DisconnectReason};
 
 /// The page, served at `/`.
 const INDEX: &str = include_str!("chat/index.html");
 
+/// Socket.IO ids from a non-cryptographic generator seeded by std's `RandomState` (fine for a
+/// demo; use a CSPRNG in production).
+fn entropy() -> Box<dyn FnMut() -> [u8; 15] + Send> {
+    let mut state = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Box::new(move || {
+        let mut out = [0u8; 15];
+        for chunk in out.chunks_mut(8) {
+            // splitmix64
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+        out
+    })
+}
+
+/// Bridges the Engine.IO endpoint (std plumbing) and the Socket.IO [`Host`].
+pub struct SocketIoEndpoint<A: App> {
+    host: Host<A>,
+}
+
+impl<A: App> SocketIoEndpoint<A> {
+    /// An endpoint running `app`.
+    pub fn new(app: A) -> Self {
+        SocketIoEndpoint {
+            host: Host::new(app, socketio::ServerConfig::default(), entropy()),
+        }
+    }
+
+    /// Writes what the host has for the sessions.
+    fn flush(&mut self, ctx: &mut Ctx<'_>) {
+        while let Some((sid, out)) = self.host.poll_output() {
+            match out {
+                Output::Message(m) => {
+                    if let Some(t) = m.as_text() {
+                        let _ = ctx.send_text(&sid, t);
+                    } else if let Some(b) = m.as_binary() {
+                        let _ = ctx.send_binary(&sid, b);
+                    }
+                }
+                // One shared packet: every recipient reads the same bytes.
+                Output::Shared(p) => {
+                    for m in p.engineio_messages() {
+                        let _ = match m {
+                            EngineIoMessage::Text(t) => ctx.send_text(&sid, &t[1..]),
+                            EngineIoMessage::Binary(b) => ctx.send_binary(&sid, b),
+                        };
+                    }
+                }
+                Output::Close => ctx.close(&sid),
+            }
+        }
+    }
+}
+
+impl<A: App + Send + 'static> EngineHandler for SocketIoEndpoint<A> {
+    fn on_open(&mut self, sid: &str, ctx: &mut Ctx<'_>) {
+        let info = SessionInfo {
+            issued: ctx.now(),
+            ..SessionInfo::default()
+        };
+        self.host.open(sid, info, ctx.now());
+        self.flush(ctx);
+    }
+
+    fn on_message(&mut self, sid: &str, msg: Message, ctx: &mut Ctx<'_>) {
+        match msg {
+            Message::Text(t) => self.host.text(sid, ctx.now(), &t),
+            Message::Binary(b) => self.host.binary(sid, ctx.now(), &b),
+        }
+        self.flush(ctx);
+    }
+
+    fn on_close(&mut self, sid: &str, reason: CloseReason, ctx: &mut Ctx<'_>) {
+        let reason = match reason {
+            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
+            CloseReason::ParseError | CloseReason::TransportError(_) => {
+                DisconnectReason::TransportError
+            }
+            CloseReason::ForcedClose => DisconnectReason::ServerShuttingDown,
+            _ => DisconnectReason::TransportClose,
+        };
+        self.host.closed(sid, ctx.now(), reason);
+        self.flush(ctx);
+    }
+
+    fn on_tick(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        if self.host.poll_timeout().is_some_and(|t| t <= now) {
+            self.host.timeout(now);
+            self.flush(ctx);
+        }
+    }
+}
+
 fn main() {
-    let _ = INDEX;
-    eprintln!("chat: waiting for the std server plumbing");
-    std::process::exit(2);
+    let mut addr = String::from("127.0.0.1:8080");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match (a.as_str(), args.next()) {
+            ("--addr", Some(v)) => addr = v,
+            _ => {
+                eprintln!("usage: chat [--addr HOST:PORT]   (default 127.0.0.1:8080)");
+                std::process::exit(2);
+            }
+        }
+    }
+    let eio = ServerConfig::default()
+        .ping_interval(Duration::from_secs(25))
+        .ping_timeout(Duration::from_secs(20))
+        .max_payload(1_000_000);
+    let server = Server::new()
+        .engine("/socket.io/", eio, SocketIoEndpoint::new(app::Chat))
+        .page("/", "text/html; charset=utf-8", INDEX.as_bytes().to_vec());
+    eprintln!("chat: open http://{addr}/ in two browser windows");
+    if let Err(e) = server.serve(&addr) {
+        eprintln!("chat: {e}");
+        std::process::exit(1);
+    }
 }
 
 #[cfg(test)]

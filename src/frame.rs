@@ -490,11 +490,17 @@ impl FrameHeader {
     #[inline]
     pub fn encode_to_vec(&self, out: &mut alloc::vec::Vec<u8>) -> Result<usize, FrameError> {
         let h = self.header_bytes()?;
-        // Appending the whole fixed-size array and truncating compiles to a few stores instead
-        // of a variable-length copy; the extra bytes never become visible.
-        let start = out.len();
-        out.extend_from_slice(&h.bytes);
-        out.truncate(start + h.len());
+        // One fixed-size copy per possible length: a few stores instead of a call to `memcpy`,
+        // and a single update of the vector's length.
+        let b = &h.bytes;
+        match h.len {
+            2 => out.extend_from_slice(&b[..2]),
+            4 => out.extend_from_slice(&b[..4]),
+            6 => out.extend_from_slice(&b[..6]),
+            8 => out.extend_from_slice(&b[..8]),
+            10 => out.extend_from_slice(&b[..10]),
+            _ => out.extend_from_slice(&b[..14]),
+        }
         Ok(h.len())
     }
 }
@@ -651,17 +657,28 @@ impl HeaderDecoder {
     /// A decoder for `cfg`.
     #[must_use]
     pub const fn new(cfg: DecodeConfig) -> HeaderDecoder {
+        // Byte 0 is FIN, RSV1 | RSV2, RSV3, opcode (4 bits). Word `w` of the bitmap holds the
+        // bytes with FIN = w >> 1 and RSV1 = w & 1; within a word, each 16-bit lane is one
+        // (RSV2, RSV3) combination and bit `op` of a lane the opcode.
+        const DATA_OPS: u64 = 0x0007; // continuation, text, binary
+        const ALL_OPS: u64 = 0x0707; // + close, ping, pong
         let mut first_ok = [0u64; 4];
-        let mut b = 0usize;
-        while b < 256 {
-            let byte = b as u8;
-            let rsv_ok = (byte >> 4) & 0b111 & !cfg.allowed_rsv == 0;
-            let op_ok = OpCode::from_u8(byte & 0x0F).is_some();
-            let ctl_ok = byte & 0x08 == 0 || byte & 0x80 != 0;
-            if rsv_ok && op_ok && ctl_ok {
-                first_ok[b / 64] |= 1 << (b % 64);
+        let mut w = 0;
+        while w < 4 {
+            let fin = w >> 1 != 0;
+            let rsv1 = w & 1 != 0;
+            if !rsv1 || cfg.allowed_rsv & RSV1 != 0 {
+                let ops = if fin { ALL_OPS } else { DATA_OPS };
+                let mut lane = 0u8;
+                while lane < 4 {
+                    // lane = RSV2 << 1 | RSV3, the low two bits of the rsv field.
+                    if lane & !cfg.allowed_rsv & 0b011 == 0 {
+                        first_ok[w] |= ops << (16 * lane);
+                    }
+                    lane += 1;
+                }
             }
-            b += 1;
+            w += 1;
         }
         let (mask_bit, mask_len) = match cfg.role {
             Role::Server => (0x80, 4),
@@ -683,7 +700,10 @@ impl HeaderDecoder {
     }
 
     /// Decodes the header at the start of `buf`; see [`decode_header`].
-    #[inline]
+    ///
+    /// Always inlined: it is the hot path of every receiver, and a call returning the result
+    /// through memory costs more than the decode itself.
+    #[inline(always)]
     pub fn decode(&self, buf: &[u8]) -> Result<Decoded, FrameError> {
         let (b0, b1) = match buf {
             [b0, b1, ..] => (*b0, *b1),
@@ -833,8 +853,101 @@ pub enum DecodedFrame<'b> {
 impl HeaderDecoder {
     /// Decodes a whole frame at the start of `buf` and unmasks its payload in place; see
     /// [`decode_frame`].
-    #[inline]
+    ///
+    /// The common case (a 7-bit length and the whole frame in `buf`) takes an inlined fast
+    /// path with the same checks; everything else goes through [`decode`](Self::decode).
+    #[inline(always)]
     pub fn decode_frame<'b>(&self, buf: &'b mut [u8]) -> Result<DecodedFrame<'b>, FrameError> {
+        if let Some((header, header_len, frame_len)) = self.fast_header(buf) {
+            let payload = &mut buf[header_len..frame_len];
+            if let Some(key) = header.mask {
+                crate::mask::apply_mask(payload, key, 0);
+            }
+            return Ok(DecodedFrame::Frame {
+                header,
+                payload,
+                frame_len,
+            });
+        }
+        self.decode_frame_general(buf)
+    }
+
+    /// Decodes every complete frame at the start of `buf`, unmasking each payload in place and
+    /// passing it with its header to `on_frame`, in order, until the input ends or holds only
+    /// part of a frame. Returns the number of bytes consumed (the next frame starts there).
+    ///
+    /// On an invalid frame it returns that frame's error; the frames before it have been passed
+    /// to `on_frame` already. This is the fastest way to drain a read buffer: the common case
+    /// stays in registers from one frame to the next.
+    #[inline(always)]
+    pub fn decode_frames(
+        &self,
+        buf: &mut [u8],
+        mut on_frame: impl FnMut(&FrameHeader, &mut [u8]),
+    ) -> Result<usize, FrameError> {
+        let mut pos = 0;
+        loop {
+            let rest = &mut buf[pos..];
+            if let Some((header, header_len, frame_len)) = self.fast_header(rest) {
+                let payload = &mut rest[header_len..frame_len];
+                if let Some(key) = header.mask {
+                    crate::mask::apply_mask(payload, key, 0);
+                }
+                on_frame(&header, payload);
+                pos += frame_len;
+                continue;
+            }
+            match self.decode_frame_general(rest)? {
+                DecodedFrame::Frame {
+                    header,
+                    payload,
+                    frame_len,
+                } => {
+                    on_frame(&header, payload);
+                    pos += frame_len;
+                }
+                DecodedFrame::Partial { .. } => return Ok(pos),
+            }
+        }
+    }
+
+    /// The fast path: a valid header with a 7-bit length whose whole frame is in `buf`, as
+    /// (header, header length, frame length). `None` for anything else, including errors, which
+    /// the general path then reports.
+    #[inline(always)]
+    fn fast_header(&self, buf: &[u8]) -> Option<(FrameHeader, usize, usize)> {
+        let [b0, b1, ..] = *buf else { return None };
+        let len7 = b1 & 0x7F;
+        let mask_len = usize::from(self.mask_len);
+        let header_len = 2 + mask_len;
+        let frame_len = header_len + usize::from(len7);
+        // A 7-bit length below 126 also satisfies the control-frame limit.
+        let ok = len7 < 126
+            && frame_len <= buf.len()
+            && (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0
+            && b1 & 0x80 == self.mask_bit
+            && u64::from(len7) <= self.cfg.max_payload;
+        if !ok {
+            return None;
+        }
+        let mask = match buf.get(2..6) {
+            Some(&[k0, k1, k2, k3]) if mask_len != 0 => Some([k0, k1, k2, k3]),
+            _ => None,
+        };
+        let header = FrameHeader {
+            fin: b0 & 0x80 != 0,
+            rsv: (b0 >> 4) & 0b111,
+            opcode: OPCODES[usize::from(b0 & 0x0F)],
+            mask,
+            payload_len: u64::from(len7),
+        };
+        Some((header, header_len, frame_len))
+    }
+
+    /// [`decode_frame`](Self::decode_frame) for every case: extended lengths, incomplete input,
+    /// errors.
+    #[inline(never)]
+    fn decode_frame_general<'b>(&self, buf: &'b mut [u8]) -> Result<DecodedFrame<'b>, FrameError> {
         let (header, header_len) = match self.decode(buf)? {
             Decoded::Header { header, header_len } => (header, header_len),
             Decoded::Partial { needed } => return Ok(DecodedFrame::Partial { needed }),

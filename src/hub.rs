@@ -31,10 +31,10 @@
 //! # Encode once
 //!
 //! A broadcast encodes the Socket.IO packet exactly once into an [`Encoded`] held in an
-//! [`Arc`]. [`Hub::poll_broadcast`] hands out that packet with the list of its recipients (no
-//! per-recipient work beyond choosing them); [`Hub::poll_transmit`] hands out one
-//! [`Transmit`] per recipient carrying a clone of the `Arc` (one reference-count increment).
-//! Either way the bytes are never copied per recipient. The one buffer holds the packet in three
+//! [`Arc`]. [`Hub::poll_transmit`] hands out one [`Transmit`] per recipient that borrows that
+//! packet (clone the `Arc` to keep it), and [`Hub::poll_broadcast`] hands out the packet with
+//! the whole list of its recipients. Either way the per-recipient cost is a 16-byte entry: no
+//! copy of the bytes, not even a reference-count update. The one buffer holds the packet in three
 //! ready-made shapes:
 //!
 //! * [`Encoded::ws_frames`]: the complete server-to-client WebSocket frames (one text frame
@@ -451,15 +451,16 @@ fn push_ws_header(out: &mut Vec<u8>, opcode: u8, len: u64) {
     }
 }
 
-/// Bytes for one recipient: write `packet` to the connection of `session`.
-#[derive(Debug, Clone)]
-pub struct Transmit {
+/// Bytes for one recipient: write `packet` to the connection of `session`. Borrowed from the
+/// hub's queue; `Arc::clone(t.packet)` keeps the packet beyond the next hub call.
+#[derive(Debug, Clone, Copy)]
+pub struct Transmit<'a> {
     /// The Engine.IO session to write to.
     pub session: SessionId,
     /// The socket (namespace connection) the packet is for.
     pub socket: SocketId,
     /// The shared, encoded-once packet.
-    pub packet: Arc<Encoded>,
+    pub packet: &'a Arc<Encoded>,
 }
 
 /// One recipient of a broadcast.
@@ -841,11 +842,10 @@ impl Hub {
     /// # Errors
     /// [`HubError::UnknownSocket`] for a stale or foreign handle.
     pub fn remove_socket(&mut self, id: SocketId) -> Result<(), HubError> {
-        let Some(Some(sock)) = self
-            .socket_ref(id)
-            .is_some()
-            .then(|| self.sockets[id.index as usize].take())
-        else {
+        if self.socket_ref(id).is_none() {
+            return Err(HubError::UnknownSocket);
+        }
+        let Some(sock) = self.sockets[id.index as usize].take() else {
             return Err(HubError::UnknownSocket);
         };
         self.free_sockets.push(id.index);
@@ -1258,7 +1258,7 @@ impl Hub {
 
     /// Emits `event` with `args` (Socket.IO [`Value`]s: raw JSON, strings, binary anywhere in the
     /// tree) to every recipient of `target`: the packet is encoded once and
-    /// one [`Transmit`] per recipient is queued (drain [`Hub::poll_transmit`]). Returns the
+    /// its recipients are queued (drain [`Hub::poll_transmit`] or [`Hub::poll_broadcast`]). Returns the
     /// number of recipients.
     ///
     /// # Errors
@@ -1426,22 +1426,39 @@ impl Hub {
 
     // ----- run loop -------------------------------------------------------------------------
 
-    /// The next bytes to write: which session gets which shared packet (one reference-count
-    /// increment per call). Drain after every call that broadcasts. Transmits come in broadcast
-    /// order, and within a broadcast in recipient order.
+    /// The next bytes to write: which session gets which shared packet. Drain after every call
+    /// that broadcasts. Transmits come in broadcast order, and within a broadcast in recipient
+    /// order. Recipients are fixed when the broadcast is made: a transmit queued for a socket
+    /// removed since is still handed out ([`Hub::contains_socket`] tells).
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        loop {
-            let batch = self.outbox.front_mut()?;
-            if let Some(r) = batch.recipients.get(batch.next) {
-                batch.next += 1;
-                self.queued -= 1;
-                return Some(Transmit {
-                    session: r.session,
-                    socket: r.socket,
-                    packet: Arc::clone(&batch.packet),
-                });
-            }
+    #[inline]
+    pub fn poll_transmit(&mut self) -> Option<Transmit<'_>> {
+        if self
+            .outbox
+            .front()
+            .is_some_and(|b| b.next >= b.recipients.len())
+        {
+            self.pop_drained();
+        }
+        let batch = self.outbox.front_mut()?;
+        let r = *batch.recipients.get(batch.next)?;
+        batch.next += 1;
+        self.queued -= 1;
+        Some(Transmit {
+            session: r.session,
+            socket: r.socket,
+            packet: &batch.packet,
+        })
+    }
+
+    /// Drops the fully handed-out batches at the front of the queue.
+    #[cold]
+    fn pop_drained(&mut self) {
+        while self
+            .outbox
+            .front()
+            .is_some_and(|b| b.next >= b.recipients.len())
+        {
             if let Some(done) = self.outbox.pop_front() {
                 self.recycle_vec(done.recipients);
             }

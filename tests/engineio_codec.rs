@@ -295,3 +295,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn fast_separator_search_matches_position(
+        mut v in proptest::collection::vec(prop_oneof![Just(0x1eu8), Just(0x1f), Just(0x9e), any::<u8>()], 0..80),
+        zap in any::<bool>(),
+    ) {
+        if zap {
+            v.retain(|&c| c != 0x1e);
+        }
+        prop_assert_eq!(
+            sockwire::engineio::payload::find_record_separator(&v),
+            v.iter().position(|&c| c == 0x1e)
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn base64_decoder_matches_the_base64_crate(data in proptest::collection::vec(any::<u8>(), 0..200), pad in any::<bool>()) {
+        use base64::Engine as _;
+        let mut enc = vec![0u8; data.len().div_ceil(3) * 4];
+        let n = base64::engine::general_purpose::STANDARD.encode_slice(&data, &mut enc).unwrap();
+        let mut s = String::from("b");
+        s.push_str(std::str::from_utf8(&enc[..n]).unwrap());
+        if !pad {
+            while s.ends_with('=') {
+                s.pop();
+            }
+        }
+        let p = Packet::decode_text(&s).unwrap();
+        prop_assert_eq!(p.binary_len(), data.len());
+        prop_assert_eq!(p.binary_to_vec(), data.clone());
+        let mut out = vec![0u8; data.len()];
+        prop_assert_eq!(p.decode_binary_into(&mut out).unwrap(), data.len());
+        prop_assert_eq!(out, data);
+    }
+}

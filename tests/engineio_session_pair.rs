@@ -603,3 +603,22 @@ fn get_crossing_the_probe_is_held_then_noop_or_refused() {
     );
     assert_eq!(s.poll_event(), Some(ServerEvent::Upgraded));
 }
+
+#[test]
+fn a_very_late_timer_gives_the_client_a_full_ping_timeout() {
+    let cfg = ServerConfig::default().ping_interval(PI).ping_timeout(PT);
+    let mut s = sockwire::engineio::server::ServerSession::new_websocket("x", Duration::ZERO, cfg);
+    // Slightly late: the deadline still counts from when the ping was due.
+    s.handle_timeout(PI + Duration::from_millis(10));
+    assert_eq!(s.poll_timeout(), Some(PI + PT));
+    let mut s = sockwire::engineio::server::ServerSession::new_websocket(
+        "y",
+        Duration::ZERO,
+        ServerConfig::default().ping_interval(PI).ping_timeout(PT),
+    );
+    // Later than the whole allowance: a full pingTimeout from now, never a past deadline.
+    let late = PI + PT + Duration::from_millis(50);
+    s.handle_timeout(late);
+    assert_eq!(s.poll_timeout(), Some(late + PT));
+    assert!(!s.is_closing_or_closed());
+}

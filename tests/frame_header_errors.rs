@@ -235,7 +235,7 @@ fn reference_first_two(b0: u8, b1: u8, cfg: &DecodeConfig) -> Option<FrameError>
 #[test]
 fn every_first_two_bytes_against_a_reference() {
     for role in [Role::Server, Role::Client] {
-        for allowed in [0u8, RSV1, RSV1 | RSV2 | RSV3] {
+        for allowed in 0u8..=(RSV1 | RSV2 | RSV3) {
             let cfg = DecodeConfig::new(role).allowed_rsv(allowed);
             for b0 in 0..=255u8 {
                 for b1 in 0..=255u8 {

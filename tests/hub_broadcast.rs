@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use sockwire::hub::{
     Encoded, EngineIoMessage, Hub, HubConfig, HubError, SessionId, SessionInfo, SocketId, Target,
-    Transmit,
 };
 use sockwire::socketio::{SocketIoError, Value};
 
@@ -27,8 +26,23 @@ fn world(nsp: &str, n: usize) -> World {
     World { hub, socks }
 }
 
-fn drain(hub: &mut Hub) -> Vec<Transmit> {
-    std::iter::from_fn(|| hub.poll_transmit()).collect()
+/// An owned copy of a transmit (the hub lends them).
+struct Got {
+    session: SessionId,
+    socket: SocketId,
+    packet: Arc<Encoded>,
+}
+
+fn drain(hub: &mut Hub) -> Vec<Got> {
+    let mut out = Vec::new();
+    while let Some(t) = hub.poll_transmit() {
+        out.push(Got {
+            session: t.session,
+            socket: t.socket,
+            packet: Arc::clone(t.packet),
+        });
+    }
+    out
 }
 
 fn got(hub: &mut Hub) -> BTreeSet<SocketId> {
@@ -189,7 +203,7 @@ fn exact_packet_bytes() {
             &[Value::Json(r#"{"user":"ada","msg":"hi"}"#)],
         )
         .unwrap();
-    let p = w.hub.poll_transmit().unwrap().packet;
+    let p = Arc::clone(w.hub.poll_transmit().unwrap().packet);
     assert_eq!(p.text(), r#"2["chat-post",{"user":"ada","msg":"hi"}]"#);
     assert_eq!(
         p.engineio_text(),
@@ -214,7 +228,7 @@ fn exact_packet_bytes() {
             ],
         )
         .unwrap();
-    let p = w.hub.poll_transmit().unwrap().packet;
+    let p = Arc::clone(w.hub.poll_transmit().unwrap().packet);
     assert_eq!(
         p.text(),
         r#"52-/admin,["a\"b\n\u0001é",{"_placeholder":true,"num":0},[1,2],{"_placeholder":true,"num":1}]"#
@@ -374,7 +388,7 @@ fn nested_binary_and_forwarded_packets() {
     w.hub
         .broadcast(&Target::namespace("/"), "ev", &args[1..])
         .unwrap();
-    let p = w.hub.poll_transmit().unwrap().packet;
+    let p = Arc::clone(w.hub.poll_transmit().unwrap().packet);
     assert_eq!(
         p.text(),
         r#"52-["ev",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":1}]]"#
@@ -394,13 +408,17 @@ fn poll_broadcast_hands_out_the_rest_of_a_batch() {
         .unwrap();
     assert_eq!(w.hub.pending_transmits(), 6);
     // One transmit of the first broadcast, then the rest of it as a batch.
-    let first = w.hub.poll_transmit().unwrap();
+    let first = w
+        .hub
+        .poll_transmit()
+        .map(|t| (t.socket, Arc::clone(t.packet)))
+        .unwrap();
     let b = w.hub.poll_broadcast().unwrap();
-    assert!(Arc::ptr_eq(&first.packet, &b.packet));
+    assert!(Arc::ptr_eq(&first.1, &b.packet));
     assert_eq!(b.packet.text(), r#"2["one"]"#);
     assert_eq!(b.recipients.len(), 3);
     let mut all: BTreeSet<SocketId> = b.recipients.iter().map(|r| r.socket).collect();
-    all.insert(first.socket);
+    all.insert(first.0);
     assert_eq!(all, ids(&w, &[0, 1, 2, 3]));
     for r in &b.recipients {
         assert_eq!(Some(r.session), w.hub.session_of(r.socket));

@@ -1,6 +1,5 @@
-//! A fake-clock client ↔ server pair of Socket.IO machines, wired message to message (the
-//! Engine.IO layer below is exercised by the pair over Engine.IO sessions in
-//! `socketio_over_engineio.rs` when available).
+//! A fake-clock client ↔ server pair of Socket.IO machines, wired message to message (the same
+//! over real Engine.IO session machines and transports is `socketio_over_engineio.rs`).
 #![cfg(feature = "std")]
 
 use std::time::Duration;
@@ -65,7 +64,8 @@ fn connected_pair(auth: Option<&str>) -> (ClientSocket, ServerSocket, String) {
         ServerConfig::default()
             .with_namespace("/")
             .with_namespace("/admin")
-            .with_connect_timeout(Duration::from_secs(1)),
+            .with_connect_timeout(Duration::from_secs(1))
+            .with_close_when_empty(true),
         T0,
     );
     let mut c = ClientSocket::new(ClientConfig::default());
@@ -328,7 +328,8 @@ fn disconnect_from_client() {
     // Its awaited ack is dropped with it.
     assert_eq!(s.poll_timeout(), None);
     assert!(!s.is_closed());
-    // Leaving the last namespace closes the session (like the reference client's manager).
+    // With `close_when_empty`, leaving the last namespace closes the session (what the
+    // reference client's manager does on its side).
     c.disconnect("/").unwrap();
     pump(ms(3), &mut c, &mut s);
     assert_eq!(

@@ -42,20 +42,14 @@ pub fn mask_fn() -> Option<impl Fn(&mut [u8], [u8; 4]) + Clone + 'static> {
 /// bytes consumed (the driver moves the rest to the front and reads more).
 /// A streaming decoder that keeps partial-frame state may consume everything.
 pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> {
-    use ours::frame::{DecodeConfig, DecodedFrame, HeaderDecoder};
-    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths).
+    use ours::frame::{DecodeConfig, HeaderDecoder};
+    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths):
+    // `decode_frames` drains every complete frame, unmasking in place.
     let dec = HeaderDecoder::new(DecodeConfig::new(ours::Role::Server));
     Some(move |buf: &mut [u8], acc: &mut u64| {
-        let mut pos = 0usize;
-        loop {
-            match dec.decode_frame(&mut buf[pos..]) {
-                Ok(DecodedFrame::Frame { payload, frame_len, .. }) => {
-                    *acc = crate::data::fold_frame(*acc, payload);
-                    pos += frame_len;
-                }
-                Ok(DecodedFrame::Partial { .. }) => return pos,
-                Err(e) => panic!("sockwire rejected a valid frame: {e}"),
-            }
+        match dec.decode_frames(buf, |_, payload| *acc = crate::data::fold_frame(*acc, payload)) {
+            Ok(consumed) => consumed,
+            Err(e) => panic!("sockwire rejected a valid frame: {e}"),
         }
     })
 }
@@ -110,7 +104,26 @@ pub fn utf8_fn() -> Option<impl Fn(&[u8]) -> bool + 'static> {
 /// ours's raw-args slice with serde_json, or ours's own typed decode) and
 /// return `crate::w_sio::fold_event(type /*2*/, ns, ack, event, &chat)`.
 pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
-    None::<fn(&str) -> u64>
+    // ours: `socketio::packet::decode` (strict validation of the whole payload, first argument
+    // located on the way), then the typed `Chat` read from the raw argument with
+    // `socketio::packet::members` (no serde, no second validation).
+    let cfg = ours::socketio::DecodeConfig::new();
+    Some(move |packet: &str| {
+        use ours::socketio::packet::{decode, members, unquote};
+        let p = decode(packet, &cfg).expect("valid packet");
+        let event = p.event_name().expect("an event");
+        let arg = p.args().next().expect("one argument");
+        let mut chat = crate::w_sio::Chat { msg: "".into(), ts: 0, user: "".into() };
+        for (k, v) in members(arg) {
+            match &*unquote(k) {
+                "msg" => chat.msg = unquote(v),
+                "user" => chat.user = unquote(v),
+                "ts" => chat.ts = v.parse().expect("a u64"),
+                _ => {}
+            }
+        }
+        crate::w_sio::fold_event(2, p.nsp(), p.id(), &event, &chat)
+    })
 }
 
 /// Workload 6b `sio/encode-event`: append the EVENT packet string for
@@ -120,7 +133,19 @@ pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
 /// raw JSON text (`args_json`, same bytes): use whichever ours's API takes and
 /// say which when quoting the row (the refs show both: typed ~4x the raw copy).
 pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64>, &str, &crate::w_sio::Chat<'_>, &str) + 'static> {
-    None::<fn(&mut Vec<u8>, &str, Option<u64>, &str, &crate::w_sio::Chat<'_>, &str)>
+    // ours: `socketio::packet::encode_event` from the raw args JSON as given
+    // (`Value::JsonUnchecked`, like the "ref raw args JSON" row; `Value::Json` would validate and
+    // minify it first, ~2x the time). It appends to a `String`, copied to `out`.
+    let mut text = String::with_capacity(256);
+    Some(
+        move |out: &mut Vec<u8>, ns: &str, ack: Option<u64>, event: &str, _chat: &crate::w_sio::Chat<'_>, args_json: &str| {
+            text.clear();
+            let mut atts = Vec::new(); // stays empty (no binary): never allocates
+            ours::socketio::packet::encode_event(&mut text, &mut atts, ns, ack, event, &[ours::socketio::Value::JsonUnchecked(args_json)])
+                .expect("encodes");
+            out.extend_from_slice(text.as_bytes());
+        },
+    )
 }
 
 /// Workload 6c `sio/decode-binary`: `header` is the BINARY_EVENT text
@@ -130,7 +155,16 @@ pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64
 /// completed event with the placeholder replaced by the attachment and return
 /// `crate::w_sio::fold_binary_event(5, ns, ack, event, attachment_count, bin_arg)`.
 pub fn sio_decode_binary_fn() -> Option<impl FnMut(&str, &[u8]) -> u64 + 'static> {
-    None::<fn(&str, &[u8]) -> u64>
+    // ours: `socketio::Decoder` (header validated with its placeholders checked, then the
+    // attachment copied into the owned packet), placeholder resolved with `OwnedPacket::binary`.
+    let mut d = ours::socketio::Decoder::new(ours::socketio::DecodeConfig::new());
+    Some(move |header: &str, attachment: &[u8]| {
+        assert!(d.feed_text(header).expect("valid header").is_none());
+        let p = d.feed_binary(attachment).expect("valid").expect("complete");
+        let view = p.packet();
+        let bin = p.binary(view.args().next().expect("one argument")).expect("a placeholder");
+        crate::w_sio::fold_binary_event(5, view.nsp(), view.id(), &view.event_name().expect("an event"), view.attachments(), bin)
+    })
 }
 
 /// Workload 6d `eio/decode-payload`: `body` is an Engine.IO v4 long-polling
@@ -140,5 +174,27 @@ pub fn sio_decode_binary_fn() -> Option<impl FnMut(&str, &[u8]) -> u64 + 'static
 /// `acc = crate::w_sio::fold_eio(acc, type_byte /*b'4' or b'b'*/, data)`,
 /// starting from 0, where data is the text after the type byte or the decoded bytes.
 pub fn eio_decode_payload_fn() -> Option<impl FnMut(&[u8]) -> u64 + 'static> {
-    None::<fn(&[u8]) -> u64>
+    // One reused scratch buffer for decoded base64: the payload iterator itself borrows and
+    // never allocates.
+    let mut scratch: Vec<u8> = Vec::new();
+    Some(move |body: &[u8]| {
+        let Ok(text) = core::str::from_utf8(body) else {
+            return 0;
+        };
+        let mut acc = 0u64;
+        for p in ours::engineio::decode_payload(text) {
+            let Ok(p) = p else { break };
+            match p.data() {
+                ours::engineio::PacketData::Text(t) => {
+                    acc = crate::w_sio::fold_eio(acc, p.packet_type().as_byte(), t.as_bytes());
+                }
+                _ => {
+                    scratch.resize(p.binary_len(), 0);
+                    let n = p.decode_binary_into(&mut scratch).unwrap_or(0);
+                    acc = crate::w_sio::fold_eio(acc, b'b', &scratch[..n]);
+                }
+            }
+        }
+        acc
+    })
 }

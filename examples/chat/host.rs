@@ -266,7 +266,7 @@ impl<A: App> Host<A> {
         while let Some(t) = self.hub.poll_transmit() {
             if let Some(eio_sid) = self.by_hub_id.get(&t.session) {
                 self.out
-                    .push_back((eio_sid.clone(), Output::Shared(t.packet)));
+                    .push_back((eio_sid.clone(), Output::Shared(Arc::clone(t.packet))));
             }
         }
     }

@@ -8,8 +8,8 @@
 use libfuzzer_sys::fuzz_target;
 use sockwire::Role;
 use sockwire::frame::{
-    DecodeConfig, Decoded, DecodedFrame, FrameError, decode_close_payload, decode_frame,
-    decode_header, encode_close_payload,
+    DecodeConfig, Decoded, DecodedFrame, FrameError, HeaderDecoder, decode_close_payload,
+    decode_frame, decode_header, encode_close_payload,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -106,6 +106,31 @@ fuzz_target!(|data: &[u8]| {
         (Err(e), Err(e2)) => assert_eq!(e, e2),
         (a, b) => panic!("decode_frame {a:?} vs decode_header {b:?}"),
     }
+
+    // decode_frames drains the same frames as repeated decode_frame calls.
+    let dec = HeaderDecoder::new(cfg);
+    let mut one = wire.to_vec();
+    let mut expected = Vec::new();
+    let mut pos = 0;
+    let expected_end = loop {
+        match dec.decode_frame(&mut one[pos..]) {
+            Ok(DecodedFrame::Frame {
+                header,
+                payload,
+                frame_len,
+            }) => {
+                expected.push((header, payload.to_vec()));
+                pos += frame_len;
+            }
+            Ok(DecodedFrame::Partial { .. }) => break Ok(pos),
+            Err(e) => break Err(e),
+        }
+    };
+    let mut all = wire.to_vec();
+    let mut seen = Vec::new();
+    let got_end = dec.decode_frames(&mut all, |h, p| seen.push((*h, p.to_vec())));
+    assert_eq!(got_end, expected_end);
+    assert_eq!(seen, expected);
 
     // Close payload decoding on the raw bytes too.
     if let Ok(Some((code, reason))) = decode_close_payload(wire) {

@@ -44,10 +44,45 @@ impl<'b> Iterator for Payload<'b> {
 
 impl core::iter::FusedIterator for Payload<'_> {}
 
-/// Position of the first record separator.
+/// Position of the first record separator: eight bytes at a time (the classic "has a zero
+/// byte" word trick on `word ^ 0x1e1e…`; the lowest flagged byte is always exact), then a byte
+/// loop for the tail. Property-tested against `iter().position`.
 #[inline]
-fn memchr_rs(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == RECORD_SEPARATOR)
+pub(crate) fn memchr_rs(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const RS: u64 = LO * RECORD_SEPARATOR as u64;
+    let flags = |c: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ RS;
+        x.wrapping_sub(LO) & !x & HI
+    };
+    let mut chunks = b.chunks_exact(16);
+    let mut base = 0;
+    for c in &mut chunks {
+        let (t0, t1) = (flags(&c[..8]), flags(&c[8..]));
+        if t0 | t1 != 0 {
+            let at = if t0 != 0 {
+                t0.trailing_zeros() / 8
+            } else {
+                8 + t1.trailing_zeros() / 8
+            };
+            return Some(base + at as usize);
+        }
+        base += 16;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == RECORD_SEPARATOR)
+        .map(|p| base + p)
+}
+
+#[doc(hidden)]
+/// Exposed for the property test of the fast separator search.
+pub fn find_record_separator(b: &[u8]) -> Option<usize> {
+    memchr_rs(b)
 }
 
 /// Checks that a packet can be framed in a payload (no `\x1e` in text data).

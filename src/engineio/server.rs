@@ -608,8 +608,15 @@ impl ServerSession {
             if now >= d {
                 self.next_ping = None;
                 // Measured from when the ping was due, not from when the caller's timer ran:
-                // a late timer must not extend the client's allowance.
-                self.pong_deadline = Some(d.saturating_add(self.cfg.ping_timeout));
+                // a slightly late timer must not extend the client's allowance. A timer so late
+                // that the allowance is already over is the server's fault: then the client
+                // gets a full pingTimeout from now.
+                let due = d.saturating_add(self.cfg.ping_timeout);
+                self.pong_deadline = Some(if due > now {
+                    due
+                } else {
+                    now.saturating_add(self.cfg.ping_timeout)
+                });
                 self.queue.push_back(Queued::bare(PacketType::Ping));
                 self.flush();
             }

@@ -589,7 +589,12 @@ impl<'b> Cursor<'b> {
                 Some(b'\n') => return Err(HttpError::LineEnding.into()),
                 Some(_) => return Err(HttpError::HeaderValue.into()),
             }
-            let value = trim_ows(&buf[vstart..i]);
+            // Leading OWS is skipped already; trim the trailing OWS.
+            let mut vend = i;
+            while vend > vstart && is_ows(buf[vend - 1]) {
+                vend -= 1;
+            }
+            let value = &buf[vstart..vend];
             self.pos = i;
             self.crlf()?;
             if let Some(slot) = slots.get_mut(n) {
@@ -606,13 +611,18 @@ fn token_len(s: &[u8]) -> usize {
     let mut chunks = s.chunks_exact(8);
     let mut i = 0;
     for c in &mut chunks {
-        let all = c.iter().fold(true, |acc, &b| acc & is_tchar(b));
-        if !all {
-            break;
+        // One bit per byte: set when the byte is a tchar.
+        let bits = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (k, &b)| acc | (u32::from(is_tchar(b)) << k));
+        if bits != 0xff {
+            return i + (!bits).trailing_zeros() as usize;
         }
         i += 8;
     }
-    i + s[i..]
+    i + chunks
+        .remainder()
         .iter()
         .position(|&b| !is_tchar(b))
         .unwrap_or(s.len() - i)
@@ -1133,9 +1143,17 @@ pub fn value_has_token(value: &[u8], token: &[u8]) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Extensions (RFC 6455 §9.1, RFC 7692 §5).
 
-/// Why an extension list is malformed.
+/// An extension list violates the RFC 6455 §9.1 grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtensionSyntaxError;
+
+impl fmt::Display for ExtensionSyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("malformed extension list (RFC 6455 section 9.1)")
+    }
+}
+
+impl core::error::Error for ExtensionSyntaxError {}
 
 /// One extension offer or acceptance: a name and its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,10 @@ pub(crate) fn is_ws(b: u8) -> bool {
 
 #[inline]
 pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if is_ws(c) => {}
+        _ => return i,
+    }
     while i < b.len() && is_ws(b[i]) {
         i += 1;
     }
@@ -100,6 +104,39 @@ impl<'b> Scanner<'b> {
         }
         loop {
             j = self.value(j)?;
+            j = self.ws(j);
+            match self.b.get(j) {
+                Some(b',') => j = self.ws(j + 1),
+                Some(b']') => {
+                    self.depth_left += 1;
+                    return Ok(j + 1);
+                }
+                _ => return Err(ScanError::Syntax),
+            }
+        }
+    }
+
+    /// Scans the array starting at `i` like [`value`](Self::value), recording the ranges of
+    /// its first two elements.
+    pub(crate) fn array_head(
+        &mut self,
+        i: usize,
+        elems: &mut [Option<(usize, usize)>; 2],
+    ) -> Result<usize, ScanError> {
+        self.enter()?;
+        let mut j = self.ws(i + 1);
+        if self.b.get(j) == Some(&b']') {
+            self.depth_left += 1;
+            return Ok(j + 1);
+        }
+        let mut n = 0;
+        loop {
+            let start = j;
+            j = self.value(j)?;
+            if let Some(slot) = elems.get_mut(n) {
+                *slot = Some((start, j));
+            }
+            n += 1;
             j = self.ws(j);
             match self.b.get(j) {
                 Some(b',') => j = self.ws(j + 1),
@@ -197,6 +234,7 @@ pub(crate) fn parse_index(b: &[u8]) -> Option<usize> {
     Some(n)
 }
 
+#[inline]
 fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
     if b.len() >= i + lit.len() && &b[i..i + lit.len()] == lit {
         Ok(i + lit.len())
@@ -206,6 +244,7 @@ fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
 }
 
 /// End (exclusive) of the number starting at `i`, strictly `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`.
+#[inline]
 pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
     if b.get(i) == Some(&b'-') {
         i += 1;
@@ -245,14 +284,19 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
 }
 
 /// End (exclusive, after the closing quote) of the string starting with the quote at `i`.
+#[inline(always)]
 pub(crate) fn string_end(b: &[u8], i: usize) -> Result<usize, ScanError> {
     let mut j = i + 1;
     loop {
         // Fast skip over ordinary bytes, a word at a time, then byte by byte.
+        // The lowest flagged byte of `special_bytes` is always a true hit (borrows only move
+        // upwards), so it gives the position directly.
         while let Some(chunk) = b.get(j..j + 8) {
             let mut w = [0u8; 8];
             w.copy_from_slice(chunk);
-            if special_bytes(u64::from_le_bytes(w)) != 0 {
+            let m = special_bytes(u64::from_le_bytes(w));
+            if m != 0 {
+                j += (m.trailing_zeros() / 8) as usize;
                 break;
             }
             j += 8;

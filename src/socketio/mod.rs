@@ -38,7 +38,7 @@ mod json;
 pub mod packet;
 mod socket;
 
-pub use packet::{Args, DecodeConfig, Packet, PacketType, Value};
+pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};
 pub use socket::{
     AckHandle, AckTimeoutError, ClientConfig, ClientEvent, ClientSocket, CloseReason,
     DisconnectReason, EncodedPacket, Message, ReceivedPacket, ServerConfig, ServerEvent,

@@ -12,7 +12,6 @@
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write as _;
 
 use super::SocketIoError;
 use super::json::{self, ScanError};
@@ -166,6 +165,8 @@ pub(crate) struct Meta {
     /// For events: the raw first element (the name) and where the arguments start.
     pub(crate) name: (usize, usize),
     pub(crate) args_at: usize,
+    /// The first argument, found while validating (saves a rescan when iterating).
+    pub(crate) first_arg: Option<(usize, usize)>,
 }
 
 /// A decoded text packet, borrowing from its input.
@@ -236,9 +237,14 @@ impl<'b> Packet<'b> {
             Args {
                 src: self.src,
                 pos: self.meta.args_at,
+                cached: self.meta.first_arg,
             }
         } else {
-            Args { src: "", pos: 0 }
+            Args {
+                src: "",
+                pos: 0,
+                cached: None,
+            }
         }
     }
 }
@@ -259,11 +265,78 @@ pub fn unquote(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// The members of a JSON object taken from a decoded packet (an argument from
+/// [`Packet::args`], or any value nested in one), as `(raw key, raw value)` pairs; keys keep their
+/// quotes (decode them with [`unquote`]).
+///
+/// The text was validated when the packet was decoded, so this only matches brackets and
+/// strings: it is much cheaper than a validating iterator. On text that is not an object (or
+/// not valid JSON) it yields nothing, or stops early; it never panics.
+///
+/// ```
+/// use sockwire::socketio::{packet, DecodeConfig};
+/// let p = packet::decode(r#"2["chat",{"user":"ann","ts":17}]"#, &DecodeConfig::new()).unwrap();
+/// let arg = p.args().next().unwrap();
+/// let m: Vec<_> = packet::members(arg).collect();
+/// assert_eq!(m, [(r#""user""#, r#""ann""#), (r#""ts""#, "17")]);
+/// assert_eq!(packet::unquote(m[0].1), "ann");
+/// ```
+pub fn members(object: &str) -> Members<'_> {
+    let b = object.as_bytes();
+    let pos = if b.first() == Some(&b'{') {
+        json::skip_ws(b, 1)
+    } else {
+        b.len()
+    };
+    Members { src: object, pos }
+}
+
+/// Iterator returned by [`members`].
+#[derive(Debug, Clone)]
+pub struct Members<'b> {
+    src: &'b str,
+    pos: usize,
+}
+
+impl<'b> Iterator for Members<'b> {
+    type Item = (&'b str, &'b str);
+
+    fn next(&mut self) -> Option<(&'b str, &'b str)> {
+        let b = self.src.as_bytes();
+        let k = self.pos;
+        if b.get(k) != Some(&b'"') {
+            self.pos = b.len();
+            return None;
+        }
+        let key_end = json::skip_value(b, k);
+        let colon = json::skip_ws(b, key_end);
+        if b.get(colon) != Some(&b':') {
+            self.pos = b.len();
+            return None;
+        }
+        let v = json::skip_ws(b, colon + 1);
+        let v_end = json::skip_value(b, v);
+        if v_end <= v {
+            self.pos = b.len();
+            return None;
+        }
+        let mut next = json::skip_ws(b, v_end);
+        if b.get(next) == Some(&b',') {
+            next = json::skip_ws(b, next + 1);
+        } else {
+            next = b.len();
+        }
+        self.pos = next;
+        Some((&self.src[k..key_end], &self.src[v..v_end]))
+    }
+}
+
 /// Iterator over the raw JSON arguments of an event or ack (see [`Packet::args`]).
 #[derive(Debug, Clone)]
 pub struct Args<'b> {
     src: &'b str,
     pos: usize,
+    cached: Option<(usize, usize)>,
 }
 
 impl<'b> Iterator for Args<'b> {
@@ -271,6 +344,14 @@ impl<'b> Iterator for Args<'b> {
 
     fn next(&mut self) -> Option<&'b str> {
         let b = self.src.as_bytes();
+        if let Some((s, e)) = self.cached.take() {
+            let mut next = json::skip_ws(b, e);
+            if b.get(next) == Some(&b',') {
+                next = json::skip_ws(b, next + 1);
+            }
+            self.pos = next;
+            return Some(&self.src[s..e]);
+        }
         let start = json::skip_ws(b, self.pos);
         match b.get(start) {
             None | Some(b']') => {
@@ -392,6 +473,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         id = Some(n);
     }
     let mut data = None;
+    let mut elems = [None; 2];
     if i < b.len() {
         if json::is_ws(b[i]) {
             return Err(SocketIoError::InvalidPayload);
@@ -401,8 +483,18 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         } else {
             None
         };
-        let (end, _) = json::validate(&b[i..], cfg.max_depth, ph).map_err(scan_err)?;
-        data = Some((i, i + end));
+        if b[i] == b'[' && (kind.is_event() || kind.is_ack()) {
+            // Validate the array and note its first elements on the way.
+            let mut sc = json::Scanner::new(b, cfg.max_depth, ph);
+            let end = sc.array_head(i, &mut elems).map_err(scan_err)?;
+            if json::skip_ws(b, end) != b.len() {
+                return Err(SocketIoError::InvalidJson);
+            }
+            data = Some((i, end));
+        } else {
+            let (end, _) = json::validate(&b[i..], cfg.max_depth, ph).map_err(scan_err)?;
+            data = Some((i, i + end));
+        }
     }
     let mut meta = Meta {
         kind,
@@ -412,6 +504,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         data,
         name: (0, 0),
         args_at: 0,
+        first_arg: None,
     };
     let first_byte = data.map(|(s, _)| b[s]);
     let ok = match kind {
@@ -421,6 +514,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         PacketType::Ack | PacketType::BinaryAck => {
             if let (Some(b'['), Some((s, _))) = (first_byte, data) {
                 meta.args_at = s + 1;
+                meta.first_arg = elems[0];
                 true
             } else {
                 false
@@ -428,25 +522,25 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         }
         PacketType::Event | PacketType::BinaryEvent => match data {
             Some((s, _)) if b[s] == b'[' => {
-                let j = json::skip_ws(b, s + 1);
-                let end = match b.get(j) {
-                    Some(b'"') => {
-                        let e = json::string_end(b, j).map_err(scan_err)?;
-                        let raw = &b[j + 1..e - 1];
-                        if is_reserved_raw(raw) {
+                let Some((j, end)) = elems[0] else {
+                    return Err(SocketIoError::InvalidPayload);
+                };
+                match b[j] {
+                    b'"' => {
+                        if is_reserved_raw(&b[j + 1..end - 1]) {
                             return Err(SocketIoError::InvalidPayload);
                         }
-                        e
                     }
-                    Some(b'-' | b'0'..=b'9') => json::number_end(b, j).map_err(scan_err)?,
+                    b'-' | b'0'..=b'9' => {}
                     _ => return Err(SocketIoError::InvalidPayload),
-                };
+                }
                 meta.name = (j, end);
                 let mut k = json::skip_ws(b, end);
                 if b.get(k) == Some(&b',') {
                     k += 1;
                 }
                 meta.args_at = k;
+                meta.first_arg = elems[1];
                 true
             }
             _ => false,
@@ -468,6 +562,10 @@ pub enum Value<'a> {
     /// Raw JSON text, validated strictly; whitespace outside strings is removed, string escapes
     /// and number spellings are kept as written (the peer parses them identically).
     Json(&'a str),
+    /// Raw JSON text written exactly as given, *not validated*: for text the caller already
+    /// knows to be compact valid JSON (a serializer's output, a value cached from an earlier
+    /// encode). Invalid text here produces a packet the peer will reject; nothing worse.
+    JsonUnchecked(&'a str),
     /// A string, escaped exactly like `JSON.stringify`.
     Str(&'a str),
     /// Binary data (an attachment).
@@ -489,7 +587,7 @@ fn count_binary(v: &Value<'_>, depth: usize) -> Result<usize, SocketIoError> {
         return Err(SocketIoError::JsonTooDeep);
     }
     Ok(match v {
-        Value::Json(_) | Value::Str(_) => 0,
+        Value::Json(_) | Value::JsonUnchecked(_) | Value::Str(_) => 0,
         Value::Binary(_) => 1,
         Value::Array(items) => {
             let mut n = 0;
@@ -513,9 +611,26 @@ fn count_binary(v: &Value<'_>, depth: usize) -> Result<usize, SocketIoError> {
     })
 }
 
+/// Appends the decimal digits of `n` (faster than `core::fmt` on this hot path).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
 fn write_placeholder(out: &mut String, n: usize) {
     out.push_str("{\"_placeholder\":true,\"num\":");
-    let _ = write!(out, "{n}");
+    push_u64(out, n as u64);
     out.push('}');
 }
 
@@ -536,6 +651,7 @@ fn write_value<'a>(
                 out.push_str(j);
             }
         }
+        Value::JsonUnchecked(j) => out.push_str(j),
         Value::Str(s) => json::write_str(out, s),
         Value::Binary(bytes) => {
             write_placeholder(out, atts.len());
@@ -651,14 +767,15 @@ fn write_prefix(
 ) {
     out.push(char::from(kind.digit()));
     if kind.is_binary() {
-        let _ = write!(out, "{attachments}-");
+        push_u64(out, attachments as u64);
+        out.push('-');
     }
     if nsp != "/" {
         out.push_str(nsp);
         out.push(',');
     }
     if let Some(id) = id {
-        let _ = write!(out, "{id}");
+        push_u64(out, id);
     }
 }
 

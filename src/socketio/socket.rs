@@ -395,7 +395,9 @@ pub struct ServerConfig {
     pub max_namespaces: usize,
     /// Most acks awaited at once (default 1024).
     pub max_pending_acks: usize,
-    /// Close the session when the client has left its last namespace (default `true`).
+    /// Close the session when the client has left its last namespace (default `false`: like
+    /// the reference server, the session stays open and the client may join again; the
+    /// reference client closes it itself).
     pub close_when_empty: bool,
 }
 
@@ -407,7 +409,7 @@ impl Default for ServerConfig {
             namespaces: None,
             max_namespaces: 64,
             max_pending_acks: 1024,
-            close_when_empty: true,
+            close_when_empty: false,
         }
     }
 }

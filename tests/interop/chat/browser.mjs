@@ -148,6 +148,25 @@ await check("bob closes his page; alice sees him leave", async () => {
   return true;
 });
 
+await check("fan-out: 50 socket.io-client users, one post reaches the 49 others once", async () => {
+  const crowd = [];
+  for (let i = 0; i < 50; i++) {
+    const c = io(base, { transports: [i % 2 ? "websocket" : "polling"], reconnection: false, forceNew: true });
+    crowd.push(c);
+  }
+  await Promise.all(crowd.map((c) => once(c, "connect", T)));
+  await Promise.all(crowd.map((c, i) => timeout(c.emitWithAck("set user", `user${i}`), T, "set user")));
+  const counts = crowd.map(() => 0);
+  crowd.forEach((c, i) => c.on("chat-post", (p) => { if (p.msg === "fan-out") counts[i]++; }));
+  const rcd = once(crowd[0], "chat-post-rcd", T);
+  crowd[0].emit("chat-post-send", { msg: "fan-out" });
+  await rcd;
+  await waitFor(alice, () => [...document.querySelectorAll(".msg .text")].some((t) => t.textContent === "fan-out"), null, "fan-out on alice's page");
+  await sleep(500);
+  crowd.forEach((c) => c.disconnect());
+  return counts[0] === 0 && counts.slice(1).every((n) => n === 1);
+});
+
 const errors = logs.filter((l) => /pageerror|error:/.test(l));
 ok(errors.length === 0, "no page errors", errors.join(" | "));
 await context.close();
