@@ -12,6 +12,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sockwire::frame::{FrameHeader, OpCode};
 use sockwire::mask::apply_mask;
+use sockwire::utf8::Utf8Validator;
 use sockwire::ws::{Connection, ConnectionConfig, Event, ReceiveMode};
 
 fn wire(count: usize, len: usize, op: OpCode) -> Vec<u8> {
@@ -48,6 +49,35 @@ fn receive(conn: &mut Connection, buf: &mut [u8]) -> usize {
         }
     }
     seen
+}
+
+/// The incremental UTF-8 validator against `core::str::from_utf8` on 1 MiB (whole, and fed
+/// in 125 B pieces the way small frames arrive).
+fn bench_utf8(c: &mut Criterion) {
+    let ascii: Vec<u8> = (0..1 << 20).map(|i| b'a' + (i % 26) as u8).collect();
+    let mixed: Vec<u8> = "héllo wörld κόσμε €𝄞 ascii text and more text "
+        .repeat((1 << 20) / 50)
+        .into_bytes();
+    for (name, data) in [("ascii", &ascii), ("mixed", &mixed)] {
+        let mut g = c.benchmark_group(format!("utf8/1MiB_{name}"));
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.bench_function("core_str_from_utf8", |b| {
+            b.iter(|| core::str::from_utf8(black_box(data)).is_ok())
+        });
+        g.bench_function("validator_whole", |b| {
+            b.iter(|| {
+                let mut v = Utf8Validator::new();
+                v.feed(black_box(data)).is_ok() && v.finish().is_ok()
+            })
+        });
+        g.bench_function("validator_125B_pieces", |b| {
+            b.iter(|| {
+                let mut v = Utf8Validator::new();
+                black_box(data).chunks(125).all(|c| v.feed(c).is_ok()) && v.finish().is_ok()
+            })
+        });
+        g.finish();
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -203,5 +233,5 @@ fn cpu_report() {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, bench_utf8);
 criterion_main!(benches, cpu_report);

@@ -83,6 +83,40 @@ pub struct Utf8Validator {
 
 const HIGH_BITS_8: u64 = 0x8080_8080_8080_8080;
 
+/// The length of the longest prefix of `b` made of whole 8-byte words that are all ASCII,
+/// checked 32 bytes at a time, then 8. (8-byte loads rather than wider ones: freshly unmasked
+/// payloads were just written 8 bytes at a time, and a load spanning two stores cannot be
+/// forwarded from them.)
+#[inline(always)]
+fn ascii_words(b: &[u8]) -> usize {
+    #[inline(always)]
+    fn word(c: &[u8]) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&c[..8]);
+        u64::from_ne_bytes(w)
+    }
+    // Mixed text has short ASCII runs: give up at once if the first word is not ASCII.
+    match b.get(..8) {
+        Some(c) if word(c) & HIGH_BITS_8 == 0 => {}
+        _ => return 0,
+    }
+    let mut n = 0;
+    let mut blocks = b.chunks_exact(32);
+    for c in &mut blocks {
+        if (word(c) | word(&c[8..]) | word(&c[16..]) | word(&c[24..])) & HIGH_BITS_8 != 0 {
+            break;
+        }
+        n += 32;
+    }
+    for c in b[n..].chunks_exact(8) {
+        if word(c) & HIGH_BITS_8 != 0 {
+            break;
+        }
+        n += 8;
+    }
+    n
+}
+
 /// Classifies a lead byte: `(continuations needed, allowed range of the second byte)`, or `None`
 /// for a byte that cannot start a code point (continuation bytes, `C0`, `C1`, `F5..=FF`).
 #[inline]
@@ -162,27 +196,11 @@ impl Utf8Validator {
             i += 1;
         }
         while i < len {
-            // ASCII runs: 16 bytes at a time, then 8.
-            // (Two 8-byte loads rather than one 16-byte load: freshly unmasked payloads were just
-            // written 8 bytes at a time, and a load spanning two stores cannot be forwarded.)
-            while let Some(chunk) = bytes.get(i..i + 16) {
-                let (a, b) = chunk.split_at(8);
-                let mut wa = [0u8; 8];
-                let mut wb = [0u8; 8];
-                wa.copy_from_slice(a);
-                wb.copy_from_slice(b);
-                if (u64::from_ne_bytes(wa) | u64::from_ne_bytes(wb)) & HIGH_BITS_8 != 0 {
-                    break;
-                }
-                i += 16;
-            }
-            if let Some(chunk) = bytes.get(i..i + 8) {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(chunk);
-                if u64::from_ne_bytes(w) & HIGH_BITS_8 == 0 {
-                    i += 8;
-                    continue;
-                }
+            // ASCII runs, a word at a time (see `ascii_words`).
+            let skip = ascii_words(&bytes[i..]);
+            i += skip;
+            if skip >= 8 {
+                continue;
             }
             // Fewer than 8 ASCII bytes before the next non-ASCII one: byte by byte.
             while bytes.get(i).is_some_and(|&b| b < 0x80) {

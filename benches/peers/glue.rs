@@ -10,8 +10,7 @@
 //! ```
 //!
 //! It builds under `target/peer-bench` of the crate (`OURS_PATH`, default: this checkout). Hooks
-//! still returning `None` have no `ours` row yet (accept/handshake/utf8/sio/eio belong to the
-//! other layers' owners).
+//! still returning `None` have no `ours` row.
 //!
 //! Adapter for OUR crate: the single place to wire it into every workload.
 //! Compiled only with `--features ours`. Each hook returns `None` until filled
@@ -93,7 +92,8 @@ pub fn handshake_fn() -> Option<impl FnMut(&[u8], &mut Vec<u8>) + 'static> {
 /// Workload 4: is `data` valid UTF-8? (whole buffer; add a second hook if the
 /// incremental validator should be measured separately)
 pub fn utf8_fn() -> Option<impl Fn(&[u8]) -> bool + 'static> {
-    None::<fn(&[u8]) -> bool>
+    // The incremental validator the connection runs on text frames, fed the whole buffer.
+    Some(|data: &[u8]| ours::utf8::validate(data).is_ok())
 }
 
 /// Workload 6a `sio/decode-event`: `packet` is one Socket.IO v5 packet string
