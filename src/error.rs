@@ -1,7 +1,7 @@
 //! The crate-wide error type.
 //!
 //! Each layer has its own error type ([`HandshakeError`], [`FrameError`], [`ProtocolError`],
-//! [`JsonError`], and under `alloc` the Engine.IO and Socket.IO errors). [`Error`] wraps them so
+//! [`JsonError`], and under `alloc` the Engine.IO, Socket.IO and hub errors). [`Error`] wraps them so
 //! that an application driving several layers can use one `Result` type.
 
 use core::fmt;
@@ -13,6 +13,8 @@ pub use crate::ws::ProtocolError;
 
 #[cfg(feature = "alloc")]
 pub use crate::engineio::EngineIoError;
+#[cfg(feature = "alloc")]
+pub use crate::hub::HubError;
 #[cfg(feature = "alloc")]
 pub use crate::socketio::SocketIoError;
 
@@ -34,6 +36,9 @@ pub enum Error {
     /// Socket.IO failed.
     #[cfg(feature = "alloc")]
     SocketIo(SocketIoError),
+    /// The Socket.IO server hub was misused (unknown session or socket, a cap reached).
+    #[cfg(feature = "alloc")]
+    Hub(HubError),
 }
 
 impl fmt::Display for Error {
@@ -47,6 +52,8 @@ impl fmt::Display for Error {
             Error::EngineIo(e) => write!(f, "engine.io: {e}"),
             #[cfg(feature = "alloc")]
             Error::SocketIo(e) => write!(f, "socket.io: {e}"),
+            #[cfg(feature = "alloc")]
+            Error::Hub(e) => write!(f, "hub: {e}"),
         }
     }
 }
@@ -62,6 +69,8 @@ impl core::error::Error for Error {
             Error::EngineIo(e) => Some(e),
             #[cfg(feature = "alloc")]
             Error::SocketIo(e) => Some(e),
+            #[cfg(feature = "alloc")]
+            Error::Hub(e) => Some(e),
         }
     }
 }
@@ -86,4 +95,6 @@ from_layer! {
     EngineIoError => EngineIo,
     #[cfg(feature = "alloc")]
     SocketIoError => SocketIo,
+    #[cfg(feature = "alloc")]
+    HubError => Hub,
 }
