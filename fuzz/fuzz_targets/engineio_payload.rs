@@ -2,9 +2,9 @@
 //! Engine.IO packet / payload / open-packet decoders on arbitrary bytes: never panic, and every
 //! packet decoded before the first error re-encodes into a payload that decodes the same.
 use libfuzzer_sys::fuzz_target;
+use sockwire::engineio::OpenPacket;
 use sockwire::engineio::packet::{Packet, PacketData};
 use sockwire::engineio::payload::{decode_payload, encode_payload_to_vec};
-use sockwire::engineio::OpenPacket;
 
 fuzz_target!(|data: &[u8]| {
     let _ = Packet::decode_binary(data).binary_to_vec();

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use sockwire::engineio::client::{ClientConfig, ClientSession};
-use sockwire::engineio::http::{classify_request, HttpConfig, Transport};
+use sockwire::engineio::http::{HttpConfig, Transport, classify_request};
 use sockwire::engineio::server::{GetOutcome, Registry, ServerConfig, ServerEvent, Transmit};
-use sockwire::handshake::http::{parse_request, HeadConfig, Header, Status};
+use sockwire::handshake::http::{HeadConfig, Header, Status, parse_request};
 
 struct Input<'a>(&'a [u8]);
 
@@ -43,7 +43,11 @@ fn server(mut inp: Input<'_>) {
     let mut entropy = 0u8;
     while let Some(op) = inp.byte() {
         let which = usize::from(inp.byte().unwrap_or(0));
-        let idx = if sids.is_empty() { None } else { Some(which % sids.len()) };
+        let idx = if sids.is_empty() {
+            None
+        } else {
+            Some(which % sids.len())
+        };
         match op % 12 {
             0 => {
                 now += Duration::from_millis(u64::from(inp.byte().unwrap_or(0)) * 5);
@@ -53,7 +57,11 @@ fn server(mut inp: Input<'_>) {
                 }
             }
             1 | 2 => {
-                let t = if op % 12 == 1 { Transport::Polling } else { Transport::WebSocket };
+                let t = if op % 12 == 1 {
+                    Transport::Polling
+                } else {
+                    Transport::WebSocket
+                };
                 entropy = entropy.wrapping_add(1);
                 if let Ok(s) = reg.open(now, t, &[entropy; 15]) {
                     sids.push(s.sid().to_string());
@@ -132,7 +140,9 @@ fn server(mut inp: Input<'_>) {
             10 => {
                 let head = inp.bytes();
                 let mut slots = [Header::EMPTY; 16];
-                if let Ok(Status::Complete(req)) = parse_request(head, &mut slots, &HeadConfig::default()) {
+                if let Ok(Status::Complete(req)) =
+                    parse_request(head, &mut slots, &HeadConfig::default())
+                {
                     let _ = classify_request(&req, &HttpConfig::default());
                 }
             }
@@ -162,8 +172,15 @@ fn server(mut inp: Input<'_>) {
 }
 
 fn client(mut inp: Input<'_>) {
-    let transport = if inp.byte().unwrap_or(0) & 1 == 0 { Transport::Polling } else { Transport::WebSocket };
-    let mut c = ClientSession::new(ClientConfig { transport, ..ClientConfig::default() });
+    let transport = if inp.byte().unwrap_or(0) & 1 == 0 {
+        Transport::Polling
+    } else {
+        Transport::WebSocket
+    };
+    let mut c = ClientSession::new(ClientConfig {
+        transport,
+        ..ClientConfig::default()
+    });
     let mut now = Duration::ZERO;
     let mut closes = 0;
     while let Some(op) = inp.byte() {

@@ -9,7 +9,10 @@ use sockwire::handshake::http::{HeadConfig, Header, Status};
 use sockwire::handshake::{AcceptOptions, ServerHandshake, audit_request};
 
 fn summary(
-    r: Result<Status<sockwire::handshake::UpgradeRequest<'_, '_>>, sockwire::handshake::HandshakeError>,
+    r: Result<
+        Status<sockwire::handshake::UpgradeRequest<'_, '_>>,
+        sockwire::handshake::HandshakeError,
+    >,
 ) -> Result<Option<(usize, [u8; 28], usize)>, sockwire::handshake::HandshakeError> {
     r.map(|s| {
         s.complete()
@@ -59,7 +62,11 @@ fuzz_target!(|data: &[u8]| {
 
     let mut slots = [Header::EMPTY; 32];
     if let Ok(Status::Complete(req)) = ServerHandshake::new(cfg).parse(input, &mut slots) {
-        assert!(audit_request(req.request()).iter().all(|v| v.result.is_ok()));
+        assert!(
+            audit_request(req.request())
+                .iter()
+                .all(|v| v.result.is_ok())
+        );
         let _ = (req.path(), req.query(), req.host(), req.origin(), req.key());
         let first = req.subprotocols().next();
         for e in req.extensions() {

@@ -11,7 +11,13 @@ fn reencode(p: &packet::Packet<'_>, atts: &[Vec<u8>]) {
     let kind = p.kind();
     let args: Vec<Value<'_>> = p
         .args()
-        .map(|a| if kind.is_binary() { Value::WithAttachments(a, atts) } else { Value::Json(a) })
+        .map(|a| {
+            if kind.is_binary() {
+                Value::WithAttachments(a, atts)
+            } else {
+                Value::Json(a)
+            }
+        })
         .collect();
     let r = match kind {
         PacketType::Event | PacketType::BinaryEvent => {
@@ -33,7 +39,9 @@ fn reencode(p: &packet::Packet<'_>, atts: &[Vec<u8>]) {
         return;
     }
     r.expect("a decoded packet re-encodes");
-    let cfg = DecodeConfig::new().with_max_attachments(usize::MAX).with_max_packet_bytes(usize::MAX);
+    let cfg = DecodeConfig::new()
+        .with_max_attachments(usize::MAX)
+        .with_max_packet_bytes(usize::MAX);
     let q = packet::decode(&out, &cfg).expect("re-encoded packet decodes");
     assert_eq!(q.nsp(), p.nsp());
     assert_eq!(q.id(), p.id());
@@ -42,7 +50,9 @@ fn reencode(p: &packet::Packet<'_>, atts: &[Vec<u8>]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     if mode & 1 == 0 {
         if let Ok(s) = core::str::from_utf8(rest) {
             if let Ok(p) = packet::decode(s, &DecodeConfig::new()) {
@@ -54,7 +64,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let mut parts = rest.split(|&b| b == 0xff);
-    let Some(head) = parts.next().and_then(|h| core::str::from_utf8(h).ok()) else { return };
+    let Some(head) = parts.next().and_then(|h| core::str::from_utf8(h).ok()) else {
+        return;
+    };
     let mut d = Decoder::new(DecodeConfig::new());
     let done: Option<OwnedPacket> = match d.feed_text(head) {
         Ok(Some(p)) => {

@@ -9,7 +9,9 @@ use sockwire::socketio::{
 };
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let mut now = Duration::from_secs(1);
     if mode & 1 == 0 {
         let cfg = ServerConfig::default()
@@ -41,7 +43,13 @@ fuzz_target!(|data: &[u8]| {
                             let _ = s.ack(h, &vals);
                         } else {
                             let nsp = packet.packet().nsp().to_string();
-                            let _ = s.emit_with_ack(now, &nsp, "back", &vals, Some(Duration::from_millis(10)));
+                            let _ = s.emit_with_ack(
+                                now,
+                                &nsp,
+                                "back",
+                                &vals,
+                                Some(Duration::from_millis(10)),
+                            );
                         }
                     }
                     _ => {}
@@ -75,7 +83,13 @@ fuzz_target!(|data: &[u8]| {
                 if let ClientEvent::Event { ack: Some(h), .. } = ev {
                     let _ = c.ack(h, &[Value::Json("1")]);
                 } else if let ClientEvent::Connect { nsp, .. } = ev {
-                    let _ = c.emit_with_ack(now, &nsp, "hi", &[Value::Binary(b"x")], Some(Duration::from_millis(5)));
+                    let _ = c.emit_with_ack(
+                        now,
+                        &nsp,
+                        "hi",
+                        &[Value::Binary(b"x")],
+                        Some(Duration::from_millis(5)),
+                    );
                 }
             }
             while c.poll_transmit().is_some() {}
