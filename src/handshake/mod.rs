@@ -61,6 +61,7 @@
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 
 pub mod http;
+mod sha1;
 
 use core::fmt;
 
@@ -357,10 +358,17 @@ pub fn key_for_nonce(nonce: &[u8; 16]) -> [u8; 24] {
 /// assert_eq!(&a, b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(key: &[u8]) -> [u8; 28] {
-    let mut sha = sha1_smol::Sha1::new();
-    sha.update(key);
-    sha.update(GUID);
-    b64_encode(&sha.digest().bytes())
+    let digest = match <&[u8; 24]>::try_from(key) {
+        // Every valid key: the two-block SHA-1 specialised for 24 + 36 bytes.
+        Ok(key) => sha1::digest_key_guid(key),
+        Err(_) => {
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(key);
+            sha.update(GUID);
+            sha.digest().bytes()
+        }
+    };
+    b64_encode(&digest)
 }
 
 // ---------------------------------------------------------------------------------------------
