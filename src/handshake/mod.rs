@@ -394,42 +394,43 @@ struct ReqSeen<'b> {
 
 impl<'b> ReqSeen<'b> {
     fn collect(headers: &[Header<'b>]) -> Self {
+        use http::kind;
         let mut s = ReqSeen::default();
         for h in headers {
-            let name = h.name_bytes();
             let v = h.value();
-            match name.len() {
-                4 if http::eq_lower(name, b"host") => {
+            // The parser classified the name already; no name comparison here.
+            match h.kind() {
+                kind::HOST => {
                     s.hosts += 1;
                     s.host = Some(v);
                 }
-                6 if http::eq_lower(name, b"origin") => {
+                kind::ORIGIN => {
                     s.origins += 1;
                     s.origin = Some(v);
                 }
-                7 if http::eq_lower(name, b"upgrade") => {
+                kind::UPGRADE => {
                     s.upgrade = s.upgrade
                         || http::eq_lower(v, b"websocket")
                         || http::value_has_token(v, b"websocket");
                 }
-                10 if http::eq_lower(name, b"connection") => {
+                kind::CONNECTION => {
                     s.connection = s.connection
                         || http::eq_lower(v, b"upgrade")
                         || http::value_has_token(v, b"upgrade");
                 }
-                17 if http::eq_lower(name, b"sec-websocket-key") => {
+                kind::KEY => {
                     s.keys += 1;
                     s.key = Some(v);
                 }
-                21 if http::eq_lower(name, b"sec-websocket-version") => {
+                kind::VERSION => {
                     s.versions += 1;
                     s.version = Some(v);
                 }
-                22 if http::eq_lower(name, b"sec-websocket-protocol") => {
+                kind::PROTOCOL => {
                     s.protocols += 1;
                     s.protocol = Some(v);
                 }
-                24 if http::eq_lower(name, b"sec-websocket-extensions") => {
+                kind::EXTENSIONS => {
                     s.extensions = true;
                 }
                 _ => {}
