@@ -342,7 +342,8 @@ pub fn is_valid_key(key: &[u8]) -> bool {
     k[22] == b'='
         && k[23] == b'='
         && matches!(k[21], b'A' | b'Q' | b'g' | b'w')
-        && k[..21].iter().all(|&b| IS_B64[b as usize])
+        // No early exit: a fixed-length AND over the table, which the compiler unrolls.
+        && k[..21].iter().fold(true, |ok, &b| ok & IS_B64[b as usize])
 }
 
 /// The `Sec-WebSocket-Key` for a 16-byte nonce: its base64 encoding (24 bytes).
