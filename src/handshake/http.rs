@@ -609,19 +609,21 @@ impl<'b> Cursor<'b> {
     fn headers(&mut self, slots: &mut [Header<'b>], cap: usize) -> Result<usize, Fail> {
         let buf = self.buf;
         let mut n = 0;
-        loop {
-            let start = self.pos;
+        // The start of the current line, kept in a register; `self.pos` is written on exit
+        // (it is how far the parse got, see `bytes_examined`).
+        let mut start = self.pos;
+        let r = loop {
             match buf.get(start) {
-                None => return Err(Fail::Partial),
+                None => break Err(Fail::Partial),
                 Some(b'\r') => {
-                    self.crlf()?;
-                    return Ok(n);
+                    self.pos = start;
+                    return self.crlf().map(|()| n);
                 }
-                Some(b' ' | b'\t') => return Err(HttpError::ObsFold.into()),
+                Some(b' ' | b'\t') => break Err(HttpError::ObsFold.into()),
                 Some(_) => {}
             }
             if n >= cap {
-                return Err(HttpError::TooManyHeaders { limit: cap }.into());
+                break Err(HttpError::TooManyHeaders { limit: cap }.into());
             }
             // Name: a token immediately followed by ':'. Find the first ':' or control byte
             // (eight bytes at a time), then recognise the handshake's names by length and a
@@ -630,13 +632,13 @@ impl<'b> Cursor<'b> {
             let len = find_colon_or_ctl(rest);
             let (name, colon) = rest.split_at(len);
             match colon.first() {
-                None => return Err(Fail::Partial),
+                None => break Err(Fail::Partial),
                 Some(b':') if len > 0 => {}
-                Some(_) => return Err(HttpError::HeaderName.into()),
+                Some(_) => break Err(HttpError::HeaderName.into()),
             }
             let kind = classify(name);
             if kind == kind::OTHER && token_len(name) != len {
-                return Err(HttpError::HeaderName.into());
+                break Err(HttpError::HeaderName.into());
             }
             let mut i = start + len + 1;
             // Leading OWS (usually exactly one space).
@@ -653,10 +655,22 @@ impl<'b> Cursor<'b> {
             let vstart = i;
             let i = find_ctl(buf, i);
             match buf.get(i) {
-                None => return Err(Fail::Partial),
+                None => break Err(Fail::Partial),
                 Some(b'\r') => {}
-                Some(b'\n') => return Err(HttpError::LineEnding.into()),
-                Some(_) => return Err(HttpError::HeaderValue.into()),
+                Some(b'\n') => break Err(HttpError::LineEnding.into()),
+                Some(_) => break Err(HttpError::HeaderValue.into()),
+            }
+            // CRLF (the CR is at `i`).
+            match buf.get(i + 1) {
+                Some(b'\n') => {}
+                Some(_) => {
+                    self.pos = i;
+                    return Err(HttpError::LineEnding.into());
+                }
+                None => {
+                    self.pos = i;
+                    return Err(Fail::Partial);
+                }
             }
             // Leading OWS is skipped already; trim the trailing OWS.
             let mut vend = i;
@@ -664,13 +678,14 @@ impl<'b> Cursor<'b> {
                 vend -= 1;
             }
             let value = &buf[vstart..vend];
-            self.pos = i;
-            self.crlf()?;
             if let Some(slot) = slots.get_mut(n) {
                 *slot = Header { name, value, kind };
             }
             n += 1;
-        }
+            start = i + 2;
+        };
+        self.pos = start;
+        r
     }
 }
 

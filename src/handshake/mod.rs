@@ -499,6 +499,7 @@ fn check_key(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError>
     }
 }
 
+#[inline]
 fn check_origin(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     match s.origin {
         Some(o) if s.origins > 1 || !o.is_ascii() => Err(HandshakeError::Origin),
@@ -506,6 +507,7 @@ fn check_origin(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeErr
     }
 }
 
+#[inline]
 fn check_protocols(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     let ok = match (s.protocols, s.protocol) {
         (0, _) | (_, None) => true,
@@ -523,6 +525,7 @@ fn check_protocols(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), Handsha
     }
 }
 
+#[inline]
 fn check_extensions(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     if s.extensions && http::validate_extensions(req.headers(), EXTENSIONS).is_err() {
         return Err(HandshakeError::Extensions);
