@@ -1723,6 +1723,21 @@ mod tests {
         }
 
         #[test]
+        fn token_list_automaton_matches_naive(s in proptest::collection::vec(
+            prop_oneof![Just(b','), Just(b' '), Just(b'\t'), Just(b'a'), Just(b'-'), Just(b'"'),
+                        Just(b';'), Just(0x80), Just(0u8), any::<u8>()],
+            0..24,
+        )) {
+            let naive = s
+                .split(|&b| b == b',')
+                .all(|el| {
+                    let t = trim_ows(el);
+                    t.is_empty() || is_token(t)
+                });
+            prop_assert_eq!(is_token_list(&s), naive);
+        }
+
+        #[test]
         fn find_colon_or_ctl_matches_naive(s in proptest::collection::vec(
             prop_oneof![Just(b':'), Just(b'\r'), Just(b'\n'), Just(0u8), Just(0x1f), Just(0x20),
                         Just(0x3b), Just(0x80), Just(0xba), any::<u8>(), 0x41u8..0x7b],
