@@ -625,21 +625,29 @@ impl<'b> Cursor<'b> {
             if n >= cap {
                 break Err(HttpError::TooManyHeaders { limit: cap }.into());
             }
-            // Name: a token immediately followed by ':'. Find the first ':' or control byte
-            // (eight bytes at a time), then recognise the handshake's names by length and a
-            // word comparison; only other names are checked byte by byte.
+            // Name: a token immediately followed by ':'. The handshake's own names are
+            // recognised in place (first byte, then a word comparison including the colon).
+            // Otherwise find the first ':' or control byte (eight bytes at a time), classify
+            // by length and words, and check other names byte by byte.
             let rest = buf.get(start..).unwrap_or_default();
-            let len = find_colon_or_ctl(rest);
-            let (name, colon) = rest.split_at(len);
-            match colon.first() {
-                None => break Err(Fail::Partial),
-                Some(b':') if len > 0 => {}
-                Some(_) => break Err(HttpError::HeaderName.into()),
-            }
-            let kind = classify(name);
-            if kind == kind::OTHER && token_len(name) != len {
-                break Err(HttpError::HeaderName.into());
-            }
+            let (name, kind) = match known_name(rest) {
+                Some(known) => known,
+                None => {
+                    let len = find_colon_or_ctl(rest);
+                    let (name, colon) = rest.split_at(len);
+                    match colon.first() {
+                        None => break Err(Fail::Partial),
+                        Some(b':') if len > 0 => {}
+                        Some(_) => break Err(HttpError::HeaderName.into()),
+                    }
+                    let kind = classify(name);
+                    if kind == kind::OTHER && token_len(name) != len {
+                        break Err(HttpError::HeaderName.into());
+                    }
+                    (name, kind)
+                }
+            };
+            let len = name.len();
             let mut i = start + len + 1;
             // Leading OWS (usually exactly one space).
             if buf.get(i) == Some(&b' ') {
@@ -760,6 +768,35 @@ pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
         s.iter()
             .zip(lower)
             .all(|(&x, &y)| x | ((y & 0x40) >> 1) == y)
+    }
+}
+
+/// If `line` starts with one of the handshake's header names (any case) immediately followed
+/// by `:`, that name and its [`kind`]. Dispatches on the first byte (and byte 14 for the
+/// `Sec-WebSocket-*` names), then compares words against a literal.
+#[inline(always)]
+fn known_name(line: &[u8]) -> Option<(&[u8], u8)> {
+    #[inline(always)]
+    fn check<'b>(line: &'b [u8], lower: &[u8], k: u8) -> Option<(&'b [u8], u8)> {
+        let len = lower.len();
+        match (line.get(..len), line.get(len)) {
+            (Some(name), Some(b':')) if eq_lower(name, lower) => Some((name, k)),
+            _ => None,
+        }
+    }
+    match *line.first()? | 0x20 {
+        b'h' => check(line, b"host", kind::HOST),
+        b'o' => check(line, b"origin", kind::ORIGIN),
+        b'u' => check(line, b"upgrade", kind::UPGRADE),
+        b'c' => check(line, b"connection", kind::CONNECTION),
+        b's' => match *line.get(14)? | 0x20 {
+            b'k' => check(line, b"sec-websocket-key", kind::KEY),
+            b'v' => check(line, b"sec-websocket-version", kind::VERSION),
+            b'p' => check(line, b"sec-websocket-protocol", kind::PROTOCOL),
+            b'e' => check(line, b"sec-websocket-extensions", kind::EXTENSIONS),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -1685,6 +1722,46 @@ mod tests {
         assert_eq!(classify(b""), kind::OTHER);
         assert_eq!(classify(b"Sec-WebSocket-Accept"), kind::OTHER);
         assert_eq!(Header::new(b"HOST", b"x").kind(), kind::HOST);
+    }
+
+    /// The generic path: first ':' or control byte, then `classify`.
+    fn generic_name(line: &[u8]) -> Option<(&[u8], u8)> {
+        let len = find_colon_or_ctl(line);
+        match line.get(len) {
+            Some(b':') if len > 0 => Some((&line[..len], classify(&line[..len]))),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn known_names_in_place_agree_with_the_generic_path() {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        for (name, _) in NAMES {
+            for i in 0..=name.len() {
+                for b in 0..=255u8 {
+                    // One byte replaced (or the colon), or one byte inserted.
+                    let mut l = name.to_vec();
+                    l.extend_from_slice(b": v");
+                    l[i] = b;
+                    lines.push(l);
+                    let mut l = name.to_vec();
+                    l.insert(i, b);
+                    l.extend_from_slice(b": v");
+                    lines.push(l);
+                }
+            }
+            let mut upper = name.to_ascii_uppercase();
+            upper.push(b':');
+            lines.push(upper.clone());
+            upper.pop();
+            lines.push(upper);
+        }
+        lines.push(b"Sec-WebSocket-".to_vec());
+        lines.push(b"".to_vec());
+        for line in &lines {
+            let generic = generic_name(line).filter(|&(_, k)| k != kind::OTHER);
+            assert_eq!(known_name(line), generic, "{}", line.escape_ascii());
+        }
     }
 
     #[test]
