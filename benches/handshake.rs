@@ -8,6 +8,12 @@
 //! The figure to quote is the ratio of the two (goal: ≤ 1.25). Run with
 //! `cargo bench --bench handshake -- --warm-up-time 1 --measurement-time 3`; the ratio is
 //! printed at the end.
+//!
+//! On a loaded machine, count instructions instead: build with `cargo bench --bench handshake
+//! --no-run`, then run the printed binary under callgrind with `HANDSHAKE_CALLGRIND=1000` in the
+//! environment (it then only calls each function 1000 times), once with
+//! `--toggle-collect='handshake::digest'` and once with `--toggle-collect='handshake::server'`;
+//! the two "Collected" totals divided by 1000 are the per-call instruction counts.
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -27,6 +33,7 @@ Sec-WebSocket-Version: 13\r\n\
 
 const KEY: &[u8] = b"dGhlIHNhbXBsZSBub25jZQ==";
 
+#[inline(never)]
 fn digest() -> [u8; 20] {
     let mut sha = sha1_smol::Sha1::new();
     sha.update(black_box(KEY));
@@ -34,6 +41,7 @@ fn digest() -> [u8; 20] {
     sha.digest().bytes()
 }
 
+#[inline(never)]
 fn server() -> usize {
     let mut slots = [Header::EMPTY; 16];
     let mut out = [0u8; 256];
@@ -102,7 +110,27 @@ criterion_group! {
     targets = benches
 }
 
+/// Instruction-count mode for `valgrind --tool=callgrind`: with `HANDSHAKE_CALLGRIND=N` in the
+/// environment the binary only runs `digest()` and `server()` N times each and exits, so
+/// `--toggle-collect='handshake::digest'` / `--toggle-collect='handshake::server'` give each
+/// one's instructions (divide by N). See the module docs.
+fn callgrind(n: u32) {
+    for _ in 0..n {
+        black_box(digest());
+    }
+    for _ in 0..n {
+        black_box(server());
+    }
+}
+
 fn main() {
+    if let Some(n) = std::env::var("HANDSHAKE_CALLGRIND")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        callgrind(n);
+        return;
+    }
     group();
     ratio();
     Criterion::default().configure_from_args().final_summary();

@@ -212,10 +212,56 @@ Content-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\nConnection: clo
 malformed HTTP/1.1 head";
 
 /// One header field, borrowed from the input. Values have optional whitespace trimmed.
-#[derive(Clone, Copy, PartialEq, Eq)]
+///
+/// Equality compares the name and value bytes only.
+#[derive(Clone, Copy)]
 pub struct Header<'b> {
     name: &'b [u8],
     value: &'b [u8],
+    /// Which of the names the WebSocket handshake looks up this is ([`kind`]), decided once
+    /// while parsing so that validation does not compare names again.
+    pub(crate) kind: u8,
+}
+
+impl PartialEq for Header<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.value == other.value
+    }
+}
+
+impl Eq for Header<'_> {}
+
+/// Header-name classes recognised while parsing (exact ASCII case-insensitive matches).
+pub(crate) mod kind {
+    /// Built by [`super::Header::new`] / `EMPTY`: not classified yet (see [`super::classify`]).
+    pub const UNCLASSIFIED: u8 = 0;
+    /// Any other name.
+    pub const OTHER: u8 = 1;
+    pub const HOST: u8 = 2;
+    pub const ORIGIN: u8 = 3;
+    pub const UPGRADE: u8 = 4;
+    pub const CONNECTION: u8 = 5;
+    pub const KEY: u8 = 6;
+    pub const VERSION: u8 = 7;
+    pub const PROTOCOL: u8 = 8;
+    pub const EXTENSIONS: u8 = 9;
+}
+
+/// The [`kind`] of a header name: a switch on the length, then one case-insensitive comparison
+/// of a few machine words. A name only matches if it is exactly the token (so it is valid).
+#[inline(always)]
+pub(crate) fn classify(name: &[u8]) -> u8 {
+    match name.len() {
+        4 if eq_lower(name, b"host") => kind::HOST,
+        6 if eq_lower(name, b"origin") => kind::ORIGIN,
+        7 if eq_lower(name, b"upgrade") => kind::UPGRADE,
+        10 if eq_lower(name, b"connection") => kind::CONNECTION,
+        17 if eq_lower(name, b"sec-websocket-key") => kind::KEY,
+        21 if eq_lower(name, b"sec-websocket-version") => kind::VERSION,
+        22 if eq_lower(name, b"sec-websocket-protocol") => kind::PROTOCOL,
+        24 if eq_lower(name, b"sec-websocket-extensions") => kind::EXTENSIONS,
+        _ => kind::OTHER,
+    }
 }
 
 impl<'b> Header<'b> {
@@ -224,11 +270,26 @@ impl<'b> Header<'b> {
     pub const EMPTY: Header<'static> = Header {
         name: b"",
         value: b"",
+        kind: kind::UNCLASSIFIED,
     };
 
     /// Builds a header from a name and value (no validation; used for tests and lookups).
     pub const fn new(name: &'b [u8], value: &'b [u8]) -> Self {
-        Header { name, value }
+        Header {
+            name,
+            value,
+            kind: kind::UNCLASSIFIED,
+        }
+    }
+
+    /// The name's [`kind`], classifying it now if the parser did not.
+    #[inline]
+    pub(crate) fn kind(&self) -> u8 {
+        if self.kind == kind::UNCLASSIFIED {
+            classify(self.name)
+        } else {
+            self.kind
+        }
     }
 
     /// The field name as sent (it is always an ASCII token).
@@ -548,32 +609,50 @@ impl<'b> Cursor<'b> {
     fn headers(&mut self, slots: &mut [Header<'b>], cap: usize) -> Result<usize, Fail> {
         let buf = self.buf;
         let mut n = 0;
-        loop {
-            let start = self.pos;
+        // The start of the current line, kept in a register; `self.pos` is written on exit
+        // (it is how far the parse got, see `bytes_examined`).
+        let mut start = self.pos;
+        let r = loop {
             match buf.get(start) {
-                None => return Err(Fail::Partial),
+                None => break Err(Fail::Partial),
                 Some(b'\r') => {
-                    self.crlf()?;
-                    return Ok(n);
+                    self.pos = start;
+                    return self.crlf().map(|()| n);
                 }
-                Some(b' ' | b'\t') => return Err(HttpError::ObsFold.into()),
+                Some(b' ' | b'\t') => break Err(HttpError::ObsFold.into()),
                 Some(_) => {}
             }
             if n >= cap {
-                return Err(HttpError::TooManyHeaders { limit: cap }.into());
+                break Err(HttpError::TooManyHeaders { limit: cap }.into());
             }
-            // Name: a token immediately followed by ':'.
+            // Name: a token immediately followed by ':'. The handshake's own names are
+            // recognised in place (first byte, then a word comparison including the colon).
+            // Otherwise find the first ':' or control byte (eight bytes at a time), classify
+            // by length and words, and check other names byte by byte.
             let rest = buf.get(start..).unwrap_or_default();
-            let len = token_len(rest);
-            if len == rest.len() {
-                return Err(Fail::Partial);
-            }
-            if len == 0 || rest[len] != b':' {
-                return Err(HttpError::HeaderName.into());
-            }
-            let name = &rest[..len];
+            let (name, kind) = match known_name(rest) {
+                Some(known) => known,
+                None => {
+                    let len = find_colon_or_ctl(rest);
+                    let (name, colon) = rest.split_at(len);
+                    match colon.first() {
+                        None => break Err(Fail::Partial),
+                        Some(b':') if len > 0 => {}
+                        Some(_) => break Err(HttpError::HeaderName.into()),
+                    }
+                    let kind = classify(name);
+                    if kind == kind::OTHER && token_len(name) != len {
+                        break Err(HttpError::HeaderName.into());
+                    }
+                    (name, kind)
+                }
+            };
+            let len = name.len();
             let mut i = start + len + 1;
-            // Leading OWS.
+            // Leading OWS (usually exactly one space).
+            if buf.get(i) == Some(&b' ') {
+                i += 1;
+            }
             while let Some(&b) = buf.get(i) {
                 if is_ows(b) {
                     i += 1;
@@ -584,10 +663,22 @@ impl<'b> Cursor<'b> {
             let vstart = i;
             let i = find_ctl(buf, i);
             match buf.get(i) {
-                None => return Err(Fail::Partial),
+                None => break Err(Fail::Partial),
                 Some(b'\r') => {}
-                Some(b'\n') => return Err(HttpError::LineEnding.into()),
-                Some(_) => return Err(HttpError::HeaderValue.into()),
+                Some(b'\n') => break Err(HttpError::LineEnding.into()),
+                Some(_) => break Err(HttpError::HeaderValue.into()),
+            }
+            // CRLF (the CR is at `i`).
+            match buf.get(i + 1) {
+                Some(b'\n') => {}
+                Some(_) => {
+                    self.pos = i;
+                    return Err(HttpError::LineEnding.into());
+                }
+                None => {
+                    self.pos = i;
+                    return Err(Fail::Partial);
+                }
             }
             // Leading OWS is skipped already; trim the trailing OWS.
             let mut vend = i;
@@ -595,13 +686,14 @@ impl<'b> Cursor<'b> {
                 vend -= 1;
             }
             let value = &buf[vstart..vend];
-            self.pos = i;
-            self.crlf()?;
             if let Some(slot) = slots.get_mut(n) {
-                *slot = Header { name, value };
+                *slot = Header { name, value, kind };
             }
             n += 1;
-        }
+            start = i + 2;
+        };
+        self.pos = start;
+        r
     }
 }
 
@@ -629,58 +721,155 @@ fn token_len(s: &[u8]) -> usize {
 }
 
 /// ASCII case-insensitive equality of `s` with `lower`, which must contain only lower-case
-/// letters and `-`. Valid for any `s` that contains no CR (as header names and values never
-/// do): OR-ing 0x20 maps only the upper-case letter (or, for `-`, CR) onto each byte of `lower`.
+/// letters, digits and `-`: letters match either case, every other byte matches exactly. Whole
+/// machine words, overlapping at the end, no per-byte loop (with a literal `lower` the masks
+/// and targets are constants).
 #[inline]
 pub(crate) fn eq_lower(s: &[u8], lower: &[u8]) -> bool {
-    if s.len() != lower.len() {
-        return false;
+    /// Bit 0x20 on the letters of `t` (they have bit 0x40; digits and `-` do not).
+    #[inline(always)]
+    fn fold8(x: u64, t: u64) -> bool {
+        x | ((t & 0x4040_4040_4040_4040) >> 1) == t
     }
-    let mut a = s.chunks_exact(8);
-    let mut b = lower.chunks_exact(8);
-    for (x, y) in (&mut a).zip(&mut b) {
-        let (Ok(x), Ok(y)) = (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) else {
-            return false;
-        };
-        if u64::from_le_bytes(x) | 0x2020_2020_2020_2020 != u64::from_le_bytes(y) {
-            return false;
+    #[inline(always)]
+    fn fold4(x: u32, t: u32) -> bool {
+        x | ((t & 0x4040_4040) >> 1) == t
+    }
+    #[inline(always)]
+    fn at8(s: &[u8], i: usize) -> u64 {
+        match s.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(a)) => u64::from_le_bytes(a),
+            _ => 0,
         }
     }
-    a.remainder()
+    #[inline(always)]
+    fn at4(s: &[u8], i: usize) -> u32 {
+        match s.get(i..i + 4).map(<[u8; 4]>::try_from) {
+            Some(Ok(a)) => u32::from_le_bytes(a),
+            _ => 0,
+        }
+    }
+    let n = lower.len();
+    if s.len() != n {
+        return false;
+    }
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if !fold8(at8(s, i), at8(lower, i)) {
+                return false;
+            }
+            i += 8;
+        }
+        fold8(at8(s, n - 8), at8(lower, n - 8))
+    } else if n >= 4 {
+        fold4(at4(s, 0), at4(lower, 0)) && fold4(at4(s, n - 4), at4(lower, n - 4))
+    } else {
+        s.iter()
+            .zip(lower)
+            .all(|(&x, &y)| x | ((y & 0x40) >> 1) == y)
+    }
+}
+
+/// If `line` starts with one of the handshake's header names (any case) immediately followed
+/// by `:`, that name and its [`kind`]. Dispatches on the first byte (and byte 14 for the
+/// `Sec-WebSocket-*` names), then compares words against a literal.
+#[inline(always)]
+fn known_name(line: &[u8]) -> Option<(&[u8], u8)> {
+    #[inline(always)]
+    fn check<'b>(line: &'b [u8], lower: &[u8], k: u8) -> Option<(&'b [u8], u8)> {
+        let len = lower.len();
+        match (line.get(..len), line.get(len)) {
+            (Some(name), Some(b':')) if eq_lower(name, lower) => Some((name, k)),
+            _ => None,
+        }
+    }
+    match *line.first()? | 0x20 {
+        b'h' => check(line, b"host", kind::HOST),
+        b'o' => check(line, b"origin", kind::ORIGIN),
+        b'u' => check(line, b"upgrade", kind::UPGRADE),
+        b'c' => check(line, b"connection", kind::CONNECTION),
+        b's' => match *line.get(14)? | 0x20 {
+            b'k' => check(line, b"sec-websocket-key", kind::KEY),
+            b'v' => check(line, b"sec-websocket-version", kind::VERSION),
+            b'p' => check(line, b"sec-websocket-protocol", kind::PROTOCOL),
+            b'e' => check(line, b"sec-websocket-extensions", kind::EXTENSIONS),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Index of the first `:` or control byte (below 0x20) in `s`, or `s.len()`. Eight bytes at a
+/// time.
+#[inline]
+fn find_colon_or_ctl(s: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let mut i = 0;
+    for c in &mut chunks {
+        let Ok(arr) = <[u8; 8]>::try_from(c) else {
+            break;
+        };
+        let x = u64::from_le_bytes(arr);
+        // The lowest flagged byte of each test is a true hit (borrows only move upwards).
+        let y = x ^ (LO * u64::from(b':'));
+        let colon = y.wrapping_sub(LO) & !y & HI;
+        let ctl = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let m = colon | ctl;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + chunks
+        .remainder()
         .iter()
-        .zip(b.remainder())
-        .all(|(&x, &y)| x | 0x20 == y)
+        .position(|&b| b == b':' || b < 0x20)
+        .unwrap_or(s.len() - i)
 }
 
 /// Index of the first byte at or after `i` that may not appear in a field value (a control
-/// character other than HTAB, or DEL), or `buf.len()`. Eight bytes at a time.
+/// character other than HTAB, or DEL), or `buf.len()`. Eight bytes at a time; a flagged HTAB
+/// restarts the word scan after it.
 #[inline]
 fn find_ctl(buf: &[u8], mut i: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     loop {
-        while let Some(chunk) = buf.get(i..i + 8) {
-            let Ok(arr) = <[u8; 8]>::try_from(chunk) else {
+        let rest = buf.get(i..).unwrap_or_default();
+        let mut chunks = rest.chunks_exact(8);
+        let mut off = 0;
+        let mut hit = None;
+        for c in &mut chunks {
+            let Ok(arr) = <[u8; 8]>::try_from(c) else {
                 break;
             };
             let x = u64::from_le_bytes(arr);
-            // Bytes below 0x20 (the lowest flagged byte is always a true hit: borrows only
-            // propagate upwards) and bytes equal to 0x7F. Bytes >= 0x80 are never flagged.
+            // Bytes below 0x20 and bytes equal to 0x7F; the lowest flagged byte is always a
+            // true hit (borrows only propagate upwards). Bytes >= 0x80 are never flagged.
             let lt = x.wrapping_sub(LO * 0x20) & !x & HI;
             let y = x ^ (LO * 0x7f);
             let del = y.wrapping_sub(LO) & !y & HI;
             let m = lt | del;
             if m != 0 {
-                i += (m.trailing_zeros() / 8) as usize;
+                hit = Some(off + (m.trailing_zeros() / 8) as usize);
                 break;
             }
-            i += 8;
+            off += 8;
         }
-        // A flagged byte (HTAB is fine) or fewer than eight bytes left: one byte at a time.
-        match buf.get(i) {
-            None => return buf.len(),
-            Some(&b) if is_value_byte(b) => i += 1,
-            Some(_) => return i,
+        let p = match hit {
+            Some(p) => i + p,
+            None => match chunks.remainder().iter().position(|&b| !is_value_byte(b)) {
+                Some(q) => i + off + q,
+                None => return buf.len(),
+            },
+        };
+        if buf.get(p) == Some(&b'\t') {
+            i = p + 1;
+        } else {
+            return p;
         }
     }
 }
@@ -1109,29 +1298,57 @@ impl<'b> Iterator for ListIter<'_, 'b> {
     }
 }
 
-/// Whether `value` is a comma-separated list of tokens (RFC 7230 §7 `#token`: optional whitespace
-/// around elements, empty elements allowed). One pass, no branches on element boundaries.
-pub fn is_token_list(value: &[u8]) -> bool {
-    // `gap`: whitespace seen after a token in the current element (another token byte there
-    // would mean two tokens in one element).
-    let mut in_token = false;
-    let mut gap = false;
-    for &b in value {
-        if is_tchar(b) {
-            if gap {
-                return false;
-            }
-            in_token = true;
-        } else if b == b',' {
-            in_token = false;
-            gap = false;
-        } else if is_ows(b) {
-            gap |= in_token;
+/// Byte classes for [`is_token_list`]: 0 other, 1 `tchar`, 2 `,`, 3 OWS.
+const fn list_class_table() -> [u8; 256] {
+    let tchar = tchar_table();
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = if tchar[i] {
+            1
+        } else if i == b',' as usize {
+            2
+        } else if i == b' ' as usize || i == b'\t' as usize {
+            3
         } else {
-            return false;
-        }
+            0
+        };
+        i += 1;
     }
-    true
+    t
+}
+
+static LIST_CLASS: [u8; 256] = list_class_table();
+
+/// Transitions of the `#token` automaton, two bits per (state, class) at bit `2 * (4 * state +
+/// class)`. States: 0 before a token (start of an element), 1 in a token, 2 whitespace after a
+/// token, 3 failed (absorbing).
+const LIST_TRANSITIONS: u32 = {
+    // [state][class] for class = other, tchar, comma, OWS.
+    let table: [[u32; 4]; 4] = [[3, 1, 0, 0], [3, 1, 0, 2], [3, 3, 0, 2], [3, 3, 3, 3]];
+    let mut bits = 0u32;
+    let mut st = 0;
+    while st < 4 {
+        let mut c = 0;
+        while c < 4 {
+            bits |= table[st][c] << (2 * (4 * st + c));
+            c += 1;
+        }
+        st += 1;
+    }
+    bits
+};
+
+/// Whether `value` is a comma-separated list of tokens (RFC 7230 §7 `#token`: optional whitespace
+/// around elements, empty elements allowed). One pass of a branch-free four-state automaton
+/// (the failed state is absorbing, so it is only tested at the end).
+pub fn is_token_list(value: &[u8]) -> bool {
+    let mut state = 0u32;
+    for &b in value {
+        let class = u32::from(LIST_CLASS[b as usize]);
+        state = (LIST_TRANSITIONS >> (2 * (4 * state + class))) & 3;
+    }
+    state != 3
 }
 
 /// Whether a single header value's comma list contains `token` (ASCII case-insensitive).
@@ -1449,7 +1666,178 @@ pub fn validate_extensions(
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use proptest::prelude::*;
+    use std::string::ToString;
+    use std::vec;
+    use std::vec::Vec;
+
+    fn naive_eq_lower(s: &[u8], lower: &[u8]) -> bool {
+        s.len() == lower.len()
+            && s.iter().zip(lower).all(|(&x, &y)| {
+                if y.is_ascii_lowercase() {
+                    x.to_ascii_lowercase() == y
+                } else {
+                    x == y
+                }
+            })
+    }
+
+    const NAMES: [(&[u8], u8); 8] = [
+        (b"host", kind::HOST),
+        (b"origin", kind::ORIGIN),
+        (b"upgrade", kind::UPGRADE),
+        (b"connection", kind::CONNECTION),
+        (b"sec-websocket-key", kind::KEY),
+        (b"sec-websocket-version", kind::VERSION),
+        (b"sec-websocket-protocol", kind::PROTOCOL),
+        (b"sec-websocket-extensions", kind::EXTENSIONS),
+    ];
+
+    #[test]
+    fn classify_every_case_and_every_single_byte_change() {
+        for (name, k) in NAMES {
+            let upper = name.to_ascii_uppercase();
+            assert_eq!(classify(name), k);
+            assert_eq!(classify(&upper), k);
+            // Each byte replaced by every other value: a match only for the other case of a
+            // letter.
+            for i in 0..name.len() {
+                for b in 0..=255u8 {
+                    let mut n = name.to_vec();
+                    n[i] = b;
+                    let same = b == name[i] || (name[i].is_ascii_lowercase() && b == name[i] - 32);
+                    assert_eq!(
+                        classify(&n) == k,
+                        same,
+                        "{:?}",
+                        n.escape_ascii().to_string()
+                    );
+                    assert_eq!(eq_lower(&n, name), naive_eq_lower(&n, name));
+                }
+            }
+            assert_eq!(classify(&name[1..]), kind::OTHER);
+        }
+        assert_eq!(classify(b""), kind::OTHER);
+        assert_eq!(classify(b"Sec-WebSocket-Accept"), kind::OTHER);
+        assert_eq!(Header::new(b"HOST", b"x").kind(), kind::HOST);
+    }
+
+    /// The generic path: first ':' or control byte, then `classify`.
+    fn generic_name(line: &[u8]) -> Option<(&[u8], u8)> {
+        let len = find_colon_or_ctl(line);
+        match line.get(len) {
+            Some(b':') if len > 0 => Some((&line[..len], classify(&line[..len]))),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn known_names_in_place_agree_with_the_generic_path() {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        for (name, _) in NAMES {
+            for i in 0..=name.len() {
+                for b in 0..=255u8 {
+                    // One byte replaced (or the colon), or one byte inserted.
+                    let mut l = name.to_vec();
+                    l.extend_from_slice(b": v");
+                    l[i] = b;
+                    lines.push(l);
+                    let mut l = name.to_vec();
+                    l.insert(i, b);
+                    l.extend_from_slice(b": v");
+                    lines.push(l);
+                }
+            }
+            let mut upper = name.to_ascii_uppercase();
+            upper.push(b':');
+            lines.push(upper.clone());
+            upper.pop();
+            lines.push(upper);
+        }
+        lines.push(b"Sec-WebSocket-".to_vec());
+        lines.push(b"".to_vec());
+        for line in &lines {
+            let generic = generic_name(line).filter(|&(_, k)| k != kind::OTHER);
+            assert_eq!(known_name(line), generic, "{}", line.escape_ascii());
+        }
+    }
+
+    #[test]
+    fn parsed_headers_carry_their_kind() {
+        let head = b"GET / HTTP/1.1\r\nhOsT: a\r\nX-Y: b\r\nSEC-WEBSOCKET-KEY: k\r\n\r\n";
+        let mut slots = [Header::EMPTY; 4];
+        let req = parse_request(head, &mut slots, &HeadConfig::default())
+            .unwrap()
+            .complete()
+            .unwrap();
+        let kinds: Vec<u8> = req.headers().iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, [kind::HOST, kind::OTHER, kind::KEY]);
+        // Equality ignores the (derived) kind.
+        assert_eq!(req.headers()[0], Header::new(b"hOsT", b"a"));
+    }
+
+    proptest! {
+        #[test]
+        fn eq_lower_matches_naive(
+            s in proptest::collection::vec(any::<u8>(), 0..40),
+            pick in 0usize..8,
+            mutate in any::<bool>(),
+        ) {
+            let target = NAMES[pick].0;
+            let mut cand = s.clone();
+            if mutate && !s.is_empty() {
+                // Mostly near-misses of the target: same length, mixed case, one byte from `s`.
+                cand = target.to_vec();
+                let i = s[0] as usize % cand.len();
+                cand[i] = s[s.len() - 1];
+                if s.len() > 1 && s[1] & 1 == 1 {
+                    cand.make_ascii_uppercase();
+                }
+            }
+            prop_assert_eq!(eq_lower(&cand, target), naive_eq_lower(&cand, target));
+        }
+
+        #[test]
+        fn token_list_automaton_matches_naive(s in proptest::collection::vec(
+            prop_oneof![Just(b','), Just(b' '), Just(b'\t'), Just(b'a'), Just(b'-'), Just(b'"'),
+                        Just(b';'), Just(0x80), Just(0u8), any::<u8>()],
+            0..24,
+        )) {
+            let naive = s
+                .split(|&b| b == b',')
+                .all(|el| {
+                    let t = trim_ows(el);
+                    t.is_empty() || is_token(t)
+                });
+            prop_assert_eq!(is_token_list(&s), naive);
+        }
+
+        #[test]
+        fn find_colon_or_ctl_matches_naive(s in proptest::collection::vec(
+            prop_oneof![Just(b':'), Just(b'\r'), Just(b'\n'), Just(0u8), Just(0x1f), Just(0x20),
+                        Just(0x3b), Just(0x80), Just(0xba), any::<u8>(), 0x41u8..0x7b],
+            0..40,
+        )) {
+            let naive = s.iter().position(|&b| b == b':' || b < 0x20).unwrap_or(s.len());
+            prop_assert_eq!(find_colon_or_ctl(&s), naive);
+        }
+
+        #[test]
+        fn find_ctl_matches_naive(
+            s in proptest::collection::vec(
+                prop_oneof![Just(b'\t'), Just(b'\r'), Just(0x7f), Just(0x08), Just(0x1f),
+                            Just(0x20), Just(0x80), Just(0xff), any::<u8>(), 0x21u8..0x7f],
+                0..40,
+            ),
+            from in 0usize..45,
+        ) {
+            let naive = (from..s.len()).find(|&i| !is_value_byte(s[i])).unwrap_or(s.len());
+            let naive = if from > s.len() { s.len() } else { naive };
+            prop_assert_eq!(find_ctl(&s, from), naive);
+        }
+    }
 
     #[test]
     fn static_responses_are_well_formed() {

@@ -61,6 +61,7 @@
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 
 pub mod http;
+mod sha1;
 
 use core::fmt;
 
@@ -341,7 +342,8 @@ pub fn is_valid_key(key: &[u8]) -> bool {
     k[22] == b'='
         && k[23] == b'='
         && matches!(k[21], b'A' | b'Q' | b'g' | b'w')
-        && k[..21].iter().all(|&b| IS_B64[b as usize])
+        // No early exit: a fixed-length AND over the table, which the compiler unrolls.
+        && k[..21].iter().fold(true, |ok, &b| ok & IS_B64[b as usize])
 }
 
 /// The `Sec-WebSocket-Key` for a 16-byte nonce: its base64 encoding (24 bytes).
@@ -357,10 +359,17 @@ pub fn key_for_nonce(nonce: &[u8; 16]) -> [u8; 24] {
 /// assert_eq!(&a, b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
 pub fn accept_key(key: &[u8]) -> [u8; 28] {
-    let mut sha = sha1_smol::Sha1::new();
-    sha.update(key);
-    sha.update(GUID);
-    b64_encode(&sha.digest().bytes())
+    let digest = match <&[u8; 24]>::try_from(key) {
+        // Every valid key: the two-block SHA-1 specialised for 24 + 36 bytes.
+        Ok(key) => sha1::digest_key_guid(key),
+        Err(_) => {
+            let mut sha = sha1_smol::Sha1::new();
+            sha.update(key);
+            sha.update(GUID);
+            sha.digest().bytes()
+        }
+    };
+    b64_encode(&digest)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,42 +395,43 @@ struct ReqSeen<'b> {
 
 impl<'b> ReqSeen<'b> {
     fn collect(headers: &[Header<'b>]) -> Self {
+        use http::kind;
         let mut s = ReqSeen::default();
         for h in headers {
-            let name = h.name_bytes();
             let v = h.value();
-            match name.len() {
-                4 if http::eq_lower(name, b"host") => {
+            // The parser classified the name already; no name comparison here.
+            match h.kind() {
+                kind::HOST => {
                     s.hosts += 1;
                     s.host = Some(v);
                 }
-                6 if http::eq_lower(name, b"origin") => {
+                kind::ORIGIN => {
                     s.origins += 1;
                     s.origin = Some(v);
                 }
-                7 if http::eq_lower(name, b"upgrade") => {
+                kind::UPGRADE => {
                     s.upgrade = s.upgrade
                         || http::eq_lower(v, b"websocket")
                         || http::value_has_token(v, b"websocket");
                 }
-                10 if http::eq_lower(name, b"connection") => {
+                kind::CONNECTION => {
                     s.connection = s.connection
                         || http::eq_lower(v, b"upgrade")
                         || http::value_has_token(v, b"upgrade");
                 }
-                17 if http::eq_lower(name, b"sec-websocket-key") => {
+                kind::KEY => {
                     s.keys += 1;
                     s.key = Some(v);
                 }
-                21 if http::eq_lower(name, b"sec-websocket-version") => {
+                kind::VERSION => {
                     s.versions += 1;
                     s.version = Some(v);
                 }
-                22 if http::eq_lower(name, b"sec-websocket-protocol") => {
+                kind::PROTOCOL => {
                     s.protocols += 1;
                     s.protocol = Some(v);
                 }
-                24 if http::eq_lower(name, b"sec-websocket-extensions") => {
+                kind::EXTENSIONS => {
                     s.extensions = true;
                 }
                 _ => {}
@@ -489,6 +499,7 @@ fn check_key(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError>
     }
 }
 
+#[inline]
 fn check_origin(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     match s.origin {
         Some(o) if s.origins > 1 || !o.is_ascii() => Err(HandshakeError::Origin),
@@ -496,6 +507,7 @@ fn check_origin(_: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeErr
     }
 }
 
+#[inline]
 fn check_protocols(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     let ok = match (s.protocols, s.protocol) {
         (0, _) | (_, None) => true,
@@ -513,6 +525,7 @@ fn check_protocols(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), Handsha
     }
 }
 
+#[inline]
 fn check_extensions(req: &Request<'_, '_>, s: &ReqSeen<'_>) -> Result<(), HandshakeError> {
     if s.extensions && http::validate_extensions(req.headers(), EXTENSIONS).is_err() {
         return Err(HandshakeError::Extensions);
