@@ -95,9 +95,12 @@ impl<A: App> SocketIoEndpoint<A> {
 
 impl<A: App + Send + 'static> EngineHandler for SocketIoEndpoint<A> {
     fn on_open(&mut self, sid: &str, ctx: &mut Ctx<'_>) {
-        let info = SessionInfo {
-            issued: ctx.now(),
-            ..SessionInfo::default()
+        let info = match ctx.handshake() {
+            Some(h) => h.session_info(ctx.now()),
+            None => SessionInfo {
+                issued: ctx.now(),
+                ..SessionInfo::default()
+            },
         };
         self.host.open(sid, info, ctx.now());
         self.flush(ctx);

@@ -220,9 +220,12 @@ impl EngineHandler for SocketIo {
     fn on_open(&mut self, sid: &str, ctx: &mut Ctx<'_>) {
         let s = ServerSocket::new(self.cfg.clone(), ctx.now());
         self.sockets.insert(sid.to_string(), s);
-        let info = SessionInfo {
-            issued: ctx.now(),
-            ..SessionInfo::default()
+        let info = match ctx.handshake() {
+            Some(h) => h.session_info(ctx.now()),
+            None => SessionInfo {
+                issued: ctx.now(),
+                ..SessionInfo::default()
+            },
         };
         if let Ok(h) = self.hub.add_session(info) {
             self.hub_sessions.insert(sid.to_string(), h);

@@ -95,9 +95,101 @@ pub struct Ctx<'a> {
     reg: &'a mut Registry,
     now: Duration,
     touched: &'a mut Vec<String>,
+    handshake: Option<&'a Handshake>,
+}
+
+/// What the request that opened a session said, for [`EngineHandler::on_open`]: the facts a
+/// server keeps about a connection (`socket.handshake` in the reference server).
+#[derive(Debug, Clone, Default)]
+pub struct Handshake {
+    /// The request target (path and query).
+    pub target: String,
+    /// The request headers, in order (names as sent).
+    pub headers: Vec<(String, String)>,
+    /// The query parameters, percent-decoded (`+` is a space).
+    pub query: Vec<(String, String)>,
+    /// The peer's address.
+    pub address: Option<SocketAddr>,
+}
+
+impl Handshake {
+    /// The hub's view of these facts, opened at `now`.
+    pub fn session_info(&self, now: Duration) -> sockwire::hub::SessionInfo {
+        sockwire::hub::SessionInfo {
+            headers: self.headers.clone(),
+            query: self.query.clone(),
+            url: self.target.clone(),
+            address: self.address,
+            issued: now,
+            secure: false,
+        }
+    }
+
+    fn of(req: &sockwire::handshake::http::Request<'_, '_>, stream: &TcpStream) -> Self {
+        let headers = req
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.name().to_string(),
+                    h.value_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let query = req
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect();
+        Handshake {
+            target: req.target().to_string(),
+            headers,
+            query,
+            address: stream.peer_addr().ok(),
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding; malformed escapes stay as they are.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                match (
+                    b.get(i + 1).and_then(|&c| hex(c)),
+                    b.get(i + 2).and_then(|&c| hex(c)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Ctx<'_> {
+    /// The handshake of the session being opened (inside [`EngineHandler::on_open`] only).
+    pub fn handshake(&self) -> Option<&Handshake> {
+        self.handshake
+    }
+
     /// The endpoint's clock.
     pub fn now(&self) -> Duration {
         self.now
@@ -278,6 +370,7 @@ impl EpState {
             let mut touched = vec![];
             for e in events {
                 let mut ctx = Ctx {
+                    handshake: None,
                     reg,
                     now,
                     touched: &mut touched,
@@ -330,6 +423,7 @@ impl EpState {
         {
             let EpState { reg, handler, .. } = self;
             let mut ctx = Ctx {
+                handshake: None,
                 reg,
                 now,
                 touched: &mut touched,
@@ -533,7 +627,8 @@ impl Server {
                         if er.websocket_upgrade && er.transport == Transport::WebSocket {
                             return websocket(ep, &req, &er, stream, buf);
                         }
-                        polling(ep, &er, &mut stream, &mut buf)?
+                        let handshake = Handshake::of(&req, &stream);
+                        polling(ep, &er, &handshake, &mut stream, &mut buf)?
                     }
                 };
                 if !keep {
@@ -583,6 +678,7 @@ impl Server {
 fn polling(
     ep: &Endpoint,
     er: &EngineRequest<'_>,
+    handshake: &Handshake,
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
 ) -> io::Result<bool> {
@@ -609,6 +705,7 @@ fn polling(
                             handler.on_open(
                                 &sid,
                                 &mut Ctx {
+                                    handshake: Some(handshake),
                                     reg,
                                     now,
                                     touched: &mut touched,
@@ -772,6 +869,7 @@ fn websocket(
     mut stream: TcpStream,
     leftover: Vec<u8>,
 ) -> io::Result<()> {
+    let handshake = Handshake::of(req, &stream);
     let upgrade = match UpgradeRequest::validate(*req) {
         Ok(u) => u,
         Err(e) => {
@@ -850,6 +948,7 @@ fn websocket(
                     handler.on_open(
                         &sid,
                         &mut Ctx {
+                            handshake: Some(&handshake),
                             reg,
                             now,
                             touched: &mut touched,
