@@ -42,14 +42,60 @@ pub fn mask_fn() -> Option<impl Fn(&mut [u8], [u8; 4]) + Clone + 'static> {
 /// A streaming decoder that keeps partial-frame state may consume everything.
 pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> {
     use ours::frame::{DecodeConfig, HeaderDecoder};
-    // A server receiving client frames (default caps: 16 MiB per frame, strict lengths):
-    // `decode_frames` drains every complete frame, unmasking in place.
+    use ours::ws::{Connection, ConnectionConfig, Event, ReceiveMode};
+    // Default: the frame layer. A server receiving client frames (default caps: 16 MiB per
+    // frame, strict lengths): `decode_frames` drains every complete frame, unmasking in place.
+    // With `SOCKWIRE_PEER_PARSE=connection`: the whole receive path of a server `ws::Connection`
+    // in stream mode (frame checks, unmasking, incremental UTF-8 of every text frame, events
+    // drained), the work tungstenite's `WebSocket::read` row does. It keeps partial frames
+    // itself, so it consumes the whole buffer.
+    let through_connection = std::env::var("SOCKWIRE_PEER_PARSE").as_deref() == Ok("connection");
     let dec = HeaderDecoder::new(DecodeConfig::new(ours::Role::Server));
+    let mut conn = Connection::server(ConnectionConfig::new().receive_mode(ReceiveMode::Stream));
+    // The message being received: bytes so far, first byte, last byte.
+    let (mut len, mut first, mut last) = (0usize, 0u8, 0u8);
     Some(move |buf: &mut [u8], acc: &mut u64| {
-        match dec.decode_frames(buf, |_, payload| *acc = crate::data::fold_frame(*acc, payload)) {
-            Ok(consumed) => consumed,
-            Err(e) => panic!("sockwire rejected a valid frame: {e}"),
+        if !through_connection {
+            return match dec
+                .decode_frames(buf, |_, payload| *acc = crate::data::fold_frame(*acc, payload))
+            {
+                Ok(consumed) => consumed,
+                Err(e) => panic!("sockwire rejected a valid frame: {e}"),
+            };
         }
+        let mut pos = 0;
+        while pos < buf.len() {
+            let base = pos;
+            pos += conn
+                .handle_read(core::time::Duration::ZERO, &mut buf[base..])
+                .expect("sockwire rejected a valid frame");
+            while let Some(event) = conn.poll_event() {
+                if let Event::Chunk { data, fin, .. } = event {
+                    let chunk = &buf[base + data.start..base + data.end];
+                    if let (Some(&f), Some(&l)) = (chunk.first(), chunk.last()) {
+                        if len == 0 {
+                            first = f;
+                        }
+                        last = l;
+                        len += chunk.len();
+                    }
+                    if fin {
+                        // Same fold as a whole payload with this length, first and last byte.
+                        let h = [first, last];
+                        let stand_in: &[u8] = match len {
+                            0 => &[],
+                            1 => &h[..1],
+                            _ => &h,
+                        };
+                        *acc = crate::data::fold_frame(*acc, stand_in)
+                            .wrapping_sub(stand_in.len() as u64)
+                            .wrapping_add(len as u64);
+                        len = 0;
+                    }
+                }
+            }
+        }
+        buf.len()
     })
 }
 
