@@ -6,6 +6,7 @@
 # Screenshot: ci-artifacts/chat.png.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/interop/lib.sh
 T0=$(date +%s)
 DIR=tests/interop/chat
 ART=ci-artifacts
@@ -18,7 +19,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq chromium >/dev/null
 fi
 command -v chromium >/dev/null || { echo "FAIL: chromium missing"; exit 1; }
-command -v node >/dev/null || { echo "FAIL: node missing"; exit 1; }
+require_node
 chromium --version || true
 
 (cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error)
@@ -29,19 +30,9 @@ cargo test --example chat
 cargo build --release --example chat --example sio_server
 BIN="${CARGO_TARGET_DIR:-target}/release/examples"
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    if node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$1"; then return 0; fi
-    sleep 0.1
-  done
-  echo "FAIL: nothing listening on $1"; return 1
-}
 
 CHAT_PORT=$(free_port)
 "$BIN/chat" --addr "127.0.0.1:$CHAT_PORT" >"$ART/chat-server.log" 2>&1 &
