@@ -625,26 +625,26 @@ impl<'b> ArrayItems<'b> {
     }
 }
 
-impl<'b> Iterator for ArrayItems<'b> {
-    type Item = Result<&'b str, JsonError>;
+/// `Iterator` for a container walker whose `step` yields the next child, `None` at the end, or
+/// the first error; the iterator stops after the end or an error.
+macro_rules! children_iterator {
+    ($ty:ident, $item:ty) => {
+        impl<'b> Iterator for $ty<'b> {
+            type Item = Result<$item, JsonError>;
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.step() {
-            Ok(Some(v)) => Some(Ok(v)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
+            fn next(&mut self) -> Option<Self::Item> {
+                if self.done {
+                    return None;
+                }
+                let r = self.step().transpose();
+                self.done = !matches!(r, Some(Ok(_)));
+                r
             }
         }
-    }
+    };
 }
+
+children_iterator!(ArrayItems, &'b str);
 
 /// Iterates `(raw key, raw value)` pairs of a JSON object, scanning each member once. The raw key
 /// includes its quotes: compare it with [`string_eq`] or decode it with [`unescape`].
@@ -720,26 +720,7 @@ impl<'b> ObjectMembers<'b> {
     }
 }
 
-impl<'b> Iterator for ObjectMembers<'b> {
-    type Item = Result<(&'b str, &'b str), JsonError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.step() {
-            Ok(Some(v)) => Some(Ok(v)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
+children_iterator!(ObjectMembers, (&'b str, &'b str));
 
 /// Decodes the characters of a raw string token (with quotes), one `char` at a time.
 struct StrChars<'b> {
