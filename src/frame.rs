@@ -505,6 +505,111 @@ impl FrameHeader {
         }
         Ok(h.len())
     }
+
+    /// Appends the whole frame to `out`: the header, then `payload` (masked on the way with
+    /// the header's key, if it has one). Returns the number of bytes appended.
+    ///
+    /// Fails (appending nothing) with [`FrameError::Unencodable`] if `payload.len()` is not
+    /// the header's `payload_len`, or for a header with no wire form.
+    ///
+    /// Cheaper than [`encode_to_vec`](Self::encode_to_vec) followed by `extend_from_slice`:
+    /// the space is reserved once, and a small unmasked frame (payload of at most 32 bytes)
+    /// is appended as one block of exactly its size, without a call to `memcpy` and with a
+    /// single update of the vector's length.
+    ///
+    /// ```
+    /// use sockwire::frame::{FrameHeader, OpCode};
+    ///
+    /// let mut out = Vec::new();
+    /// FrameHeader::new(OpCode::Text, 5).encode_frame_to_vec(b"Hello", &mut out)?;
+    /// assert_eq!(out, [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]); // RFC 6455 §5.7
+    /// # Ok::<(), sockwire::frame::FrameError>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub fn encode_frame_to_vec(
+        &self,
+        payload: &[u8],
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, FrameError> {
+        let n = payload.len();
+        // The fast path: an unmasked frame with at most `SMALL_FRAME` payload bytes.
+        if n <= SMALL_FRAME
+            && self.payload_len == n as u64
+            && self.mask.is_none()
+            && self.rsv <= 0b111
+        {
+            let b0 = (u8::from(self.fin) << 7) | (self.rsv << 4) | self.opcode.as_u8();
+            append_small(out, b0, payload);
+            return Ok(2 + n);
+        }
+        encode_frame_to_vec_general(*self, payload, out)
+    }
+}
+
+/// [`FrameHeader::encode_frame_to_vec`] for every case (the header by value, so that the fast
+/// path's caller never builds it in memory).
+#[cfg(feature = "alloc")]
+#[inline(never)]
+fn encode_frame_to_vec_general(
+    header: FrameHeader,
+    payload: &[u8],
+    out: &mut alloc::vec::Vec<u8>,
+) -> Result<usize, FrameError> {
+    if payload.len() as u64 != header.payload_len {
+        return Err(FrameError::Unencodable);
+    }
+    let h = header.header_bytes()?;
+    out.reserve(h.len() + payload.len());
+    out.extend_from_slice(h.as_slice());
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = header.mask {
+        crate::mask::apply_mask(&mut out[start..], key, 0);
+    }
+    Ok(h.len() + payload.len())
+}
+
+/// Unmasked frames with at most this many payload bytes take the fast path of
+/// [`FrameHeader::encode_frame_to_vec`].
+#[cfg(feature = "alloc")]
+const SMALL_FRAME: usize = 32;
+
+/// Appends the unmasked frame `[b0, payload.len()]` + `payload` (at most [`SMALL_FRAME`]
+/// bytes) as one block of exactly its size: one arm per length, each of which the compiler
+/// turns into a few stores straight into the vector (no call to `memcpy`, one update of the
+/// vector's length). Kept out of line: inlined into a caller, the arms' appends stop being
+/// inlined themselves.
+#[cfg(feature = "alloc")]
+#[inline(never)]
+fn append_small(out: &mut alloc::vec::Vec<u8>, b0: u8, payload: &[u8]) {
+    macro_rules! exact {
+        ($($len:literal)*) => {
+            match payload.len() {
+                $($len => append_exact::<{ $len + 2 }, $len>(out, b0, payload),)*
+                _ => {}
+            }
+        };
+    }
+    exact!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+}
+
+/// Appends the frame `[b0, N as u8]` + `payload` (`N` bytes, `M == N + 2`, `N < 126`) as one
+/// fixed-size block. Appends nothing if `payload` is not `N` bytes long (never the case).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn append_exact<const M: usize, const N: usize>(
+    out: &mut alloc::vec::Vec<u8>,
+    b0: u8,
+    payload: &[u8],
+) {
+    if let Ok(p) = <&[u8; N]>::try_from(payload) {
+        let mut block = [0u8; M];
+        block[0] = b0;
+        block[1] = N as u8;
+        block[2..].copy_from_slice(p);
+        out.extend_from_slice(&block);
+    }
 }
 
 /// An encoded frame header held on the stack (at most [`MAX_HEADER_LEN`] bytes); see
