@@ -505,6 +505,111 @@ impl FrameHeader {
         }
         Ok(h.len())
     }
+
+    /// Appends the whole frame to `out`: the header, then `payload` (masked on the way with
+    /// the header's key, if it has one). Returns the number of bytes appended.
+    ///
+    /// Fails (appending nothing) with [`FrameError::Unencodable`] if `payload.len()` is not
+    /// the header's `payload_len`, or for a header with no wire form.
+    ///
+    /// Cheaper than [`encode_to_vec`](Self::encode_to_vec) followed by `extend_from_slice`:
+    /// the space is reserved once, and a small unmasked frame (payload of at most 32 bytes)
+    /// is appended as one block of exactly its size, without a call to `memcpy` and with a
+    /// single update of the vector's length.
+    ///
+    /// ```
+    /// use sockwire::frame::{FrameHeader, OpCode};
+    ///
+    /// let mut out = Vec::new();
+    /// FrameHeader::new(OpCode::Text, 5).encode_frame_to_vec(b"Hello", &mut out)?;
+    /// assert_eq!(out, [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]); // RFC 6455 §5.7
+    /// # Ok::<(), sockwire::frame::FrameError>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    pub fn encode_frame_to_vec(
+        &self,
+        payload: &[u8],
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, FrameError> {
+        let n = payload.len();
+        // The fast path: an unmasked frame with at most `SMALL_FRAME` payload bytes.
+        if n <= SMALL_FRAME
+            && self.payload_len == n as u64
+            && self.mask.is_none()
+            && self.rsv <= 0b111
+        {
+            let b0 = (u8::from(self.fin) << 7) | (self.rsv << 4) | self.opcode.as_u8();
+            append_small(out, b0, payload);
+            return Ok(2 + n);
+        }
+        encode_frame_to_vec_general(*self, payload, out)
+    }
+}
+
+/// [`FrameHeader::encode_frame_to_vec`] for every case (the header by value, so that the fast
+/// path's caller never builds it in memory).
+#[cfg(feature = "alloc")]
+#[inline(never)]
+fn encode_frame_to_vec_general(
+    header: FrameHeader,
+    payload: &[u8],
+    out: &mut alloc::vec::Vec<u8>,
+) -> Result<usize, FrameError> {
+    if payload.len() as u64 != header.payload_len {
+        return Err(FrameError::Unencodable);
+    }
+    let h = header.header_bytes()?;
+    out.reserve(h.len() + payload.len());
+    out.extend_from_slice(h.as_slice());
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = header.mask {
+        crate::mask::apply_mask(&mut out[start..], key, 0);
+    }
+    Ok(h.len() + payload.len())
+}
+
+/// Unmasked frames with at most this many payload bytes take the fast path of
+/// [`FrameHeader::encode_frame_to_vec`].
+#[cfg(feature = "alloc")]
+const SMALL_FRAME: usize = 32;
+
+/// Appends the unmasked frame `[b0, payload.len()]` + `payload` (at most [`SMALL_FRAME`]
+/// bytes) as one block of exactly its size: one arm per length, each of which the compiler
+/// turns into a few stores straight into the vector (no call to `memcpy`, one update of the
+/// vector's length). Kept out of line: inlined into a caller, the arms' appends stop being
+/// inlined themselves.
+#[cfg(feature = "alloc")]
+#[inline(never)]
+fn append_small(out: &mut alloc::vec::Vec<u8>, b0: u8, payload: &[u8]) {
+    macro_rules! exact {
+        ($($len:literal)*) => {
+            match payload.len() {
+                $($len => append_exact::<{ $len + 2 }, $len>(out, b0, payload),)*
+                _ => {}
+            }
+        };
+    }
+    exact!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+}
+
+/// Appends the frame `[b0, N as u8]` + `payload` (`N` bytes, `M == N + 2`, `N < 126`) as one
+/// fixed-size block. Appends nothing if `payload` is not `N` bytes long (never the case).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn append_exact<const M: usize, const N: usize>(
+    out: &mut alloc::vec::Vec<u8>,
+    b0: u8,
+    payload: &[u8],
+) {
+    if let Ok(p) = <&[u8; N]>::try_from(payload) {
+        let mut block = [0u8; M];
+        block[0] = b0;
+        block[1] = N as u8;
+        block[2..].copy_from_slice(p);
+        out.extend_from_slice(&block);
+    }
 }
 
 /// An encoded frame header held on the stack (at most [`MAX_HEADER_LEN`] bytes); see
@@ -642,6 +747,9 @@ pub struct HeaderDecoder {
     mask_bit: u8,
     /// 4 when frames carry a mask key (the receiver is a server), else 0.
     mask_len: u8,
+    /// The longest payload the fast path takes: 125 (a 7-bit length), or less under a
+    /// smaller `max_payload`.
+    max_len7: u8,
 }
 
 /// Opcode by 4-bit value; reserved slots are never read (the first-byte bitmap rejects them).
@@ -691,6 +799,11 @@ impl HeaderDecoder {
             first_ok,
             mask_bit,
             mask_len,
+            max_len7: if cfg.max_payload < 125 {
+                cfg.max_payload as u8
+            } else {
+                125
+            },
         }
     }
 
@@ -860,7 +973,14 @@ impl HeaderDecoder {
     /// path with the same checks; everything else goes through [`decode`](Self::decode).
     #[inline(always)]
     pub fn decode_frame<'b>(&self, buf: &'b mut [u8]) -> Result<DecodedFrame<'b>, FrameError> {
-        if let Some((header, header_len, frame_len)) = self.fast_header(buf) {
+        let fast = if self.mask_len != 0 {
+            self.fast_header::<true>(buf)
+        } else {
+            self.fast_header::<false>(buf)
+        };
+        if let Some((header, _, frame_len)) = fast {
+            // A 7-bit length: the payload is the last `payload_len` bytes of the frame.
+            let header_len = frame_len - header.payload_len as usize;
             let payload = &mut buf[header_len..frame_len];
             if let Some(key) = header.mask {
                 crate::mask::apply_mask(payload, key, 0);
@@ -887,18 +1007,47 @@ impl HeaderDecoder {
         buf: &mut [u8],
         mut on_frame: impl FnMut(&FrameHeader, &mut [u8]),
     ) -> Result<usize, FrameError> {
+        // One copy of the loop per role, so that the fast path knows the header length and
+        // whether there is a key to unmask with.
+        if self.mask_len != 0 {
+            self.frames_loop::<true>(buf, &mut on_frame)
+        } else {
+            self.frames_loop::<false>(buf, &mut on_frame)
+        }
+    }
+
+    /// [`decode_frames`](Self::decode_frames) for a decoder whose frames carry a mask key
+    /// exactly when `MASKED`.
+    #[inline(always)]
+    fn frames_loop<const MASKED: bool>(
+        &self,
+        buf: &mut [u8],
+        on_frame: &mut impl FnMut(&FrameHeader, &mut [u8]),
+    ) -> Result<usize, FrameError> {
         let mut pos = 0;
         loop {
-            let rest = &mut buf[pos..];
-            if let Some((header, header_len, frame_len)) = self.fast_header(rest) {
-                let payload = &mut rest[header_len..frame_len];
-                if let Some(key) = header.mask {
-                    crate::mask::apply_mask(payload, key, 0);
+            if let Some((header, key, frame_len)) = self.fast_header::<MASKED>(&buf[pos..]) {
+                let header_len = if MASKED { 6 } else { 2 };
+                let (start, end) = (pos + header_len, pos + frame_len);
+                if MASKED {
+                    let n = end - start;
+                    // A payload of at most 16 bytes with 16 bytes of buffer up to its end
+                    // (true of all but the first frames of a read): one 16-byte window that
+                    // ends with the payload, the bytes before it written back unchanged.
+                    match end.checked_sub(16).and_then(|w| buf.get_mut(w..end)) {
+                        Some(window) if n <= 16 => {
+                            if let Ok(window) = <&mut [u8; 16]>::try_from(window) {
+                                crate::mask::unmask_window_end(window, key, n);
+                            }
+                        }
+                        _ => crate::mask::apply_mask(&mut buf[start..end], key, 0),
+                    }
                 }
-                on_frame(&header, payload);
-                pos += frame_len;
+                on_frame(&header, &mut buf[start..end]);
+                pos = end;
                 continue;
             }
+            let rest = &mut buf[pos..];
             match self.decode_frame_general(rest)? {
                 DecodedFrame::Frame {
                     header,
@@ -914,36 +1063,37 @@ impl HeaderDecoder {
     }
 
     /// The fast path: a valid header with a 7-bit length whose whole frame is in `buf`, as
-    /// (header, header length, frame length). `None` for anything else, including errors, which
-    /// the general path then reports.
+    /// (header, mask key, frame length). `None` for anything else, including errors, which
+    /// the general path then reports. `MASKED` must be `self.mask_len != 0`; the key is
+    /// `[0; 4]` for unmasked frames.
     #[inline(always)]
-    fn fast_header(&self, buf: &[u8]) -> Option<(FrameHeader, usize, usize)> {
+    fn fast_header<const MASKED: bool>(&self, buf: &[u8]) -> Option<(FrameHeader, [u8; 4], usize)> {
         let [b0, b1, ..] = *buf else { return None };
-        let len7 = b1 & 0x7F;
-        let mask_len = usize::from(self.mask_len);
-        let header_len = 2 + mask_len;
+        // With the expected MASK bit flipped off, byte 1 is the 7-bit length; a wrong MASK
+        // bit makes it 128 or more. One comparison checks the MASK bit, a 7-bit length (which
+        // also satisfies the control-frame limit) and `max_payload`.
+        let len7 = b1 ^ if MASKED { 0x80 } else { 0 };
+        let header_len = if MASKED { 6 } else { 2 };
         let frame_len = header_len + usize::from(len7);
-        // A 7-bit length below 126 also satisfies the control-frame limit.
-        let ok = len7 < 126
+        let ok = len7 <= self.max_len7
             && frame_len <= buf.len()
-            && (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0
-            && b1 & 0x80 == self.mask_bit
-            && u64::from(len7) <= self.cfg.max_payload;
+            && (self.first_ok[usize::from(b0 >> 6)] >> (b0 & 63)) & 1 != 0;
         if !ok {
             return None;
         }
-        let mask = match buf.get(2..6) {
-            Some(&[k0, k1, k2, k3]) if mask_len != 0 => Some([k0, k1, k2, k3]),
-            _ => None,
+        // frame_len >= header_len was checked against buf.len().
+        let key = match buf.get(2..6).map(<[u8; 4]>::try_from) {
+            Some(Ok(key)) if MASKED => key,
+            _ => [0; 4],
         };
         let header = FrameHeader {
             fin: b0 & 0x80 != 0,
             rsv: (b0 >> 4) & 0b111,
             opcode: OPCODES[usize::from(b0 & 0x0F)],
-            mask,
+            mask: if MASKED { Some(key) } else { None },
             payload_len: u64::from(len7),
         };
-        Some((header, header_len, frame_len))
+        Some((header, key, frame_len))
     }
 
     /// [`decode_frame`](Self::decode_frame) for every case: extended lengths, incomplete input,

@@ -86,6 +86,35 @@ pub fn apply_mask_naive(buf: &mut [u8], key: [u8; 4], phase: usize) {
     }
 }
 
+/// Unmasks the last `n` bytes (`n <= 16`) of a 16-byte `window` whose payload starts at
+/// `window[16 - n]` (phase 0 there), leaving the first `16 - n` bytes as they are (they are
+/// written back unchanged): one 16-byte load and store instead of a piece per length bit.
+/// Used by the frame decoder when a short payload has at least 16 bytes of buffer before
+/// its end.
+#[inline(always)]
+pub(crate) fn unmask_window_end(window: &mut [u8; 16], key: [u8; 4], n: usize) {
+    // Lane `j` holds payload byte `j - (16 - n)`, which takes `key[(j + n) % 4]`; lanes
+    // `16 - n..16` are the payload: `WINDOW_LANES[n + j]` is 0xFF exactly for those.
+    let word = u128::from(rotated_word(key, n));
+    let pattern = word | (word << 64);
+    let n = n.min(16);
+    let mut lanes = [0u8; 16];
+    lanes.copy_from_slice(&WINDOW_LANES[n..n + 16]);
+    let v = u128::from_le_bytes(*window) ^ (pattern & u128::from_le_bytes(lanes));
+    *window = v.to_le_bytes();
+}
+
+/// 16 zero bytes, then 16 0xFF bytes: the lane masks of [`unmask_window_end`].
+static WINDOW_LANES: [u8; 32] = {
+    let mut t = [0u8; 32];
+    let mut i = 16;
+    while i < 32 {
+        t[i] = 0xFF;
+        i += 1;
+    }
+    t
+};
+
 /// The key rotated to `phase` and repeated twice, as a little-endian `u64`: byte `j` of
 /// `word.to_le_bytes()` is `key[(phase + j) % 4]`.
 #[inline(always)]

@@ -103,9 +103,10 @@ pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> 
 pub fn encode_fn() -> Option<impl FnMut(&mut Vec<u8>, &[u8]) + 'static> {
     use ours::frame::{FrameHeader, OpCode};
     Some(|out: &mut Vec<u8>, payload: &[u8]| {
-        // The header appended from its stack form, then the caller's payload.
-        FrameHeader::new(OpCode::Text, payload.len() as u64).encode_to_vec(out).unwrap();
-        out.extend_from_slice(payload);
+        // Header and payload appended together (a small frame as one exact-size block).
+        FrameHeader::new(OpCode::Text, payload.len() as u64)
+            .encode_frame_to_vec(payload, out)
+            .unwrap();
     })
 }
 
