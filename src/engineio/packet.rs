@@ -172,6 +172,7 @@ impl<'b> Packet<'b> {
     ///
     /// Errors: [`EngineIoError::EmptyPacket`], [`EngineIoError::UnknownPacketType`],
     /// [`EngineIoError::InvalidBase64`].
+    #[inline]
     pub fn decode_text(input: &'b str) -> Result<Self, EngineIoError> {
         let bytes = input.as_bytes();
         let Some(&first) = bytes.first() else {
@@ -265,6 +266,7 @@ impl<'b> Packet<'b> {
     }
 
     /// The decoded length of a binary message's data (0 for text packets).
+    #[inline]
     pub fn binary_len(&self) -> usize {
         match self.data {
             PacketData::Binary(b) => b.len(),
@@ -275,6 +277,7 @@ impl<'b> Packet<'b> {
 
     /// Copies or base64-decodes a binary message's data into `out`, returning the length, or
     /// [`EngineIoError::InsufficientSize`] (see [`Packet::binary_len`]). Text packets write nothing.
+    #[inline]
     pub fn decode_binary_into(&self, out: &mut [u8]) -> Result<usize, EngineIoError> {
         let required = self.binary_len();
         if out.len() < required {

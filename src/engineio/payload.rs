@@ -30,6 +30,7 @@ pub fn decode_payload(body: &str) -> Payload<'_> {
 impl<'b> Iterator for Payload<'b> {
     type Item = Result<Packet<'b>, EngineIoError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.rest?;
         let (record, tail) = match memchr_rs(rest.as_bytes()) {
