@@ -333,3 +333,29 @@ proptest! {
         prop_assert_eq!(out, data);
     }
 }
+
+proptest! {
+    // The tail of the fast search re-reads the last sixteen bytes (overlapping bytes already
+    // searched): one separator anywhere, or two in the last chunk, in bodies of any length.
+    #[test]
+    fn fast_separator_search_tail_overlap(
+        len in 0usize..100,
+        at in any::<proptest::sample::Index>(),
+        second in proptest::option::of(any::<proptest::sample::Index>()),
+        fill in any::<u8>(),
+    ) {
+        let fill = if fill == 0x1e { b'a' } else { fill };
+        let mut v = vec![fill; len];
+        if len > 0 {
+            v[at.index(len)] = 0x1e;
+            if let Some(s) = second {
+                let from = len.saturating_sub(16);
+                v[from + s.index(len - from)] = 0x1e;
+            }
+        }
+        prop_assert_eq!(
+            sockwire::engineio::payload::find_record_separator(&v),
+            v.iter().position(|&c| c == 0x1e)
+        );
+    }
+}

@@ -172,6 +172,7 @@ impl<'b> Packet<'b> {
     ///
     /// Errors: [`EngineIoError::EmptyPacket`], [`EngineIoError::UnknownPacketType`],
     /// [`EngineIoError::InvalidBase64`].
+    #[inline]
     pub fn decode_text(input: &'b str) -> Result<Self, EngineIoError> {
         let bytes = input.as_bytes();
         let Some(&first) = bytes.first() else {
@@ -265,6 +266,7 @@ impl<'b> Packet<'b> {
     }
 
     /// The decoded length of a binary message's data (0 for text packets).
+    #[inline]
     pub fn binary_len(&self) -> usize {
         match self.data {
             PacketData::Binary(b) => b.len(),
@@ -275,6 +277,7 @@ impl<'b> Packet<'b> {
 
     /// Copies or base64-decodes a binary message's data into `out`, returning the length, or
     /// [`EngineIoError::InsufficientSize`] (see [`Packet::binary_len`]). Text packets write nothing.
+    #[inline]
     pub fn decode_binary_into(&self, out: &mut [u8]) -> Result<usize, EngineIoError> {
         let required = self.binary_len();
         if out.len() < required {
@@ -351,7 +354,7 @@ const B64_SHIFTED: [[u32; 256]; 4] = {
 };
 
 /// Decodes base64 that [`validate_base64`] accepted into `out` (at least
-/// [`base64_decoded_len`] bytes), returning the length: four characters to three bytes per step
+/// [`base64_decoded_len`] bytes), returning the length: eight characters to six bytes per step
 /// through pre-shifted tables, no branches in the loop. On unvalidated input it cannot panic,
 /// only produce garbage.
 pub(crate) fn decode_validated_base64(s: &[u8], out: &mut [u8]) -> usize {
@@ -363,15 +366,25 @@ pub(crate) fn decode_validated_base64(s: &[u8], out: &mut [u8]) -> usize {
     let groups = s.len() / 4;
     let full = (groups * 3).min(out.len()) / 3;
     let (head, tail_out) = out.split_at_mut(full * 3);
-    for (c, o) in s.chunks_exact(4).zip(head.chunks_exact_mut(3)) {
-        let n = B64_SHIFTED[0][usize::from(c[0])]
+    let quad = |c: &[u8]| {
+        B64_SHIFTED[0][usize::from(c[0])]
             | B64_SHIFTED[1][usize::from(c[1])]
             | B64_SHIFTED[2][usize::from(c[2])]
-            | B64_SHIFTED[3][usize::from(c[3])];
-        let b = n.to_be_bytes();
-        o[0] = b[1];
-        o[1] = b[2];
-        o[2] = b[3];
+            | B64_SHIFTED[3][usize::from(c[3])]
+    };
+    // Eight characters to six bytes per step (one 48-bit value, one copy), then at most one
+    // lone group of four.
+    let mut ins = s[..full * 4].chunks_exact(8);
+    let mut outs = head.chunks_exact_mut(6);
+    for (c, o) in (&mut ins).zip(&mut outs) {
+        let n = u64::from(quad(&c[..4])) << 24 | u64::from(quad(&c[4..]));
+        o.copy_from_slice(&n.to_be_bytes()[2..]);
+    }
+    if let [c0, c1, c2, c3] = *ins.remainder() {
+        let n = quad(&[c0, c1, c2, c3]).to_be_bytes();
+        for (d, &b) in outs.into_remainder().iter_mut().zip(&n[1..]) {
+            *d = b;
+        }
     }
     let mut o = full * 3;
     let rest = &s[full * 4..];

@@ -30,6 +30,7 @@ pub fn decode_payload(body: &str) -> Payload<'_> {
 impl<'b> Iterator for Payload<'b> {
     type Item = Result<Packet<'b>, EngineIoError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let rest = self.rest?;
         let (record, tail) = match memchr_rs(rest.as_bytes()) {
@@ -58,23 +59,35 @@ pub(crate) fn memchr_rs(b: &[u8]) -> Option<usize> {
         let x = u64::from_le_bytes(w) ^ RS;
         x.wrapping_sub(LO) & !x & HI
     };
+    let first = |c: &[u8]| {
+        let (t0, t1) = (flags(&c[..8]), flags(&c[8..]));
+        if t0 | t1 == 0 {
+            None
+        } else if t0 != 0 {
+            Some((t0.trailing_zeros() / 8) as usize)
+        } else {
+            Some(8 + (t1.trailing_zeros() / 8) as usize)
+        }
+    };
     let mut chunks = b.chunks_exact(16);
     let mut base = 0;
     for c in &mut chunks {
-        let (t0, t1) = (flags(&c[..8]), flags(&c[8..]));
-        if t0 | t1 != 0 {
-            let at = if t0 != 0 {
-                t0.trailing_zeros() / 8
-            } else {
-                8 + t1.trailing_zeros() / 8
-            };
-            return Some(base + at as usize);
+        if let Some(at) = first(c) {
+            return Some(base + at);
         }
         base += 16;
     }
-    chunks
-        .remainder()
-        .iter()
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return None;
+    }
+    if b.len() >= 16 {
+        // The last sixteen bytes, overlapping the part already searched (which holds no
+        // separator, so the first flagged byte is still the first separator).
+        let start = b.len() - 16;
+        return first(&b[start..]).map(|at| start + at);
+    }
+    rest.iter()
         .position(|&c| c == RECORD_SEPARATOR)
         .map(|p| base + p)
 }
