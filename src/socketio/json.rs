@@ -229,7 +229,7 @@ pub(crate) const FLAT_NONE: u8 = u8::MAX;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FlatMembers {
     pub(crate) len: u8,
-    pub(crate) at: [(u32, u32, u32); FLAT_CAP],
+    pub(crate) at: [(u16, u16, u16); FLAT_CAP],
 }
 
 impl FlatMembers {
@@ -242,13 +242,13 @@ impl FlatMembers {
 /// Fast path for the most common argument shape: a compact object (no whitespace) whose values
 /// are all strings, numbers or literals. Validates it strictly and returns its end, recording up
 /// to [`FLAT_CAP`] members in `rec` (`rec.len` is [`FLAT_NONE`] when there were more, or the text
-/// is too long for `u32` offsets). Returns `None` for anything else — whitespace, nesting, or
+/// is too long for `u16` offsets). Returns `None` for anything else — whitespace, nesting, or
 /// invalid text — and the caller then runs the general [`Scanner`], which decides.
 #[inline]
 pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<usize> {
     let mut j = i + 1;
     let mut n = 0usize;
-    let fits = u32::try_from(b.len()).is_ok();
+    let fits = u16::try_from(b.len()).is_ok();
     if b.get(j) == Some(&b'}') {
         rec.len = if fits { 0 } else { FLAT_NONE };
         return Some(j + 1);
@@ -274,7 +274,7 @@ pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<u
         .ok()?;
         if let Some(slot) = rec.at.get_mut(n) {
             // Truncation is harmless: `fits` below discards the record when it could occur.
-            *slot = (k as u32, v as u32, ve as u32);
+            *slot = (k as u16, v as u16, ve as u16);
         }
         n += 1;
         match b.get(ve) {

@@ -287,7 +287,7 @@ impl<'b> Packet<'b> {
 #[derive(Debug, Clone)]
 pub struct FirstArgMembers<'b> {
     src: &'b str,
-    flat: [(u32, u32, u32); json::FLAT_CAP],
+    flat: [(u16, u16, u16); json::FLAT_CAP],
     next: usize,
     len: usize,
     rest: Option<Members<'b>>,
