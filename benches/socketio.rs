@@ -3,7 +3,7 @@
 //! in-run baseline (the floor of touching each byte once).
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use sockwire::socketio::{
     DecodeConfig, Decoder, ServerConfig, ServerEvent, ServerSocket, Value, packet,
 };
@@ -123,4 +123,84 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+// ---- instruction-count mode (`SIO_CALLGRIND=N`): the three peer-bench workloads, N times each,
+// under `valgrind --tool=callgrind --toggle-collect='*cg_*'` (divide by N).
+const CG_ARGS: &str = r#"{"msg":"hello world, this is a chat message of about 100 bytes","ts":1732550000,"user":"ann"}"#;
+
+#[inline(never)]
+fn cg_decode(cfg: &DecodeConfig, text: &str) -> usize {
+    let p = packet::decode(text, cfg).unwrap();
+    let name = p.event_name().unwrap();
+    let (mut msg, mut ts, mut user) = (
+        std::borrow::Cow::Borrowed(""),
+        0u64,
+        std::borrow::Cow::Borrowed(""),
+    );
+    for (k, v) in p.first_arg_members() {
+        match &*packet::unquote(k) {
+            "msg" => msg = packet::unquote(v),
+            "user" => user = packet::unquote(v),
+            "ts" => ts = v.parse().unwrap(),
+            _ => {}
+        }
+    }
+    name.len() + msg.len() + user.len() + ts as usize + p.nsp().len() + p.id().unwrap_or(0) as usize
+}
+
+#[inline(never)]
+fn cg_encode(text: &mut String, out: &mut Vec<u8>, nsp: &str, id: Option<u64>, args: &str) {
+    text.clear();
+    let mut atts = Vec::new();
+    packet::encode_event(text, &mut atts, nsp, id, "chat-post", &[Value::Json(args)]).unwrap();
+    out.extend_from_slice(text.as_bytes());
+}
+
+#[inline(never)]
+fn cg_binary(d: &mut Decoder, head: &str, data: &[u8]) -> usize {
+    assert!(d.feed_text(head).unwrap().is_none());
+    let p = d.feed_binary(data).unwrap().unwrap();
+    let view = p.packet();
+    let bin = p.binary(view.args().next().unwrap()).unwrap();
+    view.event_name().unwrap().len() + bin.len() + view.attachments()
+}
+
+fn callgrind(n: u32) {
+    use std::hint::black_box;
+    let cfg = DecodeConfig::new();
+    let p1 = format!("2[\"chat-post\",{CG_ARGS}]");
+    let p2 = format!("2/chat,17[\"chat-post\",{CG_ARGS}]");
+    for _ in 0..n {
+        black_box(cg_decode(&cfg, black_box(&p1)));
+        black_box(cg_decode(&cfg, black_box(&p2)));
+    }
+    let mut text = String::with_capacity(256);
+    let mut out = Vec::with_capacity(256);
+    for _ in 0..n {
+        out.clear();
+        cg_encode(&mut text, &mut out, "/", None, black_box(CG_ARGS));
+        cg_encode(&mut text, &mut out, "/chat", Some(17), black_box(CG_ARGS));
+        black_box(&out);
+    }
+    let mut d = Decoder::new(cfg);
+    let data = [7u8; 1024];
+    for _ in 0..n {
+        black_box(cg_binary(
+            &mut d,
+            black_box(r#"51-["upload",{"_placeholder":true,"num":0}]"#),
+            &data,
+        ));
+    }
+}
+
+fn main() {
+    if let Some(n) = std::env::var("SIO_CALLGRIND")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        callgrind(n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -151,17 +151,17 @@ pub fn utf8_fn() -> Option<impl Fn(&[u8]) -> bool + 'static> {
 /// ours's raw-args slice with serde_json, or ours's own typed decode) and
 /// return `crate::w_sio::fold_event(type /*2*/, ns, ack, event, &chat)`.
 pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
-    // ours: `socketio::packet::decode` (strict validation of the whole payload, first argument
-    // located on the way), then the typed `Chat` read from the raw argument with
-    // `socketio::packet::members` (no serde, no second validation).
+    // ours: `socketio::packet::decode` (strict validation of the whole payload; the first
+    // argument's members are recorded on the way), then the typed `Chat` read from them with
+    // `Packet::first_arg_members` (no serde, no rescan).
     let cfg = ours::socketio::DecodeConfig::new();
     Some(move |packet: &str| {
-        use ours::socketio::packet::{decode, members, unquote};
+        use ours::socketio::packet::{decode, unquote};
         let p = decode(packet, &cfg).expect("valid packet");
         let event = p.event_name().expect("an event");
-        let arg = p.args().next().expect("one argument");
         let mut chat = crate::w_sio::Chat { msg: "".into(), ts: 0, user: "".into() };
-        for (k, v) in members(arg) {
+        // The first argument's members were recorded while validating (flat object).
+        for (k, v) in p.first_arg_members() {
             match &*unquote(k) {
                 "msg" => chat.msg = unquote(v),
                 "user" => chat.user = unquote(v),
@@ -180,15 +180,15 @@ pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
 /// raw JSON text (`args_json`, same bytes): use whichever ours's API takes and
 /// say which when quoting the row (the refs show both: typed ~4x the raw copy).
 pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64>, &str, &crate::w_sio::Chat<'_>, &str) + 'static> {
-    // ours: `socketio::packet::encode_event` from the raw args JSON as given
-    // (`Value::JsonUnchecked`, like the "ref raw args JSON" row; `Value::Json` would validate and
-    // minify it first, ~2x the time). It appends to a `String`, copied to `out`.
+    // ours: `socketio::packet::encode_event` from the raw args JSON as given, *validated*
+    // (`Value::Json`: strict one-pass check, compact flat objects copied as is). It appends to a
+    // reused `String`, copied to `out`.
     let mut text = String::with_capacity(256);
     Some(
         move |out: &mut Vec<u8>, ns: &str, ack: Option<u64>, event: &str, _chat: &crate::w_sio::Chat<'_>, args_json: &str| {
             text.clear();
             let mut atts = Vec::new(); // stays empty (no binary): never allocates
-            ours::socketio::packet::encode_event(&mut text, &mut atts, ns, ack, event, &[ours::socketio::Value::JsonUnchecked(args_json)])
+            ours::socketio::packet::encode_event(&mut text, &mut atts, ns, ack, event, &[ours::socketio::Value::Json(args_json)])
                 .expect("encodes");
             out.extend_from_slice(text.as_bytes());
         },

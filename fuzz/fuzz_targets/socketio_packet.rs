@@ -56,6 +56,13 @@ fuzz_target!(|data: &[u8]| {
     if mode & 1 == 0 {
         if let Ok(s) = core::str::from_utf8(rest) {
             if let Ok(p) = packet::decode(s, &DecodeConfig::new()) {
+                // Members recorded while validating agree with a rescan of the first argument.
+                let fast: Vec<_> = p.first_arg_members().collect();
+                let slow: Vec<_> = p
+                    .args()
+                    .next()
+                    .map_or(Vec::new(), |a| packet::members(a).collect());
+                assert_eq!(fast, slow);
                 if !p.kind().is_binary() {
                     reencode(&p, &[]);
                 }

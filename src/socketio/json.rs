@@ -117,11 +117,14 @@ impl<'b> Scanner<'b> {
     }
 
     /// Scans the array starting at `i` like [`value`](Self::value), recording the ranges of
-    /// its first two elements.
+    /// its first two elements; when element `rec` is a flat object (see [`flat_object`]) its
+    /// members are recorded in `flat` (`flat.len` is `FLAT_NONE` otherwise).
     pub(crate) fn array_head(
         &mut self,
         i: usize,
         elems: &mut [Option<(usize, usize)>; 2],
+        rec: usize,
+        flat: &mut FlatMembers,
     ) -> Result<usize, ScanError> {
         self.enter()?;
         let mut j = self.ws(i + 1);
@@ -132,7 +135,18 @@ impl<'b> Scanner<'b> {
         let mut n = 0;
         loop {
             let start = j;
-            j = self.value(j)?;
+            j = match self.b.get(j) {
+                Some(b'{') if n == rec && self.attachments.is_none() && self.depth_left > 0 => {
+                    match flat_object(self.b, j, flat) {
+                        Some(end) => end,
+                        None => {
+                            flat.len = FLAT_NONE;
+                            self.value(j)?
+                        }
+                    }
+                }
+                _ => self.value(j)?,
+            };
             if let Some(slot) = elems.get_mut(n) {
                 *slot = Some((start, j));
             }
@@ -201,6 +215,80 @@ impl<'b> Scanner<'b> {
             }
         }
         Ok(j + 1)
+    }
+}
+
+/// How many members of a flat object are recorded (larger objects are read by rescanning).
+pub(crate) const FLAT_CAP: usize = 8;
+/// `FlatMembers::len` when nothing usable was recorded.
+pub(crate) const FLAT_NONE: u8 = u8::MAX;
+
+/// Member ranges of a flat object, recorded while validating it: `(key start, value start,
+/// value end)` as offsets into the scanned text (keys keep their quotes and end at `value start
+/// - 1`, the colon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FlatMembers {
+    pub(crate) len: u8,
+    pub(crate) at: [(u16, u16, u16); FLAT_CAP],
+}
+
+impl FlatMembers {
+    pub(crate) const NONE: FlatMembers = FlatMembers {
+        len: FLAT_NONE,
+        at: [(0, 0, 0); FLAT_CAP],
+    };
+}
+
+/// Fast path for the most common argument shape: a compact object (no whitespace) whose values
+/// are all strings, numbers or literals. Validates it strictly and returns its end, recording up
+/// to [`FLAT_CAP`] members in `rec` (`rec.len` is [`FLAT_NONE`] when there were more, or the text
+/// is too long for `u16` offsets). Returns `None` for anything else — whitespace, nesting, or
+/// invalid text — and the caller then runs the general [`Scanner`], which decides.
+#[inline]
+pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<usize> {
+    let mut j = i + 1;
+    let mut n = 0usize;
+    let fits = u16::try_from(b.len()).is_ok();
+    if b.get(j) == Some(&b'}') {
+        rec.len = if fits { 0 } else { FLAT_NONE };
+        return Some(j + 1);
+    }
+    loop {
+        if b.get(j) != Some(&b'"') {
+            return None;
+        }
+        let k = j;
+        let ke = string_end(b, j).ok()?;
+        if b.get(ke) != Some(&b':') {
+            return None;
+        }
+        let v = ke + 1;
+        let ve = match b.get(v)? {
+            b'"' => string_end(b, v),
+            b'-' | b'0'..=b'9' => number_end(b, v),
+            b't' => literal(b, v, b"true"),
+            b'f' => literal(b, v, b"false"),
+            b'n' => literal(b, v, b"null"),
+            _ => return None,
+        }
+        .ok()?;
+        if let Some(slot) = rec.at.get_mut(n) {
+            // Truncation is harmless: `fits` below discards the record when it could occur.
+            *slot = (k as u16, v as u16, ve as u16);
+        }
+        n += 1;
+        match b.get(ve) {
+            Some(b',') => j = ve + 1,
+            Some(b'}') => {
+                rec.len = if fits && n <= FLAT_CAP {
+                    n as u8
+                } else {
+                    FLAT_NONE
+                };
+                return Some(ve + 1);
+            }
+            _ => return None,
+        }
     }
 }
 

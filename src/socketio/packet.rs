@@ -167,6 +167,9 @@ pub(crate) struct Meta {
     pub(crate) args_at: usize,
     /// The first argument, found while validating (saves a rescan when iterating).
     pub(crate) first_arg: Option<(usize, usize)>,
+    /// The members of the first argument when it is a small flat object (see
+    /// [`Packet::first_arg_members`]).
+    pub(crate) flat: json::FlatMembers,
 }
 
 /// A decoded text packet, borrowing from its input.
@@ -246,6 +249,62 @@ impl<'b> Packet<'b> {
                 cached: None,
             }
         }
+    }
+}
+
+impl<'b> Packet<'b> {
+    /// The members of the first argument (as [`members`] would yield them for
+    /// `self.args().next()`), when that argument is an object; nothing otherwise.
+    ///
+    /// For a small flat object (up to 8 members whose values are strings, numbers or literals,
+    /// written without whitespace — the common shape of an event payload) the member ranges were
+    /// recorded while the packet was validated, so this reads them without scanning again.
+    pub fn first_arg_members(&self) -> FirstArgMembers<'b> {
+        let flat = &self.meta.flat;
+        let recorded = usize::from(flat.len);
+        if flat.len != json::FLAT_NONE && self.meta.first_arg.is_some() {
+            FirstArgMembers {
+                src: self.src,
+                flat: flat.at,
+                next: 0,
+                len: recorded,
+                rest: None,
+            }
+        } else {
+            let arg = self.args().next().unwrap_or("");
+            FirstArgMembers {
+                src: self.src,
+                flat: flat.at,
+                next: 0,
+                len: 0,
+                rest: Some(members(arg)),
+            }
+        }
+    }
+}
+
+/// Iterator returned by [`Packet::first_arg_members`]: `(raw key, raw value)` pairs.
+#[derive(Debug, Clone)]
+pub struct FirstArgMembers<'b> {
+    src: &'b str,
+    flat: [(u16, u16, u16); json::FLAT_CAP],
+    next: usize,
+    len: usize,
+    rest: Option<Members<'b>>,
+}
+
+impl<'b> Iterator for FirstArgMembers<'b> {
+    type Item = (&'b str, &'b str);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'b str, &'b str)> {
+        if let Some(m) = &mut self.rest {
+            return m.next();
+        }
+        let &(k, v, e) = self.flat[..self.len].get(self.next)?;
+        self.next += 1;
+        let (k, v, e) = (k as usize, v as usize, e as usize);
+        Some((self.src.get(k..v - 1)?, self.src.get(v..e)?))
     }
 }
 
@@ -474,6 +533,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
     }
     let mut data = None;
     let mut elems = [None; 2];
+    let mut flat = json::FlatMembers::NONE;
     if i < b.len() {
         if json::is_ws(b[i]) {
             return Err(SocketIoError::InvalidPayload);
@@ -486,7 +546,10 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         if b[i] == b'[' && (kind.is_event() || kind.is_ack()) {
             // Validate the array and note its first elements on the way.
             let mut sc = json::Scanner::new(b, cfg.max_depth, ph);
-            let end = sc.array_head(i, &mut elems).map_err(scan_err)?;
+            let rec = usize::from(kind.is_event());
+            let end = sc
+                .array_head(i, &mut elems, rec, &mut flat)
+                .map_err(scan_err)?;
             if json::skip_ws(b, end) != b.len() {
                 return Err(SocketIoError::InvalidJson);
             }
@@ -505,6 +568,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         name: (0, 0),
         args_at: 0,
         first_arg: None,
+        flat,
     };
     let first_byte = data.map(|(s, _)| b[s]);
     let ok = match kind {
@@ -641,6 +705,14 @@ fn write_value<'a>(
 ) -> Result<(), SocketIoError> {
     match *v {
         Value::Json(j) => {
+            // Fast path: a compact flat object, validated in one tight pass and copied as is.
+            if j.as_bytes().first() == Some(&b'{') {
+                let mut ignore = json::FlatMembers::NONE;
+                if json::flat_object(j.as_bytes(), 0, &mut ignore) == Some(j.len()) {
+                    out.push_str(j);
+                    return Ok(());
+                }
+            }
             let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
             let (end, info) =
                 json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(scan_err)?;
@@ -885,6 +957,16 @@ fn encode_array<'a>(
         (_, PacketType::Event) => PacketType::BinaryEvent,
         _ => PacketType::BinaryAck,
     };
+    // One reserve for the common case (raw JSON and string arguments).
+    let mut guess = 24 + nsp.len() + name.map_or(0, |n| n.len() + 2);
+    for a in args {
+        guess += match a {
+            Value::Json(j) | Value::JsonUnchecked(j) => j.len() + 1,
+            Value::Str(s) => s.len() + 3,
+            _ => 16,
+        };
+    }
+    out.reserve(guess);
     let mark = out.len();
     let att_mark = atts.len();
     write_prefix(out, kind, bins, nsp, id);
