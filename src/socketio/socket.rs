@@ -317,6 +317,24 @@ impl Core {
     }
 
     /// Removes the awaited ack `id` of `conn`; `true` if it was awaited.
+    /// Emits with a fresh ack id registered for `conn` (dropped again if the emit fails).
+    fn emit_with_ack(
+        &mut self,
+        conn: u64,
+        now: Duration,
+        nsp: &str,
+        name: &str,
+        args: &[Value<'_>],
+        timeout: Option<Duration>,
+    ) -> Result<u64, SocketIoError> {
+        let id = self.register_ack(conn, timeout.map(|t| now.saturating_add(t)))?;
+        if let Err(e) = self.emit(nsp, Some(id), name, args) {
+            self.take_ack(conn, id);
+            return Err(e);
+        }
+        Ok(id)
+    }
+
     fn take_ack(&mut self, conn: u64, id: u64) -> bool {
         match self.acks.iter().position(|a| a.id == id && a.conn == conn) {
             Some(i) => {
@@ -801,14 +819,7 @@ impl ServerSocket {
         timeout: Option<Duration>,
     ) -> Result<u64, SocketIoError> {
         let conn = self.connected(nsp)?;
-        let id = self
-            .core
-            .register_ack(conn, timeout.map(|t| now.saturating_add(t)))?;
-        if let Err(e) = self.core.emit(nsp, Some(id), name, args) {
-            self.core.take_ack(conn, id);
-            return Err(e);
-        }
-        Ok(id)
+        self.core.emit_with_ack(conn, now, nsp, name, args, timeout)
     }
 
     /// Answers an event that asked for an ack (binary arguments make it a BINARY_ACK).
@@ -1337,14 +1348,7 @@ impl ClientSocket {
         timeout: Option<Duration>,
     ) -> Result<u64, SocketIoError> {
         let conn = self.connected(nsp)?;
-        let id = self
-            .core
-            .register_ack(conn, timeout.map(|t| now.saturating_add(t)))?;
-        if let Err(e) = self.core.emit(nsp, Some(id), name, args) {
-            self.core.take_ack(conn, id);
-            return Err(e);
-        }
-        Ok(id)
+        self.core.emit_with_ack(conn, now, nsp, name, args, timeout)
     }
 
     /// Answers an event that asked for an ack.
