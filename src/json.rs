@@ -596,33 +596,46 @@ pub struct ArrayItems<'b> {
 
 impl<'b> ArrayItems<'b> {
     fn step(&mut self) -> Result<Option<&'b str>, JsonError> {
-        let b = self.input.as_bytes();
-        let mut i = skip_ws(b, self.pos);
-        match b.get(i) {
-            None => return err(i, JsonErrorKind::UnexpectedEnd),
-            Some(b']') => {
-                // `[1,]` never gets here: after `,` a value is scanned, and `]` is not one.
-                let end = skip_ws(b, i + 1);
-                if end != b.len() {
-                    return err(end, JsonErrorKind::TrailingCharacters);
-                }
-                return Ok(None);
-            }
-            Some(&c) if !self.first => {
-                if c != b',' {
-                    return err(i, JsonErrorKind::UnexpectedByte(c));
-                }
-                i = skip_ws(b, i + 1);
-            }
-            Some(_) => {}
-        }
-        // `[` and `,` must be followed by a value (depth 1 is taken by the array itself).
-        let start = i;
+        // `[1,]` is refused by `value_end_depth`: after `,` a value must follow.
+        let Some(start) = next_child(self.input, &mut self.pos, &mut self.first, b']')? else {
+            return Ok(None);
+        };
+        // Depth 1 is taken by the array itself.
         let end = value_end_depth(self.input, start, DEFAULT_MAX_DEPTH - 1)?;
-        self.first = false;
         self.pos = end;
         Ok(Some(&self.input[start..end]))
     }
+}
+
+/// Where the next child of a container starts (after `[`/`{`, or after a value and its `,`), or
+/// `None` at the closing byte `close`, which must end the input (whitespace aside).
+fn next_child(
+    input: &str,
+    pos: &mut usize,
+    first: &mut bool,
+    close: u8,
+) -> Result<Option<usize>, JsonError> {
+    let b = input.as_bytes();
+    let mut i = skip_ws(b, *pos);
+    match b.get(i) {
+        None => return err(i, JsonErrorKind::UnexpectedEnd),
+        Some(&c) if c == close => {
+            let end = skip_ws(b, i + 1);
+            if end != b.len() {
+                return err(end, JsonErrorKind::TrailingCharacters);
+            }
+            return Ok(None);
+        }
+        Some(&c) if !*first => {
+            if c != b',' {
+                return err(i, JsonErrorKind::UnexpectedByte(c));
+            }
+            i = skip_ws(b, i + 1);
+        }
+        Some(_) => {}
+    }
+    *first = false;
+    Ok(Some(i))
 }
 
 /// `Iterator` for a container walker whose `step` yields the next child, `None` at the end, or
@@ -681,24 +694,9 @@ pub struct ObjectMembers<'b> {
 impl<'b> ObjectMembers<'b> {
     fn step(&mut self) -> Result<Option<(&'b str, &'b str)>, JsonError> {
         let b = self.input.as_bytes();
-        let mut i = skip_ws(b, self.pos);
-        match b.get(i) {
-            None => return err(i, JsonErrorKind::UnexpectedEnd),
-            Some(b'}') => {
-                let end = skip_ws(b, i + 1);
-                if end != b.len() {
-                    return err(end, JsonErrorKind::TrailingCharacters);
-                }
-                return Ok(None);
-            }
-            Some(&c) if !self.first => {
-                if c != b',' {
-                    return err(i, JsonErrorKind::UnexpectedByte(c));
-                }
-                i = skip_ws(b, i + 1);
-            }
-            Some(_) => {}
-        }
+        let Some(i) = next_child(self.input, &mut self.pos, &mut self.first, b'}')? else {
+            return Ok(None);
+        };
         match b.get(i) {
             None => return err(i, JsonErrorKind::UnexpectedEnd),
             Some(b'"') => {}
@@ -714,7 +712,6 @@ impl<'b> ObjectMembers<'b> {
         }
         let start = skip_ws(b, colon + 1);
         let end = value_end_depth(self.input, start, DEFAULT_MAX_DEPTH - 1)?;
-        self.first = false;
         self.pos = end;
         Ok(Some((key, &self.input[start..end])))
     }
