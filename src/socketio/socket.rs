@@ -244,6 +244,44 @@ struct PendingAck {
     deadline: Option<Duration>,
 }
 
+/// The four Engine.IO input methods, identical for both socket machines: each hands the message
+/// to the shared decoder in `core` and then to the machine's own `after_decode`.
+macro_rules! engineio_inputs {
+    () => {
+        /// Handles one Engine.IO text message.
+        pub fn handle_text(&mut self, now: Duration, text: &str) -> Result<(), SocketIoError> {
+            let r = self.core.text(text);
+            self.after_decode(now, r)
+        }
+
+        /// Handles one Engine.IO text message, taking it without a copy.
+        pub fn handle_text_owned(
+            &mut self,
+            now: Duration,
+            text: String,
+        ) -> Result<(), SocketIoError> {
+            let r = self.core.text_owned(text);
+            self.after_decode(now, r)
+        }
+
+        /// Handles one Engine.IO binary message (a binary packet's attachment).
+        pub fn handle_binary(&mut self, now: Duration, data: &[u8]) -> Result<(), SocketIoError> {
+            let r = self.core.binary(data);
+            self.after_decode(now, r)
+        }
+
+        /// Handles one Engine.IO binary message, taking it without a copy.
+        pub fn handle_binary_owned(
+            &mut self,
+            now: Duration,
+            data: Vec<u8>,
+        ) -> Result<(), SocketIoError> {
+            let r = self.core.binary_owned(data);
+            self.after_decode(now, r)
+        }
+    };
+}
+
 #[derive(Debug, Clone)]
 struct Core {
     decoder: Decoder,
@@ -608,33 +646,7 @@ impl ServerSocket {
         self.nss.iter().find(|n| n.name == nsp)
     }
 
-    /// Handles one Engine.IO text message.
-    pub fn handle_text(&mut self, now: Duration, text: &str) -> Result<(), SocketIoError> {
-        let r = self.core.text(text);
-        self.after_decode(now, r)
-    }
-
-    /// Handles one Engine.IO text message, taking it without a copy.
-    pub fn handle_text_owned(&mut self, now: Duration, text: String) -> Result<(), SocketIoError> {
-        let r = self.core.text_owned(text);
-        self.after_decode(now, r)
-    }
-
-    /// Handles one Engine.IO binary message (an attachment).
-    pub fn handle_binary(&mut self, now: Duration, data: &[u8]) -> Result<(), SocketIoError> {
-        let r = self.core.binary(data);
-        self.after_decode(now, r)
-    }
-
-    /// Handles one Engine.IO binary message, taking it without a copy.
-    pub fn handle_binary_owned(
-        &mut self,
-        now: Duration,
-        data: Vec<u8>,
-    ) -> Result<(), SocketIoError> {
-        let r = self.core.binary_owned(data);
-        self.after_decode(now, r)
-    }
+    engineio_inputs!();
 
     fn after_decode(
         &mut self,
@@ -1192,33 +1204,7 @@ impl ClientSocket {
         }
     }
 
-    /// Handles one Engine.IO text message.
-    pub fn handle_text(&mut self, now: Duration, text: &str) -> Result<(), SocketIoError> {
-        let r = self.core.text(text);
-        self.after_decode(now, r)
-    }
-
-    /// Handles one Engine.IO text message, taking it without a copy.
-    pub fn handle_text_owned(&mut self, now: Duration, text: String) -> Result<(), SocketIoError> {
-        let r = self.core.text_owned(text);
-        self.after_decode(now, r)
-    }
-
-    /// Handles one Engine.IO binary message.
-    pub fn handle_binary(&mut self, now: Duration, data: &[u8]) -> Result<(), SocketIoError> {
-        let r = self.core.binary(data);
-        self.after_decode(now, r)
-    }
-
-    /// Handles one Engine.IO binary message, taking it without a copy.
-    pub fn handle_binary_owned(
-        &mut self,
-        now: Duration,
-        data: Vec<u8>,
-    ) -> Result<(), SocketIoError> {
-        let r = self.core.binary_owned(data);
-        self.after_decode(now, r)
-    }
+    engineio_inputs!();
 
     fn after_decode(
         &mut self,
