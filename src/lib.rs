@@ -116,6 +116,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod arch;
 pub mod error;
 pub mod frame;
 pub mod handshake;

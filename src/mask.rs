@@ -39,12 +39,11 @@
 //! or masking the same buffer again) always gets store-to-load forwarding. Overlapping
 //! head/tail blocks, the usual `memcpy` trick, measured slower for that reason.
 //!
-//! The AVX2 dispatch is the only `unsafe` in the crate (one call, guarded by
+//! The AVX2 dispatch lives in the crate's one `unsafe` module (`arch`; one call, guarded by
 //! `is_x86_feature_detected!`). All the loops are plain safe Rust over slices that the compiler
 //! vectorises; nothing reads or writes outside the slice, and every path is property-tested
 //! (every length 0..=300 at every phase and start offset 0..16) and fuzzed against
 //! [`apply_mask_naive`].
-#![allow(unsafe_code)]
 
 /// Slices shorter than this are masked inline (SSE2 at most): no alignment head, no run-time
 /// dispatch, whose fixed cost would dominate at these sizes.
@@ -202,34 +201,16 @@ fn mask_tail(mut buf: &mut [u8], mut word: u64) {
 /// out of line so that the short path inlined into callers stays small.
 #[inline(never)]
 fn mask_wide(buf: &mut [u8], word: u64) {
-    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
-    {
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: `mask_wide_avx2` only requires that the CPU supports AVX2, which was just
-            // checked at run time. Its body is safe code (slice operations only).
-            unsafe { mask_wide_avx2(buf, word) };
-            return;
-        }
+    if !crate::arch::mask_wide_avx2(buf, word) {
+        mask_wide_generic(buf, word);
     }
-    mask_wide_generic(buf, word);
-}
-
-/// [`mask_wide_generic`] compiled with AVX2 enabled.
-///
-/// # Safety
-///
-/// The CPU must support AVX2.
-#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
-#[target_feature(enable = "avx2")]
-unsafe fn mask_wide_avx2(buf: &mut [u8], word: u64) {
-    mask_wide_generic(buf, word);
 }
 
 /// At least [`SMALL`] bytes: the few bytes up to the first 32-byte boundary in ascending power-of-two pieces (each naturally aligned),
 /// the body in whole 32-byte blocks (aligned loads and stores), then the last bytes in
 /// descending pieces.
 #[inline(always)]
-fn mask_wide_generic(buf: &mut [u8], word: u64) {
+pub(crate) fn mask_wide_generic(buf: &mut [u8], word: u64) {
     let head_len = (ALIGN - (buf.as_ptr() as usize) % ALIGN) % ALIGN; // < 32 < buf.len()
     let (head, body) = buf.split_at_mut(head_len);
     let word = mask_head(head, word);

@@ -591,6 +591,14 @@ impl<'b> Cursor<'b> {
     /// `HTTP/1.x`, returns x.
     fn version(&mut self) -> Result<u8, Fail> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
+        if let Some(&[b'H', b'T', b'T', b'P', b'/', b'1', b'.', d]) = rest.first_chunk::<8>() {
+            // The whole version at once (the slice comparison below calls `memcmp`).
+            if d.is_ascii_digit() {
+                self.pos += 8;
+                return Ok(d - b'0');
+            }
+            return Err(HttpError::Version.into());
+        }
         let n = rest.len().min(7);
         if rest[..n] != b"HTTP/1."[..n] {
             return Err(HttpError::Version.into());
@@ -627,8 +635,8 @@ impl<'b> Cursor<'b> {
             }
             // Name: a token immediately followed by ':'. The handshake's own names are
             // recognised in place (first byte, then a word comparison including the colon).
-            // Otherwise find the first ':' or control byte (eight bytes at a time), classify
-            // by length and words, and check other names byte by byte.
+            // Otherwise find the first ':' or control byte (from the index), classify by
+            // length and words, and check other names byte by byte.
             let rest = buf.get(start..).unwrap_or_default();
             let (name, kind) = match known_name(rest) {
                 Some(known) => known,
@@ -800,78 +808,44 @@ fn known_name(line: &[u8]) -> Option<(&[u8], u8)> {
     }
 }
 
-/// Index of the first `:` or control byte (below 0x20) in `s`, or `s.len()`. Eight bytes at a
-/// time.
+/// Index of the first `:` or control byte (below 0x20) in `s`, or `s.len()`. Sixteen bytes at
+/// a time ([`crate::arch::header_stops`]).
 #[inline]
 fn find_colon_or_ctl(s: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = s.chunks_exact(8);
     let mut i = 0;
-    for c in &mut chunks {
-        let Ok(arr) = <[u8; 8]>::try_from(c) else {
-            break;
-        };
-        let x = u64::from_le_bytes(arr);
-        // The lowest flagged byte of each test is a true hit (borrows only move upwards).
-        let y = x ^ (LO * u64::from(b':'));
-        let colon = y.wrapping_sub(LO) & !y & HI;
-        let ctl = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let m = colon | ctl;
+    while let Some(chunk) = s.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        let (_, m) = crate::arch::header_stops(chunk);
         if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
+            return i + m.trailing_zeros() as usize;
         }
-        i += 8;
+        i += 16;
     }
-    i + chunks
-        .remainder()
+    let rest = s.get(i..).unwrap_or_default();
+    i + rest
         .iter()
         .position(|&b| b == b':' || b < 0x20)
-        .unwrap_or(s.len() - i)
+        .unwrap_or(rest.len())
 }
 
 /// Index of the first byte at or after `i` that may not appear in a field value (a control
-/// character other than HTAB, or DEL), or `buf.len()`. Eight bytes at a time; a flagged HTAB
-/// restarts the word scan after it.
+/// character other than HTAB, or DEL), or `buf.len()`. Sixteen bytes at a time
+/// ([`crate::arch::header_stops`]).
 #[inline]
 fn find_ctl(buf: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    loop {
-        let rest = buf.get(i..).unwrap_or_default();
-        let mut chunks = rest.chunks_exact(8);
-        let mut off = 0;
-        let mut hit = None;
-        for c in &mut chunks {
-            let Ok(arr) = <[u8; 8]>::try_from(c) else {
-                break;
-            };
-            let x = u64::from_le_bytes(arr);
-            // Bytes below 0x20 and bytes equal to 0x7F; the lowest flagged byte is always a
-            // true hit (borrows only propagate upwards). Bytes >= 0x80 are never flagged.
-            let lt = x.wrapping_sub(LO * 0x20) & !x & HI;
-            let y = x ^ (LO * 0x7f);
-            let del = y.wrapping_sub(LO) & !y & HI;
-            let m = lt | del;
-            if m != 0 {
-                hit = Some(off + (m.trailing_zeros() / 8) as usize);
-                break;
-            }
-            off += 8;
+    while let Some(chunk) = buf.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        let (m, _) = crate::arch::header_stops(chunk);
+        if m != 0 {
+            return i + m.trailing_zeros() as usize;
         }
-        let p = match hit {
-            Some(p) => i + p,
-            None => match chunks.remainder().iter().position(|&b| !is_value_byte(b)) {
-                Some(q) => i + off + q,
-                None => return buf.len(),
-            },
-        };
-        if buf.get(p) == Some(&b'\t') {
-            i = p + 1;
-        } else {
-            return p;
-        }
+        i += 16;
     }
+    let Some(rest) = buf.get(i..) else {
+        return buf.len();
+    };
+    i + rest
+        .iter()
+        .position(|&b| !is_value_byte(b))
+        .unwrap_or(rest.len())
 }
 
 type RequestParts<'b> = (&'b [u8], &'b [u8], u8, usize, usize);
@@ -883,8 +857,11 @@ fn full_request<'b>(
 ) -> (Result<RequestParts<'b>, Fail>, usize) {
     let mut c = Cursor { buf, pos: 0 };
     let r = (|| {
-        // Method.
+        // Method: `GET ` in one comparison, anything else byte by byte.
         let mut i = 0;
+        if buf.first_chunk::<4>() == Some(b"GET ") {
+            i = 3;
+        }
         loop {
             match buf.get(i) {
                 None => return Err(Fail::Partial),
@@ -897,6 +874,15 @@ fn full_request<'b>(
         let method = &buf[..i];
         i += 1;
         let tstart = i;
+        // Sixteen bytes at a time while they are all visible ASCII, then byte by byte.
+        while let Some(chunk) = buf.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+            let m = crate::arch::target_stops(chunk);
+            if m != 0 {
+                i += m.trailing_zeros() as usize;
+                break;
+            }
+            i += 16;
+        }
         loop {
             match buf.get(i) {
                 None => return Err(Fail::Partial),
@@ -1734,6 +1720,15 @@ mod tests {
     }
 
     #[test]
+    fn scans_starting_past_the_end_stop_at_the_end() {
+        // Found by the property test below when the scans became 16-byte windows.
+        assert_eq!(find_ctl(b"", 1), 0);
+        assert_eq!(find_ctl(b"abc", 7), 3);
+        assert_eq!(find_ctl(&[b'a'; 40], 17), 40);
+        assert_eq!(find_colon_or_ctl(&[b'a'; 40]), 40);
+    }
+
+    #[test]
     fn known_names_in_place_agree_with_the_generic_path() {
         let mut lines: Vec<Vec<u8>> = Vec::new();
         for (name, _) in NAMES {
@@ -1818,7 +1813,7 @@ mod tests {
         fn find_colon_or_ctl_matches_naive(s in proptest::collection::vec(
             prop_oneof![Just(b':'), Just(b'\r'), Just(b'\n'), Just(0u8), Just(0x1f), Just(0x20),
                         Just(0x3b), Just(0x80), Just(0xba), any::<u8>(), 0x41u8..0x7b],
-            0..40,
+            0..80,
         )) {
             let naive = s.iter().position(|&b| b == b':' || b < 0x20).unwrap_or(s.len());
             prop_assert_eq!(find_colon_or_ctl(&s), naive);
@@ -1829,9 +1824,9 @@ mod tests {
             s in proptest::collection::vec(
                 prop_oneof![Just(b'\t'), Just(b'\r'), Just(0x7f), Just(0x08), Just(0x1f),
                             Just(0x20), Just(0x80), Just(0xff), any::<u8>(), 0x21u8..0x7f],
-                0..40,
+                0..80,
             ),
-            from in 0usize..45,
+            from in 0usize..85,
         ) {
             let naive = (from..s.len()).find(|&i| !is_value_byte(s[i])).unwrap_or(s.len());
             let naive = if from > s.len() { s.len() } else { naive };

@@ -167,9 +167,19 @@ macro_rules! expand {
     };
 }
 
-/// SHA-1 of `key` followed by the GUID.
+/// SHA-1 of `key` followed by the GUID: with the CPU's SHA instructions when it has them
+/// (`crate::arch`), else [`digest_key_guid_portable`].
 #[inline]
 pub(super) fn digest_key_guid(key: &[u8; 24]) -> [u8; 20] {
+    match crate::arch::sha1_key_guid(key) {
+        Some(d) => d,
+        None => digest_key_guid_portable(key),
+    }
+}
+
+/// SHA-1 of `key` followed by the GUID in portable integer code.
+#[inline]
+pub(super) fn digest_key_guid_portable(key: &[u8; 24]) -> [u8; 20] {
     let mut x = [0u32; 80];
     for (w, c) in x.iter_mut().zip(key.chunks_exact(4)) {
         *w = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
@@ -203,6 +213,24 @@ mod tests {
     fn rfc_key() {
         let key = b"dGhlIHNhbXBsZSBub25jZQ==";
         assert_eq!(digest_key_guid(key), reference(key));
+        assert_eq!(digest_key_guid_portable(key), reference(key));
+    }
+
+    #[test]
+    fn portable_path_random_keys() {
+        // The dispatching digest may take the SHA-instruction path on this CPU; the portable
+        // one must stay correct on its own.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..2000 {
+            let key: [u8; 24] = core::array::from_fn(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            });
+            assert_eq!(digest_key_guid_portable(&key), reference(&key));
+            assert_eq!(digest_key_guid(&key), reference(&key));
+        }
     }
 
     #[test]
@@ -222,6 +250,7 @@ mod tests {
             let mut key = [0u8; 24];
             key[bit / 8] = 1 << (bit % 8);
             assert_eq!(digest_key_guid(&key), reference(&key), "bit {bit}");
+            assert_eq!(digest_key_guid_portable(&key), reference(&key), "bit {bit}");
         }
     }
 

@@ -1,0 +1,429 @@
+//! CPU-specific fast paths: the crate's only `unsafe` code.
+//!
+//! Each function here is safe to call on any CPU: it checks that the instructions it needs are
+//! present (at run time with `std`, through `is_x86_feature_detected!`, which caches its answer;
+//! at compile time otherwise, when the crate is built with `-C target-feature=...`) and returns
+//! `false` / `None` when they are not, so that the caller runs its portable safe version. Every
+//! function has that portable version as its reference in the tests (see the `tests` module
+//! below and the callers' own property tests), and nothing here reads or writes outside the
+//! slices and arrays it is given.
+//!
+//! * [`mask_wide_avx2`]: [`crate::mask`]'s long-slice loop compiled with AVX2 enabled. The body
+//!   is the same safe code as the portable path; only the dispatch is `unsafe`.
+//! * [`sha1_key_guid`]: the handshake's SHA-1 of `Sec-WebSocket-Key` + GUID with the x86 SHA
+//!   extensions (`sha1rnds4` and friends), 4 rounds per instruction instead of one round per
+//!   few dependent integer operations. The second block and most of the first are constants,
+//!   so their message schedule is precomputed at compile time.
+#![allow(unsafe_code)]
+
+/// Masks `buf` with the AVX2 build of [`crate::mask`]'s long-slice loop if the CPU has AVX2.
+/// Returns `false` (and leaves `buf` untouched) when it does not.
+#[inline]
+pub(crate) fn mask_wide_avx2(buf: &mut [u8], word: u64) -> bool {
+    #[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: `mask_wide_avx2_impl` only requires that the CPU supports AVX2, which was
+            // just checked at run time. Its body is safe code (slice operations only).
+            unsafe { avx2::mask_wide_avx2_impl(buf, word) };
+            return true;
+        }
+    }
+    let _ = (buf, word);
+    false
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std", not(target_feature = "avx2")))]
+mod avx2 {
+    /// [`crate::mask`]'s long-slice loop compiled with AVX2 enabled.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn mask_wide_avx2_impl(buf: &mut [u8], word: u64) {
+        crate::mask::mask_wide_generic(buf, word);
+    }
+}
+
+/// SHA-1 of the 24-byte `key` followed by the WebSocket GUID, with the x86 SHA extensions, or
+/// `None` when the CPU does not have them (the caller then uses its portable version).
+#[inline]
+pub(crate) fn sha1_key_guid(key: &[u8; 24]) -> Option<[u8; 20]> {
+    #[cfg(all(
+        target_arch = "x86_64",
+        target_feature = "sha",
+        target_feature = "ssse3"
+    ))]
+    {
+        // SAFETY: the crate is compiled for a CPU with SHA and SSSE3 (checked by the `cfg`).
+        Some(unsafe { shani::digest(key) })
+    }
+    #[cfg(all(
+        target_arch = "x86_64",
+        feature = "std",
+        not(all(target_feature = "sha", target_feature = "ssse3"))
+    ))]
+    {
+        if std::is_x86_feature_detected!("sha") && std::is_x86_feature_detected!("ssse3") {
+            // SAFETY: `digest` only requires SHA and SSSE3, which were just checked at run time.
+            return Some(unsafe { shani::digest(key) });
+        }
+        None
+    }
+    #[cfg(not(all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "sha", target_feature = "ssse3"))
+    )))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+#[cfg(all(
+    target_arch = "x86_64",
+    any(feature = "std", all(target_feature = "sha", target_feature = "ssse3"))
+))]
+mod shani {
+    use core::arch::x86_64::{
+        __m128i, _mm_add_epi32, _mm_loadu_si128, _mm_set_epi32, _mm_sha1msg1_epu32,
+        _mm_sha1msg2_epu32, _mm_sha1nexte_epu32, _mm_sha1rnds4_epu32, _mm_shuffle_epi8,
+        _mm_storeu_si128, _mm_xor_si128,
+    };
+
+    use crate::handshake::GUID;
+
+    /// Block 1 with the key bytes zeroed: 24 key bytes, the 36-byte GUID, the `0x80` padding
+    /// byte, three zeros.
+    const BLOCK1: [u8; 64] = {
+        let mut b = [0u8; 64];
+        let mut i = 0;
+        while i < 36 {
+            b[24 + i] = GUID[i];
+            i += 1;
+        }
+        b[60] = 0x80;
+        b
+    };
+
+    /// Block 2's full message schedule (all zeros but the bit length 480 in word 15), four
+    /// words per entry in the order `sha1rnds4` consumes them: entry `i` is
+    /// `[W[4i+3], W[4i+2], W[4i+1], W[4i]]` (lane 0 first).
+    const W2: [[u32; 4]; 20] = {
+        let mut w = [0u32; 80];
+        w[15] = 60 * 8;
+        let mut t = 16;
+        while t < 80 {
+            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+            t += 1;
+        }
+        let mut out = [[0u32; 4]; 20];
+        let mut i = 0;
+        while i < 20 {
+            out[i] = [w[4 * i + 3], w[4 * i + 2], w[4 * i + 1], w[4 * i]];
+            i += 1;
+        }
+        out
+    };
+
+    /// `pshufb` control that reverses the 16 bytes of a register: four big-endian message words
+    /// in memory order become lanes 3, 2, 1, 0.
+    const REVERSE: [u8; 16] = [15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
+
+    /// Loads 16 bytes.
+    #[inline(always)]
+    fn load(bytes: &[u8; 16]) -> __m128i {
+        // SAFETY: reads exactly the 16 bytes of the array; `loadu` has no alignment requirement.
+        unsafe { _mm_loadu_si128(bytes.as_ptr().cast()) }
+    }
+
+    /// Loads four words, `w[0]` into lane 0.
+    #[inline(always)]
+    fn load_words(w: &[u32; 4]) -> __m128i {
+        // SAFETY: reads exactly the 16 bytes of the array; `loadu` has no alignment requirement.
+        unsafe { _mm_loadu_si128(w.as_ptr().cast()) }
+    }
+
+    /// Stores four words, lane 0 into `[0]`.
+    #[inline(always)]
+    fn store_words(v: __m128i) -> [u32; 4] {
+        let mut w = [0u32; 4];
+        // SAFETY: writes exactly the 16 bytes of the array; `storeu` has no alignment
+        // requirement.
+        unsafe { _mm_storeu_si128(w.as_mut_ptr().cast(), v) };
+        w
+    }
+
+    /// One 64-byte block's 80 rounds on `(abcd, e)`, given the message schedule in the
+    /// `sha1rnds4` layout (`w[i]` holds W[4i..4i+4], W[4i] in lane 3). Returns the updated state.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support SHA and SSSE3.
+    #[inline]
+    #[target_feature(enable = "sha,ssse3")]
+    // The block below is required up to Rust 1.86, where these intrinsics are `unsafe fn`s;
+    // later compilers consider them safe inside a function with their target features.
+    #[allow(unused_unsafe)]
+    unsafe fn rounds(abcd: __m128i, e: __m128i, w: &[__m128i; 20]) -> (__m128i, __m128i) {
+        // SAFETY: the intrinsics only require the CPU features this function is compiled with,
+        // which the caller guarantees; they operate on registers only.
+        unsafe {
+            let (abcd0, e0) = (abcd, e);
+            let mut abcd = abcd;
+            // The first group takes E plus W directly; each later one gets its E from the state
+            // before the previous group (`sha1nexte` rotates that state's A by 30, adds W).
+            let mut ew = _mm_add_epi32(e, w[0]);
+            macro_rules! group {
+                ($i:literal, $f:literal) => {
+                    let prev = abcd;
+                    abcd = _mm_sha1rnds4_epu32::<$f>(abcd, ew);
+                    ew = if $i < 19 {
+                        _mm_sha1nexte_epu32(prev, w[($i + 1) % 20])
+                    } else {
+                        _mm_sha1nexte_epu32(prev, e0)
+                    };
+                };
+            }
+            group!(0, 0);
+            group!(1, 0);
+            group!(2, 0);
+            group!(3, 0);
+            group!(4, 0);
+            group!(5, 1);
+            group!(6, 1);
+            group!(7, 1);
+            group!(8, 1);
+            group!(9, 1);
+            group!(10, 2);
+            group!(11, 2);
+            group!(12, 2);
+            group!(13, 2);
+            group!(14, 2);
+            group!(15, 3);
+            group!(16, 3);
+            group!(17, 3);
+            group!(18, 3);
+            group!(19, 3);
+            // After the last group `ew` is the new E (old E plus the rotated A of round 76).
+            (_mm_add_epi32(abcd, abcd0), ew)
+        }
+    }
+
+    /// SHA-1 of `key` + GUID (two blocks).
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support SHA and SSSE3.
+    #[target_feature(enable = "sha,ssse3")]
+    #[allow(unused_unsafe)] // as for `rounds`
+    pub(super) unsafe fn digest(key: &[u8; 24]) -> [u8; 20] {
+        let mut block = BLOCK1;
+        block[..24].copy_from_slice(key);
+        // SAFETY: the intrinsics only require the CPU features this function is compiled with,
+        // which the caller guarantees; `rounds` requires the same ones.
+        let (abcd, e) = unsafe {
+            let rev = load(&REVERSE);
+            let mut w = [_mm_set_epi32(0, 0, 0, 0); 20];
+            for (i, chunk) in block.chunks_exact(16).enumerate() {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(chunk);
+                w[i] = _mm_shuffle_epi8(load(&b), rev);
+            }
+            // W[t] = rotl(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16], 1), four words at a time: msg1
+            // combines the t-16 and t-14 terms, the XOR adds t-8, msg2 adds t-3 and rotates.
+            for i in 4..20 {
+                let x = _mm_sha1msg1_epu32(w[i - 4], w[i - 3]);
+                w[i] = _mm_sha1msg2_epu32(_mm_xor_si128(x, w[i - 2]), w[i - 1]);
+            }
+            let abcd = _mm_set_epi32(
+                0x6745_2301_u32 as i32,
+                0xefcd_ab89_u32 as i32,
+                0x98ba_dcfe_u32 as i32,
+                0x1032_5476,
+            );
+            let e = _mm_set_epi32(0xc3d2_e1f0_u32 as i32, 0, 0, 0);
+            let (abcd, e) = rounds(abcd, e, &w);
+            let w2: [__m128i; 20] = core::array::from_fn(|i| load_words(&W2[i]));
+            rounds(abcd, e, &w2)
+        };
+        let [d, c, b, a] = store_words(abcd);
+        let e = store_words(e)[3];
+        let mut out = [0u8; 20];
+        for (o, v) in out.chunks_exact_mut(4).zip([a, b, c, d, e]) {
+            o.copy_from_slice(&v.to_be_bytes());
+        }
+        out
+    }
+}
+
+/// Header-byte classes of 16 bytes at once, one bit per byte (bit `i` for `chunk[i]`):
+/// `(stop, name_stop)` where `stop` flags the bytes a field value may not contain (controls
+/// other than HTAB, and DEL) and `name_stop` flags `:` and every control byte (where a field
+/// name ends). SSE2, which every x86-64 CPU has; a plain loop elsewhere.
+#[inline(always)]
+pub(crate) fn header_stops(chunk: &[u8; 16]) -> (u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_andnot_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of the x86-64 baseline, so its intrinsics are always available;
+        // the load reads exactly the 16 bytes of `chunk` and has no alignment requirement.
+        #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
+        unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            // v <= 0x1F (unsigned), so obs-text bytes 0x80..=0xFF are not flagged.
+            let ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            let tab = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8));
+            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+            let colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8));
+            let stop = _mm_or_si128(_mm_andnot_si128(tab, ctl), del);
+            let name_stop = _mm_or_si128(ctl, colon);
+            (
+                _mm_movemask_epi8(stop) as u32,
+                _mm_movemask_epi8(name_stop) as u32,
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        header_stops_portable(chunk)
+    }
+}
+
+/// Bit `i` set when `chunk[i]` may not appear in a request target (RFC 9112 §3.2: visible
+/// ASCII only), i.e. it is at most 0x20 (space ends the target) or at least 0x7F.
+#[inline(always)]
+pub(crate) fn target_stops(chunk: &[u8; 16]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: as in `header_stops`: SSE2 is always available on x86-64 and the load reads
+        // exactly the 16 bytes of `chunk`.
+        #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
+        unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+            let high = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x7f)), v);
+            _mm_movemask_epi8(_mm_or_si128(low, high)) as u32
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        target_stops_portable(chunk)
+    }
+}
+
+/// The reference for [`target_stops`], one byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub(crate) fn target_stops_portable(chunk: &[u8; 16]) -> u32 {
+    let mut m = 0;
+    for (i, &b) in chunk.iter().enumerate() {
+        if !(0x21..0x7f).contains(&b) {
+            m |= 1 << i;
+        }
+    }
+    m
+}
+
+/// The reference for [`header_stops`], one byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub(crate) fn header_stops_portable(chunk: &[u8; 16]) -> (u32, u32) {
+    let (mut stop, mut name_stop) = (0, 0);
+    for (i, &b) in chunk.iter().enumerate() {
+        if (b < 0x20 && b != b'\t') || b == 0x7f {
+            stop |= 1 << i;
+        }
+        if b < 0x20 || b == b':' {
+            name_stop |= 1 << i;
+        }
+    }
+    (stop, name_stop)
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use std::{eprintln, vec::Vec};
+
+    fn reference(key: &[u8]) -> [u8; 20] {
+        let mut sha = sha1_smol::Sha1::new();
+        sha.update(key);
+        sha.update(crate::handshake::GUID);
+        sha.digest().bytes()
+    }
+
+    /// Runs only where the CPU has the SHA extensions (it says so when it skips); the callers'
+    /// property tests then cover this path through the dispatch.
+    #[test]
+    fn sha1_matches_the_reference() {
+        let Some(d) = sha1_key_guid(b"dGhlIHNhbXBsZSBub25jZQ==") else {
+            eprintln!("no SHA extensions on this CPU: the portable path is the one in use");
+            return;
+        };
+        assert_eq!(d, reference(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        for bit in 0..24 * 8 {
+            let mut key = [0u8; 24];
+            key[bit / 8] = 1 << (bit % 8);
+            assert_eq!(sha1_key_guid(&key), Some(reference(&key)), "bit {bit}");
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2000 {
+            let key: [u8; 24] = core::array::from_fn(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            });
+            assert_eq!(sha1_key_guid(&key), Some(reference(&key)));
+        }
+    }
+
+    #[test]
+    fn byte_classes_match_the_reference() {
+        // Every byte value in every lane, next to every other lane content class.
+        for b in 0..=255u8 {
+            for fill in [0u8, b' ', b'\t', b':', 0x7f, 0x80, b'a'] {
+                for lane in 0..16 {
+                    let mut chunk = [fill; 16];
+                    chunk[lane] = b;
+                    assert_eq!(
+                        header_stops(&chunk),
+                        header_stops_portable(&chunk),
+                        "{b:#x} in lane {lane} among {fill:#x}"
+                    );
+                    assert_eq!(
+                        target_stops(&chunk),
+                        target_stops_portable(&chunk),
+                        "{b:#x} in lane {lane} among {fill:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mask_matches_the_reference() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        for len in [256, 257, 300, 1000, 4099] {
+            for off in 0..33 {
+                let src: Vec<u8> = (0..len + off).map(|i| (i * 7 + 3) as u8).collect();
+                let mut a = src.clone();
+                let word = u64::from(u32::from_le_bytes(key)) * 0x1_0000_0001;
+                if !mask_wide_avx2(&mut a[off..], word) {
+                    eprintln!("no AVX2 on this CPU: the portable path is the one in use");
+                    return;
+                }
+                let mut b = src.clone();
+                crate::mask::apply_mask_naive(&mut b[off..], key, 0);
+                assert_eq!(a, b, "len {len} offset {off}");
+            }
+        }
+    }
+}
