@@ -28,8 +28,8 @@ const OPCODES: [OpCode; 6] = [
 
 #[test]
 fn every_small_length_and_header_matches_reference() {
-    let payload: Vec<u8> = (0..300u32).map(|i| (i * 37 + 11) as u8).collect();
-    for len in (0..=130).chain([200, 255, 256, 300]) {
+    let payload: Vec<u8> = (0..70_000u32).map(|i| (i * 37 + 11) as u8).collect();
+    for len in (0..=130).chain([200, 255, 256, 300, 65535, 65536, 70000]) {
         for (i, &op) in OPCODES.iter().enumerate() {
             for mask in [None, Some([0x37, 0xfa, 0x21, 0x3d])] {
                 let h = FrameHeader::new(op, len as u64)
