@@ -64,6 +64,19 @@ fn bench_decode(c: &mut Criterion) {
                 black_box((pos, acc))
             })
         });
+        // The drain loop a server runs on each read: every complete frame, unmasked in place.
+        g.bench_function("decode_frames", |b| {
+            b.iter(|| {
+                let buf = black_box(&mut wire[..]);
+                let mut acc = 0u64;
+                let used = dec
+                    .decode_frames(buf, |_, payload| {
+                        acc = acc.wrapping_add(u64::from(payload[0]));
+                    })
+                    .unwrap_or(0);
+                black_box((used, acc))
+            })
+        });
         g.finish();
     }
 }

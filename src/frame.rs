@@ -1041,7 +1041,11 @@ impl HeaderDecoder {
             let header_len = frame_len - header.payload_len as usize;
             let payload = &mut buf[header_len..frame_len];
             if let Some(key) = header.mask {
-                crate::mask::apply_mask(payload, key, 0);
+                if payload.len() <= 16 {
+                    crate::mask::unmask_short_payload(payload, key);
+                } else {
+                    crate::mask::apply_mask(payload, key, 0);
+                }
             }
             return Ok(DecodedFrame::Frame {
                 header,
@@ -1088,17 +1092,13 @@ impl HeaderDecoder {
                 let header_len = if MASKED { 6 } else { 2 };
                 let (start, end) = (pos + header_len, pos + frame_len);
                 if MASKED {
-                    let n = end - start;
-                    // A payload of at most 16 bytes with 16 bytes of buffer up to its end
-                    // (true of all but the first frames of a read): one 16-byte window that
-                    // ends with the payload, the bytes before it written back unchanged.
-                    match end.checked_sub(16).and_then(|w| buf.get_mut(w..end)) {
-                        Some(window) if n <= 16 => {
-                            if let Ok(window) = <&mut [u8; 16]>::try_from(window) {
-                                crate::mask::unmask_window_end(window, key, n);
-                            }
+                    if let Some(payload) = buf.get_mut(start..end) {
+                        if payload.len() <= 16 {
+                            // At most two loads and two stores, no loop.
+                            crate::mask::unmask_short_payload(payload, key);
+                        } else {
+                            crate::mask::apply_mask(payload, key, 0);
                         }
-                        _ => crate::mask::apply_mask(&mut buf[start..end], key, 0),
                     }
                 }
                 on_frame(&header, &mut buf[start..end]);

@@ -56,9 +56,13 @@ pub fn parse_fn() -> Option<impl FnMut(&mut [u8], &mut u64) -> usize + 'static> 
     let (mut len, mut first, mut last) = (0usize, 0u8, 0u8);
     Some(move |buf: &mut [u8], acc: &mut u64| {
         if !through_connection {
-            return match dec
-                .decode_frames(buf, |_, payload| *acc = crate::data::fold_frame(*acc, payload))
-            {
+            // Folded into a local and stored once per read: the closure's captured `acc` could
+            // alias `buf` as far as the compiler knows, so folding through it would reload and
+            // store it around every frame's unmasking stores.
+            let mut a = *acc;
+            let r = dec.decode_frames(buf, |_, payload| a = crate::data::fold_frame(a, payload));
+            *acc = a;
+            return match r {
                 Ok(consumed) => consumed,
                 Err(e) => panic!("sockwire rejected a valid frame: {e}"),
             };
