@@ -809,7 +809,15 @@ fn known_name(line: &[u8]) -> Option<(&[u8], u8)> {
 }
 
 /// Index of the first `:` or control byte (below 0x20) in `s`, or `s.len()`. Sixteen bytes at
-/// a time ([`crate::arch::header_stops`]).
+/// a time with SSE2 ([`crate::arch::header_stops`]), else [`find_colon_or_ctl_swar`].
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn find_colon_or_ctl(s: &[u8]) -> usize {
+    find_colon_or_ctl_swar(s)
+}
+
+/// The SSE2 version of [`find_colon_or_ctl`].
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn find_colon_or_ctl(s: &[u8]) -> usize {
     let mut i = 0;
@@ -828,8 +836,16 @@ fn find_colon_or_ctl(s: &[u8]) -> usize {
 }
 
 /// Index of the first byte at or after `i` that may not appear in a field value (a control
-/// character other than HTAB, or DEL), or `buf.len()`. Sixteen bytes at a time
-/// ([`crate::arch::header_stops`]).
+/// character other than HTAB, or DEL), or `buf.len()`. Sixteen bytes at a time with SSE2
+/// ([`crate::arch::header_stops`]), else [`find_ctl_swar`].
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn find_ctl(buf: &[u8], i: usize) -> usize {
+    find_ctl_swar(buf, i)
+}
+
+/// The SSE2 version of [`find_ctl`].
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn find_ctl(buf: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = buf.get(i..).and_then(<[u8]>::first_chunk::<16>) {
@@ -846,6 +862,80 @@ fn find_ctl(buf: &[u8], mut i: usize) -> usize {
         .iter()
         .position(|&b| !is_value_byte(b))
         .unwrap_or(rest.len())
+}
+
+/// [`find_colon_or_ctl`] eight bytes at a time in a `u64` (targets without SSE2).
+#[inline]
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn find_colon_or_ctl_swar(s: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let mut i = 0;
+    for c in &mut chunks {
+        let Ok(arr) = <[u8; 8]>::try_from(c) else {
+            break;
+        };
+        let x = u64::from_le_bytes(arr);
+        // The lowest flagged byte of each test is a true hit (borrows only move upwards).
+        let y = x ^ (LO * u64::from(b':'));
+        let colon = y.wrapping_sub(LO) & !y & HI;
+        let ctl = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let m = colon | ctl;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b':' || b < 0x20)
+        .unwrap_or(s.len() - i)
+}
+
+/// [`find_ctl`] eight bytes at a time in a `u64` (targets without SSE2); a flagged HTAB
+/// restarts the word scan after it.
+#[inline]
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn find_ctl_swar(buf: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    loop {
+        let rest = buf.get(i..).unwrap_or_default();
+        let mut chunks = rest.chunks_exact(8);
+        let mut off = 0;
+        let mut hit = None;
+        for c in &mut chunks {
+            let Ok(arr) = <[u8; 8]>::try_from(c) else {
+                break;
+            };
+            let x = u64::from_le_bytes(arr);
+            // Bytes below 0x20 and bytes equal to 0x7F; the lowest flagged byte is always a
+            // true hit (borrows only propagate upwards). Bytes >= 0x80 are never flagged.
+            let lt = x.wrapping_sub(LO * 0x20) & !x & HI;
+            let y = x ^ (LO * 0x7f);
+            let del = y.wrapping_sub(LO) & !y & HI;
+            let m = lt | del;
+            if m != 0 {
+                hit = Some(off + (m.trailing_zeros() / 8) as usize);
+                break;
+            }
+            off += 8;
+        }
+        let p = match hit {
+            Some(p) => i + p,
+            None => match chunks.remainder().iter().position(|&b| !is_value_byte(b)) {
+                Some(q) => i + off + q,
+                None => return buf.len(),
+            },
+        };
+        if buf.get(p) == Some(&b'\t') {
+            i = p + 1;
+        } else {
+            return p;
+        }
+    }
 }
 
 type RequestParts<'b> = (&'b [u8], &'b [u8], u8, usize, usize);
@@ -875,6 +965,7 @@ fn full_request<'b>(
         i += 1;
         let tstart = i;
         // Sixteen bytes at a time while they are all visible ASCII, then byte by byte.
+        #[cfg(target_arch = "x86_64")]
         while let Some(chunk) = buf.get(i..).and_then(<[u8]>::first_chunk::<16>) {
             let m = crate::arch::target_stops(chunk);
             if m != 0 {
@@ -1726,6 +1817,8 @@ mod tests {
         assert_eq!(find_ctl(b"abc", 7), 3);
         assert_eq!(find_ctl(&[b'a'; 40], 17), 40);
         assert_eq!(find_colon_or_ctl(&[b'a'; 40]), 40);
+        assert_eq!(find_ctl_swar(b"", 1), 0);
+        assert_eq!(find_ctl_swar(&[b'a'; 40], 17), 40);
     }
 
     #[test]
@@ -1817,6 +1910,7 @@ mod tests {
         )) {
             let naive = s.iter().position(|&b| b == b':' || b < 0x20).unwrap_or(s.len());
             prop_assert_eq!(find_colon_or_ctl(&s), naive);
+            prop_assert_eq!(find_colon_or_ctl_swar(&s), naive);
         }
 
         #[test]
@@ -1831,6 +1925,7 @@ mod tests {
             let naive = (from..s.len()).find(|&i| !is_value_byte(s[i])).unwrap_or(s.len());
             let naive = if from > s.len() { s.len() } else { naive };
             prop_assert_eq!(find_ctl(&s, from), naive);
+            prop_assert_eq!(find_ctl_swar(&s, from), naive);
         }
     }
 
