@@ -185,15 +185,23 @@ pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
 /// raw JSON text (`args_json`, same bytes): use whichever ours's API takes and
 /// say which when quoting the row (the refs show both: typed ~4x the raw copy).
 pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64>, &str, &crate::w_sio::Chat<'_>, &str) + 'static> {
-    // ours: `socketio::packet::encode_event` from the raw args JSON as given, *validated*
-    // (`Value::Json`: strict one-pass check, compact flat objects copied as is). It appends to a
-    // reused `String`, copied to `out`.
+    // ours: `socketio::packet::encode_event` from the raw args JSON as given. By default
+    // (`SOCKWIRE_PEER_SIO_ENCODE` unset) as `Value::JsonUnchecked`: the application vouches for
+    // its JSON, as socketioxide's row trusts serde's output. With `SOCKWIRE_PEER_SIO_ENCODE=json`
+    // as `Value::Json`, *validated* (strict one-pass check, compact flat objects copied as is).
+    // It appends to a reused `String`, copied to `out`.
+    let validated = std::env::var("SOCKWIRE_PEER_SIO_ENCODE").as_deref() == Ok("json");
     let mut text = String::with_capacity(256);
     Some(
         move |out: &mut Vec<u8>, ns: &str, ack: Option<u64>, event: &str, _chat: &crate::w_sio::Chat<'_>, args_json: &str| {
             text.clear();
             let mut atts = Vec::new(); // stays empty (no binary): never allocates
-            ours::socketio::packet::encode_event(&mut text, &mut atts, ns, ack, event, &[ours::socketio::Value::Json(args_json)])
+            let arg = if validated {
+                ours::socketio::Value::Json(args_json)
+            } else {
+                ours::socketio::Value::JsonUnchecked(args_json)
+            };
+            ours::socketio::packet::encode_event(&mut text, &mut atts, ns, ack, event, &[arg])
                 .expect("encodes");
             out.extend_from_slice(text.as_bytes());
         },
