@@ -544,6 +544,16 @@ pub(crate) fn write_minified(out: &mut String, json: &str) {
 /// If the validated object `obj` is a placeholder (`_placeholder` is `true`), its `num`.
 /// Returns `Some(None)` for a placeholder whose `num` is not a valid index.
 pub(crate) fn placeholder_num(obj: &[u8]) -> Option<Option<usize>> {
+    // The form every socket.io encoder writes, `{"_placeholder":true,"num":<digits>}`, in
+    // one fixed-size comparison; anything else goes through the member loop below.
+    const CANONICAL: &[u8; 27] = br#"{"_placeholder":true,"num":"#;
+    if let Some((head, rest)) = obj.split_first_chunk::<27>() {
+        if let (true, Some((b'}', digits))) = (head == CANONICAL, rest.split_last()) {
+            if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+                return Some(parse_index(digits));
+            }
+        }
+    }
     if obj.first() != Some(&b'{') {
         return None;
     }

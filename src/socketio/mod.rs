@@ -219,6 +219,10 @@ impl OwnedPacket {
     }
 }
 
+/// Room reserved up front for a binary packet's attachment list: the announced count up to
+/// this many (a huge allowed count is never preallocated; the list grows as attachments come).
+const PREALLOCATED_ATTACHMENTS: usize = 16;
+
 /// Streaming decoder: text packets decode at once, binary packets after their attachments.
 ///
 /// Attachments are pushed as they arrive (never preallocated from the announced count), and the
@@ -264,7 +268,7 @@ impl Decoder {
             self.pending = Some(OwnedPacket {
                 text: String::from(text),
                 meta: p.meta,
-                attachments: Vec::new(),
+                attachments: Vec::with_capacity(p.meta.attachments.min(PREALLOCATED_ATTACHMENTS)),
             });
             return Ok(None);
         }
@@ -281,7 +285,7 @@ impl Decoder {
         let p = OwnedPacket {
             text,
             meta,
-            attachments: Vec::new(),
+            attachments: Vec::with_capacity(meta.attachments.min(PREALLOCATED_ATTACHMENTS)),
         };
         if meta.kind.is_binary() {
             self.pending_bytes = p.text.len();
