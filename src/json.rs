@@ -449,6 +449,24 @@ fn special_bytes(w: u64) -> u64 {
     (zq | zb | ctl) & HI
 }
 
+/// Whether `b` contains a backslash, i.e. whether a string token's content has escapes. Eight
+/// bytes at a time, inline: the strings checked are mostly short keys and names, for which a
+/// call to `memchr` (what `<[u8]>::contains` becomes) costs more than the scan.
+#[inline]
+pub(crate) fn has_backslash(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ (LO * u64::from(b'\\'));
+        // Non-zero exactly when some byte of `x` is zero.
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| c == b'\\')
+}
+
 fn scan_literal(input: &[u8], start: usize, lit: &[u8]) -> Result<usize, JsonError> {
     for (k, &want) in lit.iter().enumerate() {
         match input.get(start + k) {
@@ -1015,6 +1033,25 @@ pub fn write_str_to_slice(s: &str, out: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_backslash_finds_it_anywhere() {
+        // Every length to 40 with one backslash at every position, none, and the neighbours
+        // of `\\` in value (0x5b, 0x5d) and bytes that differ from it in one bit.
+        for len in 0..=40 {
+            let plain = [b'a'; 40];
+            assert!(!has_backslash(&plain[..len]));
+            for near in [0x5b_u8, 0x5d, 0x5c ^ 0x80, 0x5c ^ 0x01, 0x5c ^ 0x40, 0] {
+                let mut b = [near; 40];
+                assert!(!has_backslash(&b[..len]), "{near:#x} len {len}");
+                for at in 0..len {
+                    b[at] = b'\\';
+                    assert!(has_backslash(&b[..len]), "len {len} at {at}");
+                    b[at] = near;
+                }
+            }
+        }
+    }
 
     #[test]
     fn accepts_valid_documents() {

@@ -101,7 +101,9 @@ fn is_reserved_raw(raw: &[u8]) -> bool {
     match raw {
         b"connect" | b"connect_error" | b"disconnect" | b"disconnecting" | b"newListener"
         | b"removeListener" => true,
-        _ if raw.contains(&b'\\') => RESERVED_EVENTS.iter().any(|r| json::raw_eq(raw, r)),
+        _ if crate::json::has_backslash(raw) => {
+            RESERVED_EVENTS.iter().any(|r| json::raw_eq(raw, r))
+        }
         _ => false,
     }
 }
@@ -312,7 +314,7 @@ impl<'b> Iterator for FirstArgMembers<'b> {
 pub fn unquote(raw: &str) -> Cow<'_, str> {
     if raw.len() >= 2 && raw.starts_with('"') {
         let inner = &raw[1..raw.len() - 1];
-        if inner.contains('\\') {
+        if crate::json::has_backslash(inner.as_bytes()) {
             let mut s = String::with_capacity(inner.len());
             json::unescape_into(inner, &mut s);
             Cow::Owned(s)
