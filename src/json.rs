@@ -452,6 +452,7 @@ fn special_bytes(w: u64) -> u64 {
 /// Whether `b` contains a backslash, i.e. whether a string token's content has escapes. Eight
 /// bytes at a time, inline: the strings checked are mostly short keys and names, for which a
 /// call to `memchr` (what `<[u8]>::contains` becomes) costs more than the scan.
+#[cfg(feature = "alloc")]
 #[inline]
 pub(crate) fn has_backslash(b: &[u8]) -> bool {
     let mut chunks = b.chunks_exact(8);
@@ -1037,6 +1038,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "alloc")]
     fn has_backslash_finds_it_anywhere() {
         // Every length to 40 with one backslash at every position, none, and the neighbours
         // of `\\` in value (0x5b, 0x5d) and bytes that differ from it in one bit.
