@@ -225,8 +225,9 @@ const PREALLOCATED_ATTACHMENTS: usize = 16;
 
 /// Streaming decoder: text packets decode at once, binary packets after their attachments.
 ///
-/// Attachments are pushed as they arrive (never preallocated from the announced count), and the
-/// running size of text plus attachments is capped by [`DecodeConfig::max_packet_bytes`]. After
+/// Attachments are pushed as they arrive (their bytes are never preallocated from the announced
+/// count; the list of them reserves at most 16 entries up front), and the running size of text
+/// plus attachments is capped by [`DecodeConfig::max_packet_bytes`]. After
 /// an error the decoder is reset (the caller is expected to close the session).
 #[derive(Debug, Clone, Default)]
 pub struct Decoder {
