@@ -931,6 +931,17 @@ pub fn parse_u64(raw: &str) -> Option<u64> {
         return None;
     }
     let mut v: u64 = 0;
+    if b.len() <= 19 {
+        // At most 19 digits cannot overflow (10^19 - 1 < 2^64): no checked arithmetic.
+        for &c in b {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v * 10 + u64::from(d);
+        }
+        return Some(v);
+    }
     for &c in b {
         if !c.is_ascii_digit() {
             return None;
@@ -1036,6 +1047,58 @@ pub fn write_str_to_slice(s: &str, out: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u64_matches_the_standard_parser_on_json_integers() {
+        let cases: [&str; 14] = [
+            "0",
+            "7",
+            "00",
+            "01",
+            "-1",
+            "+1",
+            "1e3",
+            "1.0",
+            "",
+            " 1",
+            "9999999999999999999",
+            "10000000000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+        ];
+        for raw in cases {
+            // JSON integers: no sign, no leading zero (except "0" itself).
+            let json_ok = !raw.is_empty()
+                && raw.bytes().all(|c| c.is_ascii_digit())
+                && !(raw.len() > 1 && raw.starts_with('0'));
+            let want = if json_ok {
+                raw.parse::<u64>().ok()
+            } else {
+                None
+            };
+            assert_eq!(parse_u64(raw), want, "{raw:?}");
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = x >> (x % 64);
+            let mut buf = [0u8; 20];
+            let mut i = buf.len();
+            let mut m = n;
+            loop {
+                i -= 1;
+                buf[i] = b'0' + (m % 10) as u8;
+                m /= 10;
+                if m == 0 {
+                    break;
+                }
+            }
+            let raw = core::str::from_utf8(&buf[i..]).unwrap_or("");
+            assert_eq!(parse_u64(raw), Some(n), "{raw}");
+        }
+    }
 
     #[test]
     #[cfg(feature = "alloc")]

@@ -170,7 +170,7 @@ pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
             match &*unquote(k) {
                 "msg" => chat.msg = unquote(v),
                 "user" => chat.user = unquote(v),
-                "ts" => chat.ts = v.parse().expect("a u64"),
+                "ts" => chat.ts = ours::json::parse_u64(v).expect("a u64"),
                 _ => {}
             }
         }
