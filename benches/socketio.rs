@@ -141,7 +141,7 @@ fn cg_decode(cfg: &DecodeConfig, text: &str) -> usize {
         match &*packet::unquote(k) {
             "msg" => msg = packet::unquote(v),
             "user" => user = packet::unquote(v),
-            "ts" => ts = v.parse().unwrap(),
+            "ts" => ts = sockwire::json::parse_u64(v).unwrap(),
             _ => {}
         }
     }
