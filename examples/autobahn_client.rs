@@ -18,9 +18,11 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
-use sockwire::handshake::http::{Header, Status};
-use sockwire::handshake::{ClientHandshake, ClientOptions, ServerResponse};
 use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind};
+
+#[path = "support/ws_connect.rs"]
+mod ws_connect;
+use ws_connect::Upgraded;
 
 fn main() {
     let mut url = String::from("ws://127.0.0.1:9001");
@@ -130,34 +132,11 @@ fn session(
     rng: &mut Entropy,
     echo: bool,
 ) -> io::Result<Vec<Vec<u8>>> {
-    let mut stream = TcpStream::connect(hostport)?;
-    stream.set_nodelay(true)?;
-    let hs = ClientHandshake::new(ClientOptions::new(hostport, target, rng.nonce()))
-        .map_err(io::Error::other)?;
-    let mut req = Vec::new();
-    hs.encode_to_vec(&mut req);
-    stream.write_all(&req)?;
-    let mut hs = hs;
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let mut leftover = loop {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::Error::other("EOF during the handshake"));
-        }
-        head.extend_from_slice(&chunk[..n]);
-        let mut slots = [Header::EMPTY; 64];
-        match hs
-            .parse_response(&head, &mut slots)
-            .map_err(io::Error::other)?
-        {
-            Status::Partial => continue,
-            Status::Complete(ServerResponse::Accepted(a)) => break head[a.head_len()..].to_vec(),
-            Status::Complete(ServerResponse::NotUpgraded(r)) => {
-                return Err(io::Error::other(format!("HTTP status {}", r.status())));
-            }
-        }
-    };
+    let Upgraded {
+        mut stream,
+        mut leftover,
+        ..
+    } = ws_connect::connect(hostport, target, rng.nonce(), &[])?;
 
     let start = Instant::now();
     let mut conn = Connection::client(config(), rng.key_source());

@@ -19,9 +19,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use sockwire::frame::CloseCode;
-use sockwire::handshake::http::{Header, Status};
-use sockwire::handshake::{ClientHandshake, ClientOptions, ServerResponse};
 use sockwire::ws::{Connection, ConnectionConfig, Event, MaskKeySource};
+
+#[path = "support/ws_connect.rs"]
+mod ws_connect;
+use ws_connect::Upgraded;
 
 fn main() {
     let mut url = None;
@@ -70,44 +72,15 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
     nonce[8..].copy_from_slice(&random_u64(&state, &mut counter).to_le_bytes());
     let offered: Vec<&str> = protocols.iter().map(String::as_str).collect();
 
-    let mut stream = TcpStream::connect(hostport)?;
-    stream.set_nodelay(true)?;
-    let mut hs =
-        ClientHandshake::new(ClientOptions::new(hostport, target, nonce).subprotocols(&offered))
-            .map_err(io::Error::other)?;
-    let mut req = Vec::new();
-    hs.encode_to_vec(&mut req);
-    stream.write_all(&req)?;
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let mut leftover = loop {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::Error::other("connection closed during the handshake"));
-        }
-        head.extend_from_slice(&chunk[..n]);
-        let mut slots = [Header::EMPTY; 64];
-        match hs
-            .parse_response(&head, &mut slots)
-            .map_err(io::Error::other)?
-        {
-            Status::Partial => {}
-            Status::Complete(ServerResponse::Accepted(a)) => {
-                if let Some(p) = a.subprotocol() {
-                    eprintln!("client: connected, subprotocol {p}");
-                } else {
-                    eprintln!("client: connected");
-                }
-                break head[a.head_len()..].to_vec();
-            }
-            Status::Complete(ServerResponse::NotUpgraded(r)) => {
-                return Err(io::Error::other(format!(
-                    "server answered HTTP {}",
-                    r.status()
-                )));
-            }
-        }
-    };
+    let Upgraded {
+        mut stream,
+        subprotocol,
+        mut leftover,
+    } = ws_connect::connect(hostport, target, nonce, &offered)?;
+    match subprotocol {
+        Some(p) => eprintln!("client: connected, subprotocol {p}"),
+        None => eprintln!("client: connected"),
+    }
 
     let keys_state = RandomState::new();
     let mut key_counter = 0;
