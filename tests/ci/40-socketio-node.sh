@@ -10,17 +10,7 @@ cd "$(dirname "$0")/../.."
 T0=$(date +%s)
 DIR=tests/interop/socketio
 
-require_node
-(cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error)
-
-cargo build --release --example sio_server
-
-
-PORT=$(free_port)
-"${CARGO_TARGET_DIR:-target}/release/examples/sio_server" --addr "127.0.0.1:$PORT" 2>/dev/null &
-PID=$!
-trap 'kill "$PID" 2>/dev/null || true' EXIT
-wait_port "$PORT"
+start_sio_server_for "$DIR"
 
 rc=0
 SIO_URL="http://127.0.0.1:$PORT" timeout 300 node "$DIR/run.mjs" || rc=1

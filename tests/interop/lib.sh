@@ -19,3 +19,17 @@ wait_port() {
   done
   echo "FAIL: nothing listening on $1"; return 1
 }
+
+# For the Node peers of the Engine.IO / Socket.IO endpoints: installs the npm project in $1
+# (`npm ci`), builds the sio_server example and starts it on a free loopback port. Sets PORT;
+# the server is killed when the script exits.
+start_sio_server_for() {
+  require_node
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+  cargo build --release --example sio_server
+  PORT=$(free_port)
+  "${CARGO_TARGET_DIR:-target}/release/examples/sio_server" --addr "127.0.0.1:$PORT" 2>/dev/null &
+  SERVER_PID=$!
+  trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+  wait_port "$PORT"
+}
