@@ -161,7 +161,7 @@ fn session(
         io.stream.set_read_timeout(timeout)?;
         match io.stream.read(&mut buf) {
             Ok(0) => {
-                conn.handle_eof();
+                conn.handle_eof(start.elapsed());
                 io.drain(&mut conn)?;
                 break;
             }
@@ -178,7 +178,7 @@ fn session(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => {
                 // A reset (typically right after the server's Close) ends it like EOF.
-                conn.handle_eof();
+                conn.handle_eof(start.elapsed());
                 break;
             }
         }

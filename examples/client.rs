@@ -138,7 +138,7 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
         stream.set_read_timeout(Some(wait))?;
         match stream.read(&mut buf) {
             Ok(0) => {
-                conn.handle_eof();
+                conn.handle_eof(start.elapsed());
                 flush(&mut conn, &mut stream)?;
                 return Ok(());
             }

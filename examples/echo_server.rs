@@ -130,7 +130,7 @@ fn serve(mut stream: TcpStream) -> io::Result<()> {
         stream.set_read_timeout(timeout)?;
         match stream.read(&mut buf) {
             Ok(0) => {
-                conn.handle_eof();
+                conn.handle_eof(start.elapsed());
                 drain(&mut conn, &mut stream, &mut scratch)?;
                 return Ok(());
             }

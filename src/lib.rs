@@ -20,7 +20,7 @@
 //! ## The sans-IO contract (one shape for every machine)
 //!
 //! * **Input** goes in through `handle_*` methods: `handle_read(now, bytes)`,
-//!   `handle_timeout(now)`, `handle_eof()`. Incomplete input is never an error.
+//!   `handle_timeout(now)`, `handle_eof(now)`. Incomplete input is never an error.
 //! * **Commands** from the application: `send_*`, `close`, `emit`, `ack`, `join`, ...
 //! * **Output** comes out of `poll_*` methods: `poll_transmit` (bytes to write), `poll_event`
 //!   (application events) and `poll_timeout` (the next deadline).

@@ -76,7 +76,7 @@ fn client_initiated_close_client_waits_for_server_eof() {
     // The client does not close TCP first: it waits for the server, until the close timer.
     assert!(!c.should_close_tcp());
     assert_eq!(c.poll_timeout(), Some(secs(14)));
-    c.handle_eof();
+    c.handle_eof(secs(0));
     assert!(c.should_close_tcp());
     assert_eq!(c.poll_event(), None);
     assert_eq!(c.poll_timeout(), None);
@@ -179,7 +179,7 @@ fn eof_before_the_close_reply_is_abnormal_1006_and_never_sent() {
     let mut s = server(ConnectionConfig::default());
     s.close(CloseCode::NORMAL, "").unwrap();
     let _ = s.poll_transmit();
-    s.handle_eof();
+    s.handle_eof(secs(0));
     assert_eq!(
         s.poll_event(),
         Some(sockwire::ws::Event::Closed {
@@ -193,7 +193,7 @@ fn eof_before_the_close_reply_is_abnormal_1006_and_never_sent() {
     let mut c = client(ConnectionConfig::default());
     let t = run(&mut c, &[&sf(true, OpCode::Text, b"hello")[..4]]);
     assert!(t.events.is_empty());
-    c.handle_eof();
+    c.handle_eof(secs(0));
     assert_eq!(
         c.poll_event(),
         Some(sockwire::ws::Event::Closed {
@@ -256,6 +256,6 @@ fn protocol_error_close_is_sent_once_and_tcp_closed() {
         ]
     );
     assert!(s.should_close_tcp());
-    s.handle_eof();
+    s.handle_eof(secs(0));
     assert_eq!(s.poll_event(), None);
 }

@@ -1021,7 +1021,7 @@ fn ws_loop(
         // Incoming.
         match stream.read(&mut chunk) {
             Ok(0) => {
-                conn.handle_eof();
+                conn.handle_eof(now);
                 eof = true;
             }
             Ok(n) => inbuf.extend_from_slice(&chunk[..n]),

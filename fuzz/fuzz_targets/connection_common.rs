@@ -173,7 +173,7 @@ pub fn run(data: &[u8], role_bias: u8) {
                 now += Duration::from_millis(u64::from(step) * 50);
                 conn.handle_timeout(now);
             }
-            6 => conn.handle_eof(),
+            6 => conn.handle_eof(now),
             7 => {
                 let _ = conn.send_text("fuzz text κόσμε");
             }

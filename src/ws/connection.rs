@@ -876,7 +876,11 @@ impl<K: MaskKeySource> Connection<K> {
     /// Before a completed closing handshake this is an abnormal closure, reported as
     /// [`Event::Closed`] with [`CloseCode::ABNORMAL`] (1006, never sent). Afterwards the
     /// connection is terminal and [`should_close_tcp`](Self::should_close_tcp) holds.
-    pub fn handle_eof(&mut self) {
+    ///
+    /// `now` is taken like every other input (one run-loop shape for every machine); the
+    /// connection needs no timer after EOF.
+    pub fn handle_eof(&mut self, now: Duration) {
+        let _ = now;
         self.release_out();
         if self.terminated {
             return;

@@ -13,7 +13,7 @@
 //! | --- | --- |
 //! | [`handle_read(now, buf)`](Connection::handle_read) | bytes arrived from the peer |
 //! | [`handle_timeout(now)`](Connection::handle_timeout) | the deadline of `poll_timeout` passed |
-//! | [`handle_eof()`](Connection::handle_eof) | the peer closed its side of TCP |
+//! | [`handle_eof(now)`](Connection::handle_eof) | the peer closed its side of TCP |
 //!
 //! | command | does |
 //! | --- | --- |
