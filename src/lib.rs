@@ -130,6 +130,8 @@ pub mod engineio;
 #[cfg(feature = "alloc")]
 pub mod hub;
 #[cfg(feature = "alloc")]
+pub mod msgpack;
+#[cfg(feature = "alloc")]
 pub mod socketio;
 
 pub use error::Error;
