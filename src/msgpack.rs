@@ -448,5 +448,7 @@ fn encode_int(i: i64, out: &mut Vec<u8>) {
     }
 }
 
+pub mod socketio;
+
 #[cfg(test)]
 mod tests;

@@ -181,3 +181,157 @@ proptest! {
         }
     }
 }
+
+mod sio {
+    use super::super::socketio::*;
+    use super::*;
+    use crate::socketio::PacketType;
+
+    fn lim() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn event_with_binary_round_trips_byte_exact() {
+        let args = [Value::Bin(&[1, 2, 3]), Value::UInt(42)];
+        let bytes = encode_event("/chat", "hello", &args, Some(7));
+        let mut want = vec![0x84, 0xa4];
+        want.extend_from_slice(b"type");
+        want.push(2);
+        want.extend_from_slice(&[0xa4, b'd', b'a', b't', b'a', 0x93, 0xa5]);
+        want.extend_from_slice(b"hello");
+        want.extend_from_slice(&[0xc4, 3, 1, 2, 3, 42, 0xa2, b'i', b'd', 7, 0xa3]);
+        want.extend_from_slice(b"nsp");
+        want.push(0xa5);
+        want.extend_from_slice(b"/chat");
+        assert_eq!(bytes, want);
+        let p = decode_packet(&bytes, &lim()).unwrap();
+        assert_eq!(p.kind, PacketType::Event);
+        assert_eq!(p.nsp, "/chat");
+        assert_eq!(p.id, Some(7));
+        let d = p.data.clone().unwrap();
+        assert_eq!(encode_packet(p.kind, p.nsp, Some(&d), p.id).unwrap(), bytes);
+    }
+
+    fn pkt(pairs: Vec<(Value<'static>, Value<'static>)>) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&Value::Map(pairs), &mut out);
+        out
+    }
+
+    #[test]
+    fn reference_checks() {
+        let t = |n| (Value::Str("type"), Value::UInt(n));
+        let nsp = (Value::Str("nsp"), Value::Str("/"));
+        let data = |v| (Value::Str("data"), v);
+        let ok = |b: Vec<u8>| decode_packet(&b, &lim()).map(|p| p.kind);
+        assert_eq!(ok(pkt(vec![t(0), nsp.clone()])), Ok(PacketType::Connect));
+        assert_eq!(
+            ok(pkt(vec![t(0), nsp.clone(), data(Value::Map(vec![]))])),
+            Ok(PacketType::Connect)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(0), nsp.clone(), data(Value::Str("x"))])),
+            Err(PacketError::BadData(PacketType::Connect))
+        );
+        assert_eq!(ok(pkt(vec![t(1), nsp.clone()])), Ok(PacketType::Disconnect));
+        assert_eq!(
+            ok(pkt(vec![t(1), nsp.clone(), data(Value::UNDEFINED)])),
+            Ok(PacketType::Disconnect)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(1), nsp.clone(), data(Value::Nil)])),
+            Err(PacketError::BadData(PacketType::Disconnect))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(2), nsp.clone(), data(Value::Array(vec![]))])),
+            Ok(PacketType::Event)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(2), nsp.clone(), data(Value::Map(vec![]))])),
+            Err(PacketError::BadData(PacketType::Event))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(3), nsp.clone()])),
+            Err(PacketError::BadData(PacketType::Ack))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(4), nsp.clone(), data(Value::Str("no"))])),
+            Ok(PacketType::ConnectError)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(4), nsp.clone(), data(Value::UInt(1))])),
+            Err(PacketError::BadData(PacketType::ConnectError))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(5), nsp.clone(), data(Value::Array(vec![]))])),
+            Err(PacketError::BadType)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(2), data(Value::Array(vec![]))])),
+            Err(PacketError::BadNamespace)
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                (Value::Str("nsp"), Value::UInt(1)),
+                data(Value::Array(vec![]))
+            ])),
+            Err(PacketError::BadNamespace)
+        );
+        let id = |v| (Value::Str("id"), v);
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                nsp.clone(),
+                data(Value::Array(vec![])),
+                id(Value::Str("1"))
+            ])),
+            Err(PacketError::BadId)
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                nsp.clone(),
+                data(Value::Array(vec![])),
+                id(Value::F64(1.5))
+            ])),
+            Err(PacketError::BadId)
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                nsp.clone(),
+                data(Value::Array(vec![])),
+                id(Value::F64(3.0))
+            ])),
+            Ok(PacketType::Event)
+        );
+        // Unknown keys (the client's `options`) are ignored.
+        let opts = (
+            Value::Str("options"),
+            Value::Map(vec![(Value::Str("compress"), Value::Bool(true))]),
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                data(Value::Array(vec![])),
+                opts,
+                nsp.clone()
+            ])),
+            Ok(PacketType::Event)
+        );
+        assert_eq!(
+            decode_packet(&[0x92, 1, 2], &lim()),
+            Err(PacketError::NotAMap)
+        );
+        assert!(matches!(
+            decode_packet(&[0x81], &lim()),
+            Err(PacketError::Msgpack(_))
+        ));
+        assert_eq!(
+            encode_packet(PacketType::BinaryEvent, "/", None, None),
+            None
+        );
+    }
+}
