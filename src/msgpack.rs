@@ -14,12 +14,17 @@
 //!
 //! | bytes                         | JavaScript value                      | helper               |
 //! |-------------------------------|---------------------------------------|----------------------|
-//! | `d4 00 00` (fixext 1, type 0) | `undefined`                           | [`Value::UNDEFINED`] |
-//! | ext type 0, other payloads    | typed array / `ArrayBuffer` bytes     | [`Value::ext_bytes`] |
-//! | ext type −1 (4, 8 or 12 bytes)| `Date` (MessagePack timestamp)        | [`Value::timestamp`] |
-//! | `c4`/`c5`/`c6` (bin 8/16/32)  | `Buffer` / `ArrayBuffer`              | [`Value::Bin`]       |
+//! | `d4 00 00` (fixext 1, type 0)       | `undefined`                          | [`Value::Undefined`] |
+//! | `d7 00` + hi:i32 + lo:u32 (fixext 8)| `Date`, ms since 1970 = hi·2³² + lo  | [`Value::Date`]      |
+//! | `c7`/`c8`/`c9` (ext 8/16/32), type 0| typed array / `ArrayBuffer` bytes    | [`Value::Ext`] (0)   |
+//! | `c4`/`c5`/`c6` (bin 8/16/32)        | `Buffer`                             | [`Value::Bin`]       |
+//! | ext type −1 (4, 8 or 12 bytes)      | MessagePack timestamp (not notepack) | [`Value::timestamp`] |
 //!
-//! Byte payloads of either form are what a Socket.IO binary argument becomes.
+//! This is `notepack` 2.2 exactly: it writes typed arrays only in the ext 8/16/32 forms, so
+//! [`encode`] writes type-0 extensions that way too (a fixext there would read back as
+//! `undefined` or a `Date`); other extension types take the shortest form. Other fixext
+//! type-0 payloads decode as [`Value::Ext`] and re-encode in the ext 8 form. Byte payloads of
+//! `bin` and ext type 0 ([`Value::ext_bytes`]) are what a Socket.IO binary argument becomes.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -71,23 +76,22 @@ pub enum Value<'a> {
     Map(Vec<(Value<'a>, Value<'a>)>),
     /// An extension: type and payload.
     Ext(i8, &'a [u8]),
+    /// JavaScript `undefined` as `notepack` writes it: `d4 00 00`.
+    Undefined,
+    /// A JavaScript `Date` as `notepack` writes it (`d7 00`): milliseconds since 1970.
+    Date(i64),
 }
 
 impl<'a> Value<'a> {
-    /// `notepack`'s `undefined`: `d4 00 00`.
-    pub const UNDEFINED: Value<'static> = Value::Ext(0, &[0]);
-
-    /// True for `undefined` as `notepack` writes it.
+    /// True for `undefined`.
     pub fn is_undefined(&self) -> bool {
-        matches!(self, Value::Ext(0, [0]))
+        matches!(self, Value::Undefined)
     }
 
-    /// The bytes of a binary value: `bin` or an ext type 0 payload that is not `undefined`
-    /// (Node typed arrays).
+    /// The bytes of a binary value: `bin` or an ext type 0 payload (Node typed arrays).
     pub fn ext_bytes(&self) -> Option<&'a [u8]> {
         match *self {
-            Value::Bin(b) => Some(b),
-            Value::Ext(0, b) if b != [0] => Some(b),
+            Value::Bin(b) | Value::Ext(0, b) => Some(b),
             _ => None,
         }
     }
@@ -324,7 +328,13 @@ impl<'a> Reader<'a, '_> {
                     Value::Int(i)
                 }
             }
-            0xd4..=0xd8 => return self.ext(1 << (b - 0xd4)),
+            0xd4..=0xd8 => {
+                return match self.ext(1 << (b - 0xd4))? {
+                    Value::Ext(0, [0]) if b == 0xd4 => Ok(Value::Undefined),
+                    Value::Ext(0, d) if b == 0xd7 => Ok(Value::Date(be64(d) as i64)),
+                    v => Ok(v),
+                };
+            }
             0xd9..=0xdb => {
                 let n = self.uint(1 << (b - 0xd9))? as usize;
                 return self.str(n);
@@ -378,6 +388,16 @@ pub fn encode(v: &Value<'_>, out: &mut Vec<u8>) {
                 encode(k, out);
                 encode(x, out);
             }
+        }
+        Value::Undefined => out.extend_from_slice(&[0xd4, 0, 0]),
+        Value::Date(ms) => {
+            out.extend_from_slice(&[0xd7, 0]);
+            out.extend_from_slice(&ms.to_be_bytes());
+        }
+        Value::Ext(0, b) => {
+            encode_len(b.len(), 0, 0, 0xc7, out);
+            out.push(0);
+            out.extend_from_slice(b);
         }
         Value::Ext(t, b) => {
             match b.len() {

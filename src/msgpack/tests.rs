@@ -44,19 +44,30 @@ fn shortest_forms() {
         (Value::Int(-129), &[0xd1, 0xff, 0x7f]),
         (Value::F64(1.5), &[0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]),
         (Value::Bin(&[1, 2]), &[0xc4, 2, 1, 2]),
-        (Value::UNDEFINED, &[0xd4, 0, 0]),
+        (Value::Undefined, &[0xd4, 0, 0]),
         (Value::Ext(0, &[1, 2, 3]), &[0xc7, 3, 0, 1, 2, 3]),
+        (Value::Ext(0, &[0]), &[0xc7, 1, 0, 0]),
+        (
+            Value::Ext(0, &[0; 8]),
+            &[0xc7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        ),
+        (Value::Ext(5, &[1, 2]), &[0xd5, 5, 1, 2]),
+        // new Date(1e12 + 1): hi = 232, lo = 3567587329.
+        (
+            Value::Date(1_000_000_000_001),
+            &[0xd7, 0, 0, 0, 0, 0xe8, 0xd4, 0xa5, 0x10, 0x01],
+        ),
     ];
     for (v, b) in cases {
         assert_eq!(enc(v), *b, "{v:?}");
         assert_eq!(decode(b, &Limits::default()).unwrap(), *v);
     }
-    assert!(Value::UNDEFINED.is_undefined());
+    assert!(Value::Undefined.is_undefined());
     assert_eq!(
         Value::Ext(0, &[1, 2, 3]).ext_bytes(),
         Some(&[1u8, 2, 3][..])
     );
-    assert_eq!(Value::UNDEFINED.ext_bytes(), None);
+    assert_eq!(Value::Undefined.ext_bytes(), None);
     assert_eq!(Value::Ext(-1, &[0, 0, 0, 5]).timestamp(), Some((5, 0)));
     let s = "x".repeat(32);
     assert_eq!(&enc(&Value::Str(&s))[..2], &[0xd9, 32]);
@@ -192,6 +203,25 @@ mod sio {
     }
 
     #[test]
+    fn readme_example_byte_exact() {
+        // socket.io-msgpack-parser README: socket.emit('hello', 'you').
+        let readme = [
+            0x83, 0xa4, 0x74, 0x79, 0x70, 0x65, 0x02, 0xa3, 0x6e, 0x73, 0x70, 0xa1, 0x2f, 0xa4,
+            0x64, 0x61, 0x74, 0x61, 0x92, 0xa5, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0xa3, 0x79, 0x6f,
+            0x75,
+        ];
+        let p = decode_packet(&readme, &lim()).unwrap();
+        assert_eq!((p.kind, p.nsp, p.id), (PacketType::Event, "/", None));
+        assert_eq!(
+            p.data,
+            Some(Value::Array(vec![Value::Str("hello"), Value::Str("you")]))
+        );
+        // The map in the README's key order re-encodes byte-exact.
+        let v = super::super::decode(&readme, &lim()).unwrap();
+        assert_eq!(enc(&v), readme);
+    }
+
+    #[test]
     fn event_with_binary_round_trips_byte_exact() {
         let args = [Value::Bin(&[1, 2, 3]), Value::UInt(42)];
         let bytes = encode_event("/chat", "hello", &args, Some(7));
@@ -236,7 +266,7 @@ mod sio {
         );
         assert_eq!(ok(pkt(vec![t(1), nsp.clone()])), Ok(PacketType::Disconnect));
         assert_eq!(
-            ok(pkt(vec![t(1), nsp.clone(), data(Value::UNDEFINED)])),
+            ok(pkt(vec![t(1), nsp.clone(), data(Value::Undefined)])),
             Ok(PacketType::Disconnect)
         );
         assert_eq!(

@@ -17,6 +17,9 @@ const packets = [
   { type: 2, data: ["big", big, Buffer.alloc(300, 9)], nsp: "/" },
   { type: 2, data: ["ints", 127, 128, 65535, 65536, 4294967296, -33, -129, -2147483649], nsp: "/" },
   { type: 3, data: [], id: 0, nsp: "/" },
+  // notepack's extensions: undefined (d4 00 00), Date (d7 00), typed arrays (ext 8 type 0),
+  // including the lengths a fixext would confuse (1 byte [0], 8 bytes).
+  { type: 2, data: ["ext", undefined, new Date(1000000000001), new Date(-5), new Uint8Array([0]), new Uint8Array(8), new Uint16Array([1, 2]).buffer], nsp: "/" },
   { type: 3, data: ["ok", { a: [1, 2, { b: "c" }] }], id: 4294967295, nsp: "/x" },
   { type: 4, data: "Not authorized", nsp: "/" },
   { type: 4, data: { message: "no", data: { code: 3 } }, nsp: "/admin" },
@@ -53,7 +56,9 @@ if (mode === "gen") {
 
 // Buffers decode as Buffer from notepack; compare them as plain byte arrays.
 function normalize(v) {
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return { bytes: [...v] };
+  if (Buffer.isBuffer(v) || ArrayBuffer.isView(v)) return { bytes: [...new Uint8Array(v.buffer, v.byteOffset, v.byteLength)] };
+  if (v instanceof ArrayBuffer) return { bytes: [...new Uint8Array(v)] };
+  if (v instanceof Date) return { date: v.getTime() };
   if (Array.isArray(v)) return v.map(normalize);
   if (v && typeof v === "object") {
     const o = {};
