@@ -76,7 +76,8 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
         mut stream,
         subprotocol,
         mut leftover,
-    } = ws_connect::connect(hostport, target, nonce, &offered)?;
+        ..
+    } = ws_connect::connect(hostport, target, nonce, &offered, None)?;
     match subprotocol {
         Some(p) => eprintln!("client: connected, subprotocol {p}"),
         None => eprintln!("client: connected"),

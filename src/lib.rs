@@ -117,6 +117,7 @@ extern crate alloc;
 extern crate std;
 
 mod arch;
+pub mod deflate;
 pub mod error;
 pub mod frame;
 pub mod handshake;

@@ -106,6 +106,16 @@ impl<'h, 'b> Accepted<'h, 'b> {
         self.response.head_len()
     }
 
+    /// Checks the server's permessage-deflate answer against what the client offered
+    /// ([`DeflateOffer::accept_response`](crate::deflate::DeflateOffer::accept_response)); an
+    /// error must fail the connection.
+    pub fn deflate(
+        &self,
+        offer: &crate::deflate::DeflateOffer,
+    ) -> Result<Option<crate::deflate::PerMessageDeflate>, crate::deflate::DeflateError> {
+        offer.accept_response(self.extensions())
+    }
+
     /// The underlying HTTP response.
     pub fn response(&self) -> &Response<'h, 'b> {
         &self.response

@@ -343,6 +343,18 @@ impl<'h, 'b> UpgradeRequest<'h, 'b> {
         Extensions::new(headers, EXTENSIONS)
     }
 
+    /// Negotiates permessage-deflate (RFC 7692) under `policy`: the first valid offer in the
+    /// client's order of preference, or `None`. Put
+    /// [`response()`](crate::deflate::PerMessageDeflate::response) in
+    /// [`AcceptOptions::extensions`] and the result in
+    /// [`ConnectionConfig::permessage_deflate`](crate::ws::ConnectionConfig::permessage_deflate).
+    pub fn negotiate_deflate(
+        &self,
+        policy: &crate::deflate::DeflatePolicy,
+    ) -> Option<crate::deflate::PerMessageDeflate> {
+        policy.negotiate(self.extensions())
+    }
+
     /// Whether an extension with this name was offered (ASCII case-insensitive).
     pub fn offers_extension(&self, name: &str) -> bool {
         self.extensions()

@@ -4,14 +4,19 @@ use core::ops::Range;
 use core::time::Duration;
 
 #[cfg(feature = "alloc")]
+use alloc::boxed::Box;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
+
+#[cfg(feature = "alloc")]
+use crate::deflate::{Codec, CodecError};
 
 use super::config::{ConnectionConfig, ReceiveMode};
 use super::error::ProtocolError;
 use crate::Role;
 use crate::frame::{
     CloseCode, DecodeConfig, Decoded, FrameHeader, HeaderBytes, HeaderDecoder, MAX_CLOSE_REASON,
-    MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode, decode_close_payload,
+    MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode, RSV1, decode_close_payload,
 };
 use crate::mask::apply_mask;
 use crate::utf8::Utf8Validator;
@@ -228,6 +233,10 @@ struct RxMsg {
     kind: MessageKind,
     fragments: u32,
     size: u64,
+    /// RSV1 was set on the first frame: the payload is DEFLATE data (RFC 7692). Without
+    /// `alloc` there is no codec and RSV1 is never accepted.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    compressed: bool,
 }
 
 /// An event waiting in `poll_event` (its data lives in the connection or the caller's buffer).
@@ -315,6 +324,12 @@ pub struct Connection<K: MaskKeySource = NoMaskKeys> {
     close_deadline: Option<Duration>,
     keepalive_at: Option<Duration>,
     pong_deadline: Option<Duration>,
+
+    // permessage-deflate.
+    #[cfg(feature = "alloc")]
+    codec: Option<Box<dyn Codec + Send>>,
+    #[cfg(feature = "alloc")]
+    zbuf: Vec<u8>,
 }
 
 impl Connection<NoMaskKeys> {
@@ -332,8 +347,26 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// A connection playing `role`. `keys` is only used by clients.
     pub fn new(role: Role, config: ConnectionConfig, keys: K) -> Self {
-        let decoder =
-            HeaderDecoder::new(DecodeConfig::new(role).max_payload(config.max_frame_size));
+        #[cfg(feature = "deflate")]
+        let codec: Option<Box<dyn Codec + Send>> = match config.permessage_deflate {
+            Some(pmd) => Some(Box::new(crate::deflate::ZlibCodec::new(
+                &pmd,
+                role,
+                crate::deflate::ZlibOptions::default(),
+            ))),
+            None => None,
+        };
+        #[cfg(all(feature = "alloc", not(feature = "deflate")))]
+        let codec: Option<Box<dyn Codec + Send>> = None;
+        #[cfg(feature = "alloc")]
+        let rsv = if codec.is_some() { RSV1 } else { 0 };
+        #[cfg(not(feature = "alloc"))]
+        let rsv = 0;
+        let decoder = HeaderDecoder::new(
+            DecodeConfig::new(role)
+                .max_payload(config.max_frame_size)
+                .allowed_rsv(rsv),
+        );
         Connection {
             role,
             cfg: config,
@@ -368,7 +401,31 @@ impl<K: MaskKeySource> Connection<K> {
             close_deadline: None,
             keepalive_at: None,
             pong_deadline: None,
+            #[cfg(feature = "alloc")]
+            codec,
+            #[cfg(feature = "alloc")]
+            zbuf: Vec::new(),
         }
+    }
+
+    /// Installs the host's own permessage-deflate [`Codec`] (built for the negotiated
+    /// parameters, which must also be in the config: [`ConnectionConfig::permessage_deflate`]).
+    /// Replaces the built-in one; call it before the first input.
+    #[cfg(feature = "alloc")]
+    pub fn set_codec(&mut self, codec: Box<dyn Codec + Send>) {
+        self.codec = Some(codec);
+        self.decoder = HeaderDecoder::new(
+            DecodeConfig::new(self.role)
+                .max_payload(self.cfg.max_frame_size)
+                .allowed_rsv(RSV1),
+        );
+    }
+
+    /// The permessage-deflate codec in use, if any (for instance to read
+    /// [`Codec::allocated`]).
+    #[cfg(feature = "alloc")]
+    pub fn codec(&self) -> Option<&(dyn Codec + Send)> {
+        self.codec.as_deref()
     }
 
     /// The role this connection plays.

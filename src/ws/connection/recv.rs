@@ -11,7 +11,7 @@ impl<K: MaskKeySource> Connection<K> {
     ///
     /// Stops right after producing an event, so the event can borrow from the connection or
     /// from `buf`: drain the polls, then call again with `&mut buf[consumed..]`. Payloads are
-    /// unmasked in place in `buf` (see the [module docs](super)). Bytes after the peer's Close,
+    /// unmasked in place in `buf` (see the [module docs](crate::ws)). Bytes after the peer's Close,
     /// or after a failure, are consumed and ignored.
     ///
     /// A protocol violation fails the connection: the error is returned (and kept in
@@ -173,6 +173,25 @@ impl<K: MaskKeySource> Connection<K> {
             let chunk = &mut buf[start..pos];
             let remaining = f.remaining - n as u64;
             #[cfg(feature = "alloc")]
+            if !f.opcode.is_control() && self.msg.is_some_and(|m| m.compressed) {
+                if let Some(key) = f.mask {
+                    apply_mask(chunk, key, f.phase);
+                }
+                *cur = if remaining == 0 {
+                    None
+                } else {
+                    Some(RxFrame {
+                        remaining,
+                        phase: (f.phase + n) & 3,
+                        ..f
+                    })
+                };
+                if self.on_data_inflate(chunk, remaining == 0 && f.fin)? {
+                    return Ok(pos);
+                }
+                continue;
+            }
+            #[cfg(feature = "alloc")]
             if !f.opcode.is_control() && self.cfg.receive_mode == ReceiveMode::Messages {
                 *cur = if remaining == 0 {
                     None
@@ -225,7 +244,11 @@ impl<K: MaskKeySource> Connection<K> {
             remaining: h.payload_len,
             phase: 0,
         };
+        let rsv1 = h.rsv & RSV1 != 0;
         if h.opcode.is_control() {
+            if rsv1 {
+                return Err(ProtocolError::UnexpectedRsv1);
+            }
             self.ctl_len = 0;
             if h.payload_len == 0 {
                 return Ok(Next::stop_if(self.on_control(h.opcode)?));
@@ -240,6 +263,7 @@ impl<K: MaskKeySource> Connection<K> {
         let msg = match (kind, &mut self.msg) {
             (None, None) => return Err(ProtocolError::UnexpectedContinuation),
             (Some(_), Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (None, Some(_)) if rsv1 => return Err(ProtocolError::UnexpectedRsv1),
             (None, Some(m)) => m,
             (Some(kind), msg @ None) => {
                 self.utf8.reset();
@@ -255,6 +279,7 @@ impl<K: MaskKeySource> Connection<K> {
                     kind,
                     fragments: 0,
                     size: 0,
+                    compressed: rsv1,
                 })
             }
         };
@@ -270,9 +295,56 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         if h.payload_len == 0 {
+            #[cfg(feature = "alloc")]
+            if msg.compressed {
+                return Ok(Next::stop_if(self.on_data_inflate(&[], h.fin)?));
+            }
             return Ok(Next::stop_if(self.on_data(&[], pos, h.fin)?));
         }
         Ok(Next::Payload(frame))
+    }
+
+    /// Payload bytes of a compressed message (already unmasked): inflated into the message
+    /// buffer, never beyond `max_message_size`. Returns whether an event was produced.
+    #[cfg(feature = "alloc")]
+    fn on_data_inflate(&mut self, chunk: &[u8], msg_done: bool) -> Result<Stop, ProtocolError> {
+        let Some(msg) = self.msg.as_mut() else {
+            return Ok(false);
+        };
+        let Some(codec) = self.codec.as_mut() else {
+            return Err(ProtocolError::InvalidCompressedData);
+        };
+        let at = self.msg_buf.len();
+        let max = self.cfg.max_message_size;
+        codec
+            .decompress(
+                chunk,
+                msg_done,
+                &mut self.msg_buf,
+                usize::try_from(max).unwrap_or(usize::MAX),
+            )
+            .map_err(|e| match e {
+                CodecError::TooBig => ProtocolError::MessageTooBig { max },
+                _ => ProtocolError::InvalidCompressedData,
+            })?;
+        msg.size += chunk.len() as u64;
+        if msg.kind == MessageKind::Text {
+            if let Err(e) = self.utf8.feed(&self.msg_buf[at..]) {
+                let off = at as u64 + e.offset().unwrap_or(0) as u64;
+                return Err(ProtocolError::InvalidUtf8 { offset: off });
+            }
+            if msg_done && self.utf8.finish().is_err() {
+                return Err(ProtocolError::InvalidUtf8 {
+                    offset: self.msg_buf.len() as u64,
+                });
+            }
+        }
+        if !msg_done {
+            return Ok(false);
+        }
+        self.pending = Pending::Message(msg.kind);
+        self.msg = None;
+        Ok(true)
     }
 
     /// Payload bytes of the current data message (already unmasked), at `start` in the caller's

@@ -36,12 +36,13 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// Appends a whole frame to the output queue (masking it for a client).
     #[cfg(feature = "alloc")]
-    fn push_frame(&mut self, op: OpCode, fin: bool, payload: &[u8]) {
+    fn push_frame(&mut self, op: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         let key = self.next_mask();
         let h = FrameHeader::new(op, payload.len() as u64)
             .with_fin(fin)
+            .with_rsv(rsv)
             .with_mask(key);
-        // A slice is shorter than 2^63 bytes and rsv is 0: the header always encodes.
+        // A slice is shorter than 2^63 bytes and rsv is RSV1 or 0: the header always encodes.
         if let Ok(bytes) = h.header_bytes() {
             self.out.extend(&bytes);
         }
@@ -71,7 +72,37 @@ impl<K: MaskKeySource> Connection<K> {
         if self.tx_msg.is_some() {
             return Err(ProtocolError::FragmentMismatch);
         }
-        self.push_frame(kind.opcode(), true, data);
+        if data.len() >= self.cfg.compression_threshold {
+            if let Some(codec) = self.codec.as_mut() {
+                let mut z = core::mem::take(&mut self.zbuf);
+                z.clear();
+                let r = codec.compress(data, &mut z);
+                if r.is_ok() {
+                    self.push_frame(kind.opcode(), true, RSV1, &z);
+                }
+                if z.capacity() <= RETAIN_CAPACITY {
+                    self.zbuf = z;
+                }
+                // A failed compressor sends nothing: an internal failure, reported as closed.
+                return r.map_err(|_| ProtocolError::Closed);
+            }
+        }
+        self.push_frame(kind.opcode(), true, 0, data);
+        Ok(())
+    }
+
+    /// Queues bytes already encoded as whole frames for this connection, for instance a
+    /// message compressed once for many connections by
+    /// [`SharedCompressor`](crate::deflate::SharedCompressor) (server connections that
+    /// negotiated `server_no_context_takeover` only; the caller vouches for the encoding).
+    #[cfg(feature = "alloc")]
+    pub fn send_encoded(&mut self, frames: &[u8]) -> Result<(), ProtocolError> {
+        self.release_out();
+        self.check_can_send_data()?;
+        if self.tx_msg.is_some() {
+            return Err(ProtocolError::FragmentMismatch);
+        }
+        self.out.extend(frames);
         Ok(())
     }
 
@@ -80,7 +111,9 @@ impl<K: MaskKeySource> Connection<K> {
     /// be sent in between; other data may not ([`ProtocolError::FragmentMismatch`]).
     ///
     /// For text, the caller must make the whole message valid UTF-8 (fragments may split code
-    /// points).
+    /// points). A whole message (`fin` on the first frame) is compressed like
+    /// [`send_binary`](Self::send_binary) when permessage-deflate is on; fragmented ones are
+    /// sent uncompressed.
     #[cfg(feature = "alloc")]
     pub fn send_frame(
         &mut self,
@@ -88,10 +121,13 @@ impl<K: MaskKeySource> Connection<K> {
         fin: bool,
         payload: &[u8],
     ) -> Result<(), ProtocolError> {
+        if fin && self.tx_msg.is_none() {
+            return self.send_message(kind, payload);
+        }
         self.release_out();
         self.check_can_send_data()?;
         let op = self.fragment_opcode(kind)?;
-        self.push_frame(op, fin, payload);
+        self.push_frame(op, fin, 0, payload);
         self.tx_msg = if fin { None } else { Some(kind) };
         Ok(())
     }
