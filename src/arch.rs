@@ -262,7 +262,7 @@ mod shani {
 /// `(stop, name_stop)` where `stop` flags the bytes a field value may not contain (controls
 /// other than HTAB, and DEL) and `name_stop` flags `:` and every control byte (where a field
 /// name ends). SSE2, which every x86-64 CPU has (other targets use `u64` word scans in
-/// `handshake::http`).
+/// `http`).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn header_stops(chunk: &[u8; 16]) -> (u32, u32) {

@@ -9,7 +9,7 @@
 //!
 //! ## Layers
 //!
-//! 1. **Codecs**, stateless and allocation-free, borrowing from the input: [`handshake::http`]
+//! 1. **Codecs**, stateless and allocation-free, borrowing from the input: [`http`]
 //!    (bounded HTTP/1.1 head parser), [`frame`] (RFC 6455 §5 headers and close payloads), [`mask`]
 //!    (in-place XOR with a phase), [`utf8`] (incremental validation), [`json`] (a small strict JSON
 //!    scanner and `JSON.stringify`-compatible writer), and the Engine.IO / Socket.IO packet codecs.
@@ -41,7 +41,8 @@
 //! ```
 //! # #[cfg(feature = "alloc")] {
 //! use core::time::Duration;
-//! use sockwire::handshake::{AcceptOptions, ServerHandshake, http::{HeadConfig, Header, Status}};
+//! use sockwire::handshake::{AcceptOptions, ServerHandshake};
+//! use sockwire::http::{HeadConfig, Header, Status};
 //! use sockwire::ws::{Connection, ConnectionConfig, Event};
 //!
 //! // What one `read` returned: the request head, then a masked text frame "Hello".
@@ -53,7 +54,7 @@
 //!
 //! // 1. The opening handshake (RFC 6455 §4). `Partial` would mean: read more, call again.
 //! let mut handshake = ServerHandshake::new(HeadConfig::default());
-//! let mut slots = [Header::EMPTY; 32];
+//! let mut slots = [Header::EMPTY; sockwire::http::DEFAULT_MAX_HEADERS];
 //! let head_len = match handshake.parse(&input, &mut slots) {
 //!     Ok(Status::Complete(request)) => {
 //!         request.accept(&AcceptOptions::new())?.encode_to_vec(&mut wire);
@@ -120,6 +121,7 @@ mod arch;
 pub mod error;
 pub mod frame;
 pub mod handshake;
+pub mod http;
 pub mod json;
 pub mod mask;
 pub mod utf8;

@@ -19,13 +19,14 @@
 //! layer.
 //!
 //! ```
-//! use sockwire::handshake::{AcceptOptions, ServerHandshake, http::{Header, HeadConfig, Status}};
+//! use sockwire::handshake::{AcceptOptions, ServerHandshake};
+//! use sockwire::http::{Header, HeadConfig, Status};
 //!
 //! let input = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 //! Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //! Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
 //! let mut server = ServerHandshake::new(HeadConfig::default());
-//! let mut slots = [Header::EMPTY; 32];
+//! let mut slots = [Header::EMPTY; sockwire::http::DEFAULT_MAX_HEADERS];
 //! let mut out = [0u8; 256];
 //! match server.parse(input, &mut slots) {
 //!     Ok(Status::Partial) => { /* read more, call again with the longer buffer */ }
@@ -60,7 +61,8 @@
 //!
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 
-pub mod http;
+#[doc(hidden)]
+pub use crate::http;
 mod sha1;
 
 use core::fmt;
