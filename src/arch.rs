@@ -331,7 +331,7 @@ pub(crate) fn target_stops(chunk: &[u8; 16]) -> u32 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use std::{eprintln, vec::Vec};
+    use std::eprintln;
 
     fn reference(key: &[u8]) -> [u8; 20] {
         let mut sha = sha1_smol::Sha1::new();
