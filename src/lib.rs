@@ -100,7 +100,10 @@
 //!
 //! ## Features
 //!
-//! * `std` (default): implies `alloc`; adds `std::error::Error`-based conveniences only.
+//! * `std` (default): implies `alloc`; adds run-time CPU feature detection
+//!   (`is_x86_feature_detected!`) for the AVX2 masking loop and the SHA-1 instructions of the
+//!   handshake digest. Without it those paths are taken only when the crate is compiled with the
+//!   target features enabled (`-C target-feature=+avx2,+sha,+ssse3`).
 //! * `alloc`: whole-message reassembly, `Vec`-appending encoders, Engine.IO, Socket.IO and the hub.
 //!
 //! Without `alloc` the handshake codec, the frame codec, masking, UTF-8 validation and the
@@ -135,6 +138,11 @@ pub mod hub;
 pub mod socketio;
 
 pub use error::Error;
+
+/// The README's Rust blocks, compiled as doctests so that the snippet users copy keeps building.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// Which end of a connection a machine plays.
 ///
