@@ -705,6 +705,8 @@ impl ServerHandshake {
     }
 
     /// Work counter of the underlying parser ([`HeadParser::bytes_examined`]).
+    /// Not part of the stable API (hidden from the docs): a test instrument.
+    #[doc(hidden)]
     pub fn bytes_examined(&self) -> u64 {
         self.parser.bytes_examined()
     }

@@ -89,6 +89,9 @@ impl HeadParser {
     /// Total number of bytes the parser has looked at since it was created or reset, counting
     /// each pass. It is at most three times the head length (or the cap), however the input was
     /// split; tests use it to prove linear behaviour without timing anything.
+    ///
+    /// Not part of the stable API (hidden from the docs): a test instrument.
+    #[doc(hidden)]
     pub fn bytes_examined(&self) -> u64 {
         self.examined
     }

@@ -11,7 +11,7 @@ impl<K: MaskKeySource> Connection<K> {
     ///
     /// Stops right after producing an event, so the event can borrow from the connection or
     /// from `buf`: drain the polls, then call again with `&mut buf[consumed..]`. Payloads are
-    /// unmasked in place in `buf` (see the [module docs](super)). Bytes after the peer's Close,
+    /// unmasked in place in `buf` (see the [module docs](crate::ws)). Bytes after the peer's Close,
     /// or after a failure, are consumed and ignored.
     ///
     /// A protocol violation fails the connection: the error is returned (and kept in
