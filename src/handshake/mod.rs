@@ -57,8 +57,8 @@
 //! # Checking recorded exchanges
 //!
 //! `audit_request` and `audit_response` (hidden from these docs, not stable API) run every check
-//! independently and report each
-//! verdict with the RFC 6455 section it comes from; the `handshake_check` example prints them.
+//! independently and report each verdict with the RFC 6455 section it comes from; the
+//! `handshake_check` example prints them.
 //!
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 
