@@ -291,9 +291,9 @@ pub(crate) fn header_stops(chunk: &[u8; 16]) -> (u32, u32) {
         _mm_andnot_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
         _mm_or_si128, _mm_set1_epi8,
     };
+    #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
     // SAFETY: SSE2 is part of the x86-64 baseline, so its intrinsics are always available;
     // the load reads exactly the 16 bytes of `chunk` and has no alignment requirement.
-    #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
     unsafe {
         let v = _mm_loadu_si128(chunk.as_ptr().cast());
         // v <= 0x1F (unsigned), so obs-text bytes 0x80..=0xFF are not flagged.
@@ -319,9 +319,9 @@ pub(crate) fn target_stops(chunk: &[u8; 16]) -> u32 {
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8,
         _mm_or_si128, _mm_set1_epi8,
     };
+    #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
     // SAFETY: as in `header_stops`: SSE2 is always available on x86-64 and the load reads
     // exactly the 16 bytes of `chunk`.
-    #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
     unsafe {
         let v = _mm_loadu_si128(chunk.as_ptr().cast());
         let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);

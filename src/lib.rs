@@ -112,7 +112,7 @@
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 #![no_std]
 #![deny(missing_docs)]
-#![deny(unsafe_code)]
+#![warn(unreachable_pub, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]

@@ -235,17 +235,17 @@ impl Eq for Header<'_> {}
 /// Header-name classes recognised while parsing (exact ASCII case-insensitive matches).
 pub(crate) mod kind {
     /// Built by [`super::Header::new`] / `EMPTY`: not classified yet (see [`super::classify`]).
-    pub const UNCLASSIFIED: u8 = 0;
+    pub(crate) const UNCLASSIFIED: u8 = 0;
     /// Any other name.
-    pub const OTHER: u8 = 1;
-    pub const HOST: u8 = 2;
-    pub const ORIGIN: u8 = 3;
-    pub const UPGRADE: u8 = 4;
-    pub const CONNECTION: u8 = 5;
-    pub const KEY: u8 = 6;
-    pub const VERSION: u8 = 7;
-    pub const PROTOCOL: u8 = 8;
-    pub const EXTENSIONS: u8 = 9;
+    pub(crate) const OTHER: u8 = 1;
+    pub(crate) const HOST: u8 = 2;
+    pub(crate) const ORIGIN: u8 = 3;
+    pub(crate) const UPGRADE: u8 = 4;
+    pub(crate) const CONNECTION: u8 = 5;
+    pub(crate) const KEY: u8 = 6;
+    pub(crate) const VERSION: u8 = 7;
+    pub(crate) const PROTOCOL: u8 = 8;
+    pub(crate) const EXTENSIONS: u8 = 9;
 }
 
 /// The [`kind`] of a header name: a switch on the length, then one case-insensitive comparison

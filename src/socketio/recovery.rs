@@ -222,6 +222,19 @@ pub struct RecoveryStore<P, D> {
     bytes: usize,
 }
 
+impl<P, D> core::fmt::Debug for RecoveryStore<P, D> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecoveryStore")
+            .field("cfg", &self.cfg)
+            .field("sessions", &self.sessions.len())
+            .field("packets", &self.packets.len())
+            .field("bytes", &self.bytes)
+            .field("next_seq", &self.next_seq)
+            .field("gone_before", &self.gone_before)
+            .finish()
+    }
+}
+
 impl<P: Clone, D> RecoveryStore<P, D> {
     /// An empty store.
     pub fn new(cfg: RecoveryConfig) -> Self {
