@@ -130,6 +130,8 @@ pub mod mask;
 pub mod utf8;
 pub mod ws;
 
+mod b64;
+
 #[cfg(feature = "alloc")]
 pub mod engineio;
 #[cfg(feature = "alloc")]

@@ -315,7 +315,7 @@ impl<'h, 'b> UpgradeRequest<'h, 'b> {
     /// The `Sec-WebSocket-Accept` value for this request's key.
     pub fn accept_key(&self) -> [u8; 28] {
         // A valid key is 24 bytes, so `validate` hashed it already.
-        b64_encode(&self.digest)
+        crate::b64::encode_fixed(&self.digest)
     }
 
     /// The offered subprotocols, in the client's order of preference.
