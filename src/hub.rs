@@ -78,6 +78,8 @@ use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
 
+use crate::frame::{FrameHeader, OpCode};
+
 use crate::socketio::packet::{self, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, PacketType, SocketIoError};
 
@@ -362,19 +364,19 @@ impl Encoded {
     #[must_use]
     pub fn new(text: &str, attachments: &[&[u8]]) -> Self {
         let text_len = 1 + text.len();
-        let mut total = ws_header_len(text_len as u64) + text_len;
+        let mut total = ws_header(OpCode::Text, text_len).encoded_len() + text_len;
         for a in attachments {
-            total += ws_header_len(a.len() as u64) + a.len();
+            total += ws_header(OpCode::Binary, a.len()).encoded_len() + a.len();
         }
         let mut buf = Vec::with_capacity(total);
-        push_ws_header(&mut buf, 0x1, text_len as u64);
+        push_ws_header(&mut buf, &ws_header(OpCode::Text, text_len));
         let text_start = buf.len();
         buf.push(b'4');
         buf.extend_from_slice(text.as_bytes());
         let text_end = buf.len();
         let mut ranges = Vec::with_capacity(attachments.len());
         for a in attachments {
-            push_ws_header(&mut buf, 0x2, a.len() as u64);
+            push_ws_header(&mut buf, &ws_header(OpCode::Binary, a.len()));
             let s = buf.len();
             buf.extend_from_slice(a);
             ranges.push((s, buf.len()));
@@ -429,28 +431,14 @@ impl Encoded {
     }
 }
 
-fn ws_header_len(len: u64) -> usize {
-    if len < 126 {
-        2
-    } else if len <= 0xffff {
-        4
-    } else {
-        10
-    }
+/// The RFC 6455 §5.2 server header of a final, unmasked frame (the frame layer's encoder).
+fn ws_header(opcode: OpCode, len: usize) -> FrameHeader {
+    FrameHeader::new(opcode, len as u64)
 }
 
-/// RFC 6455 §5.2 server header: FIN, no RSV, `opcode`, unmasked.
-fn push_ws_header(out: &mut Vec<u8>, opcode: u8, len: u64) {
-    out.push(0x80 | opcode);
-    if len < 126 {
-        out.push(len as u8);
-    } else if len <= 0xffff {
-        out.push(126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(127);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
+/// Appends `header`; a server header always has a wire form, so nothing can fail here.
+fn push_ws_header(out: &mut Vec<u8>, header: &FrameHeader) {
+    let _ = header.encode_to_vec(out);
 }
 
 /// Bytes for one recipient: write `packet` to the connection of `session`. Borrowed from the

@@ -847,12 +847,10 @@ impl ServerSession {
 /// Encodes 15 bytes of caller entropy as a 20-character URL-safe session id (the reference's
 /// `base64id` shape).
 pub fn sid_from_entropy(entropy: &[u8; 15]) -> String {
-    use base64::Engine as _;
-    let mut out = [0u8; 20];
-    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode_slice(entropy, &mut out)
-        .unwrap_or(0);
-    String::from_utf8_lossy(&out[..n]).into_owned()
+    crate::b64::url_safe_id(entropy)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
 }
 
 /// Sessions by sid, with the request checks that need them.

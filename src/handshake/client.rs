@@ -283,6 +283,8 @@ Sec-WebSocket-Key: \r\nSec-WebSocket-Version: 13\r\n\r\n"
     }
 
     /// Work counter of the response parser ([`HeadParser::bytes_examined`]).
+    /// Not part of the stable API (hidden from the docs): a test instrument.
+    #[doc(hidden)]
     pub fn bytes_examined(&self) -> u64 {
         self.parser.bytes_examined()
     }

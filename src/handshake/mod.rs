@@ -19,13 +19,14 @@
 //! layer.
 //!
 //! ```
-//! use sockwire::handshake::{AcceptOptions, ServerHandshake, http::{Header, HeadConfig, Status}};
+//! use sockwire::handshake::{AcceptOptions, ServerHandshake};
+//! use sockwire::http::{Header, HeadConfig, Status};
 //!
 //! let input = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 //! Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //! Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
 //! let mut server = ServerHandshake::new(HeadConfig::default());
-//! let mut slots = [Header::EMPTY; 32];
+//! let mut slots = [Header::EMPTY; sockwire::http::DEFAULT_MAX_HEADERS];
 //! let mut out = [0u8; 256];
 //! match server.parse(input, &mut slots) {
 //!     Ok(Status::Partial) => { /* read more, call again with the longer buffer */ }
@@ -55,14 +56,16 @@
 //!
 //! # Checking recorded exchanges
 //!
-//! [`audit_request`] and [`audit_response`] run every check independently and report each
-//! verdict with the RFC 6455 section it comes from (the `handshake_check` example prints them).
+//! `audit_request` and `audit_response` (hidden from these docs, not stable API) run every check
+//! independently and report each verdict with the RFC 6455 section it comes from; the
+//! `handshake_check` example prints them.
 //!
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 
 mod audit;
 mod client;
-pub mod http;
+#[doc(hidden)]
+pub use crate::http;
 mod server;
 mod sha1;
 
@@ -296,50 +299,6 @@ this server supports WebSocket version 13 only";
 // ---------------------------------------------------------------------------------------------
 // Keys.
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-const fn b64_table() -> [bool; 256] {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 64 {
-        t[B64[i] as usize] = true;
-        i += 1;
-    }
-    t
-}
-static IS_B64: [bool; 256] = b64_table();
-
-/// Base64 (standard alphabet, padded) of `N` bytes into `M` output bytes; `M` must be
-/// `4 * ceil(N / 3)`.
-fn b64_encode<const N: usize, const M: usize>(input: &[u8; N]) -> [u8; M] {
-    let mut out = [b'='; M];
-    let mut o = 0;
-    let mut chunks = input.chunks_exact(3);
-    for c in &mut chunks {
-        let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
-        out[o] = B64[(n >> 18) as usize & 63];
-        out[o + 1] = B64[(n >> 12) as usize & 63];
-        out[o + 2] = B64[(n >> 6) as usize & 63];
-        out[o + 3] = B64[n as usize & 63];
-        o += 4;
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let n = u32::from(a) << 16;
-            out[o] = B64[(n >> 18) as usize & 63];
-            out[o + 1] = B64[(n >> 12) as usize & 63];
-        }
-        [a, b] => {
-            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-            out[o] = B64[(n >> 18) as usize & 63];
-            out[o + 1] = B64[(n >> 12) as usize & 63];
-            out[o + 2] = B64[(n >> 6) as usize & 63];
-        }
-        _ => {}
-    }
-    out
-}
-
 /// Whether `key` is a valid `Sec-WebSocket-Key`: the canonical padded base64 encoding of exactly
 /// 16 bytes (24 characters ending in `==`, the last data character carrying no stray bits).
 pub fn is_valid_key(key: &[u8]) -> bool {
@@ -350,12 +309,12 @@ pub fn is_valid_key(key: &[u8]) -> bool {
         && k[23] == b'='
         && matches!(k[21], b'A' | b'Q' | b'g' | b'w')
         // No early exit: a fixed-length AND over the table, which the compiler unrolls.
-        && k[..21].iter().fold(true, |ok, &b| ok & IS_B64[b as usize])
+        && k[..21].iter().fold(true, |ok, &b| ok & crate::b64::is_alphabet(b))
 }
 
 /// The `Sec-WebSocket-Key` for a 16-byte nonce: its base64 encoding (24 bytes).
 pub fn key_for_nonce(nonce: &[u8; 16]) -> [u8; 24] {
-    b64_encode(nonce)
+    crate::b64::encode_fixed(nonce)
 }
 
 /// `Sec-WebSocket-Accept` for a key (RFC 6455 §4.2.2 item 5.4): base64 of the SHA-1 of the key
@@ -376,5 +335,5 @@ pub fn accept_key(key: &[u8]) -> [u8; 28] {
             sha.digest().bytes()
         }
     };
-    b64_encode(&digest)
+    crate::b64::encode_fixed(&digest)
 }

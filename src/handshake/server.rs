@@ -315,7 +315,7 @@ impl<'h, 'b> UpgradeRequest<'h, 'b> {
     /// The `Sec-WebSocket-Accept` value for this request's key.
     pub fn accept_key(&self) -> [u8; 28] {
         // A valid key is 24 bytes, so `validate` hashed it already.
-        b64_encode(&self.digest)
+        crate::b64::encode_fixed(&self.digest)
     }
 
     /// The offered subprotocols, in the client's order of preference.
@@ -717,6 +717,8 @@ impl ServerHandshake {
     }
 
     /// Work counter of the underlying parser ([`HeadParser::bytes_examined`]).
+    /// Not part of the stable API (hidden from the docs): a test instrument.
+    #[doc(hidden)]
     pub fn bytes_examined(&self) -> u64 {
         self.parser.bytes_examined()
     }

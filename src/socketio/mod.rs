@@ -36,6 +36,7 @@ use core::fmt;
 
 mod json;
 pub mod packet;
+pub mod recovery;
 mod socket;
 
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};

@@ -41,8 +41,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use base64::Engine as _;
-
 use super::packet::{self, PacketType, Value};
 use super::{DecodeConfig, Decoder, OwnedPacket, SocketIoError, json};
 
@@ -745,11 +743,8 @@ impl ServerSocket {
     /// Accepts a pending [`ServerEvent::Connect`]: sends `0<nsp>,{"sid":"..."}` with a sid made
     /// from 15 bytes of caller entropy (20 URL-safe base64 characters), and returns the sid.
     pub fn accept(&mut self, nsp: &str, entropy: [u8; 15]) -> Result<&str, SocketIoError> {
-        let mut buf = [0u8; 20];
-        let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode_slice(entropy, &mut buf)
-            .unwrap_or(0);
-        let sid = core::str::from_utf8(&buf[..n]).unwrap_or("");
+        let buf = crate::b64::url_safe_id(&entropy);
+        let sid = core::str::from_utf8(&buf).unwrap_or("");
         self.accept_with_sid(nsp, sid)
     }
 

@@ -312,10 +312,17 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// The next deadline at which [`handle_timeout`](Self::handle_timeout) must be called, if
     /// any (close timer, keepalive Ping, pong deadline).
+    ///
+    /// Keepalive runs from construction: before the first input, with a keepalive interval
+    /// configured, this is [`Duration::ZERO`] (already due), so the caller's first
+    /// `handle_timeout(now)` starts the keepalive clock even if the peer never sends a byte.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
         if self.terminated {
             return None;
+        }
+        if !self.started && self.cfg.keepalive.is_some() {
+            return Some(Duration::ZERO);
         }
         [self.close_deadline, self.pong_deadline, self.keepalive_at]
             .into_iter()
