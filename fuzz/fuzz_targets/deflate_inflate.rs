@@ -41,7 +41,11 @@ fuzz_target!(|data: &[u8]| {
             let n = usize::from(n).min(tail.len());
             let (payload, tail) = tail.split_at(n);
             r = tail;
-            let op = if first { OpCode::Binary } else { OpCode::Continuation };
+            let op = if first {
+                OpCode::Binary
+            } else {
+                OpCode::Continuation
+            };
             let h = FrameHeader::new(op, n as u64)
                 .with_fin(r.is_empty())
                 .with_rsv(if first { RSV1 } else { 0 })

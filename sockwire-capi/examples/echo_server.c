@@ -40,6 +40,12 @@ struct conn {
 };
 
 static struct conn *conns[MAX_CONNS];
+static volatile sig_atomic_t stop; /* SIGTERM / SIGINT: free everything and exit 0 */
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop = 1;
+}
 static uint8_t readbuf[READ_CAP];
 
 static uint64_t now_ns(void) {
@@ -168,6 +174,11 @@ static int on_handshake_bytes(struct conn *c, const uint8_t *p, size_t n) {
 int main(int argc, char **argv) {
     int port = argc > 1 ? atoi(argv[1]) : 9002;
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -183,7 +194,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "echo_server: listening on 127.0.0.1:%d\n", port);
     static struct pollfd pfd[MAX_CONNS + 1];
     static int idx[MAX_CONNS + 1];
-    for (;;) {
+    while (!stop) {
         int n = 0;
         pfd[n].fd = ls;
         pfd[n].events = POLLIN;
@@ -211,6 +222,7 @@ int main(int argc, char **argv) {
             perror("poll");
             return 1;
         }
+        if (stop) break;
         for (int k = 0; k < n; k++) {
             if (idx[k] < 0) {
                 if (!(pfd[k].revents & POLLIN)) continue;
@@ -272,4 +284,8 @@ int main(int argc, char **argv) {
             }
         }
     }
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (conns[i]) drop(i);
+    close(ls);
+    return 0;
 }
