@@ -429,10 +429,11 @@ impl DeflateOffer {
                 return Err(DeflateError::DuplicateExtension);
             }
             let p = parse_params(&ext)?;
-            if let (Some(got), Some(asked)) = (p.server_bits, self.server_max_window_bits) {
-                if got > asked {
-                    return Err(DeflateError::NotOffered);
-                }
+            match (p.server_bits, self.server_max_window_bits) {
+                (Some(got), Some(asked)) if got > asked => return Err(DeflateError::NotOffered),
+                // A server accepts the limit by answering it (§7.1.2.1), or declines the offer.
+                (None, Some(_)) => return Err(DeflateError::NotOffered),
+                _ => {}
             }
             if self.server_no_context_takeover && !p.server_nct {
                 // The server ignored a request we made: it would keep its context.
