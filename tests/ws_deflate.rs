@@ -356,3 +356,32 @@ fn shared_compressor_frames_are_read_by_every_client() {
     }
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn context_takeover_is_used_exactly_when_negotiated() {
+    let m = text(5000, 11);
+    for (policy, takeover) in [
+        (DeflatePolicy::context_takeover(15), true),
+        (DeflatePolicy::default(), false),
+    ] {
+        let (s_pmd, c_pmd) = negotiate(policy, DeflateOffer::default());
+        let mut srv = server(ConnectionConfig::default().permessage_deflate(Some(s_pmd)));
+        let mut cli = client(ConnectionConfig::default().permessage_deflate(Some(c_pmd)));
+        let mut sizes = Vec::new();
+        for _ in 0..2 {
+            cli.send_text(&m).unwrap();
+            let wire = cli.poll_transmit().unwrap().to_vec();
+            sizes.push(wire.len());
+            assert_eq!(run(&mut srv, &[&wire]).events, vec![Ev::Text(m.clone())]);
+            srv.send_text(&m).unwrap();
+            let back = srv.poll_transmit().unwrap().to_vec();
+            assert_eq!(run(&mut cli, &[&back]).events, vec![Ev::Text(m.clone())]);
+        }
+        if takeover {
+            // The repeat is a back-reference into the kept window: a few bytes.
+            assert!(sizes[1] * 10 < sizes[0], "{sizes:?}");
+        } else {
+            assert_eq!(sizes[0], sizes[1], "{sizes:?}");
+        }
+    }
+}
