@@ -123,7 +123,7 @@ fn round_trips_every_setting() {
         DeflatePolicy::context_takeover(8),
         DeflatePolicy::context_takeover(11),
     ] {
-        for bits in [8u8, 9, 10, 12, 15] {
+        for bits in 8..=15u8 {
             for nct in [false, true] {
                 let offer = DeflateOffer {
                     server_no_context_takeover: nct,
