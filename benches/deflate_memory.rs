@@ -18,8 +18,10 @@ struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
 
-#[allow(unsafe_code)] // a measuring allocator needs it; nothing else in this bench does
-// SAFETY: forwards to the system allocator unchanged; only counts.
+// A measuring allocator in a bench binary (as in benches/broadcast.rs), not library code.
+#[allow(unsafe_code)]
+// SAFETY: forwards to the system allocator unchanged, so the `GlobalAlloc` contract holds as it
+// does for `System`; the counters are relaxed atomics.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         let n = LIVE.fetch_add(l.size() as isize, Ordering::Relaxed) + l.size() as isize;

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// A permessage-deflate codec for one connection: compresses outgoing messages and inflates
-/// incoming ones. [`ZlibCodec`](super::ZlibCodec) (feature `deflate`) is the built-in one; a
+/// incoming ones. `ZlibCodec` (feature `deflate`) is the built-in one; a
 /// host can plug its own with [`Connection::set_codec`](crate::ws::Connection::set_codec).
 ///
 /// The codec is built for a negotiated [`PerMessageDeflate`](super::PerMessageDeflate) and a

@@ -13,7 +13,7 @@
 //! * both hand the result to [`ConnectionConfig::permessage_deflate`](crate::ws::ConnectionConfig::permessage_deflate),
 //!   which lets RSV1 through on the first frame of a data message (never on control or
 //!   continuation frames: 1002) and compresses and inflates through a [`Codec`] (`alloc`): the
-//!   built-in one, [`ZlibCodec`] (feature `deflate`, the pure-Rust `zlib-rs`), or the host's own.
+//!   built-in one, `ZlibCodec` (feature `deflate`, the pure-Rust `zlib-rs`), or the host's own.
 //!
 //! Offers with an unknown parameter, a parameter given twice, or a bad value are declined (RFC
 //! 7692 §5: the server then tries the next offer, or accepts without the extension); a
@@ -268,7 +268,7 @@ fn parse_params(ext: &Extension<'_>) -> Result<Params, DeflateError> {
 /// (`server_no_context_takeover` and `client_no_context_takeover`, which a server may always
 /// ask for), so no connection keeps compression state between messages: an idle connection
 /// costs nothing, and one compressed message can be sent to many connections
-/// ([`SharedCompressor`], feature `deflate`). [`DeflatePolicy::context_takeover`] keeps the
+/// (`SharedCompressor`, feature `deflate`). [`DeflatePolicy::context_takeover`] keeps the
 /// contexts (better ratios on small, similar messages, at the cost of a compressor and a
 /// decompressor per connection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -429,10 +429,11 @@ impl DeflateOffer {
                 return Err(DeflateError::DuplicateExtension);
             }
             let p = parse_params(&ext)?;
-            if let (Some(got), Some(asked)) = (p.server_bits, self.server_max_window_bits) {
-                if got > asked {
-                    return Err(DeflateError::NotOffered);
-                }
+            match (p.server_bits, self.server_max_window_bits) {
+                (Some(got), Some(asked)) if got > asked => return Err(DeflateError::NotOffered),
+                // A server accepts the limit by answering it (§7.1.2.1), or declines the offer.
+                (None, Some(_)) => return Err(DeflateError::NotOffered),
+                _ => {}
             }
             if self.server_no_context_takeover && !p.server_nct {
                 // The server ignored a request we made: it would keep its context.

@@ -169,6 +169,11 @@ fn client_offer_and_response() {
         ),
         Err(DeflateError::NotOffered)
     );
+    // The asked limit must be answered.
+    assert_eq!(
+        client(asks, "permessage-deflate; server_no_context_takeover"),
+        Err(DeflateError::NotOffered)
+    );
     let got = client(
         asks,
         "permessage-deflate; server_no_context_takeover; server_max_window_bits=8",

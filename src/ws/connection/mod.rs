@@ -225,6 +225,9 @@ struct RxFrame {
     mask: Option<[u8; 4]>,
     remaining: u64,
     phase: usize,
+    /// A frame of a compressed message (its payload goes to the codec; never without `alloc`).
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
+    compressed: bool,
 }
 
 /// The data message being received.

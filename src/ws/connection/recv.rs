@@ -173,7 +173,7 @@ impl<K: MaskKeySource> Connection<K> {
             let chunk = &mut buf[start..pos];
             let remaining = f.remaining - n as u64;
             #[cfg(feature = "alloc")]
-            if !f.opcode.is_control() && self.msg.is_some_and(|m| m.compressed) {
+            if f.compressed {
                 if let Some(key) = f.mask {
                     apply_mask(chunk, key, f.phase);
                 }
@@ -243,6 +243,7 @@ impl<K: MaskKeySource> Connection<K> {
             mask: h.mask,
             remaining: h.payload_len,
             phase: 0,
+            compressed: false,
         };
         let rsv1 = h.rsv & RSV1 != 0;
         if h.opcode.is_control() {
@@ -301,7 +302,10 @@ impl<K: MaskKeySource> Connection<K> {
             }
             return Ok(Next::stop_if(self.on_data(&[], pos, h.fin)?));
         }
-        Ok(Next::Payload(frame))
+        Ok(Next::Payload(RxFrame {
+            compressed: msg.compressed,
+            ..frame
+        }))
     }
 
     /// Payload bytes of a compressed message (already unmasked): inflated into the message

@@ -93,7 +93,7 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// Queues bytes already encoded as whole frames for this connection, for instance a
     /// message compressed once for many connections by
-    /// [`SharedCompressor`](crate::deflate::SharedCompressor) (server connections that
+    /// `deflate::SharedCompressor` (server connections that
     /// negotiated `server_no_context_takeover` only; the caller vouches for the encoding).
     #[cfg(feature = "alloc")]
     pub fn send_encoded(&mut self, frames: &[u8]) -> Result<(), ProtocolError> {
