@@ -379,6 +379,7 @@ impl EpState {
                     ServerEvent::Message(m) => handler.on_message(&sid, m, &mut ctx),
                     ServerEvent::Closed(r) => handler.on_close(&sid, r, &mut ctx),
                     ServerEvent::Upgraded => {}
+                    _ => {}
                 }
             }
             if closed {
@@ -727,7 +728,7 @@ fn polling(
             };
             let res = st
                 .reg
-                .lookup(now, &sid, Transport::Polling)
+                .handle_request(now, &sid, Transport::Polling)
                 .map_err(sockwire::engineio::EngineIoError::from)
                 .and_then(|s| s.handle_get(now));
             st.drain(now, &sid, &ep.cond);
@@ -790,7 +791,7 @@ fn polling(
                 let mut st = ep.lock();
                 let res = st
                     .reg
-                    .lookup(now, sid, Transport::Polling)
+                    .handle_request(now, sid, Transport::Polling)
                     .map_err(sockwire::engineio::EngineIoError::from)
                     .and_then(|s| s.begin_post(now));
                 st.drain(now, sid, &ep.cond);
@@ -902,7 +903,7 @@ fn websocket(
                     Err(r) => Err(r),
                 }
             }
-            Some(id) => match st.reg.lookup(now, id, Transport::WebSocket) {
+            Some(id) => match st.reg.handle_request(now, id, Transport::WebSocket) {
                 Err(r) => Err(r),
                 Ok(s) => {
                     if s.handle_ws_open(now).is_err() {

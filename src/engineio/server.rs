@@ -143,6 +143,7 @@ impl ServerConfig {
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// The peer sent a `close` packet (the reference's "transport close").
     ClosePacket,
@@ -174,6 +175,7 @@ impl CloseReason {
 
 /// Application-facing events of a server session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServerEvent {
     /// A message from the client.
     Message(Message),
@@ -896,10 +898,11 @@ impl Registry {
         Ok(self.sessions.entry(sid).or_insert(s))
     }
 
-    /// The session a request with `sid` over `transport` belongs to, or the reference error:
-    /// code 1 for an unknown (or closed) sid, code 3 for a long-polling request on a WebSocket
-    /// session. Due timers run first.
-    pub fn lookup(
+    /// A request with `sid` over `transport` arrived at `now`: runs the session's due timers (so
+    /// a session whose heartbeat already expired is gone), then returns it, or the reference
+    /// error: code 1 for an unknown (or closed) sid, code 3 for a long-polling request on a
+    /// WebSocket session. (Named as an input, not a getter, because it advances time.)
+    pub fn handle_request(
         &mut self,
         now: Duration,
         sid: &str,

@@ -184,6 +184,23 @@ pub enum DisconnectReason {
     PingTimeout,
     /// The peer sent a malformed packet.
     ParseError,
+    /// The server closed the Engine.IO session itself (the reference's "forced server close").
+    ForcedServerClose,
+}
+
+/// The Socket.IO reason for the end of its Engine.IO session, as the reference server reports
+/// it to every socket of the session (one mapping for every host; a session the server closed
+/// itself is "forced server close", as in the reference's `Client::close`).
+impl From<crate::engineio::server::CloseReason> for DisconnectReason {
+    fn from(r: crate::engineio::server::CloseReason) -> Self {
+        use crate::engineio::server::CloseReason as E;
+        match r {
+            E::ClosePacket | E::TransportClose => DisconnectReason::TransportClose,
+            E::PingTimeout => DisconnectReason::PingTimeout,
+            E::ParseError | E::TransportError(_) => DisconnectReason::TransportError,
+            E::ForcedClose => DisconnectReason::ForcedServerClose,
+        }
+    }
 }
 
 impl DisconnectReason {
@@ -199,6 +216,7 @@ impl DisconnectReason {
             DisconnectReason::TransportError => "transport error",
             DisconnectReason::PingTimeout => "ping timeout",
             DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ForcedServerClose => "forced server close",
         }
     }
 }
