@@ -311,7 +311,11 @@ fn server_times_out_a_silent_client() {
         p.advance_to(PI + PT);
         assert_eq!(p.server_closes(), vec![CloseReason::PingTimeout]);
         // A later request finds no session.
-        assert!(p.reg.handle_request(p.now, &p.sid.clone(), transport).is_err());
+        assert!(
+            p.reg
+                .handle_request(p.now, &p.sid.clone(), transport)
+                .is_err()
+        );
     }
 }
 
