@@ -1271,7 +1271,10 @@ impl ClientSocket {
                 let sid = view
                     .data()
                     .and_then(sid_of)
-                    .ok_or(SocketIoError::InvalidPayload)?;
+                    .ok_or(SocketIoError::InvalidPayload {
+                        at: view.data().map_or(0, |d| view.as_str().len() - d.len()),
+                        what: "the CONNECT reply must be an object with a string \"sid\"",
+                    })?;
                 let conn = self.core.conn_id();
                 let ns = &mut self.nss[i];
                 ns.state = ClientState::Connected { sid: sid.clone() };
