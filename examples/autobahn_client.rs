@@ -18,6 +18,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
+use sockwire::deflate::DeflateOffer;
 use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind};
 
 #[path = "support/ws_connect.rs"]
@@ -132,14 +133,17 @@ fn session(
     rng: &mut Entropy,
     echo: bool,
 ) -> io::Result<Vec<Vec<u8>>> {
+    // permessage-deflate is offered when there is a codec (the `deflate` feature).
+    let offer = cfg!(feature = "deflate").then(DeflateOffer::default);
     let Upgraded {
         mut stream,
         mut leftover,
+        deflate,
         ..
-    } = ws_connect::connect(hostport, target, rng.nonce(), &[])?;
+    } = ws_connect::connect(hostport, target, rng.nonce(), &[], offer.as_ref())?;
 
     let start = Instant::now();
-    let mut conn = Connection::client(config(), rng.key_source());
+    let mut conn = Connection::client(config().permessage_deflate(deflate), rng.key_source());
     let mut received = Vec::new();
     let mut buf = vec![0u8; 256 << 10];
     let mut scratch = Vec::new();

@@ -28,7 +28,7 @@ use host::{App, Host, Output};
 use sockwire::engineio::Message;
 use sockwire::engineio::server::{CloseReason, ServerConfig};
 use sockwire::hub::{EngineIoMessage, SessionInfo};
-use sockwire::socketio::{self, DisconnectReason};
+use sockwire::socketio;
 
 /// The page, served at `/`.
 const INDEX: &str = include_str!("chat/index.html");
@@ -115,15 +115,7 @@ impl<A: App + Send + 'static> EngineHandler for SocketIoEndpoint<A> {
     }
 
     fn on_close(&mut self, sid: &str, reason: CloseReason, ctx: &mut Ctx<'_>) {
-        let reason = match reason {
-            CloseReason::PingTimeout => DisconnectReason::PingTimeout,
-            CloseReason::ParseError | CloseReason::TransportError(_) => {
-                DisconnectReason::TransportError
-            }
-            CloseReason::ForcedClose => DisconnectReason::ServerShuttingDown,
-            _ => DisconnectReason::TransportClose,
-        };
-        self.host.closed(sid, ctx.now(), reason);
+        self.host.closed(sid, ctx.now(), reason.into());
         self.flush(ctx);
     }
 

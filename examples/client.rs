@@ -71,15 +71,22 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
     nonce[..8].copy_from_slice(&random_u64(&state, &mut counter).to_le_bytes());
     nonce[8..].copy_from_slice(&random_u64(&state, &mut counter).to_le_bytes());
     let offered: Vec<&str> = protocols.iter().map(String::as_str).collect();
+    // permessage-deflate is offered when there is a codec (the `deflate` feature).
+    let offer = cfg!(feature = "deflate").then(sockwire::deflate::DeflateOffer::default);
 
     let Upgraded {
         mut stream,
         subprotocol,
         mut leftover,
-    } = ws_connect::connect(hostport, target, nonce, &offered)?;
+        deflate,
+        ..
+    } = ws_connect::connect(hostport, target, nonce, &offered, offer.as_ref())?;
     match subprotocol {
         Some(p) => eprintln!("client: connected, subprotocol {p}"),
         None => eprintln!("client: connected"),
+    }
+    if let Some(d) = deflate {
+        eprintln!("client: permessage-deflate {}", d.response().as_str());
     }
 
     let keys_state = RandomState::new();
@@ -88,7 +95,10 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
         let v = random_u64(&keys_state, &mut key_counter);
         [v as u8, (v >> 8) as u8, (v >> 16) as u8, (v >> 24) as u8]
     };
-    let mut conn = Connection::client(ConnectionConfig::default(), keys);
+    let mut conn = Connection::client(
+        ConnectionConfig::default().permessage_deflate(deflate),
+        keys,
+    );
 
     let (tx, lines) = mpsc::channel::<Option<String>>();
     std::thread::spawn(move || {

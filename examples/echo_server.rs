@@ -17,9 +17,13 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+use sockwire::deflate::{DeflatePolicy, PerMessageDeflate};
 use sockwire::handshake::http::{HeadConfig, Header, Status};
 use sockwire::handshake::{AcceptOptions, ServerHandshake};
 use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind};
+
+/// The permessage-deflate policy (`--deflate`), set once at start.
+static POLICY: std::sync::OnceLock<Option<DeflatePolicy>> = std::sync::OnceLock::new();
 
 fn main() {
     let mut addr = String::from("127.0.0.1:9002");
@@ -27,6 +31,22 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--addr" => addr = args.next().unwrap_or_else(|| usage()),
+            "--deflate" => {
+                let p = match args.next().as_deref() {
+                    Some("off") => None,
+                    Some("lean") => Some(DeflatePolicy::default()),
+                    Some(t) if t.starts_with("takeover") => {
+                        let bits = t
+                            .strip_prefix("takeover:")
+                            .map_or(Some(15), |b| b.parse().ok());
+                        Some(DeflatePolicy::context_takeover(
+                            bits.unwrap_or_else(|| usage()),
+                        ))
+                    }
+                    _ => usage(),
+                };
+                let _ = POLICY.set(p);
+            }
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -55,7 +75,11 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: echo_server [--addr HOST:PORT]   (default 127.0.0.1:9002)");
+    eprintln!(
+        "usage: echo_server [--addr HOST:PORT] [--deflate off|lean|takeover[:BITS]]\n\
+         (defaults 127.0.0.1:9002, takeover: permessage-deflate with context takeover, 15-bit\n\
+         windows, when built with the `deflate` feature)"
+    );
     std::process::exit(2);
 }
 
@@ -68,8 +92,11 @@ fn config() -> ConnectionConfig {
         .close_timeout(Duration::from_secs(5))
 }
 
+/// The negotiated permessage-deflate and the bytes that followed the request head.
+type Upgraded = (Option<PerMessageDeflate>, Vec<u8>);
+
 /// Reads and answers the opening handshake; returns the bytes that followed the request head.
-fn handshake(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
+fn handshake(stream: &mut TcpStream) -> io::Result<Option<Upgraded>> {
     let mut server = ServerHandshake::new(HeadConfig::default());
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
@@ -84,13 +111,23 @@ fn handshake(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
             Ok(Status::Partial) => continue,
             Ok(Status::Complete(req)) => {
                 let chosen = req.subprotocols().find(|p| *p == "chat");
+                // Compression only with a codec (the `deflate` feature).
+                let policy = POLICY
+                    .get_or_init(|| Some(DeflatePolicy::context_takeover(15)))
+                    .filter(|_| cfg!(feature = "deflate"));
+                let pmd = policy.and_then(|p| req.negotiate_deflate(&p));
+                let ext = pmd.map(|p| p.response());
                 let accept = req
-                    .accept(&AcceptOptions::new().subprotocol(chosen))
+                    .accept(
+                        &AcceptOptions::new()
+                            .subprotocol(chosen)
+                            .extensions(ext.as_deref()),
+                    )
                     .map_err(io::Error::other)?;
                 let mut out = Vec::new();
                 accept.encode_to_vec(&mut out);
                 stream.write_all(&out)?;
-                return Ok(Some(buf[req.head_len()..].to_vec()));
+                return Ok(Some((pmd, buf[req.head_len()..].to_vec())));
             }
             Err(e) => {
                 if let Some(resp) = e.response() {
@@ -104,11 +141,11 @@ fn handshake(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
 
 fn serve(mut stream: TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let Some(mut leftover) = handshake(&mut stream)? else {
+    let Some((pmd, mut leftover)) = handshake(&mut stream)? else {
         return Ok(());
     };
     let start = Instant::now();
-    let mut conn = Connection::server(config());
+    let mut conn = Connection::server(config().permessage_deflate(pmd));
     let mut scratch: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 256 << 10];
     // Bytes that came with the handshake belong to the connection.

@@ -9,7 +9,8 @@
 //! accept value, whether it matches and where it differs. With a recorded request (and
 //! optionally the response to it), runs every server-side and client-side check of RFC 6455 §4
 //! through `sockwire::handshake::{audit_request, audit_response}` and prints each verdict with
-//! its section. Exit status 0 only when everything holds, 1 when a check fails, 2 on usage or
+//! its section. Exit status 0 only when everything holds (a key that is not base64 of 16 bytes is a failed
+//! check, whatever the accept value), 1 when a check fails, 2 on usage or
 //! I/O errors.
 //!
 //! Files hold the raw bytes of the exchange. A file without any CR is taken to be a
@@ -39,24 +40,55 @@ fn main() -> ExitCode {
     }
 }
 
+/// The outcome of key mode, decided before anything is printed: exit 0 only when every check
+/// holds (the key is valid and, when an accept value is given, it matches).
+#[derive(Debug, PartialEq, Eq)]
+struct KeyVerdict {
+    key_valid: bool,
+    accept_matches: Option<bool>,
+}
+
+impl KeyVerdict {
+    fn new(key: &str, given: Option<&str>) -> Self {
+        let expected = accept_key(key.as_bytes());
+        KeyVerdict {
+            key_valid: is_valid_key(key.as_bytes()),
+            accept_matches: given.map(|g| g.as_bytes() == expected),
+        }
+    }
+
+    fn all_hold(&self) -> bool {
+        self.key_valid && self.accept_matches != Some(false)
+    }
+}
+
 fn key_mode(key: &str, given: Option<&str>) -> ExitCode {
+    let verdict = KeyVerdict::new(key, given);
     let expected = accept_key(key.as_bytes());
     let expected = std::str::from_utf8(&expected).unwrap_or_default();
     println!("Sec-WebSocket-Key:    {key}");
-    if !is_valid_key(key.as_bytes()) {
+    if !verdict.key_valid {
         println!(
-            "  note: this key is not the base64 encoding of exactly 16 bytes; a strict server \
+            "  FAIL: this key is not the base64 encoding of exactly 16 bytes; a strict server \
              rejects it with 400 (RFC 6455 §4.1 item 7)"
         );
     }
     println!("Sec-WebSocket-Accept: {expected}");
-    let Some(given) = given else {
-        return ExitCode::SUCCESS;
-    };
-    if given == expected {
-        println!("given accept:         {given}  MATCHES");
-        return ExitCode::SUCCESS;
+    match given {
+        None => {}
+        Some(given) if verdict.accept_matches == Some(true) => {
+            println!("given accept:         {given}  MATCHES");
+        }
+        Some(given) => print_mismatch(expected, given),
     }
+    if verdict.all_hold() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn print_mismatch(expected: &str, given: &str) {
     println!("given accept:         {given}  DOES NOT MATCH");
     let (e, g) = (expected.as_bytes(), given.as_bytes());
     if e.len() != g.len() {
@@ -79,7 +111,6 @@ fn key_mode(key: &str, given: Option<&str>) -> ExitCode {
             );
         }
     }
-    ExitCode::from(1)
 }
 
 fn read(path: &str) -> Result<Vec<u8>, ExitCode> {
@@ -227,5 +258,37 @@ fn exchange(req_path: &str, resp_path: Option<&String>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyVerdict;
+
+    const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+    const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    #[test]
+    fn exit_zero_only_when_every_check_holds() {
+        assert!(KeyVerdict::new(KEY, None).all_hold());
+        assert!(KeyVerdict::new(KEY, Some(ACCEPT)).all_hold());
+        assert!(!KeyVerdict::new(KEY, Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo")).all_hold());
+        // An invalid key fails even when the given accept is the one computed from it.
+        let bad = "not a key!";
+        let computed = sockwire::handshake::accept_key(bad.as_bytes());
+        let computed = std::str::from_utf8(&computed).unwrap();
+        let v = KeyVerdict::new(bad, Some(computed));
+        assert_eq!(
+            v,
+            KeyVerdict {
+                key_valid: false,
+                accept_matches: Some(true)
+            }
+        );
+        assert!(!v.all_hold());
+        assert!(!KeyVerdict::new(bad, None).all_hold());
+        // 15 and 17 bytes of base64 are not keys either.
+        assert!(!KeyVerdict::new("AAAAAAAAAAAAAAAAAAAA", None).all_hold());
+        assert!(!KeyVerdict::new("AAAAAAAAAAAAAAAAAAAAAAA=", None).all_hold());
     }
 }

@@ -45,7 +45,7 @@ use eio_server::{Ctx, EngineHandler, Server};
 use sockwire::engineio::Message;
 use sockwire::engineio::server::{CloseReason, ServerConfig};
 use sockwire::hub::{EngineIoMessage, Hub, SessionId, SessionInfo};
-use sockwire::socketio::{self, DisconnectReason, ServerEvent, ServerSocket, Value};
+use sockwire::socketio::{self, ServerEvent, ServerSocket, Value};
 
 /// Echoes every message back on its session.
 struct Echo;
@@ -248,13 +248,7 @@ impl EngineHandler for SocketIo {
 
     fn on_close(&mut self, sid: &str, reason: CloseReason, ctx: &mut Ctx<'_>) {
         if let Some(s) = self.sockets.get_mut(sid) {
-            s.handle_transport_close(match reason {
-                CloseReason::PingTimeout => DisconnectReason::PingTimeout,
-                CloseReason::TransportError(_) | CloseReason::ParseError => {
-                    DisconnectReason::TransportError
-                }
-                _ => DisconnectReason::TransportClose,
-            });
+            s.handle_transport_close(reason.into());
             // The namespaces' disconnects (`/hub` tells the others who left).
             self.drive(sid, ctx);
         }

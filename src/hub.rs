@@ -78,6 +78,8 @@ use core::fmt;
 use core::net::SocketAddr;
 use core::time::Duration;
 
+use crate::frame::{FrameHeader, OpCode};
+
 use crate::socketio::packet::{self, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, PacketType, SocketIoError};
 
@@ -260,6 +262,30 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
+    /// The facts of a parsed handshake request, opened at `issued`: the headers as sent, the
+    /// target, and the query string decoded with [`decode_query`]. `address` and `secure` are
+    /// the caller's to fill in (the bytes do not say).
+    #[must_use]
+    pub fn from_request(req: &crate::http::Request<'_, '_>, issued: Duration) -> Self {
+        SessionInfo {
+            headers: req
+                .headers()
+                .iter()
+                .map(|h| {
+                    (
+                        String::from(h.name()),
+                        String::from_utf8_lossy(h.value()).into_owned(),
+                    )
+                })
+                .collect(),
+            query: decode_query(req.query().unwrap_or("")),
+            url: String::from(req.target()),
+            address: None,
+            issued,
+            secure: false,
+        }
+    }
+
     /// The first header named `name` (ASCII case-insensitive).
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -277,6 +303,49 @@ impl SessionInfo {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Decodes a query string as `application/x-www-form-urlencoded` (what the reference server's
+/// `socket.handshake.query` holds): pairs split at `&` (empty ones skipped) and at the first `=`
+/// (a key without `=` has the empty value), `+` is a space, `%XX` escapes are decoded, a
+/// malformed escape is kept as written, invalid UTF-8 is replaced by U+FFFD. Linear in the input,
+/// which bounds the output.
+#[must_use]
+pub fn decode_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| char::from(c).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                if let (Some(h), Some(l)) = (
+                    b.get(i + 1).and_then(|&c| hex(c)),
+                    b.get(i + 2).and_then(|&c| hex(c)),
+                ) {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Where a broadcast goes. Built with [`Target::namespace`] and narrowed with the builder methods.
@@ -362,19 +431,19 @@ impl Encoded {
     #[must_use]
     pub fn new(text: &str, attachments: &[&[u8]]) -> Self {
         let text_len = 1 + text.len();
-        let mut total = ws_header_len(text_len as u64) + text_len;
+        let mut total = ws_header(OpCode::Text, text_len).encoded_len() + text_len;
         for a in attachments {
-            total += ws_header_len(a.len() as u64) + a.len();
+            total += ws_header(OpCode::Binary, a.len()).encoded_len() + a.len();
         }
         let mut buf = Vec::with_capacity(total);
-        push_ws_header(&mut buf, 0x1, text_len as u64);
+        push_ws_header(&mut buf, &ws_header(OpCode::Text, text_len));
         let text_start = buf.len();
         buf.push(b'4');
         buf.extend_from_slice(text.as_bytes());
         let text_end = buf.len();
         let mut ranges = Vec::with_capacity(attachments.len());
         for a in attachments {
-            push_ws_header(&mut buf, 0x2, a.len() as u64);
+            push_ws_header(&mut buf, &ws_header(OpCode::Binary, a.len()));
             let s = buf.len();
             buf.extend_from_slice(a);
             ranges.push((s, buf.len()));
@@ -429,28 +498,14 @@ impl Encoded {
     }
 }
 
-fn ws_header_len(len: u64) -> usize {
-    if len < 126 {
-        2
-    } else if len <= 0xffff {
-        4
-    } else {
-        10
-    }
+/// The RFC 6455 §5.2 server header of a final, unmasked frame (the frame layer's encoder).
+fn ws_header(opcode: OpCode, len: usize) -> FrameHeader {
+    FrameHeader::new(opcode, len as u64)
 }
 
-/// RFC 6455 §5.2 server header: FIN, no RSV, `opcode`, unmasked.
-fn push_ws_header(out: &mut Vec<u8>, opcode: u8, len: u64) {
-    out.push(0x80 | opcode);
-    if len < 126 {
-        out.push(len as u8);
-    } else if len <= 0xffff {
-        out.push(126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(127);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
+/// Appends `header`; a server header always has a wire form, so nothing can fail here.
+fn push_ws_header(out: &mut Vec<u8>, header: &FrameHeader) {
+    let _ = header.encode_to_vec(out);
 }
 
 /// Bytes for one recipient: write `packet` to the connection of `session`. Borrowed from the

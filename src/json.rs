@@ -1185,13 +1185,13 @@ mod tests {
     }
 
     mod alloc_free {
-        pub struct Buf([u8; 512], usize);
+        pub(super) struct Buf([u8; 512], usize);
         impl Buf {
-            pub fn as_str(&self) -> &str {
+            pub(super) fn as_str(&self) -> &str {
                 core::str::from_utf8(&self.0[..self.1]).unwrap()
             }
         }
-        pub fn nested(n: usize) -> Buf {
+        pub(super) fn nested(n: usize) -> Buf {
             let mut b = [0u8; 512];
             for i in 0..n {
                 b[i] = b'[';

@@ -9,7 +9,7 @@
 //!
 //! ## Layers
 //!
-//! 1. **Codecs**, stateless and allocation-free, borrowing from the input: [`handshake::http`]
+//! 1. **Codecs**, stateless and allocation-free, borrowing from the input: [`http`]
 //!    (bounded HTTP/1.1 head parser), [`frame`] (RFC 6455 §5 headers and close payloads), [`mask`]
 //!    (in-place XOR with a phase), [`utf8`] (incremental validation), [`json`] (a small strict JSON
 //!    scanner and `JSON.stringify`-compatible writer), and the Engine.IO / Socket.IO packet codecs.
@@ -41,7 +41,8 @@
 //! ```
 //! # #[cfg(feature = "alloc")] {
 //! use core::time::Duration;
-//! use sockwire::handshake::{AcceptOptions, ServerHandshake, http::{HeadConfig, Header, Status}};
+//! use sockwire::handshake::{AcceptOptions, ServerHandshake};
+//! use sockwire::http::{HeadConfig, Header, Status};
 //! use sockwire::ws::{Connection, ConnectionConfig, Event};
 //!
 //! // What one `read` returned: the request head, then a masked text frame "Hello".
@@ -53,7 +54,7 @@
 //!
 //! // 1. The opening handshake (RFC 6455 §4). `Partial` would mean: read more, call again.
 //! let mut handshake = ServerHandshake::new(HeadConfig::default());
-//! let mut slots = [Header::EMPTY; 32];
+//! let mut slots = [Header::EMPTY; sockwire::http::DEFAULT_MAX_HEADERS];
 //! let head_len = match handshake.parse(&input, &mut slots) {
 //!     Ok(Status::Complete(request)) => {
 //!         request.accept(&AcceptOptions::new())?.encode_to_vec(&mut wire);
@@ -99,7 +100,10 @@
 //!
 //! ## Features
 //!
-//! * `std` (default): implies `alloc`; adds `std::error::Error`-based conveniences only.
+//! * `std` (default): implies `alloc`; adds run-time CPU feature detection
+//!   (`is_x86_feature_detected!`) for the AVX2 masking loop and the SHA-1 instructions of the
+//!   handshake digest. Without it those paths are taken only when the crate is compiled with the
+//!   target features enabled (`-C target-feature=+avx2,+sha,+ssse3`).
 //! * `alloc`: whole-message reassembly, `Vec`-appending encoders, Engine.IO, Socket.IO and the hub.
 //!
 //! Without `alloc` the handshake codec, the frame codec, masking, UTF-8 validation and the
@@ -108,7 +112,7 @@
 //! [RFC 6455]: https://www.rfc-editor.org/rfc/rfc6455
 #![no_std]
 #![deny(missing_docs)]
-#![deny(unsafe_code)]
+#![warn(unreachable_pub, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
@@ -117,13 +121,17 @@ extern crate alloc;
 extern crate std;
 
 mod arch;
+pub mod deflate;
 pub mod error;
 pub mod frame;
 pub mod handshake;
+pub mod http;
 pub mod json;
 pub mod mask;
 pub mod utf8;
 pub mod ws;
+
+mod b64;
 
 #[cfg(feature = "alloc")]
 pub mod engineio;
@@ -135,6 +143,11 @@ pub mod msgpack;
 pub mod socketio;
 
 pub use error::Error;
+
+/// The README's Rust blocks, compiled as doctests so that the snippet users copy keeps building.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// Which end of a connection a machine plays.
 ///

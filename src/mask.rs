@@ -79,7 +79,9 @@ pub const fn next_phase(phase: usize, len: usize) -> usize {
 
 /// The reference implementation: one byte at a time, exactly as RFC 6455 §5.3 writes it.
 ///
-/// Same result as [`apply_mask`], much slower; kept public as the oracle for tests and fuzzing.
+/// Same result as [`apply_mask`], much slower; the oracle of the crate's tests and fuzz targets.
+/// Not part of the stable API (hidden from the docs).
+#[doc(hidden)]
 pub fn apply_mask_naive(buf: &mut [u8], key: [u8; 4], phase: usize) {
     for (i, b) in buf.iter_mut().enumerate() {
         *b ^= key[(phase.wrapping_add(i)) % 4];
@@ -215,7 +217,7 @@ fn mask_tail(mut buf: &mut [u8], mut word: u64) {
 /// out of line so that the short path inlined into callers stays small.
 #[inline(never)]
 fn mask_wide(buf: &mut [u8], word: u64) {
-    if !crate::arch::mask_wide_avx2(buf, word) {
+    if crate::arch::with_avx2(|| mask_wide_generic(buf, word)).is_none() {
         mask_wide_generic(buf, word);
     }
 }
@@ -224,7 +226,7 @@ fn mask_wide(buf: &mut [u8], word: u64) {
 /// the body in whole 32-byte blocks (aligned loads and stores), then the last bytes in
 /// descending pieces.
 #[inline(always)]
-pub(crate) fn mask_wide_generic(buf: &mut [u8], word: u64) {
+fn mask_wide_generic(buf: &mut [u8], word: u64) {
     let head_len = (ALIGN - (buf.as_ptr() as usize) % ALIGN) % ALIGN; // < 32 < buf.len()
     let (head, body) = buf.split_at_mut(head_len);
     let word = mask_head(head, word);

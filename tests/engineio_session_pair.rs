@@ -122,7 +122,7 @@ impl Pair {
                 }
                 let res = self
                     .reg
-                    .lookup(now, &self.sid, Transport::Polling)
+                    .handle_request(now, &self.sid, Transport::Polling)
                     .map_err(sockwire::engineio::EngineIoError::from)
                     .and_then(|s| s.handle_get(now));
                 match res {
@@ -134,7 +134,7 @@ impl Pair {
             ClientRequest::Post(body) => {
                 let ok = self
                     .reg
-                    .lookup(now, &self.sid, Transport::Polling)
+                    .handle_request(now, &self.sid, Transport::Polling)
                     .map_err(sockwire::engineio::EngineIoError::from)
                     .and_then(|s| s.handle_post(now, &body))
                     .is_ok();
@@ -152,7 +152,7 @@ impl Pair {
                 } else {
                     let ok = self
                         .reg
-                        .lookup(now, &self.sid, Transport::WebSocket)
+                        .handle_request(now, &self.sid, Transport::WebSocket)
                         .map_err(sockwire::engineio::EngineIoError::from)
                         .and_then(|s| s.handle_ws_open(now))
                         .is_ok();
@@ -311,7 +311,11 @@ fn server_times_out_a_silent_client() {
         p.advance_to(PI + PT);
         assert_eq!(p.server_closes(), vec![CloseReason::PingTimeout]);
         // A later request finds no session.
-        assert!(p.reg.lookup(p.now, &p.sid.clone(), transport).is_err());
+        assert!(
+            p.reg
+                .handle_request(p.now, &p.sid.clone(), transport)
+                .is_err()
+        );
     }
 }
 
@@ -342,7 +346,7 @@ fn upgrade_with_messages_mid_upgrade() {
     // Long-polling on the upgraded sid is refused with 400 code 3.
     let err = p
         .reg
-        .lookup(p.now, &p.sid.clone(), Transport::Polling)
+        .handle_request(p.now, &p.sid.clone(), Transport::Polling)
         .unwrap_err();
     assert_eq!(err.status(), 400);
     // A second WebSocket is refused.

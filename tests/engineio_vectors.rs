@@ -188,7 +188,7 @@ fn http_errors() {
         let reject = match classify(method, target, true, [], &cfg) {
             Err(r) => r,
             Ok(req) => reg
-                .lookup(
+                .handle_request(
                     Duration::ZERO,
                     req.sid.expect("an accepted vector request has a sid"),
                     Transport::Polling,

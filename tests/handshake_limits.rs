@@ -157,3 +157,47 @@ fn caps_are_configurable_and_slots_cap_too() {
         })
     );
 }
+
+/// A valid Upgrade request behind a proxy chain can carry far more than 64 headers in a few KiB.
+/// The default caps accept what the most trusted peers accept (Python `websockets` 128,
+/// tungstenite 124, hyper 100) and still answer 431 one header past the cap.
+#[test]
+fn default_caps_accept_an_upgrade_with_128_headers() {
+    use sockwire::handshake::AcceptOptions;
+    use sockwire::http::DEFAULT_MAX_HEADERS;
+    let request = |extra: usize| {
+        let mut head = b"GET /chat HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\n\
+Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Sec-WebSocket-Version: 13\r\n"
+            .to_vec();
+        for i in 0..extra {
+            head.extend_from_slice(format!("X-Forwarded-Hop-{i}: 10.0.0.{i}\r\n").as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    };
+    assert_eq!(DEFAULT_MAX_HEADERS, 128);
+    let ok = request(DEFAULT_MAX_HEADERS - 5); // five fixed headers: exactly at the cap
+    assert!(ok.len() > 3 * 1024 && ok.len() < 8 * 1024, "{}", ok.len());
+    let mut slots = [Header::EMPTY; DEFAULT_MAX_HEADERS];
+    let mut server = ServerHandshake::new(HeadConfig::default());
+    match server.parse(&ok, &mut slots) {
+        Ok(Status::Complete(req)) => {
+            assert_eq!(req.head_len(), ok.len());
+            assert!(req.accept(&AcceptOptions::new()).is_ok());
+        }
+        other => panic!("{other:?}"),
+    }
+    let over = request(DEFAULT_MAX_HEADERS - 4);
+    let mut slots = [Header::EMPTY; DEFAULT_MAX_HEADERS + 8];
+    let e = ServerHandshake::new(HeadConfig::default())
+        .parse(&over, &mut slots)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        HandshakeError::Http(HttpError::TooManyHeaders {
+            limit: DEFAULT_MAX_HEADERS
+        })
+    );
+    assert_eq!(e.status(), Some(431));
+}

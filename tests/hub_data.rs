@@ -124,3 +124,45 @@ fn handshake_info_is_exposed() {
     assert_eq!(hub.session_of(a), Some(s));
     assert_eq!(hub.namespace_of(a), Some("/"));
 }
+
+/// `SessionInfo.query` is decoded like the reference's `socket.handshake.query`.
+#[test]
+fn handshake_query_is_form_decoded() {
+    use sockwire::http::{HeadConfig, HeadParser, Header};
+    use sockwire::hub::{SessionInfo, decode_query};
+    let pairs = |q: &str| decode_query(q);
+    let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        pairs("EIO=4&transport=polling&name=J%C3%BCrgen+M&flag&&x=a=b"),
+        owned(&[
+            ("EIO", "4"),
+            ("transport", "polling"),
+            ("name", "Jürgen M"),
+            ("flag", ""),
+            ("x", "a=b"),
+        ])
+    );
+    // Malformed escapes stay as written; invalid UTF-8 becomes U+FFFD; keys decode too.
+    assert_eq!(
+        pairs("a=%zz%4&b=%FF&c%20d=%2B"),
+        owned(&[("a", "%zz%4"), ("b", "\u{fffd}"), ("c d", "+")])
+    );
+    assert!(pairs("").is_empty());
+    // From a parsed request.
+    let head = b"GET /socket.io/?EIO=4&transport=polling&token=a%26b HTTP/1.1\r\nHost: x\r\nX-Id: 7\r\n\r\n";
+    let mut slots = [Header::EMPTY; 8];
+    let req = HeadParser::new(HeadConfig::new())
+        .parse_request(head, &mut slots)
+        .unwrap()
+        .complete()
+        .unwrap();
+    let info = SessionInfo::from_request(&req, core::time::Duration::from_secs(3));
+    assert_eq!(info.query_param("token"), Some("a&b"));
+    assert_eq!(info.header("x-id"), Some("7"));
+    assert_eq!(info.url, "/socket.io/?EIO=4&transport=polling&token=a%26b");
+    assert_eq!(info.issued, core::time::Duration::from_secs(3));
+}

@@ -4,6 +4,7 @@
 
 mod socketio_support;
 
+use sockwire::json::{JsonError, JsonErrorKind};
 use sockwire::socketio::{
     DecodeConfig, Decoder, OwnedPacket, PacketType, SocketIoError, Value, packet,
 };
@@ -34,10 +35,44 @@ fn d_owned(p: packet::Packet<'_>) -> OwnedPacket {
 #[test]
 fn quirks_decided() {
     assert_eq!(dec(""), Err(SocketIoError::Empty));
-    assert_eq!(dec("2 [\"x\"]").unwrap_err(), SocketIoError::InvalidPayload);
-    assert_eq!(dec("2").unwrap_err(), SocketIoError::InvalidPayload);
-    assert_eq!(dec("31").unwrap_err(), SocketIoError::InvalidPayload);
-    assert_eq!(dec("3").unwrap_err(), SocketIoError::InvalidPayload);
+    // Errors say what is wrong and where (byte offsets in the packet text).
+    let payload = |at, what| SocketIoError::InvalidPayload { at, what };
+    assert_eq!(
+        dec("2 [\"x\"]").unwrap_err(),
+        payload(1, "whitespace before the payload")
+    );
+    assert_eq!(
+        dec("2").unwrap_err(),
+        payload(1, "an EVENT payload must be an array")
+    );
+    assert_eq!(
+        dec("31").unwrap_err(),
+        payload(2, "an ACK payload must be an array")
+    );
+    assert_eq!(
+        dec("3").unwrap_err(),
+        payload(1, "an ACK payload must be an array")
+    );
+    assert_eq!(
+        dec("1{}").unwrap_err(),
+        payload(1, "a DISCONNECT packet has no payload")
+    );
+    assert_eq!(
+        dec("0[1]").unwrap_err(),
+        payload(1, "a CONNECT payload must be a JSON object")
+    );
+    assert_eq!(
+        dec("2[]").unwrap_err(),
+        payload(1, "an EVENT needs an event name (the array is empty)")
+    );
+    assert_eq!(
+        dec("2/a,[{}]").unwrap_err(),
+        payload(5, "the event name must be a string or a number")
+    );
+    assert_eq!(
+        dec("2 [\"x\"]").unwrap_err().to_string(),
+        "invalid payload at byte 1: whitespace before the payload"
+    );
     // Namespace without its comma at the end of the input is accepted.
     let p = dec("0/admin").unwrap();
     assert_eq!(
@@ -66,8 +101,15 @@ fn ack_ids() {
     assert_eq!(dec("2/a,0[\"x\"]").unwrap().id(), Some(0));
     assert_eq!(dec("3/a,7[]").unwrap().id(), Some(7));
     // Non-digits where the id would be: not an id, and not JSON either.
-    assert_eq!(dec("2+1[\"x\"]").unwrap_err(), SocketIoError::InvalidJson);
-    assert_eq!(dec("2١[\"x\"]").unwrap_err(), SocketIoError::InvalidJson);
+    let json_at = |offset, kind| SocketIoError::InvalidJson(JsonError { offset, kind });
+    assert_eq!(
+        dec("2+1[\"x\"]").unwrap_err(),
+        json_at(1, JsonErrorKind::UnexpectedByte(b'+'))
+    );
+    assert_eq!(
+        dec("2١[\"x\"]").unwrap_err(),
+        json_at(1, JsonErrorKind::UnexpectedByte(0xd9))
+    );
 }
 
 #[test]
@@ -104,17 +146,21 @@ fn per_type_validation() {
     for name in sockwire::socketio::packet::RESERVED_EVENTS {
         assert_eq!(
             dec(&format!("2[\"{name}\"]")).unwrap_err(),
-            SocketIoError::InvalidPayload
+            SocketIoError::InvalidPayload {
+                at: 2,
+                what: "reserved event name"
+            }
         );
     }
-    assert_eq!(
-        dec("2[\"connec\\u0074\"]").unwrap_err(),
-        SocketIoError::InvalidPayload
-    );
-    assert_eq!(
-        dec("2[\"disconnect\",1]").unwrap_err(),
-        SocketIoError::InvalidPayload
-    );
+    for reserved in ["2[\"connec\\u0074\"]", "2[\"disconnect\",1]"] {
+        assert_eq!(
+            dec(reserved).unwrap_err(),
+            SocketIoError::InvalidPayload {
+                at: 2,
+                what: "reserved event name"
+            }
+        );
+    }
     let p = dec("2[\"a\\nb\",1]").unwrap();
     assert_eq!(p.event_name().unwrap(), "a\nb");
     assert_eq!(p.event_name_raw().unwrap(), "\"a\\nb\"");
@@ -139,7 +185,14 @@ fn strict_json() {
         "2[\"x\"",
         "2[\"x\"]x",
     ] {
-        assert_eq!(dec(bad).unwrap_err(), SocketIoError::InvalidJson, "{bad}");
+        // Where the strict scanner stops, like `json::validate` on the payload alone.
+        let want = sockwire::json::validate(&bad[1..]).unwrap_err();
+        match dec(bad).unwrap_err() {
+            SocketIoError::InvalidJson(e) => {
+                assert_eq!((e.offset, e.kind), (want.offset + 1, want.kind), "{bad}")
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
     }
     let p = dec("2[ \"x\" , { \"a\" : [ 1 , 2 ] } , true ]").unwrap();
     assert_eq!(
@@ -239,7 +292,10 @@ fn placeholder_cves() {
     }
     assert_eq!(
         dec(r#"51-["hello",{"_placeholder":true,"num":00}]"#).unwrap_err(),
-        SocketIoError::InvalidJson
+        SocketIoError::InvalidJson(JsonError {
+            offset: 40,
+            kind: JsonErrorKind::InvalidNumber
+        })
     );
     // Either key order, extra keys ignored, nested anywhere.
     for ok in [
@@ -399,7 +455,10 @@ fn encoder_details() {
             "e",
             &[Value::Binary(b"x"), Value::Json("[1,]")]
         ),
-        Err(SocketIoError::InvalidJson)
+        Err(SocketIoError::InvalidJson(JsonError {
+            offset: 3,
+            kind: JsonErrorKind::UnexpectedByte(b']')
+        }))
     );
     assert_eq!(
         packet::encode_event(&mut out, &mut atts, "/", None, "connect", &[]),
@@ -415,7 +474,10 @@ fn encoder_details() {
     );
     assert_eq!(
         packet::encode_connect(&mut out, "/", Some("[1]")),
-        Err(SocketIoError::InvalidPayload)
+        Err(SocketIoError::InvalidPayload {
+            at: 0,
+            what: "the CONNECT auth must be a JSON object"
+        })
     );
     assert_eq!(out, "keep");
     assert!(atts.is_empty());

@@ -39,11 +39,22 @@ struct Net {
     eio_closed: Option<EioClose>,
 }
 
-fn eio_reason(r: EioClose) -> DisconnectReason {
-    match r {
-        EioClose::PingTimeout => DisconnectReason::PingTimeout,
-        EioClose::TransportError(_) | EioClose::ParseError => DisconnectReason::TransportError,
-        _ => DisconnectReason::TransportClose,
+/// One mapping for every host: the Engine.IO reason becomes the Socket.IO reason the reference
+/// server reports to each socket of the session.
+#[test]
+fn engineio_close_reasons_map_to_the_reference_socketio_reasons() {
+    for (e, want) in [
+        (EioClose::ClosePacket, "transport close"),
+        (EioClose::TransportClose, "transport close"),
+        (EioClose::PingTimeout, "ping timeout"),
+        (EioClose::ParseError, "transport error"),
+        (
+            EioClose::TransportError("overlap from client"),
+            "transport error",
+        ),
+        (EioClose::ForcedClose, "forced server close"),
+    ] {
+        assert_eq!(DisconnectReason::from(e).as_str(), want, "{e:?}");
     }
 }
 
@@ -190,7 +201,8 @@ impl Net {
                     let _ = s.handle_binary_owned(now, b);
                 }
                 EioServerEvent::Upgraded => self.upgraded = true,
-                EioServerEvent::Closed(r) => s.handle_transport_close(eio_reason(r)),
+                EioServerEvent::Closed(r) => s.handle_transport_close(r.into()),
+                _ => {}
             }
         }
         // Socket.IO server → Engine.IO server.
@@ -241,8 +253,9 @@ impl Net {
                 EioClientEvent::Upgraded => {}
                 EioClientEvent::Closed(r) => {
                     self.eio_closed = Some(r);
-                    self.c.handle_transport_close(eio_reason(r));
+                    self.c.handle_transport_close(r.into());
                 }
+                _ => {}
             }
         }
         while let Some(ev) = self.c.poll_event() {

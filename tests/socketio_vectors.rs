@@ -14,20 +14,34 @@ const QUIRKS: &[(&str, Result<&str, SocketIoError>)] = &[
     // The reference reads "" as CONNECT: not a packet here.
     ("", Err(SocketIoError::Empty)),
     // The reference reads the space as ack id 0: whitespace may not start the payload.
-    ("2 [\"x\"]", Err(SocketIoError::InvalidPayload)),
+    (
+        "2 [\"x\"]",
+        Err(SocketIoError::InvalidPayload {
+            at: 1,
+            what: "whitespace before the payload",
+        }),
+    ),
     // The reference rounds ids above 2^53: ids are exact u64 here.
     (
         "29007199254740993[\"x\"]",
         Ok("{\"type\":2,\"nsp\":\"/\",\"id\":9007199254740993,\"data\":[\"x\"]}"),
     ),
     // The reference skips validation without a payload: ACK needs its array here.
-    ("31", Err(SocketIoError::InvalidPayload)),
+    (
+        "31",
+        Err(SocketIoError::InvalidPayload {
+            at: 2,
+            what: "an ACK payload must be an array",
+        }),
+    ),
 ];
 
 /// Maps our error to the reference's message for comparison.
 fn reference_message(e: &SocketIoError) -> String {
     match e {
-        SocketIoError::InvalidPayload | SocketIoError::InvalidJson => "invalid payload".into(),
+        SocketIoError::InvalidPayload { .. } | SocketIoError::InvalidJson(_) => {
+            "invalid payload".into()
+        }
         SocketIoError::UnknownPacketType(b) => format!("unknown packet type {}", *b as char),
         SocketIoError::IllegalAttachments => "Illegal attachments".into(),
         SocketIoError::TooManyAttachments { .. } => "too many attachments".into(),

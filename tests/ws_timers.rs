@@ -91,3 +91,29 @@ fn auto_pong_can_be_turned_off() {
     assert_eq!(s.poll_transmit(), Some(&[0x8A, 3, b'a', b'b', b'c'][..]));
     assert_eq!(s.pong(&[0; 126]), Err(ProtocolError::ControlTooLong));
 }
+
+/// Keepalive runs from construction: a server whose client never sends a byte still pings.
+/// Before any input the deadline is "now" (zero), and the first timer call starts the clock.
+#[test]
+fn keepalive_starts_before_the_peer_sends_anything() {
+    let cfg = ConnectionConfig::default()
+        .keepalive(Some(secs(10)))
+        .pong_timeout(secs(3));
+    let mut s = server(cfg);
+    assert_eq!(s.poll_timeout(), Some(Duration::ZERO));
+    s.handle_timeout(secs(100)); // the caller's clock when it first looked
+    assert_eq!(s.poll_transmit(), None);
+    assert_eq!(s.poll_timeout(), Some(secs(110)));
+    s.handle_timeout(secs(110));
+    let out = s.poll_transmit().unwrap().to_vec();
+    assert_eq!(
+        parse_frames(Role::Server, &out),
+        vec![(true, OpCode::Ping, vec![])]
+    );
+    // Silence past the pong deadline fails the connection, as after any other start.
+    assert_eq!(s.poll_timeout(), Some(secs(113)));
+    s.handle_timeout(secs(113));
+    assert!(s.should_close_tcp());
+    // Without keepalive nothing is due before the first input.
+    assert_eq!(server(ConnectionConfig::default()).poll_timeout(), None);
+}

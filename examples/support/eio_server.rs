@@ -136,16 +136,7 @@ impl Handshake {
                 )
             })
             .collect();
-        let query = req
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter(|kv| !kv.is_empty())
-            .map(|kv| {
-                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                (percent_decode(k), percent_decode(v))
-            })
-            .collect();
+        let query = sockwire::hub::decode_query(req.query().unwrap_or_default());
         Handshake {
             target: req.target().to_string(),
             headers,
@@ -153,35 +144,6 @@ impl Handshake {
             address: stream.peer_addr().ok(),
         }
     }
-}
-
-/// `application/x-www-form-urlencoded` decoding; malformed escapes stay as they are.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                match (
-                    b.get(i + 1).and_then(|&c| hex(c)),
-                    b.get(i + 2).and_then(|&c| hex(c)),
-                ) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Ctx<'_> {
@@ -379,6 +341,7 @@ impl EpState {
                     ServerEvent::Message(m) => handler.on_message(&sid, m, &mut ctx),
                     ServerEvent::Closed(r) => handler.on_close(&sid, r, &mut ctx),
                     ServerEvent::Upgraded => {}
+                    _ => {}
                 }
             }
             if closed {
@@ -727,7 +690,7 @@ fn polling(
             };
             let res = st
                 .reg
-                .lookup(now, &sid, Transport::Polling)
+                .handle_request(now, &sid, Transport::Polling)
                 .map_err(sockwire::engineio::EngineIoError::from)
                 .and_then(|s| s.handle_get(now));
             st.drain(now, &sid, &ep.cond);
@@ -790,7 +753,7 @@ fn polling(
                 let mut st = ep.lock();
                 let res = st
                     .reg
-                    .lookup(now, sid, Transport::Polling)
+                    .handle_request(now, sid, Transport::Polling)
                     .map_err(sockwire::engineio::EngineIoError::from)
                     .and_then(|s| s.begin_post(now));
                 st.drain(now, sid, &ep.cond);
@@ -902,7 +865,7 @@ fn websocket(
                     Err(r) => Err(r),
                 }
             }
-            Some(id) => match st.reg.lookup(now, id, Transport::WebSocket) {
+            Some(id) => match st.reg.handle_request(now, id, Transport::WebSocket) {
                 Err(r) => Err(r),
                 Ok(s) => {
                     if s.handle_ws_open(now).is_err() {

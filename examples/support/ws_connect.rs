@@ -5,6 +5,7 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
+use sockwire::deflate::{DeflateOffer, PerMessageDeflate};
 use sockwire::handshake::http::{Header, Status};
 use sockwire::handshake::{ClientHandshake, ClientOptions, ServerResponse};
 
@@ -15,6 +16,7 @@ pub struct Upgraded {
     pub stream: TcpStream,
     pub subprotocol: Option<String>,
     pub leftover: Vec<u8>,
+    pub deflate: Option<PerMessageDeflate>,
 }
 
 /// Connects to `hostport`, asks for `target` with the caller's 16 random bytes and the
@@ -25,12 +27,17 @@ pub fn connect(
     target: &str,
     nonce: [u8; 16],
     protocols: &[&str],
+    offer: Option<&DeflateOffer>,
 ) -> io::Result<Upgraded> {
     let mut stream = TcpStream::connect(hostport)?;
     stream.set_nodelay(true)?;
-    let mut hs =
-        ClientHandshake::new(ClientOptions::new(hostport, target, nonce).subprotocols(protocols))
-            .map_err(io::Error::other)?;
+    let ext = offer.map(|o| o.header_value());
+    let mut hs = ClientHandshake::new(
+        ClientOptions::new(hostport, target, nonce)
+            .subprotocols(protocols)
+            .extensions(ext.as_deref()),
+    )
+    .map_err(io::Error::other)?;
     let mut req = Vec::new();
     hs.encode_to_vec(&mut req);
     stream.write_all(&req)?;
@@ -51,10 +58,15 @@ pub fn connect(
             Status::Complete(ServerResponse::Accepted(a)) => {
                 let subprotocol = a.subprotocol().map(String::from);
                 let leftover = head[a.head_len()..].to_vec();
+                let deflate = match offer {
+                    Some(o) => a.deflate(o).map_err(io::Error::other)?,
+                    None => None,
+                };
                 return Ok(Upgraded {
                     stream,
                     subprotocol,
                     leftover,
+                    deflate,
                 });
             }
             Status::Complete(ServerResponse::NotUpgraded(r)) => {

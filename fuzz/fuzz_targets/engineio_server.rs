@@ -71,7 +71,7 @@ fn server(mut inp: Input<'_>) {
             }
             3 => {
                 if let Some(i) = idx {
-                    if let Ok(s) = reg.lookup(now, &sids[i], Transport::Polling) {
+                    if let Ok(s) = reg.handle_request(now, &sids[i], Transport::Polling) {
                         match s.handle_get(now) {
                             Ok(GetOutcome::Parked) => parked[i] = true,
                             Ok(GetOutcome::Respond(b)) => assert!(!b.is_empty()),
@@ -91,7 +91,7 @@ fn server(mut inp: Input<'_>) {
             }
             5 => {
                 if let Some(i) = idx {
-                    if let Ok(s) = reg.lookup(now, &sids[i], Transport::WebSocket) {
+                    if let Ok(s) = reg.handle_request(now, &sids[i], Transport::WebSocket) {
                         let _ = s.handle_ws_open(now);
                     }
                 }

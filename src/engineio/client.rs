@@ -64,6 +64,7 @@ pub enum ClientRequest {
 
 /// Application-facing events of a client session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientEvent {
     /// The handshake completed.
     Open {

@@ -1,7 +1,7 @@
 //! HTTP for Engine.IO: what a request to the Engine.IO path asks for, and the responses.
 //!
 //! This module is pure: it takes the pieces of an already parsed request head (method, target,
-//! headers — from [`crate::handshake::http`] or any other parser) and returns an
+//! headers — from [`crate::http`] or any other parser) and returns an
 //! [`EngineRequest`] or a [`Reject`] that writes the reference error reply. Checks, in the
 //! reference server's order:
 //!
@@ -521,9 +521,9 @@ pub fn write_preflight(req: &EngineRequest<'_>, cfg: &HttpConfig, out: &mut allo
     out.extend_from_slice(head.as_bytes());
 }
 
-/// [`classify`] for a head parsed by [`crate::handshake::http`].
+/// [`classify`] for a head parsed by [`crate::http`].
 pub fn classify_request<'b>(
-    req: &crate::handshake::http::Request<'_, 'b>,
+    req: &crate::http::Request<'_, 'b>,
     cfg: &HttpConfig,
 ) -> Result<EngineRequest<'b>, Reject> {
     classify(

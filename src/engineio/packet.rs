@@ -6,19 +6,7 @@
 
 use core::fmt;
 
-use base64::Engine as _;
-
 use super::EngineIoError;
-
-/// The base64 engine of the long-polling `b` form: the standard alphabet, padding written on
-/// encode and optional on decode (Node's `Buffer.from(s, "base64")` accepts both), non-zero
-/// trailing bits rejected (no two encodings of the same bytes).
-pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    base64::engine::GeneralPurposeConfig::new()
-        .with_encode_padding(true)
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-);
 
 /// The record separator joining packets in a long-polling payload (`\x1e`).
 pub const RECORD_SEPARATOR: u8 = 0x1e;
@@ -181,7 +169,9 @@ impl<'b> Packet<'b> {
         // `first` is ASCII in every accepted case, so slicing at 1 is a char boundary.
         if first == b'b' {
             let b64 = &input[1..];
-            validate_base64(b64)?;
+            if !crate::b64::validate(b64) {
+                return Err(EngineIoError::InvalidBase64);
+            }
             return Ok(Packet {
                 packet_type: PacketType::Message,
                 data: PacketData::Base64(b64),
@@ -203,7 +193,7 @@ impl<'b> Packet<'b> {
     pub fn encoded_len(&self) -> usize {
         match self.data {
             PacketData::Text(s) => 1 + s.len(),
-            PacketData::Binary(b) => 1 + base64_len(b.len()),
+            PacketData::Binary(b) => 1 + crate::b64::encoded_len(b.len()),
             PacketData::Base64(s) => 1 + s.len(),
         }
     }
@@ -229,9 +219,8 @@ impl<'b> Packet<'b> {
             }
             PacketData::Binary(b) => {
                 out[0] = b'b';
-                let n = B64
-                    .encode_slice(b, &mut out[1..required])
-                    .map_err(|_| EngineIoError::InsufficientSize { required })?;
+                let n = crate::b64::encode_slice(b, &mut out[1..required])
+                    .ok_or(EngineIoError::InsufficientSize { required })?;
                 debug_assert_eq!(n + 1, required);
             }
         }
@@ -254,7 +243,7 @@ impl<'b> Packet<'b> {
         match self.data {
             PacketData::Binary(b) => WsFrame::Binary(alloc::borrow::Cow::Borrowed(b)),
             PacketData::Base64(s) => {
-                WsFrame::Binary(alloc::borrow::Cow::Owned(decode_base64_vec(s)))
+                WsFrame::Binary(alloc::borrow::Cow::Owned(crate::b64::decode_vec(s)))
             }
             PacketData::Text(_) => {
                 let mut v = alloc::vec::Vec::with_capacity(self.encoded_len());
@@ -270,7 +259,7 @@ impl<'b> Packet<'b> {
     pub fn binary_len(&self) -> usize {
         match self.data {
             PacketData::Binary(b) => b.len(),
-            PacketData::Base64(s) => base64_decoded_len(s),
+            PacketData::Base64(s) => crate::b64::decoded_len(s),
             PacketData::Text(_) => 0,
         }
     }
@@ -288,7 +277,7 @@ impl<'b> Packet<'b> {
                 out[..b.len()].copy_from_slice(b);
                 Ok(b.len())
             }
-            PacketData::Base64(s) => Ok(decode_validated_base64(s.as_bytes(), out)),
+            PacketData::Base64(s) => Ok(crate::b64::decode_validated(s.as_bytes(), out)),
             PacketData::Text(_) => Ok(0),
         }
     }
@@ -297,7 +286,7 @@ impl<'b> Packet<'b> {
     pub fn binary_to_vec(&self) -> alloc::vec::Vec<u8> {
         match self.data {
             PacketData::Binary(b) => b.to_vec(),
-            PacketData::Base64(s) => decode_base64_vec(s),
+            PacketData::Base64(s) => crate::b64::decode_vec(s),
             PacketData::Text(_) => alloc::vec::Vec::new(),
         }
     }
@@ -310,166 +299,4 @@ pub enum WsFrame<'b> {
     Text(alloc::string::String),
     /// Send as a binary frame.
     Binary(alloc::borrow::Cow<'b, [u8]>),
-}
-
-/// Length of padded base64 for `n` bytes.
-pub(crate) const fn base64_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
-}
-
-/// Decoded length of validated base64 text (padding optional).
-fn base64_decoded_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    let mut len = b.len();
-    while len > 0 && b[len - 1] == b'=' {
-        len -= 1;
-    }
-    len / 4 * 3 + (len % 4).saturating_sub(1)
-}
-
-fn decode_base64_vec(s: &str) -> alloc::vec::Vec<u8> {
-    let mut v = alloc::vec![0u8; base64_decoded_len(s)];
-    let n = decode_validated_base64(s.as_bytes(), &mut v);
-    v.truncate(n);
-    v
-}
-
-/// `B64_SHIFTED[k][c]`: the value of base64 character `c` placed for position `k` of a
-/// four-character group (bits 23..0 of the three output bytes); 0 for non-alphabet bytes.
-const B64_SHIFTED: [[u32; 256]; 4] = {
-    let mut t = [[0u32; 256]; 4];
-    let mut c = 0;
-    while c < 256 {
-        let v = B64_TABLE[c];
-        if v != 0xFF {
-            let v = v as u32;
-            t[0][c] = v << 18;
-            t[1][c] = v << 12;
-            t[2][c] = v << 6;
-            t[3][c] = v;
-        }
-        c += 1;
-    }
-    t
-};
-
-/// Decodes base64 that [`validate_base64`] accepted into `out` (at least
-/// [`base64_decoded_len`] bytes), returning the length: eight characters to six bytes per step
-/// through pre-shifted tables, no branches in the loop. On unvalidated input it cannot panic,
-/// only produce garbage.
-pub(crate) fn decode_validated_base64(s: &[u8], out: &mut [u8]) -> usize {
-    let mut len = s.len();
-    while len > 0 && s[len - 1] == b'=' {
-        len -= 1;
-    }
-    let s = &s[..len];
-    let groups = s.len() / 4;
-    let full = (groups * 3).min(out.len()) / 3;
-    let (head, tail_out) = out.split_at_mut(full * 3);
-    let quad = |c: &[u8]| {
-        B64_SHIFTED[0][usize::from(c[0])]
-            | B64_SHIFTED[1][usize::from(c[1])]
-            | B64_SHIFTED[2][usize::from(c[2])]
-            | B64_SHIFTED[3][usize::from(c[3])]
-    };
-    // Eight characters to six bytes per step (one 48-bit value, one copy), then at most one
-    // lone group of four.
-    let mut ins = s[..full * 4].chunks_exact(8);
-    let mut outs = head.chunks_exact_mut(6);
-    for (c, o) in (&mut ins).zip(&mut outs) {
-        let n = u64::from(quad(&c[..4])) << 24 | u64::from(quad(&c[4..]));
-        o.copy_from_slice(&n.to_be_bytes()[2..]);
-    }
-    if let [c0, c1, c2, c3] = *ins.remainder() {
-        let n = quad(&[c0, c1, c2, c3]).to_be_bytes();
-        for (d, &b) in outs.into_remainder().iter_mut().zip(&n[1..]) {
-            *d = b;
-        }
-    }
-    let mut o = full * 3;
-    let rest = &s[full * 4..];
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    let mut k = 0;
-    for &c in rest {
-        acc = acc << 6 | (B64_TABLE[usize::from(c)] & 0x3f) as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            if let Some(d) = tail_out.get_mut(k) {
-                *d = (acc >> bits) as u8;
-                k += 1;
-                o += 1;
-            }
-        }
-    }
-    o
-}
-
-/// Standard base64 alphabet values; 0xFF for every other byte.
-const B64_TABLE: [u8; 256] = {
-    let mut t = [0xFFu8; 256];
-    let mut i = 0;
-    while i < 26 {
-        t[b'A' as usize + i] = i as u8;
-        t[b'a' as usize + i] = 26 + i as u8;
-        i += 1;
-    }
-    let mut d = 0;
-    while d < 10 {
-        t[b'0' as usize + d] = 52 + d as u8;
-        d += 1;
-    }
-    t[b'+' as usize] = 62;
-    t[b'/' as usize] = 63;
-    t
-};
-
-/// Validates standard base64 without decoding: alphabet characters, then at most the padding
-/// that completes the last quantum (or none), a length that is not 1 mod 4, and zero trailing bits.
-pub(crate) fn validate_base64(s: &str) -> Result<(), EngineIoError> {
-    let b = s.as_bytes();
-    let mut data_len = b.len();
-    while data_len > 0 && b[data_len - 1] == b'=' {
-        data_len -= 1;
-    }
-    let pad = b.len() - data_len;
-    let rem = data_len % 4;
-    let pad_ok = match pad {
-        0 => rem != 1,
-        1 => rem == 3 && b.len() % 4 == 0,
-        2 => rem == 2 && b.len() % 4 == 0,
-        _ => false,
-    };
-    if !pad_ok {
-        return Err(EngineIoError::InvalidBase64);
-    }
-    // Branch-free over the body with comparisons only (vectorizable, unlike table lookups).
-    let bad = b[..data_len].iter().fold(0u8, |acc, &c| {
-        acc | u8::from(
-            !((c.wrapping_sub(b'A') < 26)
-                | (c.wrapping_sub(b'a') < 26)
-                | (c.wrapping_sub(b'0') < 10)
-                | (c == b'+')
-                | (c == b'/')),
-        )
-    });
-    if bad != 0 {
-        return Err(EngineIoError::InvalidBase64);
-    }
-    let last = if data_len > 0 {
-        B64_TABLE[usize::from(b[data_len - 1])]
-    } else {
-        0
-    };
-    // The unused low bits of the last character must be zero.
-    let unused_mask = match rem {
-        2 => 0b1111,
-        3 => 0b11,
-        _ => 0,
-    };
-    if last & unused_mask != 0 {
-        return Err(EngineIoError::InvalidBase64);
-    }
-    Ok(())
 }

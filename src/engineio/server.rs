@@ -143,6 +143,7 @@ impl ServerConfig {
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// The peer sent a `close` packet (the reference's "transport close").
     ClosePacket,
@@ -174,6 +175,7 @@ impl CloseReason {
 
 /// Application-facing events of a server session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServerEvent {
     /// A message from the client.
     Message(Message),
@@ -847,12 +849,10 @@ impl ServerSession {
 /// Encodes 15 bytes of caller entropy as a 20-character URL-safe session id (the reference's
 /// `base64id` shape).
 pub fn sid_from_entropy(entropy: &[u8; 15]) -> String {
-    use base64::Engine as _;
-    let mut out = [0u8; 20];
-    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode_slice(entropy, &mut out)
-        .unwrap_or(0);
-    String::from_utf8_lossy(&out[..n]).into_owned()
+    crate::b64::url_safe_id(entropy)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
 }
 
 /// Sessions by sid, with the request checks that need them.
@@ -898,10 +898,11 @@ impl Registry {
         Ok(self.sessions.entry(sid).or_insert(s))
     }
 
-    /// The session a request with `sid` over `transport` belongs to, or the reference error:
-    /// code 1 for an unknown (or closed) sid, code 3 for a long-polling request on a WebSocket
-    /// session. Due timers run first.
-    pub fn lookup(
+    /// A request with `sid` over `transport` arrived at `now`: runs the session's due timers (so
+    /// a session whose heartbeat already expired is gone), then returns it, or the reference
+    /// error: code 1 for an unknown (or closed) sid, code 3 for a long-polling request on a
+    /// WebSocket session. (Named as an input, not a getter, because it advances time.)
+    pub fn handle_request(
         &mut self,
         now: Duration,
         sid: &str,

@@ -209,6 +209,12 @@ mod tests {
         sha.digest().bytes()
     }
 
+    /// `arch` keeps its own copy of the GUID so that it imports nothing from the crate.
+    #[test]
+    fn the_arch_kernel_hashes_the_same_guid() {
+        assert_eq!(crate::arch::WS_GUID, GUID);
+    }
+
     #[test]
     fn rfc_key() {
         let key = b"dGhlIHNhbXBsZSBub25jZQ==";

@@ -36,6 +36,7 @@ use core::fmt;
 
 mod json;
 pub mod packet;
+pub mod recovery;
 mod socket;
 
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};
@@ -66,12 +67,18 @@ pub enum SocketIoError {
     },
     /// The ack id is not digits only or does not fit a `u64`.
     InvalidAckId,
-    /// The payload is not valid JSON.
-    InvalidJson,
+    /// The payload is not valid JSON: the scanner's error, its offset counted from the start of
+    /// the packet text.
+    InvalidJson(crate::json::JsonError),
     /// The payload nests deeper than allowed.
     JsonTooDeep,
     /// The payload's shape is wrong for the packet type (or an event name is reserved).
-    InvalidPayload,
+    InvalidPayload {
+        /// Byte offset in the packet text where the payload (or the offending part) starts.
+        at: usize,
+        /// What is wrong, e.g. "an EVENT payload must be an array starting with the event name".
+        what: &'static str,
+    },
     /// A binary placeholder's `num` is missing, not an integer, or not below the count.
     InvalidPlaceholder,
     /// The packet (text plus attachments) exceeds the size cap.
@@ -111,9 +118,9 @@ impl SocketIoError {
                 | SocketIoError::IllegalAttachments
                 | SocketIoError::TooManyAttachments { .. }
                 | SocketIoError::InvalidAckId
-                | SocketIoError::InvalidJson
+                | SocketIoError::InvalidJson(_)
                 | SocketIoError::JsonTooDeep
-                | SocketIoError::InvalidPayload
+                | SocketIoError::InvalidPayload { .. }
                 | SocketIoError::InvalidPlaceholder
                 | SocketIoError::TooLarge { .. }
                 | SocketIoError::UnexpectedText
@@ -134,9 +141,11 @@ impl fmt::Display for SocketIoError {
                 write!(f, "too many attachments (at most {max})")
             }
             SocketIoError::InvalidAckId => f.write_str("invalid ack id"),
-            SocketIoError::InvalidJson => f.write_str("invalid JSON payload"),
+            SocketIoError::InvalidJson(e) => write!(f, "invalid JSON payload: {e}"),
             SocketIoError::JsonTooDeep => f.write_str("JSON payload nested too deeply"),
-            SocketIoError::InvalidPayload => f.write_str("invalid payload"),
+            SocketIoError::InvalidPayload { at, what } => {
+                write!(f, "invalid payload at byte {at}: {what}")
+            }
             SocketIoError::InvalidPlaceholder => {
                 f.write_str("illegal attachments: bad placeholder")
             }

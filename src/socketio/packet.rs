@@ -436,9 +436,39 @@ impl<'b> Iterator for Args<'b> {
     }
 }
 
-fn scan_err(e: ScanError) -> SocketIoError {
+/// The error for raw JSON given to an encoder (offsets counted in that text).
+#[cold]
+fn arg_err(e: ScanError, json_text: &str) -> SocketIoError {
+    let cfg = DecodeConfig {
+        max_depth: MAX_ENCODE_DEPTH,
+        ..DecodeConfig::new()
+    };
+    scan_err(e, json_text, 0, &cfg)
+}
+
+/// The error for a payload starting at `start` that the fast scanner refused. For a syntax
+/// error the strict scanner of [`crate::json`] runs once more over the payload (error path only)
+/// to say what is wrong and where, in packet-text offsets.
+#[cold]
+fn scan_err(e: ScanError, text: &str, start: usize, cfg: &DecodeConfig) -> SocketIoError {
     match e {
-        ScanError::Syntax => SocketIoError::InvalidJson,
+        ScanError::Syntax => {
+            let payload = text.get(start..).unwrap_or("");
+            let e = match crate::json::validate_with_depth(payload, cfg.max_depth) {
+                Err(e) => crate::json::JsonError {
+                    offset: start + e.offset,
+                    kind: e.kind,
+                },
+                // The two scanners agree on the grammar; should they not, point at the start.
+                Ok(()) => crate::json::JsonError {
+                    offset: start,
+                    kind: crate::json::JsonErrorKind::UnexpectedByte(
+                        text.as_bytes().get(start).copied().unwrap_or(0),
+                    ),
+                },
+            };
+            SocketIoError::InvalidJson(e)
+        }
         ScanError::TooDeep => SocketIoError::JsonTooDeep,
         ScanError::Placeholder => SocketIoError::InvalidPlaceholder,
     }
@@ -538,7 +568,10 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
     let mut flat = json::FlatMembers::NONE;
     if i < b.len() {
         if json::is_ws(b[i]) {
-            return Err(SocketIoError::InvalidPayload);
+            return Err(SocketIoError::InvalidPayload {
+                at: i,
+                what: "whitespace before the payload",
+            });
         }
         let ph = if kind.is_binary() {
             Some(attachments)
@@ -551,13 +584,18 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
             let rec = usize::from(kind.is_event());
             let end = sc
                 .array_head(i, &mut elems, rec, &mut flat)
-                .map_err(scan_err)?;
-            if json::skip_ws(b, end) != b.len() {
-                return Err(SocketIoError::InvalidJson);
+                .map_err(|e| scan_err(e, text, i, cfg))?;
+            let k = json::skip_ws(b, end);
+            if k != b.len() {
+                return Err(SocketIoError::InvalidJson(crate::json::JsonError {
+                    offset: k,
+                    kind: crate::json::JsonErrorKind::TrailingCharacters,
+                }));
             }
             data = Some((i, end));
         } else {
-            let (end, _) = json::validate(&b[i..], cfg.max_depth, ph).map_err(scan_err)?;
+            let (end, _) = json::validate(&b[i..], cfg.max_depth, ph)
+                .map_err(|e| scan_err(e, text, i, cfg))?;
             data = Some((i, i + end));
         }
     }
@@ -589,16 +627,27 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         PacketType::Event | PacketType::BinaryEvent => match data {
             Some((s, _)) if b[s] == b'[' => {
                 let Some((j, end)) = elems[0] else {
-                    return Err(SocketIoError::InvalidPayload);
+                    return Err(SocketIoError::InvalidPayload {
+                        at: s,
+                        what: "an EVENT needs an event name (the array is empty)",
+                    });
                 };
                 match b[j] {
                     b'"' => {
                         if is_reserved_raw(&b[j + 1..end - 1]) {
-                            return Err(SocketIoError::InvalidPayload);
+                            return Err(SocketIoError::InvalidPayload {
+                                at: j,
+                                what: "reserved event name",
+                            });
                         }
                     }
                     b'-' | b'0'..=b'9' => {}
-                    _ => return Err(SocketIoError::InvalidPayload),
+                    _ => {
+                        return Err(SocketIoError::InvalidPayload {
+                            at: j,
+                            what: "the event name must be a string or a number",
+                        });
+                    }
                 }
                 meta.name = (j, end);
                 let mut k = json::skip_ws(b, end);
@@ -613,7 +662,15 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         },
     };
     if !ok {
-        return Err(SocketIoError::InvalidPayload);
+        let what = match kind {
+            PacketType::Connect => "a CONNECT payload must be a JSON object",
+            PacketType::Disconnect => "a DISCONNECT packet has no payload",
+            PacketType::ConnectError => "a CONNECT_ERROR payload must be a string or an object",
+            PacketType::Ack | PacketType::BinaryAck => "an ACK payload must be an array",
+            PacketType::Event | PacketType::BinaryEvent => "an EVENT payload must be an array",
+        };
+        let at = data.map_or(b.len(), |(s, _)| s);
+        return Err(SocketIoError::InvalidPayload { at, what });
     }
     Ok(Packet { src: text, meta })
 }
@@ -671,7 +728,7 @@ fn count_binary(v: &Value<'_>, depth: usize) -> Result<usize, SocketIoError> {
         }
         Value::WithAttachments(j, atts) => {
             let (_, info) = json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, Some(atts.len()))
-                .map_err(scan_err)?;
+                .map_err(|e| arg_err(e, j))?;
             info.placeholders
         }
     })
@@ -717,7 +774,7 @@ fn write_value<'a>(
             }
             let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
             let (end, info) =
-                json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(scan_err)?;
+                json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(|e| arg_err(e, j))?;
             let j = &j[..end];
             if info.whitespace {
                 json::write_minified(out, j);
@@ -772,7 +829,7 @@ fn forward<'a>(
     let i = json::skip_ws(b, i);
     let end = json::Scanner::new(b, usize::MAX, None)
         .value(i)
-        .map_err(scan_err)?;
+        .map_err(|e| arg_err(e, j))?;
     match b[i] {
         b'{' => {
             if let Some(num) = json::placeholder_num(&b[i..end]) {
@@ -791,7 +848,7 @@ fn forward<'a>(
                     out.push(',');
                 }
                 first = false;
-                let key_end = json::string_end(b, k).map_err(scan_err)?;
+                let key_end = json::string_end(b, k).map_err(|e| arg_err(e, j))?;
                 out.push_str(&j[k..key_end]);
                 out.push(':');
                 k = json::skip_ws(b, key_end) + 1;
@@ -864,7 +921,10 @@ pub fn encode_connect(
     check_nsp(nsp)?;
     if let Some(a) = auth {
         if !a.starts_with('{') {
-            return Err(SocketIoError::InvalidPayload);
+            return Err(SocketIoError::InvalidPayload {
+                at: 0,
+                what: "the CONNECT auth must be a JSON object",
+            });
         }
     }
     let mark = out.len();
@@ -1011,12 +1071,20 @@ pub fn encode_value<'a>(
     };
     let kind = match (bins, kind) {
         (_, PacketType::BinaryEvent | PacketType::BinaryAck) => {
-            return Err(SocketIoError::InvalidPayload);
+            return Err(SocketIoError::InvalidPayload {
+                at: 0,
+                what: "encode EVENT or ACK; the binary type follows from the arguments",
+            });
         }
         (0, k) => k,
         (_, PacketType::Event) => PacketType::BinaryEvent,
         (_, PacketType::Ack) => PacketType::BinaryAck,
-        _ => return Err(SocketIoError::InvalidPayload),
+        _ => {
+            return Err(SocketIoError::InvalidPayload {
+                at: 0,
+                what: "only EVENT and ACK packets carry binary arguments",
+            });
+        }
     };
     let mark = out.len();
     let att_mark = atts.len();

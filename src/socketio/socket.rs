@@ -41,8 +41,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use base64::Engine as _;
-
 use super::packet::{self, PacketType, Value};
 use super::{DecodeConfig, Decoder, OwnedPacket, SocketIoError, json};
 
@@ -186,6 +184,23 @@ pub enum DisconnectReason {
     PingTimeout,
     /// The peer sent a malformed packet.
     ParseError,
+    /// The server closed the Engine.IO session itself (the reference's "forced server close").
+    ForcedServerClose,
+}
+
+/// The Socket.IO reason for the end of its Engine.IO session, as the reference server reports
+/// it to every socket of the session (one mapping for every host; a session the server closed
+/// itself is "forced server close", as in the reference's `Client::close`).
+impl From<crate::engineio::server::CloseReason> for DisconnectReason {
+    fn from(r: crate::engineio::server::CloseReason) -> Self {
+        use crate::engineio::server::CloseReason as E;
+        match r {
+            E::ClosePacket | E::TransportClose => DisconnectReason::TransportClose,
+            E::PingTimeout => DisconnectReason::PingTimeout,
+            E::ParseError | E::TransportError(_) => DisconnectReason::TransportError,
+            E::ForcedClose => DisconnectReason::ForcedServerClose,
+        }
+    }
 }
 
 impl DisconnectReason {
@@ -201,6 +216,7 @@ impl DisconnectReason {
             DisconnectReason::TransportError => "transport error",
             DisconnectReason::PingTimeout => "ping timeout",
             DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ForcedServerClose => "forced server close",
         }
     }
 }
@@ -745,11 +761,8 @@ impl ServerSocket {
     /// Accepts a pending [`ServerEvent::Connect`]: sends `0<nsp>,{"sid":"..."}` with a sid made
     /// from 15 bytes of caller entropy (20 URL-safe base64 characters), and returns the sid.
     pub fn accept(&mut self, nsp: &str, entropy: [u8; 15]) -> Result<&str, SocketIoError> {
-        let mut buf = [0u8; 20];
-        let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode_slice(entropy, &mut buf)
-            .unwrap_or(0);
-        let sid = core::str::from_utf8(&buf[..n]).unwrap_or("");
+        let buf = crate::b64::url_safe_id(&entropy);
+        let sid = core::str::from_utf8(&buf).unwrap_or("");
         self.accept_with_sid(nsp, sid)
     }
 
@@ -1258,7 +1271,10 @@ impl ClientSocket {
                 let sid = view
                     .data()
                     .and_then(sid_of)
-                    .ok_or(SocketIoError::InvalidPayload)?;
+                    .ok_or(SocketIoError::InvalidPayload {
+                        at: view.data().map_or(0, |d| view.as_str().len() - d.len()),
+                        what: "the CONNECT reply must be an object with a string \"sid\"",
+                    })?;
                 let conn = self.core.conn_id();
                 let ns = &mut self.nss[i];
                 ns.state = ClientState::Connected { sid: sid.clone() };

@@ -2,6 +2,8 @@
 
 use core::time::Duration;
 
+use crate::deflate::PerMessageDeflate;
+
 /// How received data messages are delivered; see the [module docs](super#receive-modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ReceiveMode {
@@ -43,6 +45,8 @@ pub struct ConnectionConfig {
     pub(crate) keepalive: Option<Duration>,
     pub(crate) pong_timeout: Duration,
     pub(crate) close_timeout: Duration,
+    pub(crate) permessage_deflate: Option<PerMessageDeflate>,
+    pub(crate) compression_threshold: usize,
 }
 
 impl Default for ConnectionConfig {
@@ -56,6 +60,8 @@ impl Default for ConnectionConfig {
             keepalive: None,
             pong_timeout: Duration::from_secs(20),
             close_timeout: Duration::from_secs(5),
+            permessage_deflate: None,
+            compression_threshold: 128,
         }
     }
 }
@@ -129,5 +135,35 @@ impl ConnectionConfig {
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
         self
+    }
+
+    /// The permessage-deflate parameters agreed in the handshake (RFC 7692), or `None` (the
+    /// default: RSV1 is refused with 1002). With them, RSV1 is accepted on the first frame of a
+    /// data message and such messages are inflated (into one buffer, and reported as
+    /// [`Event::Text`](super::Event::Text) / [`Event::Binary`](super::Event::Binary) in either
+    /// receive mode), with [`max_message_size`](Self::max_message_size) applied to the
+    /// **inflated** size. Whole messages of at least
+    /// [`compression_threshold`](Self::compression_threshold) bytes are sent compressed.
+    ///
+    /// Compression needs a [`Codec`](crate::deflate::Codec): the built-in one (feature
+    /// `deflate`) is created by the connection; without that feature, install one with
+    /// [`Connection::set_codec`](super::Connection::set_codec), or RSV1 stays refused.
+    #[must_use]
+    pub fn permessage_deflate(mut self, pmd: Option<PerMessageDeflate>) -> Self {
+        self.permessage_deflate = pmd;
+        self
+    }
+
+    /// Messages shorter than this are sent uncompressed even with permessage-deflate (default
+    /// 128 bytes: below that, DEFLATE rarely pays for its own framing).
+    #[must_use]
+    pub fn compression_threshold(mut self, bytes: usize) -> Self {
+        self.compression_threshold = bytes;
+        self
+    }
+
+    /// The negotiated permessage-deflate parameters, if any.
+    pub fn deflate_params(&self) -> Option<PerMessageDeflate> {
+        self.permessage_deflate
     }
 }

@@ -36,6 +36,11 @@ pub enum ProtocolError {
         /// Byte offset within the message's payload.
         offset: u64,
     },
+    /// RSV1 on a control or continuation frame, where permessage-deflate never sets it
+    /// (RFC 7692 §6.1; 1002).
+    UnexpectedRsv1,
+    /// A compressed message is not valid DEFLATE data (1007).
+    InvalidCompressedData,
     /// No Pong arrived within the keepalive's pong timeout (the connection is dropped, 1006).
     PongTimeout,
 
@@ -74,6 +79,8 @@ impl ProtocolError {
             ProtocolError::MessageTooBig { .. } => Some(CloseCode::TOO_BIG),
             ProtocolError::TooManyFragments { .. } => Some(CloseCode::POLICY),
             ProtocolError::InvalidUtf8 { .. } => Some(CloseCode::INVALID_PAYLOAD),
+            ProtocolError::UnexpectedRsv1 => Some(CloseCode::PROTOCOL_ERROR),
+            ProtocolError::InvalidCompressedData => Some(CloseCode::INVALID_PAYLOAD),
             _ => None,
         }
     }
@@ -107,6 +114,8 @@ impl ProtocolError {
             ProtocolError::MessageTooBig { .. } => "message too big",
             ProtocolError::TooManyFragments { .. } => "too many fragments",
             ProtocolError::InvalidUtf8 { .. } => "invalid UTF-8 in text",
+            ProtocolError::UnexpectedRsv1 => "RSV1 on a control or continuation frame",
+            ProtocolError::InvalidCompressedData => "invalid compressed data",
             _ => "",
         }
     }
@@ -130,6 +139,12 @@ impl fmt::Display for ProtocolError {
             }
             ProtocolError::InvalidUtf8 { offset } => {
                 write!(f, "text message is not valid UTF-8 at byte {offset}")
+            }
+            ProtocolError::UnexpectedRsv1 => {
+                f.write_str("RSV1 set on a control or continuation frame")
+            }
+            ProtocolError::InvalidCompressedData => {
+                f.write_str("compressed message is not valid DEFLATE data")
             }
             ProtocolError::PongTimeout => f.write_str("no pong received before the deadline"),
             ProtocolError::EventPending => {

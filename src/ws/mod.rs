@@ -83,6 +83,21 @@
 //! validated so far), with `fin` set on the message's last chunk. Chunk boundaries follow the
 //! frames and reads, so a chunk of text may end in the middle of a code point.
 //!
+//! # Compression (permessage-deflate, RFC 7692)
+//!
+//! With the parameters negotiated in the handshake
+//! ([`crate::deflate`]) in [`ConnectionConfig::permessage_deflate`], RSV1 is accepted on the
+//! first frame of a data message (1002 on control and continuation frames, and whenever
+//! nothing was negotiated); such messages are inflated into the connection's buffer, with
+//! [`ConnectionConfig::max_message_size`] counting **inflated** bytes (1009 as soon as it is
+//! exceeded; invalid DEFLATE data is 1007), and reported whole as [`Event::Text`] /
+//! [`Event::Binary`] in either receive mode. Whole messages sent with `send_text`,
+//! `send_binary` or a single `send_frame(.., fin = true, ..)` are compressed from
+//! [`ConnectionConfig::compression_threshold`] bytes up; fragmented and zero-copy sends are
+//! not. The codec is the built-in one (feature `deflate`) or the host's
+//! ([`Connection::set_codec`]); [`Connection::send_encoded`] queues frames compressed once for
+//! many connections ([`crate::deflate`]'s `SharedCompressor`).
+//!
 //! # Closing
 //!
 //! * [`close`](Connection::close) queues our Close frame and arms the close timer

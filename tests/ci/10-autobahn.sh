@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Autobahn TestSuite conformance (RFC 6455, cases 1-11 without the permessage-deflate groups
-# 12/13): the server side against examples/echo_server, the client side with
+# Autobahn TestSuite conformance (RFC 6455 cases 1-11 and the permessage-deflate groups 12/13,
+# RFC 7692): the server side against examples/echo_server, the client side with
 # examples/autobahn_client. Fails on any FAILED, NON-STRICT, missing or odd verdict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +16,7 @@ fi
 "$AB/install.sh"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-cargo build --release --example echo_server --example autobahn_client
+cargo build --release --features deflate --example echo_server --example autobahn_client
 BIN="$TARGET_DIR/release/examples"
 OUT="$TARGET_DIR/autobahn"
 rm -rf "$OUT"
@@ -39,14 +39,14 @@ for _ in $(seq 100); do
 done
 
 echo "== Autobahn server cases against echo_server on port $PORT"
-"$AB/run-server-tests.sh" -x -a sockwire-server -o "$OUT/server" "ws://127.0.0.1:$PORT"
+"$AB/run-server-tests.sh" -a sockwire-server -o "$OUT/server" "ws://127.0.0.1:$PORT"
 kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 
 CPORT=$(free_port)
 echo "== Autobahn client cases with autobahn_client on port $CPORT"
-"$AB/run-client-tests.sh" -x -p "$CPORT" -a sockwire-client -o "$OUT/client" -- \
+"$AB/run-client-tests.sh" -p "$CPORT" -a sockwire-client -o "$OUT/client" -- \
   "$BIN/autobahn_client" --url '{url}' --agent '{agent}'
 
 python3 - "$OUT/server/summary.json" "$OUT/client/summary.json" <<'PY'

@@ -2,7 +2,8 @@
 # Real WebSocket clients against examples/echo_server: Python `websockets` (pip, in a venv under
 # the target dir) and Node `ws` (npm ci from the committed lock file in tests/interop/ws).
 # Sizes 0..1 MiB, fragmented UTF-8, ping/pong, close with reason, pipelining, 50 concurrent
-# connections, the chat subprotocol, and the lecture's handshake over a raw socket.
+# connections, the chat subprotocol, the lecture's handshake over a raw socket, and
+# permessage-deflate (the echo server negotiates it; every window size, context takeover on/off).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s)
@@ -25,7 +26,7 @@ fi
 "$OUT/venv/bin/pip" install -q --disable-pip-version-check -r tests/interop/ws/requirements.txt
 (cd tests/interop/ws && npm ci --no-audit --no-fund --silent)
 
-cargo build --release --example echo_server
+cargo build --release --features deflate --example echo_server
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$TARGET_DIR/release/examples/echo_server" --addr "127.0.0.1:$PORT" >"$OUT/echo_server.log" 2>&1 &
 SERVER_PID=$!

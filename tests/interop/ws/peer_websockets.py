@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.sync.client import connect
 
 URL = sys.argv[1]
@@ -136,6 +137,38 @@ def lecture_handshake():
     assert "Sec-WebSocket-Protocol: chat" in lines, lines
 
 
+def deflate():
+    """permessage-deflate: every window size, context takeover on and off, text and binary up
+    to 1 MiB, three messages per connection (the later ones reuse the context)."""
+    for bits in range(8, 16):
+        for no_takeover in (False, True):
+            def fn(bits=bits, no_takeover=no_takeover):
+                factory = ClientPerMessageDeflateFactory(
+                    server_no_context_takeover=no_takeover,
+                    client_no_context_takeover=no_takeover,
+                    server_max_window_bits=bits,
+                    # websockets refuses 8 for its own (zlib) compressor.
+                    client_max_window_bits=max(bits, 9),
+                    compress_settings={"memLevel": 5},
+                )
+                with connect(URL, max_size=None, open_timeout=10, close_timeout=10,
+                             compression=None, extensions=[factory]) as ws:
+                    exts = ws.protocol.extensions
+                    assert exts and exts[0].name == "permessage-deflate", exts
+                    for n in (100, 65536, 1 << 20):
+                        for kind in ("text", "binary"):
+                            for rep in range(3):
+                                if kind == "text":
+                                    msg = "".join(chr(0x61 + (i * (rep + 1)) % 26) for i in range(n))
+                                else:
+                                    msg = bytes(((i >> 4) * 7 + rep) % 256 for i in range(n))
+                                ws.send(msg)
+                                got = ws.recv(timeout=20)
+                                assert type(got) is type(msg), "type %s" % type(got)
+                                assert got == msg, "payload differs (%d vs %d bytes)" % (len(got), len(msg))
+            check("deflate window %d %scontext takeover" % (bits, "no " if no_takeover else ""), fn)
+
+
 sizes()
 check("fragmented text splitting UTF-8 code points", fragmented_utf8)
 check("ping -> pong", ping_pong)
@@ -144,6 +177,7 @@ check("100 pipelined messages in order", pipelined)
 check("50 concurrent connections x 20 echoes", concurrent)
 check("subprotocol chat selected", subprotocol)
 check("raw lecture handshake: exact Accept and protocol", lecture_handshake)
+deflate()
 
 passed = sum(1 for r in results if r[1])
 failed = len(results) - passed

@@ -134,6 +134,45 @@ await check('subprotocol chat selected', async () => {
   await closeAndWait(ws);
 });
 
+// permessage-deflate (RFC 7692): every window size, context takeover on and off, text and
+// binary up to 1 MiB, three messages per connection (the later ones use the shared context).
+for (const bits of [8, 9, 10, 11, 12, 13, 14, 15]) {
+  for (const noTakeover of [false, true]) {
+    await check(`deflate window ${bits} ${noTakeover ? 'no ' : ''}context takeover`, async () => {
+      const ws = await open({
+        perMessageDeflate: {
+          threshold: 0,
+          serverNoContextTakeover: noTakeover,
+          clientNoContextTakeover: noTakeover,
+          serverMaxWindowBits: bits,
+          clientMaxWindowBits: bits,
+        },
+      });
+      const ext = ws.extensions;
+      assert(ext.includes('permessage-deflate'), `not negotiated: ${ext}`);
+      const params = ws._extensions['permessage-deflate'].params;
+      assert(params.server_max_window_bits === bits || bits === 15 && !params.server_max_window_bits,
+        `server window: ${JSON.stringify(params)}`);
+      assert(!!params.server_no_context_takeover === noTakeover, `takeover: ${JSON.stringify(params)}`);
+      for (const n of [100, 65536, 1 << 20]) {
+        for (const kind of ['text', 'binary']) {
+          for (let rep = 0; rep < 3; rep++) {
+            const buf = Buffer.alloc(n);
+            for (let i = 0; i < n; i++) {
+              buf[i] = kind === 'text' ? 0x61 + ((i * (rep + 1)) % 26) : ((i >> 4) * 7 + rep) & 0xff;
+            }
+            ws.send(kind === 'text' ? buf.toString('utf8') : buf, { binary: kind === 'binary' });
+            const m = await ws.next();
+            assert(m.isBinary === (kind === 'binary'), `type: binary=${m.isBinary}`);
+            assert(Buffer.compare(m.data, buf) === 0, `payload differs (${m.data.length} vs ${n} bytes)`);
+          }
+        }
+      }
+      await closeAndWait(ws);
+    });
+  }
+}
+
 const passed = results.filter(Boolean).length;
 const failed = results.length - passed;
 console.log(`ws: ${passed} passed, ${failed} failed`);
