@@ -16,8 +16,15 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     seeds=()
     [ -d "seeds/$t" ] && seeds=("seeds/$t")
     echo "-- fuzz $t for ${SECS}s"
-    cargo +nightly fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- \
-      -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 2>&1 | tail -n 12
+    if ! cargo +nightly fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- \
+      -max_total_time="$SECS" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+      >"corpus/$t.log" 2>&1; then
+      # Say why: the panic or sanitizer report and the input that caused it.
+      grep -E -A3 "panicked at|ERROR: |SUMMARY|Test unit written" "corpus/$t.log" | head -n 40
+      echo "-- fuzz $t FAILED (full log: fuzz/corpus/$t.log)"
+      exit 1
+    fi
+    tail -n 12 "corpus/$t.log"
   done
 else
   echo "no nightly toolchain: building the fuzz targets with stable and replaying seeds"
