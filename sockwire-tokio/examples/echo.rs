@@ -1,0 +1,27 @@
+//! WebSocket echo server on tokio: `cargo run -p sockwire-tokio --example echo -- 127.0.0.1:9001`
+use sockwire::ws::ConnectionConfig;
+use sockwire_tokio::accept;
+use tokio::net::TcpListener;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let listener = TcpListener::bind(&addr).await?;
+    println!("listening on {}", listener.local_addr()?);
+    loop {
+        let (tcp, _) = listener.accept().await?;
+        tokio::spawn(async move {
+            let _ = tcp.set_nodelay(true);
+            let Ok(mut ws) = accept(tcp, ConnectionConfig::default()).await else {
+                return;
+            };
+            while let Ok(Some(msg)) = ws.recv().await {
+                if ws.send(&msg).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
