@@ -14,7 +14,12 @@ async fn main() -> std::io::Result<()> {
         let (tcp, _) = listener.accept().await?;
         tokio::spawn(async move {
             let _ = tcp.set_nodelay(true);
-            let Ok(mut ws) = accept(tcp, ConnectionConfig::default()).await else {
+            // Autobahn's 9.* cases: 16 MiB messages, some in 64-byte fragments.
+            let cfg = ConnectionConfig::default()
+                .max_message_size(64 << 20)
+                .max_frame_size(64 << 20)
+                .max_fragments(1_000_000);
+            let Ok(mut ws) = accept(tcp, cfg).await else {
                 return;
             };
             while let Ok(Some(msg)) = ws.recv().await {
