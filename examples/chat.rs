@@ -143,7 +143,10 @@ fn main() {
     let eio = ServerConfig::default()
         .ping_interval(Duration::from_secs(25))
         .ping_timeout(Duration::from_secs(20))
-        .max_payload(1_000_000);
+        .max_payload(1_000_000)
+        // Every browser offers permessage-deflate; the lean policy (no context takeover) keeps
+        // no compressor state between messages.
+        .per_message_deflate(Some(sockwire::deflate::DeflatePolicy::default()));
     let server = Server::new()
         .engine("/socket.io/", eio, SocketIoEndpoint::new(app::Chat))
         .page("/", "text/html; charset=utf-8", INDEX.as_bytes().to_vec());

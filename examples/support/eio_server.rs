@@ -842,8 +842,14 @@ fn websocket(
             return Ok(());
         }
     };
+    // The endpoint's `perMessageDeflate`, negotiated only where a codec exists.
+    let policy = ep.lock().reg.config().per_message_deflate;
+    let pmd = policy
+        .filter(|_| sockwire::deflate::BUILTIN_CODEC)
+        .and_then(|p| upgrade.negotiate_deflate(&p));
+    let ext = pmd.map(|p| p.response());
     let mut accept = vec![];
-    match upgrade.accept(&AcceptOptions::new()) {
+    match upgrade.accept(&AcceptOptions::new().extensions(ext.as_deref())) {
         Ok(a) => {
             a.encode_to_vec(&mut accept);
         }
@@ -925,7 +931,7 @@ fn websocket(
             }
         }
     }
-    let res = ws_loop(ep, &sid, &mut stream, rx, leftover);
+    let res = ws_loop(ep, &sid, &mut stream, rx, leftover, pmd);
     let now = ep.now();
     let mut st = ep.lock();
     if st.ws.get(&sid).is_some_and(|(id, _)| *id == conn_id) {
@@ -946,12 +952,14 @@ fn ws_loop(
     stream: &mut TcpStream,
     rx: mpsc::Receiver<WsCmd>,
     leftover: Vec<u8>,
+    pmd: Option<sockwire::deflate::PerMessageDeflate>,
 ) -> io::Result<()> {
     stream.set_read_timeout(Some(TICK))?;
     let mut conn = Connection::server(
         ConnectionConfig::new()
             .max_message_size(MAX_WS_MESSAGE as u64)
-            .max_frame_size(MAX_WS_MESSAGE as u64),
+            .max_frame_size(MAX_WS_MESSAGE as u64)
+            .permessage_deflate(pmd),
     );
     let mut inbuf = leftover;
     let mut chunk = vec![0u8; 16384];

@@ -53,6 +53,12 @@ pub use codec::{Codec, CodecError};
 #[cfg(feature = "deflate")]
 pub use zlib::{SharedCompressor, ZlibCodec, ZlibOptions};
 
+/// Whether this build carries the built-in codec (the `deflate` feature): a connection created
+/// with a negotiated [`PerMessageDeflate`] then compresses and inflates by itself. Without it, a
+/// host negotiates the extension only if it installs its own codec with
+/// [`Connection::set_codec`](crate::ws::Connection::set_codec).
+pub const BUILTIN_CODEC: bool = cfg!(feature = "deflate");
+
 use core::fmt;
 
 use crate::Role;

@@ -81,6 +81,12 @@ pub struct ServerConfig {
     /// How long a GET that arrives after the upgrade probe is held before it gets `6`.
     /// Default 50 ms.
     pub upgrade_noop_delay: Duration,
+    /// The reference's `perMessageDeflate`: the permessage-deflate policy for the WebSocket
+    /// transport, or `None` (the default, as in the reference). The host negotiates it when it
+    /// answers the Upgrade ([`UpgradeRequest::negotiate_deflate`](crate::handshake::UpgradeRequest::negotiate_deflate))
+    /// and needs a codec: the `deflate` feature's built-in one
+    /// ([`deflate::BUILTIN_CODEC`](crate::deflate::BUILTIN_CODEC)) or its own.
+    pub per_message_deflate: Option<crate::deflate::DeflatePolicy>,
 }
 
 impl Default for ServerConfig {
@@ -94,6 +100,7 @@ impl Default for ServerConfig {
             max_queued_packets: 4096,
             allow_upgrades: true,
             upgrade_noop_delay: Duration::from_millis(50),
+            per_message_deflate: None,
         }
     }
 }
@@ -137,6 +144,11 @@ impl ServerConfig {
     /// Sets [`ServerConfig::allow_upgrades`].
     pub fn allow_upgrades(mut self, yes: bool) -> Self {
         self.allow_upgrades = yes;
+        self
+    }
+    /// Sets [`ServerConfig::per_message_deflate`].
+    pub fn per_message_deflate(mut self, policy: Option<crate::deflate::DeflatePolicy>) -> Self {
+        self.per_message_deflate = policy;
         self
     }
 }

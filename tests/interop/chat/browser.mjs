@@ -80,6 +80,10 @@ await check("alice connects over WebSocket and sets her name", async () => {
   await join(alice, "alice");
   return (await alice.textContent("#me")) === "as alice";
 });
+await check("Chromium and the server negotiated permessage-deflate", async () => {
+  const ext = await alice.evaluate(() => document.documentElement.dataset.wsExtensions || "");
+  return ext.startsWith("permessage-deflate");
+});
 await check("bob joins; alice sees the join notice", async () => {
   bob = await openPage("bob");
   await join(bob, "bob");
