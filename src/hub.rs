@@ -414,6 +414,36 @@ pub struct Encoded {
     attachments: Box<[(usize, usize)]>,
 }
 
+/// permessage-deflate for the encode-once broadcast (the `deflate` feature).
+#[cfg(feature = "deflate")]
+impl Encoded {
+    /// The same frames compressed once, for every WebSocket session that negotiated
+    /// permessage-deflate without server context takeover (what the default
+    /// [`DeflatePolicy`](crate::deflate::DeflatePolicy) answers) and a server window at least the
+    /// compressor's: the text frame, then one binary frame per attachment, each compressed (RSV1)
+    /// by `compressor`. Appends them to `out`; compress once per broadcast and queue the bytes on
+    /// each such connection with [`Connection::send_encoded`](crate::ws::Connection::send_encoded)
+    /// (the others get [`ws_frames`](Self::ws_frames)).
+    pub fn ws_frames_deflated(
+        &self,
+        compressor: &mut crate::deflate::SharedCompressor,
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::deflate::CodecError> {
+        let mark = out.len();
+        let r = (|| {
+            compressor.encode_frame(true, self.engineio_text().as_bytes(), out)?;
+            for &(s, e) in self.attachments.iter() {
+                compressor.encode_frame(false, &self.buf[s..e], out)?;
+            }
+            Ok(())
+        })();
+        if r.is_err() {
+            out.truncate(mark);
+        }
+        r
+    }
+}
+
 /// One Engine.IO message of an [`Encoded`] packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineIoMessage<'a> {

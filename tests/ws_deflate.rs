@@ -385,3 +385,41 @@ fn context_takeover_is_used_exactly_when_negotiated() {
         }
     }
 }
+
+/// The hub's encode-once broadcast, compressed once: the same frames deflated by one shared
+/// compressor reach every client that negotiated the default policy as the same messages.
+#[test]
+fn hub_broadcast_compressed_once_for_every_client() {
+    use sockwire::hub::Encoded;
+    let (s_pmd, c_pmd) = negotiate(DeflatePolicy::default(), DeflateOffer::default());
+    let attachment = bytes(3000, 5);
+    let packet = Encoded::new(
+        &format!(
+            "51-[\"file\",{},{{\"_placeholder\":true,\"num\":0}}]",
+            serde_like_string(&text(2000, 3))
+        ),
+        &[&attachment],
+    );
+    let mut shared = SharedCompressor::new(15, ZlibOptions::default());
+    let mut deflated = Vec::new();
+    packet
+        .ws_frames_deflated(&mut shared, &mut deflated)
+        .unwrap();
+    assert!(deflated.len() < packet.ws_frames().len());
+    let mut plain_cli = client(ConnectionConfig::default());
+    let want = run(&mut plain_cli, &[packet.ws_frames()]).events;
+    assert_eq!(want.len(), 2);
+    for _ in 0..3 {
+        let mut srv = server(ConnectionConfig::default().permessage_deflate(Some(s_pmd)));
+        srv.send_encoded(&deflated).unwrap();
+        let wire = srv.poll_transmit().unwrap().to_vec();
+        let mut cli = client(ConnectionConfig::default().permessage_deflate(Some(c_pmd)));
+        assert_eq!(run(&mut cli, &[&wire]).events, want);
+    }
+}
+
+/// A JSON string literal for ASCII text without quotes or backslashes.
+fn serde_like_string(s: &str) -> String {
+    assert!(!s.contains(['"', '\\']));
+    format!("\"{s}\"")
+}
