@@ -13,6 +13,8 @@ OUT="benches/deflate/out-$(date -u +%Y%m%dT%H%M%SZ).txt"
   cargo bench -q --features deflate --bench deflate_memory 2>/dev/null
   echo "## Node ws bytes per connection (node --expose-gc benches/deflate/ws_memory.mjs 500)"
   (cd tests/interop/ws && node --expose-gc ../../../benches/deflate/ws_memory.mjs 500)
+  echo "## Python websockets bytes per connection (python benches/deflate/websockets_memory.py 500; needs websockets==17.4)"
+  python3 benches/deflate/websockets_memory.py 500 || echo "(websockets not installed: pip install websockets==17.4)"
   echo "## throughput (cargo bench --features deflate --bench deflate -- --warm-up-time 1 --measurement-time 4)"
   cargo bench -q --features deflate --bench deflate -- --warm-up-time 1 --measurement-time 4 2>/dev/null \
     | grep -E '^(deflate_16k_json|\s+time:|\s+thrpt:)' || true
