@@ -812,3 +812,35 @@ fn permessage_deflate_is_negotiated_when_configured() {
     assert_eq!(tr[0].data[0], 0xc1);
     assert!(tr[0].data.len() < 100);
 }
+
+#[test]
+fn sessions_live_on_the_path_that_opened_them() {
+    let mut ep = endpoint(EndpointConfig::default().add_path("/socket.io/"));
+    ep.handle_accept(ms(0), 1);
+    ep.handle_read(
+        ms(0),
+        1,
+        b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    let _ = transmits(&mut ep);
+    let ev = events(&mut ep);
+    let [Event::Opened { request, .. }] = &ev[..] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(request.path, "/socket.io/");
+    // The same sid on the other path is unknown there.
+    ep.handle_read(ms(1), 1, &post(SID1, "4x"));
+    let e = error("400 Bad Request", 1, "Session ID unknown", true);
+    assert_eq!(transmits(&mut ep), vec![t(1, &e, false)]);
+    ep.handle_read(
+        ms(1),
+        1,
+        format!(
+            "POST /socket.io/?EIO=4&transport=polling&sid={SID1} HTTP/1.1\r\nHost: x\r\n\
+             Content-Length: 2\r\n\r\n4x"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(transmits(&mut ep), vec![t(1, OK, false)]);
+    assert_eq!(events(&mut ep).len(), 1);
+}

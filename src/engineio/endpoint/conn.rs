@@ -101,20 +101,28 @@ enum Routed {
         sid: Option<String>,
         opts: Opts,
         open: Option<OpenRequest>,
+        mount: usize,
     },
     /// A long-polling POST with a body of `len` bytes.
-    Post { sid: String, len: usize, opts: Opts },
+    Post {
+        sid: String,
+        len: usize,
+        opts: Opts,
+        mount: usize,
+    },
     /// A valid WebSocket upgrade; `accept` is the `101` response.
     Upgrade {
         sid: Option<String>,
         accept: Vec<u8>,
         pmd: Option<PerMessageDeflate>,
         open: Option<OpenRequest>,
+        mount: usize,
     },
 }
 
-fn open_request(req: &Request<'_, '_>) -> OpenRequest {
+fn open_request(path: &str, req: &Request<'_, '_>) -> OpenRequest {
     OpenRequest {
+        path: String::from(path),
         target: String::from(req.target()),
         headers: req
             .headers()
@@ -140,7 +148,11 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
     let body_len = req.content_length().ok().flatten().unwrap_or(0);
     let keep = req.version_minor() >= 1 && !req.has_token("connection", "close");
     let path = req.path();
-    if path != cfg.path && path != cfg.path.trim_end_matches('/') {
+    let mount = cfg
+        .paths
+        .iter()
+        .position(|p| path == p || path == p.trim_end_matches('/'));
+    let Some(mount) = mount else {
         let opts = ResponseOptions {
             keep_alive: keep && body_len == 0,
             cors: None,
@@ -160,7 +172,7 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
             data,
             keep: opts.keep_alive,
         };
-    }
+    };
     let er = match classify_request(req, http) {
         Ok(er) => er,
         Err(r) => {
@@ -197,7 +209,7 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
         };
     }
     let sid = er.sid.map(String::from);
-    let open = sid.is_none().then(|| open_request(req));
+    let open = sid.is_none().then(|| open_request(&cfg.paths[mount], req));
     match (er.method, er.transport) {
         (Method::Get, Transport::WebSocket) if er.websocket_upgrade => {
             let upgrade = match UpgradeRequest::validate(*req) {
@@ -230,17 +242,20 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
                 accept,
                 pmd,
                 open,
+                mount,
             }
         }
         (Method::Get, Transport::Polling) => Routed::Get {
             sid,
             opts: no_body(&opts),
             open,
+            mount,
         },
         (Method::Post, Transport::Polling) if sid.is_some() => Routed::Post {
             sid: sid.unwrap_or_default(),
             len: er.content_length,
             opts,
+            mount,
         },
         _ => {
             let o = no_body(&opts);
@@ -355,14 +370,34 @@ impl Endpoint {
                     self.write(id, &data);
                     self.after_response(id, keep);
                 }
-                Routed::Get { sid, opts, open } => self.polling_get(now, id, sid, opts, open),
-                Routed::Post { sid, len, opts } => self.begin_post(now, id, sid, len, opts),
+                Routed::Get {
+                    sid,
+                    opts,
+                    open,
+                    mount,
+                } => {
+                    let sid = sid.map(|s| self.on_mount(s, mount));
+                    self.polling_get(now, id, sid, opts, open, mount)
+                }
+                Routed::Post {
+                    sid,
+                    len,
+                    opts,
+                    mount,
+                } => {
+                    let sid = self.on_mount(sid, mount);
+                    self.begin_post(now, id, sid, len, opts)
+                }
                 Routed::Upgrade {
                     sid,
                     accept,
                     pmd,
                     open,
-                } => self.upgrade(now, id, sid, accept, pmd, open),
+                    mount,
+                } => {
+                    let sid = sid.map(|s| self.on_mount(s, mount));
+                    self.upgrade(now, id, sid, accept, pmd, open, mount)
+                }
             }
         }
     }
@@ -384,6 +419,14 @@ impl Endpoint {
         self.schedule_conn(id);
     }
 
+    /// A sid used on another path than the one that opened it is unknown there.
+    fn on_mount(&self, sid: String, mount: usize) -> String {
+        match self.sessions.get(&sid) {
+            Some(side) if side.mount != mount => String::new(),
+            _ => sid,
+        }
+    }
+
     fn polling_get(
         &mut self,
         now: Duration,
@@ -391,11 +434,13 @@ impl Endpoint {
         sid: Option<String>,
         opts: Opts,
         open: Option<OpenRequest>,
+        mount: usize,
     ) {
         let sid = match sid {
             Some(sid) => sid,
             None => {
-                match self.open_session(now, Transport::Polling, id, open.unwrap_or_default()) {
+                let open = open.unwrap_or_default();
+                match self.open_session(now, Transport::Polling, id, open, mount) {
                     Ok(sid) => sid,
                     Err(r) => {
                         let mut data = Vec::new();
@@ -506,6 +551,7 @@ impl Endpoint {
         self.after_response(id, opts.keep_alive);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn upgrade(
         &mut self,
         now: Duration,
@@ -514,6 +560,7 @@ impl Endpoint {
         accept: Vec<u8>,
         pmd: Option<PerMessageDeflate>,
         open: Option<OpenRequest>,
+        mount: usize,
     ) {
         let close_only = |opts: ResponseOptions<'_>, r: Reject| {
             let mut data = Vec::new();
@@ -527,7 +574,13 @@ impl Endpoint {
         };
         let (sid, usable) = match sid {
             None => {
-                match self.open_session(now, Transport::WebSocket, id, open.unwrap_or_default()) {
+                match self.open_session(
+                    now,
+                    Transport::WebSocket,
+                    id,
+                    open.unwrap_or_default(),
+                    mount,
+                ) {
                     Ok(sid) => (sid, true),
                     Err(r) => {
                         let data = close_only(no_keep, r);

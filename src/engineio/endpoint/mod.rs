@@ -80,7 +80,7 @@
 //!   time, capped by [`EndpointConfig::head`]); bodies are read by `Content-Length` (chunked
 //!   bodies are refused with 411, bodies over `maxPayload` with 413 before they are read).
 //!   Keep-alive and pipelining follow HTTP/1.1: responses go out in request order.
-//! * **Routing**: requests to [`EndpointConfig::path`] (with or without its trailing slash) are
+//! * **Routing**: requests to the [`paths`](EndpointConfig::paths) (with or without the trailing slash) are
 //!   classified by [`classify_request`](super::http::classify_request) and routed by `sid`;
 //!   errors get the reference's replies (`400 {"code":1,"message":"Session ID unknown"}`, ...).
 //!   Static [`pages`](EndpointConfig::page) are served on exact paths; anything else is a 404.
@@ -144,9 +144,10 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EndpointConfig {
-    /// The Engine.IO path, e.g. `/engine.io/` (the default); it matches with or without the
-    /// trailing slash.
-    pub path: String,
+    /// The Engine.IO paths (mounts), e.g. `["/engine.io/"]` (the default); each matches with
+    /// or without its trailing slash. Sessions share the configuration but not the path: a
+    /// session answers only on the path that opened it ([`OpenRequest::path`] says which).
+    pub paths: Vec<String>,
     /// The sessions' options (heartbeat, `maxPayload`, upgrades, `perMessageDeflate`).
     pub server: ServerConfig,
     /// CORS headers for long-polling responses and preflights; `None` (the default) sends none
@@ -175,7 +176,7 @@ pub struct EndpointConfig {
 impl Default for EndpointConfig {
     fn default() -> Self {
         EndpointConfig {
-            path: String::from("/engine.io/"),
+            paths: alloc::vec![String::from("/engine.io/")],
             server: ServerConfig::default(),
             cors: None,
             max_connections: 1024,
@@ -191,9 +192,14 @@ impl Default for EndpointConfig {
 }
 
 impl EndpointConfig {
-    /// Sets [`EndpointConfig::path`].
+    /// Makes `path` the only Engine.IO path ([`EndpointConfig::paths`]).
     pub fn path(mut self, path: &str) -> Self {
-        self.path = String::from(path);
+        self.paths = alloc::vec![String::from(path)];
+        self
+    }
+    /// Adds an Engine.IO path ([`EndpointConfig::paths`]).
+    pub fn add_path(mut self, path: &str) -> Self {
+        self.paths.push(String::from(path));
         self
     }
     /// Sets [`EndpointConfig::server`].
@@ -258,6 +264,8 @@ pub struct Transmit {
 /// endpoint can see; the peer address is the caller's).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenRequest {
+    /// The configured Engine.IO path the request matched (one of [`EndpointConfig::paths`]).
+    pub path: String,
     /// The request target (path and query), as sent.
     pub target: String,
     /// The header fields in order (names as sent; values that are not UTF-8 are empty).
@@ -309,6 +317,8 @@ struct Side {
     ready: bool,
     /// The deadline this session is scheduled at in the heap.
     deadline: Option<Duration>,
+    /// Which of the configured paths the session lives on.
+    mount: usize,
 }
 
 /// A sans-IO Engine.IO server over TCP bytes (see the [module docs](self)).
@@ -332,7 +342,7 @@ pub struct Endpoint {
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
-            .field("path", &self.cfg.path)
+            .field("paths", &self.cfg.paths)
             .field("sessions", &self.sessions.len())
             .field("connections", &self.conns.len())
             .field("now", &self.now)

@@ -25,6 +25,7 @@ impl Endpoint {
         transport: Transport,
         conn: u64,
         request: OpenRequest,
+        mount: usize,
     ) -> Result<String, Reject> {
         // A sid collision is astronomically unlikely with good entropy; retry a few times.
         let mut last = Reject::Code(ErrorCode::Forbidden);
@@ -33,7 +34,13 @@ impl Endpoint {
             match self.registry.open(now, transport, &entropy) {
                 Ok(s) => {
                     let sid = String::from(s.sid());
-                    self.sessions.insert(sid.clone(), Side::default());
+                    self.sessions.insert(
+                        sid.clone(),
+                        Side {
+                            mount,
+                            ..Side::default()
+                        },
+                    );
                     self.events.push_back(Event::Opened {
                         sid: sid.clone(),
                         conn,
