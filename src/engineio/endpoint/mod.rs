@@ -627,17 +627,12 @@ impl Endpoint {
         }
     }
 
-    /// Queues bytes for a connection, merging with the previous transmit when it is for the
-    /// same connection.
+    /// Queues bytes for a connection: one transmit per HTTP response or per WebSocket flush
+    /// (not merged, so a host that writes each at once sends each message as soon as it is
+    /// made; a host may still coalesce consecutive transmits with a vectored write).
     fn write(&mut self, conn: u64, data: &[u8]) {
         if data.is_empty() {
             return;
-        }
-        if let Some(last) = self.transmits.back_mut() {
-            if last.conn == conn && !last.close {
-                last.data.extend_from_slice(data);
-                return;
-            }
         }
         self.transmits.push_back(Transmit {
             conn,
