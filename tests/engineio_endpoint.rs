@@ -854,3 +854,105 @@ fn sessions_live_on_the_path_that_opened_them() {
     assert_eq!(transmits(&mut ep), vec![t(1, OK, false)]);
     assert_eq!(events(&mut ep).len(), 1);
 }
+
+#[test]
+fn upgrade_timeout_closes_the_candidate_and_late_gets_get_a_noop() {
+    let cfg = EndpointConfig::default().server(
+        ServerConfig::default()
+            .upgrade_timeout(ms(1000))
+            .upgrade_noop_delay(ms(50)),
+    );
+    let mut ep = endpoint(cfg);
+    handshake(&mut ep);
+    ep.handle_accept(ms(10), 2);
+    ep.handle_read(ms(10), 2, &ws_upgrade(&format!("&sid={SID1}")));
+    assert_eq!(transmits(&mut ep), vec![t(2, &resp_101(), false)]);
+    ep.handle_read(ms(20), 2, &client_frame(1, b"2probe"));
+    assert_eq!(
+        transmits(&mut ep),
+        vec![t(2, &server_text("3probe"), false)]
+    );
+    // A GET that crossed the `3probe` is answered with a noop after the delay.
+    ep.handle_read(ms(30), 1, &get(&format!("&sid={SID1}")));
+    assert!(transmits(&mut ep).is_empty());
+    assert_eq!(ep.poll_timeout(), Some(ms(80)));
+    ep.handle_timeout(ms(80));
+    assert_eq!(transmits(&mut ep), vec![t(1, &payload("6"), false)]);
+    // No `5` within upgradeTimeout: the candidate is closed, the session stays on polling.
+    ep.handle_timeout(ms(1010));
+    assert_eq!(
+        transmits(&mut ep),
+        vec![t(2, &[0x88, 0x02, 0x03, 0xe8], false)]
+    );
+    assert!(ep.is_open(SID1));
+    assert!(events(&mut ep).is_empty());
+    ep.send_text(SID1, "p").unwrap();
+    ep.handle_read(ms(1020), 1, &get(&format!("&sid={SID1}")));
+    assert_eq!(transmits(&mut ep), vec![t(1, &payload("4p"), false)]);
+}
+
+#[test]
+fn websocket_protocol_errors_close_with_their_code_and_end_the_session() {
+    let mut ep = endpoint(EndpointConfig::default());
+    ep.handle_accept(ms(0), 1);
+    ep.handle_read(ms(0), 1, &ws_upgrade(""));
+    let _ = transmits(&mut ep);
+    let _ = events(&mut ep);
+    // An unmasked frame from a client: Close 1002 (with the connection's reason), and the TCP
+    // connection closes after it.
+    ep.handle_read(ms(1), 1, &[0x81, 0x02, b'4', b'x']);
+    assert_eq!(
+        transmits(&mut ep),
+        vec![t(1, b"\x88\x0f\x03\xeainvalid frame", true)]
+    );
+    assert_eq!(
+        events(&mut ep),
+        vec![Event::Closed {
+            sid: SID1.into(),
+            reason: CloseReason::TransportClose
+        }]
+    );
+    assert_eq!((ep.sessions(), ep.connections()), (0, 0));
+
+    // An Engine.IO parse error on the WebSocket closes the session with its reason.
+    let mut ep = endpoint(EndpointConfig::default());
+    ep.handle_accept(ms(0), 1);
+    ep.handle_read(ms(0), 1, &ws_upgrade(""));
+    let _ = transmits(&mut ep);
+    let _ = events(&mut ep);
+    ep.handle_read(ms(1), 1, &client_frame(1, b"9"));
+    assert_eq!(
+        events(&mut ep),
+        vec![Event::Closed {
+            sid: SID1.into(),
+            reason: CloseReason::ParseError
+        }]
+    );
+    assert_eq!(
+        transmits(&mut ep),
+        vec![t(1, &[0x88, 0x02, 0x03, 0xe8], false)]
+    );
+}
+
+#[test]
+fn many_heartbeats_keep_one_exact_deadline() {
+    // Every pong reschedules the session; stale heap entries must neither fire nor pile up.
+    let mut ep = endpoint(small());
+    ep.handle_accept(ms(0), 1);
+    ep.handle_read(ms(0), 1, &ws_upgrade(""));
+    let _ = transmits(&mut ep);
+    let _ = events(&mut ep);
+    let mut now = ms(0);
+    for _ in 0..500 {
+        now += ms(300);
+        assert_eq!(ep.poll_timeout(), Some(now));
+        ep.handle_timeout(now);
+        assert_eq!(transmits(&mut ep), vec![t(1, &server_text("2"), false)]);
+        assert_eq!(ep.poll_timeout(), Some(now + ms(200)));
+        now += ms(5);
+        ep.handle_read(now, 1, &client_frame(1, b"3"));
+        assert!(transmits(&mut ep).is_empty());
+    }
+    assert!(ep.is_open(SID1));
+    assert!(events(&mut ep).is_empty());
+}
