@@ -956,3 +956,33 @@ fn many_heartbeats_keep_one_exact_deadline() {
     assert!(ep.is_open(SID1));
     assert!(events(&mut ep).is_empty());
 }
+
+#[test]
+fn refused_requests_with_a_body_close_the_connection() {
+    // A 404 with a body: the body is not read, so the connection cannot be reused.
+    let mut ep = endpoint(EndpointConfig::default());
+    ep.handle_accept(ms(0), 1);
+    ep.handle_read(
+        ms(0),
+        1,
+        b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+    );
+    let nf = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\
+Connection: close\r\n\r\nnot found";
+    assert_eq!(transmits(&mut ep), vec![t(1, nf, true)]);
+    // Conflicting lengths (request smuggling bait): 400, and close.
+    ep.handle_accept(ms(0), 2);
+    ep.handle_read(
+        ms(0),
+        2,
+        format!(
+            "POST /engine.io/?EIO=4&transport=polling&sid={SID1} HTTP/1.1\r\nHost: x\r\n\
+             Content-Length: 2\r\nContent-Length: 3\r\n\r\n4x"
+        )
+        .as_bytes(),
+    );
+    let tr = transmits(&mut ep);
+    assert_eq!(tr.len(), 1);
+    assert!(tr[0].1.starts_with("HTTP/1.1 400 Bad Request"), "{tr:?}");
+    assert!(tr[0].2);
+}

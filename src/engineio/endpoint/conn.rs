@@ -145,7 +145,10 @@ fn reply(status_reject: Reject, opts: &ResponseOptions<'_>, keep: bool) -> Route
 
 /// Decides what a complete request head asks for. Pure: reads only the config.
 fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Routed {
-    let body_len = req.content_length().ok().flatten().unwrap_or(0);
+    // Whether the request certainly has no body: otherwise a refused request's unread body
+    // (or one of unknown length) would be parsed as the next request, so the connection closes.
+    let no_body = matches!(req.content_length(), Ok(None | Some(0)))
+        && req.header("transfer-encoding").is_none();
     let keep = req.version_minor() >= 1 && !req.has_token("connection", "close");
     let path = req.path();
     let mount = cfg
@@ -154,7 +157,7 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
         .position(|p| path == p || path == p.trim_end_matches('/'));
     let Some(mount) = mount else {
         let opts = ResponseOptions {
-            keep_alive: keep && body_len == 0,
+            keep_alive: keep && no_body,
             cors: None,
             origin: None,
         };
@@ -180,9 +183,7 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
                 .header("origin")
                 .and_then(|o| core::str::from_utf8(o).ok());
             // An unread body (a 413, a chunked one) makes the connection unusable.
-            let keep = keep
-                && body_len == 0
-                && !matches!(r, Reject::PayloadTooLarge | Reject::LengthRequired);
+            let keep = keep && no_body;
             let opts = ResponseOptions {
                 keep_alive: keep,
                 cors: http.cors.as_ref(),
@@ -195,13 +196,13 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
         keep_alive: er.keep_alive,
         origin: er.origin.map(String::from),
     };
-    let no_body = |o: &Opts| Opts {
+    let bodyless = |o: &Opts| Opts {
         keep_alive: o.keep_alive && er.content_length == 0,
         origin: o.origin.clone(),
     };
     if er.is_preflight() {
         let mut data = Vec::new();
-        let o = no_body(&opts);
+        let o = bodyless(&opts);
         write_preflight(&er, http, &mut data);
         return Routed::Reply {
             data,
@@ -247,7 +248,7 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
         }
         (Method::Get, Transport::Polling) => Routed::Get {
             sid,
-            opts: no_body(&opts),
+            opts: bodyless(&opts),
             open,
             mount,
         },
@@ -258,7 +259,7 @@ fn route(cfg: &EndpointConfig, http: &HttpConfig, req: &Request<'_, '_>) -> Rout
             mount,
         },
         _ => {
-            let o = no_body(&opts);
+            let o = bodyless(&opts);
             reply(
                 Reject::Code(ErrorCode::BadRequest),
                 &o.response(http),
