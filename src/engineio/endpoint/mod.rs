@@ -409,8 +409,8 @@ impl Endpoint {
     // ---- inputs ----------------------------------------------------------------------------
 
     /// A TCP connection was accepted under the caller's id `conn`. At the connection cap it is
-    /// answered `503` and closed at once (one [`Transmit`] with `close`). An id already in use is
-    /// first dropped, as if it had reached EOF.
+    /// answered `503` and closed at once (one [`Transmit`] with `close`). An id still in use is
+    /// first dropped without a transmit (its session learns of it as of an EOF).
     pub fn handle_accept(&mut self, now: Duration, conn: u64) {
         self.advance(now);
         if self.conns.contains_key(&conn) {
