@@ -145,6 +145,12 @@ fn handshake(ep: &mut Endpoint) {
 }
 
 #[test]
+fn the_endpoint_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<Endpoint>();
+}
+
+#[test]
 fn sids_are_the_entropy() {
     assert_eq!(sid_from_entropy(&[1; 15]), SID1);
     assert_eq!(sid_from_entropy(&[2; 15]), SID2);
@@ -172,7 +178,7 @@ fn polling_handshake_answers_the_open_packet() {
         vec![("Host".into(), "x".into()), ("X-Y".into(), "z".into())]
     );
     assert!(ep.is_open(SID1));
-    assert_eq!(ep.sids(), vec![SID1.to_string()]);
+    assert_eq!(ep.sids().collect::<Vec<_>>(), vec![SID1]);
     // The trailing slash is optional.
     ep.handle_read(
         ms(1),

@@ -151,7 +151,7 @@ impl Ctx<'_> {
 
     /// The ids of the open sessions (of every path).
     pub fn sids(&mut self) -> Vec<String> {
-        self.ep.sids()
+        self.ep.sids().map(String::from).collect()
     }
 
     /// Whether a session is open.

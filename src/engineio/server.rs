@@ -950,6 +950,11 @@ impl Registry {
         Ok(s)
     }
 
+    /// A session by sid, whatever its state (read-only: runs no timers).
+    pub fn get(&self, sid: &str) -> Option<&ServerSession> {
+        self.sessions.get(sid)
+    }
+
     /// A session by sid, whatever its state.
     pub fn get_mut(&mut self, sid: &str) -> Option<&mut ServerSession> {
         self.sessions.get_mut(sid)

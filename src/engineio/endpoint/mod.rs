@@ -391,19 +391,18 @@ impl Endpoint {
     }
 
     /// Whether the session `sid` exists and has not emitted its close event.
-    pub fn is_open(&mut self, sid: &str) -> bool {
+    pub fn is_open(&self, sid: &str) -> bool {
         self.registry
-            .get_mut(sid)
+            .get(sid)
             .is_some_and(|s| !s.is_closing_or_closed())
     }
 
-    /// The ids of the open sessions.
-    pub fn sids(&mut self) -> Vec<String> {
-        self.registry
-            .iter_mut()
-            .filter(|(_, s)| !s.is_closing_or_closed())
-            .map(|(k, _)| String::from(k))
-            .collect()
+    /// The ids of the open sessions, in sid order.
+    pub fn sids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.sessions
+            .keys()
+            .map(String::as_str)
+            .filter(|sid| self.is_open(sid))
     }
 
     // ---- inputs ----------------------------------------------------------------------------
