@@ -821,6 +821,7 @@ fn permessage_deflate_is_negotiated_when_configured() {
         text.contains("Sec-WebSocket-Extensions: permessage-deflate"),
         "{text}"
     );
+    assert!(ep.ws_deflate(SID1).is_some_and(|p| p.server_no_context_takeover));
     // Messages above the compression threshold go out compressed (RSV1 set).
     let _ = events(&mut ep);
     ep.send_text(SID1, &"a".repeat(300)).unwrap();
@@ -991,4 +992,29 @@ Connection: close\r\n\r\nnot found";
     assert_eq!(tr.len(), 1);
     assert!(tr[0].1.starts_with("HTTP/1.1 400 Bad Request"), "{tr:?}");
     assert!(tr[0].2);
+}
+
+#[test]
+fn frames_encoded_once_go_straight_to_websocket_sessions() {
+    let mut ep = endpoint(EndpointConfig::default());
+    // Session 1 on WebSocket, session 2 on polling.
+    ep.handle_accept(ms(0), 1);
+    ep.handle_read(ms(0), 1, &ws_upgrade(""));
+    ep.handle_accept(ms(0), 2);
+    ep.handle_read(ms(0), 2, &get(""));
+    let _ = transmits(&mut ep);
+    let _ = events(&mut ep);
+    let frames = [0x81, 0x03, b'4', b'h', b'i', 0x82, 0x01, 0x07];
+    assert!(ep.is_websocket(SID1));
+    assert_eq!(ep.ws_deflate(SID1), None);
+    assert_eq!(ep.send_ws_encoded(SID1, &frames), Ok(true));
+    assert_eq!(transmits(&mut ep), vec![t(1, &frames, false)]);
+    // Not on WebSocket: the caller sends the messages instead.
+    assert!(!ep.is_websocket(SID2));
+    assert_eq!(ep.send_ws_encoded(SID2, &frames), Ok(false));
+    assert!(transmits(&mut ep).is_empty());
+    assert_eq!(
+        ep.send_ws_encoded("nope", &frames),
+        Err(sockwire::engineio::EngineIoError::Closed)
+    );
 }

@@ -517,6 +517,59 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Whether session `sid` is open on WebSocket (upgraded, or opened there), so that
+    /// [`Endpoint::send_ws_encoded`] can take frames encoded once for many sessions.
+    pub fn is_websocket(&self, sid: &str) -> bool {
+        self.ws_of(sid).is_some()
+    }
+
+    /// The permessage-deflate parameters the WebSocket of session `sid` negotiated, if it is on
+    /// WebSocket and did: frames compressed once for many connections (e.g. by
+    /// [`hub::Encoded::ws_frames_deflated`](crate::hub::Encoded::ws_frames_deflated)) suit it only
+    /// if these allow them; uncompressed frames suit every WebSocket.
+    pub fn ws_deflate(&self, sid: &str) -> Option<crate::deflate::PerMessageDeflate> {
+        let id = self.ws_of(sid)?;
+        match &self.conns.get(&id)?.state {
+            conn::State::Ws(w) => w.ws.config().deflate_params(),
+            _ => None,
+        }
+    }
+
+    /// Queues bytes already encoded as whole server WebSocket frames (each an Engine.IO packet:
+    /// text `4…` for a message, binary for binary) on the WebSocket of session `sid`, without
+    /// going through the session's queue: the encode-once path of a broadcast (for instance
+    /// [`hub::Encoded::ws_frames`](crate::hub::Encoded::ws_frames)), no copy per session but
+    /// the connection's output buffer. `Ok(false)` when the session is not on WebSocket (yet):
+    /// send it the messages with [`Endpoint::send`] instead. The caller vouches for the frames.
+    pub fn send_ws_encoded(&mut self, sid: &str, frames: &[u8]) -> Result<bool, EngineIoError> {
+        if !self.is_open(sid) {
+            return Err(EngineIoError::Closed);
+        }
+        let Some(id) = self.ws_of(sid) else {
+            return Ok(false);
+        };
+        if let Some(conn::State::Ws(w)) = self.conns.get_mut(&id).map(|c| &mut c.state) {
+            w.ws.send_encoded(frames)
+                .map_err(|_| EngineIoError::Closed)?;
+        }
+        self.ws_output(id);
+        self.flush();
+        Ok(true)
+    }
+
+    /// The connection of `sid`'s WebSocket when the session is open on WebSocket with nothing
+    /// queued in front (so frames written directly keep the session's order).
+    fn ws_of(&self, sid: &str) -> Option<u64> {
+        let s = self.registry.get(sid)?;
+        if s.is_closing_or_closed()
+            || s.transport() != super::http::Transport::WebSocket
+            || s.queued() != 0
+        {
+            return None;
+        }
+        self.sessions.get(sid)?.ws
+    }
+
     /// Closes session `sid` ([`CloseReason::ForcedClose`]): what is queued is still delivered,
     /// then a `1` packet (long-polling) or a WebSocket close. Unknown sids are ignored.
     pub fn close(&mut self, sid: &str) {
