@@ -60,6 +60,28 @@ fuzz_target!(|data: &[u8]| {
                     assert!(used <= take);
                     at += used;
                 }
+                3 if op & 0x80 != 0 => {
+                    // The combined call: the same bytes, the first event returned at once.
+                    let take = (usize::from(op & 0x7f) * 3).min(buf.len() - at);
+                    let mut used = 0;
+                    let r = sw_ws_recv_event(
+                        c,
+                        now,
+                        buf.as_mut_ptr().add(at),
+                        take,
+                        &mut used,
+                        ev.as_mut_ptr(),
+                    );
+                    ok(r);
+                    assert!(used <= take);
+                    if r == 1 {
+                        let e = ev.assume_init();
+                        if e.len > 0 {
+                            std::hint::black_box(std::slice::from_raw_parts(e.data, e.len));
+                        }
+                    }
+                    at += used;
+                }
                 3 => {
                     while sw_ws_poll_event(c, ev.as_mut_ptr()) == 1 {
                         let e = ev.assume_init();

@@ -11,7 +11,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sockwire_capi::core_crate::ws::{Connection, ConnectionConfig, Event};
 use sockwire_capi::ws::{
     SW_EV_TEXT, SwWsEvent, sw_ws_free, sw_ws_new_server, sw_ws_poll_event, sw_ws_poll_transmit,
-    sw_ws_recv, sw_ws_send_text,
+    sw_ws_recv, sw_ws_recv_event, sw_ws_send_text,
 };
 
 const PAYLOAD: &[u8; 16] = b"0123456789abcdef";
@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
     unsafe {
         let h = sw_ws_new_server(std::ptr::null());
         let mut buf = wire;
-        g.bench_function("C ABI sw_ws_*", |b| {
+        g.bench_function("C ABI sw_ws_recv + poll_event", |b| {
             b.iter(|| {
                 buf = wire;
                 let mut used = 0usize;
@@ -64,6 +64,35 @@ fn bench(c: &mut Criterion) {
                 let mut ev = std::mem::MaybeUninit::<SwWsEvent>::uninit();
                 let mut got = 0;
                 if sw_ws_poll_event(h, ev.as_mut_ptr()) == 1 && ev.assume_init().kind == SW_EV_TEXT
+                {
+                    got = ev.assume_init().len;
+                }
+                sw_ws_send_text(h, black_box(PAYLOAD.as_ptr()), 16);
+                let (mut p, mut n) = (std::ptr::null(), 0usize);
+                sw_ws_poll_transmit(h, 0, &mut p, &mut n);
+                black_box((used, got, n))
+            })
+        });
+        sw_ws_free(h);
+
+        // The read-loop fast path: `sw_ws_recv_event` feeds and returns the event in one call.
+        let h = sw_ws_new_server(std::ptr::null());
+        let mut buf = wire;
+        g.bench_function("C ABI sw_ws_recv_event", |b| {
+            b.iter(|| {
+                buf = wire;
+                let mut used = 0usize;
+                let mut ev = std::mem::MaybeUninit::<SwWsEvent>::uninit();
+                let mut got = 0;
+                if sw_ws_recv_event(
+                    h,
+                    0,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    &mut used,
+                    ev.as_mut_ptr(),
+                ) == 1
+                    && ev.assume_init().kind == SW_EV_TEXT
                 {
                     got = ev.assume_init().len;
                 }

@@ -107,6 +107,13 @@ typedef struct sw_ws_event {
 /* The next event: returns 1 and fills *ev (required), or 0 when there is none. */
 int sw_ws_poll_event(sw_ws *c, sw_ws_event *ev);
 
+/* sw_ws_recv then sw_ws_poll_event in one call, the fast path of a read loop: feeds bytes as
+ * sw_ws_recv does and, when they complete an event, returns 1 with it in *ev (required);
+ * returns 0 when they did not, or a negative code as sw_ws_recv (*consumed is set the same
+ * way). Any further events are read with sw_ws_poll_event. */
+int sw_ws_recv_event(sw_ws *c, uint64_t now_ns, uint8_t *buf, size_t len, size_t *consumed,
+                     sw_ws_event *ev);
+
 /* The next bytes to write, at most max of them (0: no cap): returns 1 with *ptr and *len
  * (both required) set, 0 when nothing is waiting. The bytes are borrowed. A short write is the
  * caller's to finish: keep the unwritten tail and write it before asking for more. */

@@ -361,8 +361,44 @@ static void test_connection(void) {
     CHECK(total == 5 && fin);
     sw_ws_free(s);
 
+    /* sw_ws_recv_event: every split point gives "Hello" once, from the call that completes it. */
+    for (size_t split = 0; split <= sizeof MASKED_HELLO; split++) {
+        uint8_t w[sizeof MASKED_HELLO];
+        memcpy(w, MASKED_HELLO, sizeof w);
+        s = sw_ws_new_server(NULL);
+        int events = 0;
+        size_t parts[2] = {split, sizeof w - split}, off = 0;
+        for (int k = 0; k < 2; k++) {
+            size_t left = parts[k];
+            while (left > 0) {
+                int r = sw_ws_recv_event(s, 1, w + off, left, &used, &ev);
+                CHECK(r == 0 || r == 1);
+                if (r == 1) {
+                    events++;
+                    CHECK(ev.kind == SW_EV_TEXT && ev.len == 5 && memcmp(ev.data, "Hello", 5) == 0);
+                }
+                CHECK(used <= left);
+                off += used;
+                left -= used;
+                if (used == 0) break;
+            }
+        }
+        CHECK(events == 1 && off == sizeof w);
+        CHECK(sw_ws_poll_event(s, &ev) == 0);
+        sw_ws_free(s);
+    }
+    /* ... and reports errors as sw_ws_recv does, with *consumed 0. */
+    s = sw_ws_new_server(NULL);
+    used = 99;
+    CHECK(sw_ws_recv_event(s, 1, unmasked, sizeof unmasked, &used, &ev) == SW_ERR_PROTOCOL);
+    CHECK(used == 0);
+    CHECK(sw_ws_poll_event(s, &ev) == 1 && ev.kind == SW_EV_CLOSED && ev.code == 1002);
+    CHECK(sw_ws_recv_event(s, 1, NULL, 0, &used, NULL) == SW_ERR_NULL);
+    sw_ws_free(s);
+
     /* NULL handles and outputs. */
     const uint8_t *p;
+    CHECK(sw_ws_recv_event(NULL, 0, NULL, 0, NULL, &ev) == SW_ERR_NULL);
     CHECK(sw_ws_recv(NULL, 0, NULL, 0, NULL) == SW_ERR_NULL);
     CHECK(sw_ws_poll_event(NULL, &ev) == SW_ERR_NULL);
     CHECK(sw_ws_poll_transmit(NULL, 0, &p, &n) == SW_ERR_NULL);

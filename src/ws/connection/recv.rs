@@ -18,6 +18,7 @@ impl<K: MaskKeySource> Connection<K> {
     /// [`error`](Self::error)), the Close frame with its code is queued for
     /// [`poll_transmit`](Self::poll_transmit) and [`Event::Closed`] follows. Called while an
     /// event is still pending, it returns [`ProtocolError::EventPending`] and does nothing.
+    #[inline(always)]
     pub fn handle_read(&mut self, now: Duration, buf: &mut [u8]) -> Result<usize, ProtocolError> {
         if self.pending != Pending::None {
             return Err(ProtocolError::EventPending);
@@ -26,13 +27,21 @@ impl<K: MaskKeySource> Connection<K> {
         if self.input_ignored() {
             return Ok(buf.len());
         }
+        // The fast path reads at most 131 bytes, so it needs no `MAX_READ` cut.
+        if let Some(n) = self.read_small_message(buf) {
+            return Ok(n);
+        }
+        self.read_general(buf)
+    }
+
+    /// Everything but a small whole message, out of line so that `handle_read` stays small
+    /// enough to inline into its callers (the C ABI's wrappers among them).
+    #[inline(never)]
+    fn read_general(&mut self, buf: &mut [u8]) -> Result<usize, ProtocolError> {
         let buf = match buf.get_mut(..MAX_READ) {
             Some(b) => b,
             None => buf,
         };
-        if let Some(n) = self.read_small_message(buf) {
-            return Ok(n);
-        }
         match self.read_frames(buf) {
             Ok(n) => Ok(n),
             Err(e) => Err(self.fail(e)),

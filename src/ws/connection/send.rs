@@ -66,6 +66,7 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     #[cfg(feature = "alloc")]
+    #[inline(always)]
     fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), ProtocolError> {
         self.release_out();
         self.check_can_send_data()?;
@@ -259,7 +260,7 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// The next event, if any. See [`Event`]; [`Event::Closed`] always comes last.
     #[must_use]
-    #[inline]
+    #[inline(always)]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
         // Field by field rather than `mem::take` of the whole enum: the pending event was just
         // written field by field, and a wide load across those stores stalls.

@@ -1,0 +1,97 @@
+//! The string writer: escapes exactly as `JSON.stringify` does, into a `fmt::Write`, a `String`,
+//! a `Vec<u8>` or a fixed slice.
+
+use core::fmt;
+
+/// The escape `JSON.stringify` writes for byte `b`, if any: `\\"`, `\\\\`, the short escapes,
+/// or `\\u00xx` with lowercase hex for the other control characters.
+#[inline]
+fn escape_of(b: u8) -> Option<&'static str> {
+    const CONTROL: [&str; 32] = [
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f", "\\u0010", "\\u0011",
+        "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019",
+        "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    ];
+    match b {
+        b'"' => Some("\\\""),
+        b'\\' => Some("\\\\"),
+        0..=0x1f => Some(CONTROL[usize::from(b)]),
+        _ => None,
+    }
+}
+
+/// Calls `sink` with consecutive pieces of `s` written as a JSON string (quotes included).
+/// Escapes are ASCII, so every cut falls on a character boundary.
+#[inline]
+fn write_pieces<E>(s: &str, mut sink: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    sink("\"")?;
+    let mut run = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if let Some(e) = escape_of(c) {
+            sink(&s[run..i])?;
+            sink(e)?;
+            run = i + 1;
+        }
+    }
+    sink(&s[run..])?;
+    sink("\"")
+}
+
+/// The length of `s` written by [`write_str`] (quotes included).
+pub fn escaped_len(s: &str) -> usize {
+    let mut n = 0;
+    let _ = write_pieces::<()>(s, |p| {
+        n += p.len();
+        Ok(())
+    });
+    n
+}
+
+/// Writes `s` as a JSON string, quotes included, byte-for-byte as `JSON.stringify` would
+/// (non-ASCII characters are written as they are).
+///
+/// ```
+/// let mut out = String::new();
+/// sockwire::json::write_str(&mut out, "a\"b\n\u{1}é").unwrap();
+/// assert_eq!(out, r#""a\"b\n\u0001é""#);
+/// ```
+pub fn write_str<W: fmt::Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
+    write_pieces(s, |p| out.write_str(p))
+}
+
+/// Appends `s` as a JSON string to a `String` (the infallible form of [`write_str`]).
+#[cfg(feature = "alloc")]
+pub fn push_string(out: &mut alloc::string::String, s: &str) {
+    out.reserve(s.len() + 2);
+    let _ = write_pieces::<()>(s, |p| {
+        out.push_str(p);
+        Ok(())
+    });
+}
+
+/// Appends `s` as a JSON string to `out` (the fast path of [`write_str`] for byte buffers).
+#[cfg(feature = "alloc")]
+pub fn push_str(out: &mut alloc::vec::Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    let _ = write_pieces::<()>(s, |p| {
+        out.extend_from_slice(p.as_bytes());
+        Ok(())
+    });
+}
+
+/// Writes `s` as a JSON string into `out`, returning the bytes written, or `None` (with `out`
+/// untouched) when `out` is shorter than [`escaped_len`].
+pub fn write_str_to_slice(s: &str, out: &mut [u8]) -> Option<usize> {
+    let need = escaped_len(s);
+    if out.len() < need {
+        return None;
+    }
+    let mut at = 0;
+    let _ = write_pieces::<()>(s, |p| {
+        out[at..at + p.len()].copy_from_slice(p.as_bytes());
+        at += p.len();
+        Ok(())
+    });
+    Some(at)
+}

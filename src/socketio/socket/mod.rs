@@ -1,0 +1,256 @@
+//! The Socket.IO socket machines: [`ServerSocket`] and [`ClientSocket`], one per Engine.IO
+//! session, multiplexing namespaces.
+//!
+//! # Driving a machine
+//!
+//! * Feed every Engine.IO message of the session: `handle_text` / `handle_binary` (or their
+//!   `_owned` forms, which avoid a copy). Tell the machine when the Engine.IO session ended with
+//!   `handle_transport_close`, and call `handle_timeout(now)` when `poll_timeout` says so.
+//! * Commands: `emit`, `emit_with_ack`, `ack`, `disconnect`, `close`, and on the server `accept` /
+//!   `refuse` (answers to [`ServerEvent::Connect`]) and `send` (a pre-encoded
+//!   [`EncodedPacket`], e.g. a broadcast encoded once); on the client `connect`.
+//! * After each of them drain `poll_transmit` (Engine.IO messages to send, in order: the messages
+//!   of one binary packet are always consecutive), then `poll_event`, then read `poll_timeout`.
+//!
+//! A `Close` event asks the caller to close the Engine.IO session (after sending what
+//! `poll_transmit` still holds). Malformed input closes the machine: the `handle_*` call returns
+//! the error, every namespace gets a `Disconnect` event with [`DisconnectReason::ParseError`], and
+//! a `Close` event follows.
+//!
+//! # Acks
+//!
+//! Ack ids are allocated from one counter per machine (so an id alone names an emit). An
+//! awaited ack either arrives ([`ServerEvent::Ack`]) or times out at the caller's deadline
+//! ([`ServerEvent::AckTimeout`]); acks still awaited when their namespace disconnects are
+//! dropped silently. On the server, an ACK whose id is not awaited (late, duplicate, or the
+//! answer to a pre-encoded broadcast sent with [`EncodedPacket::event_with_id`]) is reported as
+//! [`ServerEvent::UnclaimedAck`]. A received event that asks for an ack carries an
+//! [`AckHandle`], which is consumed by `ack` (so it cannot be answered twice).
+//!
+//! # For a hub (rooms, broadcast)
+//!
+//! Encode once with [`EncodedPacket::event`] (or [`EncodedPacket::event_with_id`] for a
+//! broadcast with acks), then [`ServerSocket::send`] it to each recipient: every socket queues
+//! the same `Arc`ed text and attachments ([`Message::SharedText`] / [`Message::SharedBinary`]),
+//! no copy. [`ServerSocket::namespaces`], [`ServerSocket::sid`] and the `Connect` / `Disconnect`
+//! events give the membership to track.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::packet::{self, Value};
+use super::{OwnedPacket, SocketIoError};
+
+mod client;
+mod server;
+mod shared;
+
+pub use client::{ClientConfig, ClientEvent, ClientSocket};
+pub use server::{ServerConfig, ServerEvent, ServerSocket};
+
+/// One Engine.IO message to send (text, or one binary attachment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message owned by this transmit.
+    Text(String),
+    /// A binary attachment owned by this transmit.
+    Binary(Vec<u8>),
+    /// A text message shared with other sockets (a pre-encoded broadcast).
+    SharedText(Arc<str>),
+    /// A binary attachment shared with other sockets.
+    SharedBinary(Arc<[u8]>),
+}
+
+impl Message {
+    /// The text, for a text message.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Message::Text(s) => Some(s),
+            Message::SharedText(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes, for a binary message.
+    pub fn as_binary(&self) -> Option<&[u8]> {
+        match self {
+            Message::Binary(b) => Some(b),
+            Message::SharedBinary(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// `true` for a binary message.
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Message::Binary(_) | Message::SharedBinary(_))
+    }
+}
+
+/// A packet encoded once, to be sent to any number of sockets without re-encoding
+/// ([`ServerSocket::send`], [`ClientSocket::send`]). Cloning is two reference-count increments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedPacket {
+    text: Arc<str>,
+    attachments: Arc<[Arc<[u8]>]>,
+    nsp_len: usize,
+}
+
+impl EncodedPacket {
+    /// Encodes an event.
+    pub fn event(nsp: &str, name: &str, args: &[Value<'_>]) -> Result<Self, SocketIoError> {
+        Self::event_with_id(nsp, None, name, args)
+    }
+
+    /// Encodes an event carrying an ack id chosen by the caller (a broadcast with acks: the same
+    /// id goes to every recipient). Pick ids that cannot collide with the socket's own
+    /// (`emit_with_ack` counts from 0): the answers arrive as [`ServerEvent::UnclaimedAck`].
+    pub fn event_with_id(
+        nsp: &str,
+        id: Option<u64>,
+        name: &str,
+        args: &[Value<'_>],
+    ) -> Result<Self, SocketIoError> {
+        let mut text = String::new();
+        let mut atts = Vec::new();
+        packet::encode_event(&mut text, &mut atts, nsp, id, name, args)?;
+        Ok(EncodedPacket {
+            text: Arc::from(text),
+            attachments: atts.into_iter().map(Arc::from).collect(),
+            nsp_len: nsp.len(),
+        })
+    }
+
+    /// The namespace the packet was encoded for.
+    pub fn nsp(&self) -> &str {
+        if self.nsp_len == 1 {
+            return "/";
+        }
+        let start = match self.text.find('-') {
+            Some(dash) if !self.attachments.is_empty() => dash + 1,
+            _ => 1,
+        };
+        &self.text[start..start + self.nsp_len]
+    }
+
+    /// The packet text (one Engine.IO text message).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The attachments (one Engine.IO binary message each, right after the text).
+    pub fn attachments(&self) -> &[Arc<[u8]>] {
+        &self.attachments
+    }
+
+    /// The Engine.IO messages, in order.
+    pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
+        core::iter::once(Message::SharedText(self.text.clone())).chain(
+            self.attachments
+                .iter()
+                .map(|a| Message::SharedBinary(a.clone())),
+        )
+    }
+}
+
+/// Permission to answer one received event (consumed by `ack`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct AckHandle {
+    conn: u64,
+    id: u64,
+}
+
+impl AckHandle {
+    /// The ack id the peer chose.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// Why a namespace connection ended (the strings are those of the reference implementation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The client sent DISCONNECT for the namespace (server side).
+    ClientNamespaceDisconnect,
+    /// The server called `disconnect` for the namespace (server side).
+    ServerNamespaceDisconnect,
+    /// The server sent DISCONNECT for the namespace (client side).
+    IoServerDisconnect,
+    /// The client called `disconnect` or `close` (client side).
+    IoClientDisconnect,
+    /// The server closed the whole session (server side).
+    ServerShuttingDown,
+    /// The Engine.IO session closed.
+    TransportClose,
+    /// The Engine.IO session failed.
+    TransportError,
+    /// The Engine.IO heartbeat timed out.
+    PingTimeout,
+    /// The peer sent a malformed packet.
+    ParseError,
+    /// The server closed the Engine.IO session itself (the reference's "forced server close").
+    ForcedServerClose,
+}
+
+/// The Socket.IO reason for the end of its Engine.IO session, as the reference server reports
+/// it to every socket of the session (one mapping for every host; a session the server closed
+/// itself is "forced server close", as in the reference's `Client::close`).
+impl From<crate::engineio::server::CloseReason> for DisconnectReason {
+    fn from(r: crate::engineio::server::CloseReason) -> Self {
+        use crate::engineio::server::CloseReason as E;
+        match r {
+            E::ClosePacket | E::TransportClose => DisconnectReason::TransportClose,
+            E::PingTimeout => DisconnectReason::PingTimeout,
+            E::ParseError | E::TransportError(_) => DisconnectReason::TransportError,
+            E::ForcedClose => DisconnectReason::ForcedServerClose,
+        }
+    }
+}
+
+impl DisconnectReason {
+    /// The reference implementation's reason string.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
+            DisconnectReason::ServerNamespaceDisconnect => "server namespace disconnect",
+            DisconnectReason::IoServerDisconnect => "io server disconnect",
+            DisconnectReason::IoClientDisconnect => "io client disconnect",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
+            DisconnectReason::TransportClose => "transport close",
+            DisconnectReason::TransportError => "transport error",
+            DisconnectReason::PingTimeout => "ping timeout",
+            DisconnectReason::ParseError => "parse error",
+            DisconnectReason::ForcedServerClose => "forced server close",
+        }
+    }
+}
+
+/// Why a machine asks for its Engine.IO session to be closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer sent a malformed packet.
+    ParseError(SocketIoError),
+    /// No namespace was connected within the connect timeout (server).
+    ConnectTimeout,
+    /// The client left its last namespace (server, with `close_when_empty`).
+    AllNamespacesLeft,
+    /// The caller called `close`.
+    Closed,
+}
+
+/// Error value of an ack that did not come in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckTimeoutError;
+
+impl core::fmt::Display for AckTimeoutError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("operation has timed out")
+    }
+}
+
+impl core::error::Error for AckTimeoutError {}
+
+/// A received packet (event or ack) that owns its text and attachments.
+pub type ReceivedPacket = OwnedPacket;
