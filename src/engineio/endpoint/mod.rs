@@ -458,7 +458,14 @@ impl Endpoint {
     pub fn handle_timeout(&mut self, now: Duration) {
         self.advance(now);
         let now = self.now;
-        while let Some((at, key)) = self.timers.pop_due(now) {
+        // At most the entries present now: a machine that rescheduled itself at or before `now`
+        // is handled on the next call, never in a loop here.
+        let mut budget = self.timers.len();
+        while budget > 0 {
+            budget -= 1;
+            let Some((at, key)) = self.timers.pop_due(now) else {
+                break;
+            };
             match key {
                 Key::Session(sid) => {
                     let Some(side) = self.sessions.get_mut(&sid) else {
