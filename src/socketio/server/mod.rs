@@ -120,8 +120,8 @@ pub trait App {
     fn on_connect(&mut self, ctx: &mut Ctx<'_>) {
         let _ = ctx;
     }
-    /// An event arrived (`socket.on(name, ...)`); [`Event::take_ack`] gives the answer handle when the client waits
-    /// for an answer.
+    /// An event arrived (`socket.on(name, ...)`); [`Event::take_ack`] gives the answer handle
+    /// when the client waits for an answer.
     fn on_event(&mut self, ctx: &mut Ctx<'_>, event: Event<'_>);
     /// The answer to [`Ctx::emit_with_ack`] number `id`: the ACK packet (its
     /// [`args`](crate::socketio::packet::Packet::args) are the answer), or `None` when the
