@@ -15,8 +15,17 @@
 //! * **Timers** (keepalive, pong and close timeouts) run while [`WsReader::recv`] is awaited:
 //!   keep one task receiving, as with every WebSocket library.
 //!
+//! * [`serve`] runs a whole sans-IO server machine (a Socket.IO
+//!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
+//!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
+//!   listener) on a `TcpListener`.
+//!
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
 //! read and released once every byte of it has been fed), and no task is spawned.
+
+mod server;
+
+pub use server::{MAX_QUEUED_WRITES, Machine, serve};
 
 use std::io;
 use std::pin::Pin;
