@@ -19,13 +19,16 @@
 //!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
 //!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
 //!   listener) on a `TcpListener`.
+//! * [`SioClient`]: a Socket.IO client (WebSocket transport) with acks and reconnection.
 //!
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
 //! read and released once every byte of it has been fed), and no task is spawned.
 
 mod server;
+mod sio_client;
 
 pub use server::{MAX_QUEUED_WRITES, Machine, serve};
+pub use sio_client::{SioClient, SioClientConfig, SioEvent};
 
 use std::io;
 use std::pin::Pin;
@@ -130,6 +133,9 @@ pub struct WsReader<S, K: MaskKeySource = NoMaskKeys> {
     /// Bytes read but not yet fed; empty (no allocation) while idle.
     rbuf: Vec<u8>,
     eof: bool,
+    /// A message received whose `recv` was dropped while flushing the replies it caused: handed
+    /// out by the next `recv` (so `recv` is cancel-safe).
+    ready: Option<Message>,
 }
 
 /// The sending half: queues messages and writes them out.
@@ -260,6 +266,7 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
                 shared: Arc::clone(&shared),
                 rbuf: rest,
                 eof: false,
+                ready: None,
             },
             writer: WsWriter { shared },
         }
@@ -297,14 +304,33 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
 }
 
 /// Writes the queued bytes, then everything the connection has to send, and flushes.
+///
+/// Cancel-safe: the connection's output is first moved behind the queued bytes, and each write
+/// removes only what the stream took, so a flush dropped at any await (a `select!` that chose
+/// another branch) loses nothing; the next one carries on.
 async fn flush<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
-    if !inner.pending.is_empty() {
-        inner.wr.write_all(&inner.pending).await?;
-        inner.pending = Vec::new();
-    }
     while let Some(bytes) = inner.conn.poll_transmit() {
-        inner.wr.write_all(bytes).await?;
+        inner.pending.extend_from_slice(bytes);
     }
+    let mut at = 0;
+    while at < inner.pending.len() {
+        let n = match inner.wr.write(&inner.pending[at..]).await {
+            Ok(0) => Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => Ok(n),
+            Err(e) => Err(e),
+        };
+        match n {
+            Ok(n) => at += n,
+            Err(e) => {
+                inner.pending.drain(..at);
+                return Err(e);
+            }
+        }
+        // Record progress before the next await point.
+        inner.pending.drain(..at);
+        at = 0;
+    }
+    inner.pending = Vec::new(); // nothing held while idle
     inner.wr.flush().await
 }
 
@@ -335,8 +361,15 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
     /// Waits for the next message. `Ok(None)` once the connection is over (closing handshake
     /// done, protocol error answered with its Close, EOF or timeout); [`WsWriter::inspect`]
     /// with [`Connection::peer_close_code`] and [`Connection::error`] says how.
+    ///
+    /// Cancel-safe: dropped before it returns (in a `select!`), it loses no message and no
+    /// reply; the next call carries on.
     pub async fn recv(&mut self) -> io::Result<Option<Message>> {
         let shared = Arc::clone(&self.shared);
+        if self.ready.is_some() {
+            flush(&mut *shared.inner.lock().await).await?;
+            return Ok(self.ready.take());
+        }
         loop {
             // Feed what is buffered, one event at a time.
             while !self.rbuf.is_empty() {
@@ -359,13 +392,18 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                 if self.rbuf.is_empty() {
                     self.rbuf = Vec::new(); // release: nothing held while idle
                 }
+                self.ready = msg;
                 flush(&mut inner).await?;
-                if msg.is_some() {
-                    return Ok(msg);
+                if self.ready.is_some() {
+                    return Ok(self.ready.take());
                 }
             }
             let deadline = {
                 let mut inner = shared.inner.lock().await;
+                if self.eof && !inner.conn.is_closed() {
+                    // (Idempotent: after EOF the connection is terminal.)
+                    inner.conn.handle_eof(shared.now());
+                }
                 flush(&mut inner).await?;
                 if inner.conn.should_close_tcp() || inner.conn.is_closed() || self.eof {
                     let _ = inner.wr.shutdown().await;
@@ -373,7 +411,9 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                 }
                 inner.conn.poll_timeout().map(|at| shared.start + at)
             };
-            self.rbuf.resize(READ_CHUNK, 0);
+            // The read goes into a buffer of its own: only bytes actually read ever reach
+            // `rbuf`, so a `recv` dropped while waiting here leaves nothing behind.
+            let mut chunk = vec![0u8; READ_CHUNK];
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -381,25 +421,19 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                 }
             };
             tokio::select! {
-                read = self.io.read(&mut self.rbuf) => match read {
-                    Ok(0) => {
-                        self.rbuf = Vec::new();
-                        self.eof = true;
-                        shared.inner.lock().await.conn.handle_eof(shared.now());
+                read = self.io.read(&mut chunk) => match read {
+                    Ok(0) => self.eof = true, // told to the connection under the lock above
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        self.rbuf = chunk;
                     }
-                    Ok(n) => self.rbuf.truncate(n),
-                    Err(e) => {
-                        self.rbuf = Vec::new();
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 },
                 () = sleep => {
-                    self.rbuf = Vec::new();
                     shared.inner.lock().await.conn.handle_timeout(shared.now());
                 }
                 () = shared.wake.notified() => {
                     // A command changed the connection (a Close, a new deadline): look again.
-                    self.rbuf = Vec::new();
                 }
             }
         }
@@ -408,7 +442,8 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
 
 impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsWriter<S, K> {
     /// Sends a message and writes it out: returns once the stream took every byte (waits while
-    /// the peer does not read: backpressure).
+    /// the peer does not read: backpressure). Dropped while waiting, the message still goes
+    /// out with the next write (it was queued at the first poll).
     pub async fn send(&self, msg: &Message) -> io::Result<()> {
         let mut inner = self.shared.inner.lock().await;
         let r = match msg {

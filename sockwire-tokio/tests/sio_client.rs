@@ -1,0 +1,207 @@
+//! `SioClient` against the crate's own `serve` + `socketio::server::Server` over loopback:
+//! connect, events both ways, acks both ways, binary, and reconnection after the server restarts.
+use std::time::Duration;
+
+use sockwire::socketio::Value;
+use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
+use sockwire_tokio::{SioClient, SioClientConfig, SioEvent};
+use tokio::net::TcpListener;
+
+/// `echo` → `echoed` to the sender; `ask` → acked with its arguments; on connect the server
+/// asks the client `hello?` with an ack.
+struct Echo;
+impl App for Echo {
+    fn on_connect(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx.emit_with_ack("hello?", &[Value::Json("1")], Duration::from_secs(5));
+    }
+    fn on_event(&mut self, ctx: &mut Ctx<'_>, mut ev: Event<'_>) {
+        let args: Vec<_> = ev.args().collect();
+        match ev.name() {
+            "echo" => drop(ctx.emit("echoed", &args)),
+            "ask" => {
+                if let Some(a) = ev.take_ack() {
+                    let _ = ctx.ack(a, &args);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn ids() -> impl FnMut() -> [u8; 15] + Clone + Send + 'static {
+    ids_from(0)
+}
+
+fn ids_from(mut n: u8) -> impl FnMut() -> [u8; 15] + Clone + Send + 'static {
+    move || {
+        n = n.wrapping_add(1);
+        [n; 15]
+    }
+}
+
+fn entropy() -> impl FnMut() -> [u8; 16] + Send + 'static {
+    let mut n = 0u8;
+    move || {
+        n = n.wrapping_add(1);
+        [n; 16]
+    }
+}
+
+async fn start(listener: TcpListener) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(sockwire_tokio::serve(
+        listener,
+        Server::new(Echo, ServerOptions::default(), ids()),
+    ))
+}
+
+async fn next(c: &mut SioClient) -> SioEvent {
+    tokio::time::timeout(Duration::from_secs(5), c.next_event())
+        .await
+        .expect("an event in time")
+        .expect("the client is alive")
+}
+
+#[tokio::test]
+async fn events_acks_and_binary_both_ways() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let _server = start(listener).await;
+    let mut c = SioClient::connect(&addr, "/", None, SioClientConfig::default(), entropy())
+        .await
+        .unwrap();
+    let SioEvent::Connect { sid } = next(&mut c).await else {
+        panic!("connect first")
+    };
+    assert_eq!(sid.len(), 20);
+    // The server's question, answered.
+    match next(&mut c).await {
+        SioEvent::Event {
+            name,
+            args,
+            ack: Some(a),
+            ..
+        } => {
+            assert_eq!((name.as_str(), args), ("hello?", vec!["1".to_string()]));
+            c.ack(a, &[Value::Str("yes")]).await.unwrap();
+        }
+        e => panic!("{e:?}"),
+    }
+    c.emit(
+        "echo",
+        &[Value::Json("{\"a\":[1,2]}"), Value::Binary(b"\x00\x01\xff")],
+    )
+    .await
+    .unwrap();
+    match next(&mut c).await {
+        SioEvent::Event {
+            name,
+            args,
+            attachments,
+            ack: None,
+        } => {
+            assert_eq!(name, "echoed");
+            assert_eq!(args[0], "{\"a\":[1,2]}");
+            assert_eq!(attachments, [b"\x00\x01\xff".to_vec()]);
+        }
+        e => panic!("{e:?}"),
+    }
+    let id = c
+        .emit_with_ack(
+            "ask",
+            &[Value::Str("q"), Value::Json("7")],
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    match next(&mut c).await {
+        SioEvent::Ack { id: got, args } => {
+            assert_eq!(got, id);
+            assert_eq!(args, ["\"q\"", "7"]);
+        }
+        e => panic!("{e:?}"),
+    }
+    c.disconnect().await.unwrap();
+    let rest = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut v = Vec::new();
+        while let Some(e) = c.next_event().await {
+            v.push(format!("{e:?}"));
+        }
+        v
+    })
+    .await
+    .expect("the client ends after disconnect");
+    assert!(
+        rest.iter().all(|e| !e.starts_with("Reconnecting")),
+        "{rest:?}"
+    );
+}
+
+#[tokio::test]
+async fn reconnects_after_the_server_restarts() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The first server lives in its own runtime, so that dropping it ends every one of its
+    // tasks and closes every socket (a crash, as the client sees it).
+    let std_listener = listener.into_std().unwrap();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let first_server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::from_std(std_listener).unwrap();
+            tokio::spawn(sockwire_tokio::serve(
+                listener,
+                Server::new(Echo, ServerOptions::default(), ids()),
+            ));
+            tokio::task::spawn_blocking(move || stopped.recv())
+                .await
+                .unwrap()
+                .unwrap();
+        });
+        drop(rt);
+    });
+    let mut cfg = SioClientConfig::default();
+    cfg.reconnection_delay = Duration::from_millis(50);
+    cfg.reconnection_delay_max = Duration::from_millis(200);
+    let mut c = SioClient::connect(&addr.to_string(), "/", None, cfg, entropy())
+        .await
+        .unwrap();
+    let SioEvent::Connect { sid: first } = next(&mut c).await else {
+        panic!()
+    };
+    // The server goes away.
+    stop.send(()).unwrap();
+    first_server.join().unwrap();
+    let mut saw = Vec::new();
+    let restarted = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let listener = TcpListener::bind(addr).await.unwrap();
+        let server = Server::new(Echo, ServerOptions::default(), ids_from(100));
+        drop(tokio::spawn(sockwire_tokio::serve(listener, server)));
+    };
+    let ((), ()) = tokio::join!(restarted, async {
+        loop {
+            match next(&mut c).await {
+                SioEvent::Connect { sid } => {
+                    assert_ne!(sid, first, "a new socket");
+                    break;
+                }
+                e => saw.push(format!("{e:?}")),
+            }
+        }
+    });
+    assert!(saw.iter().any(|e| e.starts_with("Disconnect")), "{saw:?}");
+    assert!(saw.iter().any(|e| e.starts_with("Reconnecting")), "{saw:?}");
+    // Working again.
+    c.emit("echo", &[Value::Str("back")]).await.unwrap();
+    loop {
+        if let SioEvent::Event { name, args, .. } = next(&mut c).await {
+            if name == "echoed" {
+                assert_eq!(args, ["\"back\""]);
+                break;
+            }
+        }
+    }
+}
