@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::{Hub, HubError, PendingAck, SessionId, SocketId, Target};
+use super::{Hub, HubError, PendingAck, SessionId, SocketId, Target, check_name};
 use crate::socketio::packet::{self, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, PacketType};
 
@@ -64,11 +64,11 @@ impl Hub {
             });
         }
         let id = self.next_ack;
-        let packet = self.encode_event(target.namespace, event, args, Some(id))?;
-        self.next_ack = self.next_ack.wrapping_add(1);
+        check_name(event, self.config.max_event_len, "event")?;
         self.choose(target);
         let waiting: BTreeSet<SocketId> = self.chosen.iter().map(|r| r.socket).collect();
-        self.enqueue(&packet);
+        self.send_chosen(target.namespace, event, args, Some(id))?;
+        self.next_ack = self.next_ack.wrapping_add(1);
         let empty = waiting.is_empty();
         self.pending.insert(
             id,

@@ -77,7 +77,7 @@ use core::any::Any;
 use core::fmt;
 use core::time::Duration;
 
-use crate::socketio::SocketIoError;
+use crate::socketio::{Parser, SocketIoError};
 
 mod ack;
 mod broadcast;
@@ -174,6 +174,9 @@ pub struct HubConfig {
     pub max_pending_acks: usize,
     /// First ack id used for broadcasts with acks (default 2<sup>40</sup>).
     pub ack_id_base: u64,
+    /// The parser new sessions use (default JSON); change one session's with
+    /// [`Hub::set_session_parser`]. A broadcast is encoded once per parser among its recipients.
+    pub parser: Parser,
 }
 
 impl Default for HubConfig {
@@ -192,6 +195,7 @@ impl Default for HubConfig {
             max_attachments: 10,
             max_pending_acks: 1024,
             ack_id_base: 1 << 40,
+            parser: Parser::Json,
         }
     }
 }
@@ -235,6 +239,8 @@ impl HubConfig {
         max_pending_acks: usize,
         /// Sets [`HubConfig::ack_id_base`].
         ack_id_base: u64,
+        /// Sets [`HubConfig::parser`].
+        parser: Parser,
     }
 }
 
@@ -275,6 +281,8 @@ struct Hot {
     session: SessionId,
     /// Generation of the live socket in this slot; `None` when the slot is free.
     generation: Option<u32>,
+    /// The socket's session uses the msgpack parser.
+    msgpack: bool,
 }
 
 /// One queued broadcast: its packet and recipients; `next` recipients were already handed out.
@@ -286,6 +294,7 @@ struct Batch {
 
 struct Session {
     generation: u32,
+    parser: Parser,
     info: SessionInfo,
     sockets: Vec<SocketId>,
 }

@@ -42,7 +42,7 @@ mod socket;
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};
 pub use socket::{
     AckHandle, AckTimeoutError, ClientConfig, ClientEvent, ClientSocket, CloseReason,
-    DisconnectReason, EncodedPacket, Message, ReceivedPacket, ServerConfig, ServerEvent,
+    DisconnectReason, EncodedPacket, Message, Parser, ReceivedPacket, ServerConfig, ServerEvent,
     ServerSocket,
 };
 
@@ -106,6 +106,8 @@ pub enum SocketIoError {
     TooManyPendingAcks,
     /// The socket is closed.
     Closed,
+    /// Caller error: a pre-encoded packet was encoded for another [`Parser`] than the socket's.
+    ParserMismatch,
 }
 
 impl SocketIoError {
@@ -163,6 +165,9 @@ impl fmt::Display for SocketIoError {
             SocketIoError::UnknownAck => f.write_str("unknown or already answered ack"),
             SocketIoError::TooManyNamespaces => f.write_str("too many namespaces"),
             SocketIoError::TooManyPendingAcks => f.write_str("too many pending acks"),
+            SocketIoError::ParserMismatch => {
+                f.write_str("the packet was encoded for another parser")
+            }
             SocketIoError::Closed => f.write_str("socket closed"),
         }
     }

@@ -7,13 +7,16 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::shared::{Core, check_nsp, engineio_inputs};
-use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message};
+use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message, Parser};
 use crate::socketio::packet::{self, PacketType, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, SocketIoError, json};
 
 /// Settings of a [`ClientSocket`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
+    /// How packets are written and read: JSON text (default) or msgpack, one binary Engine.IO
+    /// message per packet ([`Parser`]).
+    pub parser: Parser,
     /// Decoding limits.
     pub decode: DecodeConfig,
     /// Most namespaces at once (default 64).
@@ -25,6 +28,7 @@ pub struct ClientConfig {
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
+            parser: Parser::Json,
             decode: DecodeConfig::new(),
             max_namespaces: 64,
             max_pending_acks: 1024,
@@ -33,6 +37,12 @@ impl Default for ClientConfig {
 }
 
 impl ClientConfig {
+    /// Sets [`parser`](Self::parser).
+    pub fn with_parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
     /// Sets [`decode`](Self::decode).
     pub fn with_decode(mut self, decode: DecodeConfig) -> Self {
         self.decode = decode;
@@ -138,7 +148,7 @@ pub struct ClientSocket {
 impl ClientSocket {
     /// A client whose Engine.IO session is open.
     pub fn new(cfg: ClientConfig) -> Self {
-        let core = Core::new(cfg.decode, cfg.max_pending_acks);
+        let core = Core::new(cfg.decode, cfg.max_pending_acks, cfg.parser);
         ClientSocket {
             cfg,
             core,
@@ -186,7 +196,7 @@ impl ClientSocket {
         let mut out = String::new();
         packet::encode_connect(&mut out, nsp, auth)?;
         let state = if self.transport_open {
-            self.core.tx.push_back(Message::Text(out));
+            self.core.push_text(out);
             ClientState::Connecting
         } else {
             ClientState::Interrupted
@@ -212,7 +222,7 @@ impl ClientSocket {
             if ns.state == ClientState::Interrupted {
                 let mut out = String::new();
                 if packet::encode_connect(&mut out, &ns.name, ns.auth.as_deref()).is_ok() {
-                    self.core.tx.push_back(Message::Text(out));
+                    self.core.push_text(out);
                 }
                 ns.state = ClientState::Connecting;
             }
@@ -395,6 +405,9 @@ impl ClientSocket {
     /// Sends a pre-encoded packet on a connected namespace.
     pub fn send(&mut self, packet: &EncodedPacket) -> Result<(), SocketIoError> {
         self.connected(packet.nsp())?;
+        if packet.parser() != self.core.parser {
+            return Err(SocketIoError::ParserMismatch);
+        }
         self.core.tx.extend(packet.messages());
         Ok(())
     }
@@ -413,7 +426,7 @@ impl ClientSocket {
         if matches!(ns.state, ClientState::Connected { .. }) {
             let mut out = String::new();
             packet::encode_disconnect(&mut out, nsp)?;
-            self.core.tx.push_back(Message::Text(out));
+            self.core.push_text(out);
             self.core.drop_acks(ns.conn);
             self.events.push_back(ClientEvent::Disconnect {
                 nsp: ns.name,

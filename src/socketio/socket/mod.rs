@@ -43,8 +43,33 @@ use super::packet::{self, Value};
 use super::{OwnedPacket, SocketIoError};
 
 mod client;
+mod mpbridge;
 mod server;
 mod shared;
+
+/// How a socket machine writes and reads packets.
+///
+/// * [`Parser::Json`] (default): the reference `socket.io-parser`, a text message per packet
+///   and one binary message per attachment.
+/// * [`Parser::Msgpack`]: `socket.io-msgpack-parser` 3.0, each packet one binary Engine.IO
+///   message holding a msgpack map of `type`, `nsp`, `data` and `id` (binary arguments inside
+///   it as `bin`). Both ends must use it. The application sees the same [`OwnedPacket`]s
+///   either way: see the bridge's mapping in the [`Parser::Msgpack`] rewriting rules below.
+///
+/// With msgpack, a received packet is rewritten as its text form before decoding: `bin` and
+/// ext type 0 values become attachments, `undefined` becomes `null` (left out of maps), a
+/// `Date` its ISO 8601 string, NaN and infinities `null`; other extension types are refused.
+/// Numbers are written as `notepack` writes JavaScript numbers (integers below 2<sup>53</sup>
+/// in the shortest integer form, others as float 64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Parser {
+    /// JSON text packets, binary attachments as separate messages.
+    #[default]
+    Json,
+    /// msgpack packets, one binary message each.
+    Msgpack,
+}
 
 pub use client::{ClientConfig, ClientEvent, ClientSocket};
 pub use server::{ServerConfig, ServerEvent, ServerSocket};
@@ -91,9 +116,12 @@ impl Message {
 /// ([`ServerSocket::send`], [`ClientSocket::send`]). Cloning is two reference-count increments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedPacket {
+    /// The packet text; with msgpack, the namespace.
     text: Arc<str>,
     attachments: Arc<[Arc<[u8]>]>,
     nsp_len: usize,
+    /// The msgpack message, when encoded for [`Parser::Msgpack`].
+    msgpack: Option<Arc<[u8]>>,
 }
 
 impl EncodedPacket {
@@ -111,18 +139,56 @@ impl EncodedPacket {
         name: &str,
         args: &[Value<'_>],
     ) -> Result<Self, SocketIoError> {
+        Self::event_for(Parser::Json, nsp, id, name, args)
+    }
+
+    /// Encodes an event for sockets using `parser` (a msgpack packet is one binary message).
+    pub fn event_for(
+        parser: Parser,
+        nsp: &str,
+        id: Option<u64>,
+        name: &str,
+        args: &[Value<'_>],
+    ) -> Result<Self, SocketIoError> {
         let mut text = String::new();
         let mut atts = Vec::new();
         packet::encode_event(&mut text, &mut atts, nsp, id, name, args)?;
+        if parser == Parser::Msgpack {
+            let bytes = mpbridge::text_to_msgpack(&text, &atts)?;
+            return Ok(EncodedPacket {
+                text: Arc::from(nsp),
+                attachments: Arc::from(Vec::new()),
+                nsp_len: nsp.len(),
+                msgpack: Some(Arc::from(bytes)),
+            });
+        }
         Ok(EncodedPacket {
             text: Arc::from(text),
             attachments: atts.into_iter().map(Arc::from).collect(),
             nsp_len: nsp.len(),
+            msgpack: None,
         })
+    }
+
+    /// The parser the packet was encoded for.
+    pub fn parser(&self) -> Parser {
+        if self.msgpack.is_some() {
+            Parser::Msgpack
+        } else {
+            Parser::Json
+        }
+    }
+
+    /// The msgpack message, for a packet encoded for [`Parser::Msgpack`].
+    pub fn msgpack(&self) -> Option<&[u8]> {
+        self.msgpack.as_deref()
     }
 
     /// The namespace the packet was encoded for.
     pub fn nsp(&self) -> &str {
+        if self.msgpack.is_some() {
+            return &self.text;
+        }
         if self.nsp_len == 1 {
             return "/";
         }
@@ -133,8 +199,11 @@ impl EncodedPacket {
         &self.text[start..start + self.nsp_len]
     }
 
-    /// The packet text (one Engine.IO text message).
+    /// The packet text (one Engine.IO text message); empty for a msgpack packet.
     pub fn text(&self) -> &str {
+        if self.msgpack.is_some() {
+            return "";
+        }
         &self.text
     }
 
@@ -145,7 +214,11 @@ impl EncodedPacket {
 
     /// The Engine.IO messages, in order.
     pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
-        core::iter::once(Message::SharedText(self.text.clone())).chain(
+        let first = match &self.msgpack {
+            Some(b) => Message::SharedBinary(b.clone()),
+            None => Message::SharedText(self.text.clone()),
+        };
+        core::iter::once(first).chain(
             self.attachments
                 .iter()
                 .map(|a| Message::SharedBinary(a.clone())),

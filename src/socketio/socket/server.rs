@@ -7,13 +7,16 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::shared::{Core, check_nsp, engineio_inputs};
-use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message};
+use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message, Parser};
 use crate::socketio::packet::{self, PacketType, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, SocketIoError, json};
 
 /// Settings of a [`ServerSocket`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
+    /// How packets are written and read: JSON text (default) or msgpack, one binary Engine.IO
+    /// message per packet ([`Parser`]).
+    pub parser: Parser,
     /// Decoding limits (attachments, depth, packet size).
     pub decode: DecodeConfig,
     /// Close the session if no namespace is connected this long after it opened (default 45 s,
@@ -36,6 +39,7 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
+            parser: Parser::Json,
             decode: DecodeConfig::new(),
             connect_timeout: Duration::from_secs(45),
             namespaces: None,
@@ -47,6 +51,12 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// Sets [`parser`](Self::parser).
+    pub fn with_parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
     /// Sets [`decode`](Self::decode).
     pub fn with_decode(mut self, decode: DecodeConfig) -> Self {
         self.decode = decode;
@@ -159,7 +169,7 @@ pub struct ServerSocket {
 impl ServerSocket {
     /// A socket for an Engine.IO session that opened at `now`.
     pub fn new(cfg: ServerConfig, now: Duration) -> Self {
-        let core = Core::new(cfg.decode, cfg.max_pending_acks);
+        let core = Core::new(cfg.decode, cfg.max_pending_acks, cfg.parser);
         let connect_deadline = Some(now.saturating_add(cfg.connect_timeout));
         ServerSocket {
             cfg,
@@ -239,14 +249,14 @@ impl ServerSocket {
                 if !allowed {
                     let mut out = String::new();
                     let _ = packet::encode_connect_error(&mut out, nsp, "Invalid namespace", None);
-                    self.core.tx.push_back(Message::Text(out));
+                    self.core.push_text(out);
                     return;
                 }
                 if self.nss.len() + self.pending.len() >= self.cfg.max_namespaces {
                     let mut out = String::new();
                     let _ =
                         packet::encode_connect_error(&mut out, nsp, "Too many namespaces", None);
-                    self.core.tx.push_back(Message::Text(out));
+                    self.core.push_text(out);
                     return;
                 }
                 self.pending.push(String::from(nsp));
@@ -321,7 +331,7 @@ impl ServerSocket {
         json::write_str(&mut auth, sid);
         auth.push('}');
         packet::encode_connect(&mut out, &name, Some(&auth))?;
-        self.core.tx.push_back(Message::Text(out));
+        self.core.push_text(out);
         let conn = self.core.conn_id();
         self.connect_deadline = None;
         self.nss.push(ServerNs {
@@ -351,7 +361,7 @@ impl ServerSocket {
         let mut out = String::new();
         packet::encode_connect_error(&mut out, nsp, message, data)?;
         self.pending.remove(i);
-        self.core.tx.push_back(Message::Text(out));
+        self.core.push_text(out);
         Ok(())
     }
 
@@ -402,6 +412,9 @@ impl ServerSocket {
     /// Sends a pre-encoded packet; the client must be connected to its namespace.
     pub fn send(&mut self, packet: &EncodedPacket) -> Result<(), SocketIoError> {
         self.connected(packet.nsp())?;
+        if packet.parser() != self.core.parser {
+            return Err(SocketIoError::ParserMismatch);
+        }
         self.core.tx.extend(packet.messages());
         Ok(())
     }
@@ -412,7 +425,7 @@ impl ServerSocket {
         let conn = self.connected(nsp)?;
         let mut out = String::new();
         packet::encode_disconnect(&mut out, nsp)?;
-        self.core.tx.push_back(Message::Text(out));
+        self.core.push_text(out);
         self.core.drop_acks(conn);
         if let Some(i) = self.nss.iter().position(|n| n.conn == conn) {
             let ns = self.nss.remove(i);
@@ -433,7 +446,7 @@ impl ServerSocket {
         for ns in &self.nss {
             let mut out = String::new();
             if packet::encode_disconnect(&mut out, &ns.name).is_ok() {
-                self.core.tx.push_back(Message::Text(out));
+                self.core.push_text(out);
             }
         }
         self.shut(
