@@ -194,15 +194,22 @@ impl Hub {
         self.events.pop_front()
     }
 
-    /// The earliest deadline of a pending broadcast ack, if any.
+    /// The earliest deadline of a pending broadcast ack or of the recovery stores' expiry, if
+    /// any.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
-        self.pending.values().map(|p| p.deadline).min()
+        let acks = self.pending.values().map(|p| p.deadline).min();
+        match (acks, self.recovery_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Expires every broadcast ack whose deadline is at or before `now`: silent recipients are
-    /// recorded as [`AckOutcome::TimedOut`] and [`HubEvent::AckComplete`] is queued.
+    /// recorded as [`AckOutcome::TimedOut`] and [`HubEvent::AckComplete`] is queued. Also
+    /// drops the recovery sessions and packets older than the maximum disconnection duration.
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.recovery_handle_timeout(now);
         let expired: Vec<u64> = self
             .pending
             .iter()

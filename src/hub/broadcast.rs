@@ -167,10 +167,25 @@ impl Hub {
         args: &[Value<'_>],
         ack_id: Option<u64>,
     ) -> Result<usize, HubError> {
+        self.send_chosen_with(namespace, event, args, ack_id, None)
+    }
+
+    /// [`send_chosen`](Self::send_chosen) with the JSON packet possibly already encoded.
+    pub(super) fn send_chosen_with(
+        &mut self,
+        namespace: &str,
+        event: &str,
+        args: &[Value<'_>],
+        ack_id: Option<u64>,
+        json: Option<&Arc<Encoded>>,
+    ) -> Result<usize, HubError> {
         let hot = &self.hot;
         let is_mp = |r: &Recipient| hot.get(r.socket.index as usize).is_some_and(|h| h.msgpack);
         if !self.chosen.iter().any(is_mp) {
-            let packet = self.encode_event(namespace, event, args, ack_id)?;
+            let packet = match json {
+                Some(p) => Arc::clone(p),
+                None => self.encode_event(namespace, event, args, ack_id)?,
+            };
             return Ok(self.enqueue(&packet));
         }
         let mut mp: Vec<Recipient> = Vec::new();
@@ -184,7 +199,10 @@ impl Hub {
         });
         let mut n = 0;
         if !self.chosen.is_empty() {
-            let packet = self.encode_event(namespace, event, args, ack_id)?;
+            let packet = match json {
+                Some(p) => Arc::clone(p),
+                None => self.encode_event(namespace, event, args, ack_id)?,
+            };
             n += self.enqueue(&packet);
         }
         let packet = self.encode_msgpack(namespace, event, args, ack_id)?;
@@ -259,6 +277,9 @@ impl Hub {
     /// its recipients are queued (drain [`Hub::poll_transmit`] or [`Hub::poll_broadcast`]). Returns the
     /// number of recipients.
     ///
+    /// With [`HubConfig::recovery`](super::HubConfig::recovery) on, the packet carries its
+    /// offset as last argument and is stored for replay (see [`Hub::recover_socket`]).
+    ///
     /// # Errors
     /// Invalid or reserved event name, an argument that is not JSON, too many attachments.
     pub fn broadcast(
@@ -267,6 +288,9 @@ impl Hub {
         event: &str,
         args: &[Value<'_>],
     ) -> Result<usize, HubError> {
+        if self.config.recovery.is_some() {
+            return self.broadcast_recorded(target, event, args);
+        }
         check_name(event, self.config.max_event_len, "event")?;
         self.choose(target);
         self.send_chosen(target.namespace, event, args, None)

@@ -77,12 +77,14 @@ use core::any::Any;
 use core::fmt;
 use core::time::Duration;
 
+use crate::socketio::recovery::RecoveryConfig;
 use crate::socketio::{Parser, SocketIoError};
 
 mod ack;
 mod broadcast;
 mod data;
 mod encode;
+mod recovery;
 mod registry;
 mod rooms;
 mod session_info;
@@ -90,6 +92,7 @@ mod session_info;
 pub use ack::{AckOutcome, HubEvent};
 pub use broadcast::{Broadcast, Recipient, Target, Transmit};
 pub use encode::{Encoded, EngineIoMessage};
+pub use recovery::Recovered;
 pub use session_info::{SessionInfo, decode_query};
 
 /// Errors of the hub. All of them are misuse by the caller or a configured cap being reached; the
@@ -177,6 +180,11 @@ pub struct HubConfig {
     /// The parser new sessions use (default JSON); change one session's with
     /// [`Hub::set_session_parser`]. A broadcast is encoded once per parser among its recipients.
     pub parser: Parser,
+    /// Connection state recovery (off by default): broadcasts and [`Hub::emit_to`] without ack
+    /// carry offsets and are stored, and [`Hub::disconnect_socket`] keeps recoverable sessions
+    /// (see [`Hub::recover_socket`]). Caps and duration are the [`RecoveryConfig`]'s, per
+    /// namespace.
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl Default for HubConfig {
@@ -196,6 +204,7 @@ impl Default for HubConfig {
             max_pending_acks: 1024,
             ack_id_base: 1 << 40,
             parser: Parser::Json,
+            recovery: None,
         }
     }
 }
@@ -241,6 +250,8 @@ impl HubConfig {
         ack_id_base: u64,
         /// Sets [`HubConfig::parser`].
         parser: Parser,
+        /// Sets [`HubConfig::recovery`].
+        recovery: Option<RecoveryConfig>,
     }
 }
 
@@ -270,6 +281,10 @@ struct Socket {
     data: BTreeMap<Box<str>, DataValue>,
     /// Position in the namespace's `members`.
     nsp_pos: usize,
+    /// Private session id (connection state recovery).
+    pid: Option<Box<str>>,
+    /// Recovery store position when the pid was recorded.
+    position: u64,
 }
 
 /// The few fields a broadcast touches per candidate, kept apart from [`Socket`] so that choosing
@@ -333,6 +348,10 @@ pub struct Hub {
     next_ack: u64,
     scratch: String,
     chosen: Vec<Recipient>,
+    /// Recovery stores, per namespace.
+    stores: BTreeMap<Box<str>, recovery::Store>,
+    /// The latest time the caller gave (stamps stored packets).
+    now: Duration,
 }
 
 impl fmt::Debug for Hub {
@@ -384,6 +403,8 @@ impl Hub {
             next_ack,
             scratch: String::new(),
             chosen: Vec::new(),
+            stores: BTreeMap::new(),
+            now: Duration::ZERO,
         }
     }
 

@@ -182,6 +182,8 @@ impl Hub {
             rooms: alloc::vec![sid.into()],
             data: BTreeMap::new(),
             nsp_pos,
+            pid: None,
+            position: 0,
         };
         let hot = Hot {
             mark: 0,

@@ -40,10 +40,15 @@ pub mod recovery;
 mod socket;
 
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};
+/// The msgpack form of an encoded text packet and its attachments (for the hub).
+pub(crate) fn text_to_msgpack(text: &str, atts: &[&[u8]]) -> Option<Vec<u8>> {
+    socket::text_to_msgpack(text, atts)
+}
+
 pub use socket::{
     AckHandle, AckTimeoutError, ClientConfig, ClientEvent, ClientSocket, CloseReason,
-    DisconnectReason, EncodedPacket, Message, Parser, ReceivedPacket, ServerConfig, ServerEvent,
-    ServerSocket,
+    DisconnectReason, EncodedPacket, Message, Parser, ReceivedPacket, RecoveryRequest,
+    ServerConfig, ServerEvent, ServerSocket,
 };
 
 /// Errors of the Socket.IO layer.

@@ -131,6 +131,37 @@ struct ClientNs {
     auth: Option<String>,
     state: ClientState,
     conn: u64,
+    /// The private session id of the last CONNECT reply (connection state recovery).
+    pid: Option<String>,
+    /// The offset of the last event received (its last argument, a string) while `pid` is set.
+    offset: Option<String>,
+    /// The last CONNECT reply carried the `pid` we presented.
+    recovered: bool,
+}
+
+/// The CONNECT payload: the auth object, preceded by `pid` and `offset` when known (the
+/// reference client's `Object.assign({ pid, offset }, auth)`).
+fn connect_data(ns: &ClientNs) -> Option<String> {
+    let Some(pid) = &ns.pid else {
+        return ns.auth.clone();
+    };
+    let mut d = String::from("{\"pid\":");
+    json::write_str(&mut d, pid);
+    if let Some(o) = &ns.offset {
+        d.push_str(",\"offset\":");
+        json::write_str(&mut d, o);
+    }
+    let rest = ns
+        .auth
+        .as_deref()
+        .and_then(|a| a.trim().strip_prefix('{'))
+        .map(str::trim_start)
+        .unwrap_or("}");
+    if !rest.starts_with('}') {
+        d.push(',');
+    }
+    d.push_str(rest);
+    Some(d)
 }
 
 /// The client side of one Engine.IO session — and of the next ones: namespaces survive a
@@ -179,6 +210,31 @@ impl ClientSocket {
             })
     }
 
+    /// The private session id the server gave on `nsp` (connection state recovery on).
+    pub fn pid(&self, nsp: &str) -> Option<&str> {
+        self.nss
+            .iter()
+            .find(|n| n.name == nsp)
+            .and_then(|n| n.pid.as_deref())
+    }
+
+    /// The offset of the last event received on `nsp` (sent with the `pid` on reconnection).
+    pub fn last_offset(&self, nsp: &str) -> Option<&str> {
+        self.nss
+            .iter()
+            .find(|n| n.name == nsp)
+            .and_then(|n| n.offset.as_deref())
+    }
+
+    /// `true` if the server recovered the session on `nsp` at the last connection (it answered
+    /// with the `pid` we presented): missed events follow, rooms and data are back. The
+    /// reference's `socket.recovered`.
+    pub fn is_recovered(&self, nsp: &str) -> bool {
+        self.nss.iter().any(|n| {
+            n.name == nsp && n.recovered && matches!(n.state, ClientState::Connected { .. })
+        })
+    }
+
     /// Asks to join `nsp`, with an optional raw JSON auth object (kept for reconnections).
     /// Sent now if the transport is open, else on the next
     /// [`handle_transport_open`](Self::handle_transport_open).
@@ -206,6 +262,9 @@ impl ClientSocket {
             auth: auth.map(String::from),
             state,
             conn: 0,
+            pid: None,
+            offset: None,
+            recovered: false,
         });
         Ok(())
     }
@@ -221,7 +280,8 @@ impl ClientSocket {
         for ns in &mut self.nss {
             if ns.state == ClientState::Interrupted {
                 let mut out = String::new();
-                if packet::encode_connect(&mut out, &ns.name, ns.auth.as_deref()).is_ok() {
+                let data = connect_data(ns);
+                if packet::encode_connect(&mut out, &ns.name, data.as_deref()).is_ok() {
                     self.core.push_text(out);
                 }
                 ns.state = ClientState::Connecting;
@@ -302,17 +362,22 @@ impl ClientSocket {
                 if self.nss[i].state != ClientState::Connecting {
                     return Ok(());
                 }
-                let sid = view
-                    .data()
-                    .and_then(sid_of)
-                    .ok_or(SocketIoError::InvalidPayload {
+                let pid = view.data().and_then(|d| member_str(d, "pid"));
+                let sid = view.data().and_then(|d| member_str(d, "sid")).ok_or(
+                    SocketIoError::InvalidPayload {
                         at: view.data().map_or(0, |d| view.as_str().len() - d.len()),
                         what: "the CONNECT reply must be an object with a string \"sid\"",
-                    })?;
+                    },
+                )?;
                 let conn = self.core.conn_id();
                 let ns = &mut self.nss[i];
                 ns.state = ClientState::Connected { sid: sid.clone() };
                 ns.conn = conn;
+                ns.recovered = pid.is_some() && pid == ns.pid;
+                if !ns.recovered {
+                    ns.offset = None;
+                }
+                ns.pid = pid;
                 self.events.push_back(ClientEvent::Connect {
                     nsp: ns.name.clone(),
                     sid,
@@ -340,7 +405,13 @@ impl ClientSocket {
             }
             PacketType::Event | PacketType::BinaryEvent => {
                 if connected {
-                    let conn = self.nss[i].conn;
+                    let ns = &mut self.nss[i];
+                    if ns.pid.is_some() {
+                        if let Some(last) = view.args().last().filter(|a| a.starts_with('"')) {
+                            ns.offset = Some(String::from(packet::unquote(last)));
+                        }
+                    }
+                    let conn = ns.conn;
                     let ack = view.id().map(|id| AckHandle { conn, id });
                     self.events.push_back(ClientEvent::Event { packet: p, ack });
                 }
@@ -489,8 +560,8 @@ impl ClientSocket {
     }
 }
 
-/// The `sid` string member of a raw JSON object, unescaped.
-fn sid_of(data: &str) -> Option<String> {
+/// The string member `name` of a raw JSON object, unescaped.
+fn member_str(data: &str, name: &str) -> Option<String> {
     let b = data.as_bytes();
     if b.first() != Some(&b'{') {
         return None;
@@ -504,7 +575,7 @@ fn sid_of(data: &str) -> Option<String> {
         j = json::skip_ws(b, j + 1);
         let vs = j;
         j = scanner.value(j).ok()?;
-        if json::raw_eq(key, "sid") {
+        if json::raw_eq(key, name) {
             return match b[vs] {
                 b'"' => Some(String::from(packet::unquote(&data[vs..j]))),
                 _ => None,

@@ -71,8 +71,12 @@ pub enum Parser {
     Msgpack,
 }
 
+pub(crate) fn text_to_msgpack(text: &str, atts: &[&[u8]]) -> Option<Vec<u8>> {
+    mpbridge::text_to_msgpack(text, atts).ok()
+}
+
 pub use client::{ClientConfig, ClientEvent, ClientSocket};
-pub use server::{ServerConfig, ServerEvent, ServerSocket};
+pub use server::{RecoveryRequest, ServerConfig, ServerEvent, ServerSocket};
 
 /// One Engine.IO message to send (text, or one binary attachment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,6 +286,13 @@ impl From<crate::engineio::server::CloseReason> for DisconnectReason {
 }
 
 impl DisconnectReason {
+    /// Whether the reference server keeps the session for connection state recovery after
+    /// this reason (transport close or error, ping timeout, server close; not a namespace
+    /// disconnect by either side, nor a parse error).
+    pub fn is_recoverable(&self) -> bool {
+        crate::socketio::recovery::is_recoverable(self.as_str())
+    }
+
     /// The reference implementation's reason string.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@ use core::time::Duration;
 use super::shared::{Core, check_nsp, engineio_inputs};
 use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message, Parser};
 use crate::socketio::packet::{self, PacketType, Value};
+use crate::socketio::recovery::RecoveryConfig;
 use crate::socketio::{DecodeConfig, OwnedPacket, SocketIoError, json};
 
 /// Settings of a [`ServerSocket`].
@@ -34,6 +35,12 @@ pub struct ServerConfig {
     /// the reference server, the session stays open and the client may join again; the
     /// reference client closes it itself).
     pub close_when_empty: bool,
+    /// Connection state recovery (Socket.IO 4.6+), off by default: when set, CONNECT replies
+    /// carry the `pid` given to [`ServerSocket::accept_with_ids`], and a CONNECT carrying
+    /// `pid` (and `offset`) is reported by [`ServerSocket::recovery_request`]. The settings
+    /// (duration, caps) are those of the store that keeps the sessions
+    /// ([`RecoveryStore`](crate::socketio::recovery::RecoveryStore), or the hub's).
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +53,7 @@ impl Default for ServerConfig {
             max_namespaces: 64,
             max_pending_acks: 1024,
             close_when_empty: false,
+            recovery: None,
         }
     }
 }
@@ -86,6 +94,12 @@ impl ServerConfig {
     /// Sets [`max_pending_acks`](Self::max_pending_acks).
     pub fn with_max_pending_acks(mut self, n: usize) -> Self {
         self.max_pending_acks = n;
+        self
+    }
+
+    /// Turns connection state [`recovery`](Self::recovery) on with these settings.
+    pub fn with_recovery(mut self, recovery: RecoveryConfig) -> Self {
+        self.recovery = Some(recovery);
         self
     }
 
@@ -153,6 +167,27 @@ struct ServerNs {
     name: String,
     sid: String,
     conn: u64,
+    pid: Option<String>,
+    recovered: bool,
+}
+
+/// A CONNECT waiting for `accept` / `refuse`, with the recovery fields it carried.
+#[derive(Debug, Clone)]
+struct PendingConnect {
+    name: String,
+    pid: Option<String>,
+    offset: Option<String>,
+}
+
+/// What a client reconnecting with connection state recovery presented in its CONNECT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryRequest {
+    /// The private session id it was given.
+    pub pid: String,
+    /// The offset of the last event it received; `None` if it received none (the reference
+    /// server cannot recover then; a [`RecoveryStore`](crate::socketio::recovery::RecoveryStore)
+    /// can).
+    pub offset: Option<String>,
 }
 
 /// The server side of one Engine.IO session (see the module docs for the run loop).
@@ -161,7 +196,7 @@ pub struct ServerSocket {
     cfg: ServerConfig,
     core: Core,
     nss: Vec<ServerNs>,
-    pending: Vec<String>,
+    pending: Vec<PendingConnect>,
     events: VecDeque<ServerEvent>,
     connect_deadline: Option<Duration>,
 }
@@ -206,6 +241,29 @@ impl ServerSocket {
         self.nss.iter().map(|n| n.name.as_str())
     }
 
+    /// The private session id sent to the client on `nsp` (connection state recovery).
+    pub fn pid(&self, nsp: &str) -> Option<&str> {
+        self.ns(nsp).and_then(|n| n.pid.as_deref())
+    }
+
+    /// `true` if the client's state on `nsp` was recovered ([`accept_recovered`](Self::accept_recovered)),
+    /// the reference's `socket.recovered`.
+    pub fn is_recovered(&self, nsp: &str) -> bool {
+        self.ns(nsp).is_some_and(|n| n.recovered)
+    }
+
+    /// With recovery on, the `pid` and `offset` a pending CONNECT to `nsp` carried (strings in
+    /// its auth object), if any: look the session up, then answer with
+    /// [`accept_recovered`](Self::accept_recovered) or, if it cannot be restored,
+    /// [`accept_with_ids`](Self::accept_with_ids) (a new session).
+    pub fn recovery_request(&self, nsp: &str) -> Option<RecoveryRequest> {
+        let p = self.pending.iter().find(|p| p.name == nsp)?;
+        Some(RecoveryRequest {
+            pid: p.pid.clone()?,
+            offset: p.offset.clone(),
+        })
+    }
+
     fn ns(&self, nsp: &str) -> Option<&ServerNs> {
         self.nss.iter().find(|n| n.name == nsp)
     }
@@ -239,7 +297,7 @@ impl ServerSocket {
         let nsp = view.nsp();
         match view.kind() {
             PacketType::Connect => {
-                if self.ns(nsp).is_some() || self.pending.iter().any(|n| n == nsp) {
+                if self.ns(nsp).is_some() || self.pending.iter().any(|n| n.name == nsp) {
                     return; // duplicate request: ignored
                 }
                 let allowed = match &self.cfg.namespaces {
@@ -259,14 +317,31 @@ impl ServerSocket {
                     self.core.push_text(out);
                     return;
                 }
-                self.pending.push(String::from(nsp));
+                let (mut pid, mut offset) = (None, None);
+                if let (Some(_), Some(auth)) = (&self.cfg.recovery, view.data()) {
+                    for (k, v) in packet::members(auth) {
+                        if !v.starts_with('"') {
+                            continue;
+                        }
+                        match k {
+                            "\"pid\"" => pid = Some(String::from(packet::unquote(v))),
+                            "\"offset\"" => offset = Some(String::from(packet::unquote(v))),
+                            _ => {}
+                        }
+                    }
+                }
+                self.pending.push(PendingConnect {
+                    name: String::from(nsp),
+                    pid,
+                    offset,
+                });
                 self.events.push_back(ServerEvent::Connect {
                     nsp: String::from(nsp),
                     auth: view.data().map(String::from),
                 });
             }
             PacketType::Disconnect => {
-                if let Some(i) = self.pending.iter().position(|n| n == nsp) {
+                if let Some(i) = self.pending.iter().position(|n| n.name == nsp) {
                     self.pending.remove(i);
                 }
                 if let Some(i) = self.nss.iter().position(|n| n.name == nsp) {
@@ -317,18 +392,58 @@ impl ServerSocket {
     /// Like [`accept`](Self::accept) with a sid of the caller's choosing (it is written as a
     /// JSON string).
     pub fn accept_with_sid(&mut self, nsp: &str, sid: &str) -> Result<&str, SocketIoError> {
+        self.accept_inner(nsp, sid, None, false)
+    }
+
+    /// Accepts with a sid and, when [`ServerConfig::recovery`] is on, a private session id
+    /// `pid` (the reference's `{"sid":…,"pid":…}` reply). Draw `pid` from a secure random
+    /// source, independently of the sid: whoever knows it can take the session over.
+    pub fn accept_with_ids(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        pid: Option<&str>,
+    ) -> Result<&str, SocketIoError> {
+        self.accept_inner(nsp, sid, pid, false)
+    }
+
+    /// Accepts a CONNECT whose session was restored (from the store that kept it): `sid` and
+    /// `pid` are the session's old ones, and [`is_recovered`](Self::is_recovered) is `true`.
+    /// Send the missed packets right after (the CONNECT reply goes first; the reference
+    /// client buffers events received before it either way).
+    pub fn accept_recovered(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        pid: &str,
+    ) -> Result<&str, SocketIoError> {
+        self.accept_inner(nsp, sid, Some(pid), true)
+    }
+
+    fn accept_inner(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        pid: Option<&str>,
+        recovered: bool,
+    ) -> Result<&str, SocketIoError> {
         if self.core.closed {
             return Err(SocketIoError::Closed);
         }
         let i = self
             .pending
             .iter()
-            .position(|n| n == nsp)
+            .position(|n| n.name == nsp)
             .ok_or(SocketIoError::NoPendingConnect)?;
-        let name = self.pending.remove(i);
+        let pid = pid.filter(|_| self.cfg.recovery.is_some());
+        let name = self.pending.remove(i).name;
         let mut out = String::new();
         let mut auth = String::from("{\"sid\":");
         json::write_str(&mut auth, sid);
+        if let Some(pid) = pid {
+            auth.push_str(",\"pid\":");
+            json::write_str(&mut auth, pid);
+        }
         auth.push('}');
         packet::encode_connect(&mut out, &name, Some(&auth))?;
         self.core.push_text(out);
@@ -338,6 +453,8 @@ impl ServerSocket {
             name,
             sid: String::from(sid),
             conn,
+            pid: pid.map(String::from),
+            recovered: recovered && pid.is_some(),
         });
         Ok(&self.nss[self.nss.len() - 1].sid)
     }
@@ -356,7 +473,7 @@ impl ServerSocket {
         let i = self
             .pending
             .iter()
-            .position(|n| n == nsp)
+            .position(|n| n.name == nsp)
             .ok_or(SocketIoError::NoPendingConnect)?;
         let mut out = String::new();
         packet::encode_connect_error(&mut out, nsp, message, data)?;
@@ -379,6 +496,22 @@ impl ServerSocket {
     pub fn emit(&mut self, nsp: &str, name: &str, args: &[Value<'_>]) -> Result<(), SocketIoError> {
         self.connected(nsp)?;
         self.core.emit(nsp, None, name, args)
+    }
+
+    /// Emits an event carrying `offset` as its last argument (connection state recovery: the
+    /// offset the store assigned when it recorded the packet).
+    pub fn emit_with_offset(
+        &mut self,
+        nsp: &str,
+        name: &str,
+        args: &[Value<'_>],
+        offset: &str,
+    ) -> Result<(), SocketIoError> {
+        self.connected(nsp)?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.extend_from_slice(args);
+        all.push(Value::Str(offset));
+        self.core.emit(nsp, None, name, &all)
     }
 
     /// Emits an event asking for an ack; returns the ack id. With `timeout`, an
