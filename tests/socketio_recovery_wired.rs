@@ -475,3 +475,45 @@ fn msgpack_client_recovers_with_binary() {
     );
     assert_eq!(w.client.last_offset(NSP), Some("2"));
 }
+
+#[test]
+fn client_buffers_events_replayed_before_the_connect_reply() {
+    // The Node server replays missed packets before its CONNECT reply: the client delivers
+    // them right after the Connect event, as the reference client does.
+    let mut c = ClientSocket::new(ClientConfig::default());
+    c.connect(NSP, None).unwrap();
+    let _ = c.poll_transmit();
+    c.handle_text(Duration::ZERO, "0{\"sid\":\"s1\",\"pid\":\"p1\"}")
+        .unwrap();
+    c.handle_text(Duration::ZERO, "2[\"a\",\"7\"]").unwrap();
+    while c.poll_event().is_some() {}
+    assert_eq!(c.last_offset(NSP), Some("7"));
+    c.handle_transport_close(DisconnectReason::TransportClose);
+    while c.poll_event().is_some() {}
+    c.handle_transport_open();
+    assert_eq!(
+        c.poll_transmit(),
+        Some(Message::Text("0{\"pid\":\"p1\",\"offset\":\"7\"}".into()))
+    );
+    c.handle_text(Duration::ZERO, "2[\"missed\",\"8\"]")
+        .unwrap();
+    assert_eq!(c.poll_event(), None);
+    c.handle_text(Duration::ZERO, "0{\"sid\":\"s1\",\"pid\":\"p1\"}")
+        .unwrap();
+    assert!(matches!(c.poll_event(), Some(ClientEvent::Connect { sid, .. }) if sid == "s1"));
+    let Some(ClientEvent::Event { packet, .. }) = c.poll_event() else {
+        panic!("the early event is delivered after Connect");
+    };
+    assert_eq!(packet.text(), "2[\"missed\",\"8\"]");
+    assert!(c.is_recovered(NSP));
+    assert_eq!(c.last_offset(NSP), Some("8"));
+    // A reply with another pid: not recovered, the old offset is forgotten.
+    c.handle_transport_close(DisconnectReason::TransportClose);
+    c.handle_transport_open();
+    let _ = c.poll_transmit();
+    c.handle_text(Duration::ZERO, "0{\"sid\":\"s2\",\"pid\":\"p9\"}")
+        .unwrap();
+    assert!(!c.is_recovered(NSP));
+    assert_eq!(c.last_offset(NSP), None);
+    assert_eq!(c.pid(NSP), Some("p9"));
+}

@@ -137,7 +137,13 @@ struct ClientNs {
     offset: Option<String>,
     /// The last CONNECT reply carried the `pid` we presented.
     recovered: bool,
+    /// Events that arrived before the CONNECT reply (a Node server replays missed packets
+    /// first), delivered right after it, as the reference client's receive buffer.
+    early: Vec<OwnedPacket>,
 }
+
+/// Most events buffered before a CONNECT reply; more is a peer error.
+const MAX_EARLY_EVENTS: usize = 1024;
 
 /// The CONNECT payload: the auth object, preceded by `pid` and `offset` when known (the
 /// reference client's `Object.assign({ pid, offset }, auth)`).
@@ -265,6 +271,7 @@ impl ClientSocket {
             pid: None,
             offset: None,
             recovered: false,
+            early: Vec::new(),
         });
         Ok(())
     }
@@ -308,6 +315,7 @@ impl ClientSocket {
                 });
             }
             ns.state = ClientState::Interrupted;
+            ns.early.clear();
         }
     }
 
@@ -382,6 +390,9 @@ impl ClientSocket {
                     nsp: ns.name.clone(),
                     sid,
                 });
+                for early in core::mem::take(&mut self.nss[i].early) {
+                    self.deliver(i, early);
+                }
             }
             PacketType::ConnectError => {
                 if self.nss[i].state != ClientState::Connecting {
@@ -405,15 +416,15 @@ impl ClientSocket {
             }
             PacketType::Event | PacketType::BinaryEvent => {
                 if connected {
-                    let ns = &mut self.nss[i];
-                    if ns.pid.is_some() {
-                        if let Some(last) = view.args().last().filter(|a| a.starts_with('"')) {
-                            ns.offset = Some(String::from(packet::unquote(last)));
-                        }
+                    self.deliver(i, p);
+                } else if self.nss[i].state == ClientState::Connecting {
+                    if self.nss[i].early.len() >= MAX_EARLY_EVENTS {
+                        return Err(SocketIoError::InvalidPayload {
+                            at: 0,
+                            what: "too many events before the CONNECT reply",
+                        });
                     }
-                    let conn = ns.conn;
-                    let ack = view.id().map(|id| AckHandle { conn, id });
-                    self.events.push_back(ClientEvent::Event { packet: p, ack });
+                    self.nss[i].early.push(p);
                 }
             }
             PacketType::Ack | PacketType::BinaryAck => {
@@ -425,6 +436,21 @@ impl ClientSocket {
             }
         }
         Ok(())
+    }
+
+    /// Reports an event of connected namespace `i`, noting its offset (connection state
+    /// recovery: the last argument, when a string, while the server gave a pid).
+    fn deliver(&mut self, i: usize, p: OwnedPacket) {
+        let ns = &mut self.nss[i];
+        let view = p.packet();
+        if ns.pid.is_some() {
+            if let Some(last) = view.args().last().filter(|a| a.starts_with('"')) {
+                ns.offset = Some(String::from(packet::unquote(last)));
+            }
+        }
+        let conn = ns.conn;
+        let ack = view.id().map(|id| AckHandle { conn, id });
+        self.events.push_back(ClientEvent::Event { packet: p, ack });
     }
 
     fn connected(&self, nsp: &str) -> Result<u64, SocketIoError> {
