@@ -43,6 +43,36 @@
 //!   Engine.IO session machine;
 //! * [`Encoded::text`] / [`Encoded::attachment`]: the bare Socket.IO packet text and attachments.
 //!
+//! **Parsers.** A session whose client uses the msgpack parser ([`Hub::set_session_parser`],
+//! or [`HubConfig::parser`] for all) gets the packet as one binary message
+//! ([`Encoded::msgpack_message`]; its `ws_frames` are one binary frame). A broadcast is encoded
+//! once per parser present among its recipients, and queued as one batch per parser (JSON
+//! recipients first).
+//!
+//! # Connection state recovery
+//!
+//! With [`HubConfig::recovery`] set, one
+//! [`RecoveryStore`](crate::socketio::recovery::RecoveryStore) per namespace keeps the
+//! broadcasts and direct emits without ack id (each carries its offset as last argument and is
+//! stored as its encoded-once packet, so a replay copies nothing) and the sockets that
+//! disconnected for a recoverable reason (sid, rooms, session data). The caller's part:
+//!
+//! 1. After [`ServerSocket::accept_with_ids`](crate::socketio::ServerSocket::accept_with_ids)
+//!    (with a fresh random `pid`) and [`Hub::add_socket`], call [`Hub::set_pid`].
+//! 2. Emit through the hub: [`Hub::broadcast`] and, for one socket, [`Hub::emit_to`]. Stored
+//!    packets are stamped with the latest time the hub was given ([`Hub::set_time`],
+//!    [`Hub::handle_timeout`], ...).
+//! 3. When a socket ends, call [`Hub::disconnect_socket`] with its reason (instead of
+//!    [`Hub::remove_socket`]); it keeps the state when the reason is recoverable.
+//! 4. On a CONNECT with a [`RecoveryRequest`](crate::socketio::RecoveryRequest), call
+//!    [`Hub::recover_socket`]: on success answer with
+//!    [`ServerSocket::accept_recovered`](crate::socketio::ServerSocket::accept_recovered), then
+//!    drain the hub (the missed packets are queued for the socket); otherwise accept it as new.
+//!
+//! The store's departures from the reference adapter apply (see
+//! [`crate::socketio::recovery`]): a client that never got an offset still recovers, and a
+//! session restores once per disconnection.
+//!
 //! # Run loop
 //!
 //! After every call that changes the hub (`broadcast*`, `remove_socket`, `remove_session`,

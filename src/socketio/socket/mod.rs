@@ -33,7 +33,20 @@
 //! broadcast with acks), then [`ServerSocket::send`] it to each recipient: every socket queues
 //! the same `Arc`ed text and attachments ([`Message::SharedText`] / [`Message::SharedBinary`]),
 //! no copy. [`ServerSocket::namespaces`], [`ServerSocket::sid`] and the `Connect` / `Disconnect`
-//! events give the membership to track.
+//! events give the membership to track. With the msgpack [`Parser`], encode with
+//! [`EncodedPacket::event_for`]: a socket refuses a packet encoded for the other parser.
+//!
+//! # Connection state recovery
+//!
+//! With [`ServerConfig::recovery`] set, accept with [`ServerSocket::accept_with_ids`] (a random
+//! private `pid`, sent in the CONNECT reply), and answer a CONNECT that carries a
+//! [`RecoveryRequest`] ([`ServerSocket::recovery_request`]) with
+//! [`ServerSocket::accept_recovered`] when the store restored its session
+//! ([`Hub::recover_socket`](crate::hub::Hub::recover_socket), or a
+//! [`RecoveryStore`](crate::socketio::recovery::RecoveryStore) of your own), followed by the
+//! missed packets. The client machine needs no setting: it keeps the `pid` and the offset of
+//! the last event (its last argument, a string), sends both on reconnection, buffers events
+//! that come before the CONNECT reply, and reports [`ClientSocket::is_recovered`].
 
 use alloc::string::String;
 use alloc::sync::Arc;
