@@ -517,3 +517,83 @@ fn client_buffers_events_replayed_before_the_connect_reply() {
     assert_eq!(c.last_offset(NSP), None);
     assert_eq!(c.pid(NSP), Some("p9"));
 }
+
+#[test]
+fn except_sockets_and_evicted_packets() {
+    // A broadcast to "all but the sender" sent while the sender is connected is not replayed to
+    // it; one that excluded it by room neither.
+    let mut w = World::new(true, Parser::Json);
+    w.connect();
+    w.emit_all("seen");
+    w.pump();
+    let me = w.socket.unwrap();
+    w.server
+        .handle_transport_close(DisconnectReason::TransportClose);
+    while let Some(ev) = w.server.poll_event() {
+        w.server_app(ev);
+    }
+    let _ = w.hub.remove_session(w.session);
+    // (The sender's handle is stale now: its sid is what the store knows.)
+    let other = w.hub.add_session(SessionInfo::default()).unwrap();
+    let o = w.hub.add_socket(other, NSP, "other", None).unwrap();
+    w.hub
+        .broadcast(
+            &Target::namespace(NSP).except_rooms(&["room2"]),
+            "not-to-room2",
+            &[],
+        )
+        .unwrap();
+    w.hub
+        .broadcast(
+            &Target::namespace(NSP).except_sockets(&[o]),
+            "to-all-but-other",
+            &[],
+        )
+        .unwrap();
+    while w.hub.poll_transmit().is_some() {}
+    assert!(!w.hub.contains_socket(me));
+    w.client
+        .handle_transport_close(DisconnectReason::TransportClose);
+    w.session = w.hub.add_session(SessionInfo::default()).unwrap();
+    w.server = ServerSocket::new(w.cfg.clone(), w.now);
+    w.client.handle_transport_open();
+    w.wire.clear();
+    w.pump();
+    assert!(w.client.is_recovered(NSP));
+    assert_eq!(
+        w.wire,
+        [
+            "0{\"sid\":\"s1\",\"pid\":\"p2\"}",
+            "2[\"to-all-but-other\",\"3\"]"
+        ]
+    );
+
+    // Packets evicted by the cap: the offset is unknown, the client gets a new session.
+    let mut hub_cfg = HubConfig::default();
+    let r = RecoveryConfig::new().max_packets(2);
+    hub_cfg = hub_cfg.recovery(Some(r));
+    let mut w = World::new(true, Parser::Json);
+    w.hub = Hub::new(hub_cfg);
+    w.session = w.hub.add_session(SessionInfo::default()).unwrap();
+    w.connect();
+    w.emit_all("a");
+    w.pump();
+    w.server
+        .handle_transport_close(DisconnectReason::TransportClose);
+    while let Some(ev) = w.server.poll_event() {
+        w.server_app(ev);
+    }
+    for _ in 0..3 {
+        w.emit_all("lost");
+    }
+    while w.hub.poll_transmit().is_some() {}
+    let _ = w.hub.remove_session(w.session);
+    w.client
+        .handle_transport_close(DisconnectReason::TransportClose);
+    w.session = w.hub.add_session(SessionInfo::default()).unwrap();
+    w.server = ServerSocket::new(w.cfg.clone(), w.now);
+    w.client.handle_transport_open();
+    w.pump();
+    assert!(!w.client.is_recovered(NSP));
+    assert_ne!(w.client.sid(NSP), Some("s1"));
+}

@@ -383,6 +383,8 @@ impl ServerSocket {
 
     /// Accepts a pending [`ServerEvent::Connect`]: sends `0<nsp>,{"sid":"..."}` with a sid made
     /// from 15 bytes of caller entropy (20 URL-safe base64 characters), and returns the sid.
+    /// It sends no `pid`: with [`ServerConfig::recovery`] on, use
+    /// [`accept_with_ids`](Self::accept_with_ids) for sockets that may be recovered.
     pub fn accept(&mut self, nsp: &str, entropy: [u8; 15]) -> Result<&str, SocketIoError> {
         let buf = crate::b64::url_safe_id(&entropy);
         let sid = core::str::from_utf8(&buf).unwrap_or("");
