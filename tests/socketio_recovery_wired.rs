@@ -597,3 +597,56 @@ fn except_sockets_and_evicted_packets() {
     assert!(!w.client.is_recovered(NSP));
     assert_ne!(w.client.sid(NSP), Some("s1"));
 }
+
+#[test]
+fn a_stale_offset_after_a_recovery_replays_nothing_twice() {
+    // Reference bug (socket.io#5419 with the streams adapter, and the in-memory adapter's
+    // session kept after a restore): a second disconnection after a recovery, presented with the
+    // same old offset, replayed the same missed packets again. Here the restored session starts
+    // from the store position of its restore.
+    let mut w = World::new(true, Parser::Json);
+    w.connect();
+    w.emit_all("a");
+    w.pump();
+    w.server
+        .handle_transport_close(DisconnectReason::TransportClose);
+    while let Some(ev) = w.server.poll_event() {
+        w.server_app(ev);
+    }
+    let _ = w.hub.remove_session(w.session);
+    w.emit_all("missed");
+    while w.hub.poll_transmit().is_some() {}
+    w.client
+        .handle_transport_close(DisconnectReason::TransportClose);
+    w.session = w.hub.add_session(SessionInfo::default()).unwrap();
+    w.server = ServerSocket::new(w.cfg.clone(), w.now);
+    w.client.handle_transport_open();
+    w.wire.clear();
+    w.pump();
+    assert_eq!(
+        w.wire,
+        ["0{\"sid\":\"s1\",\"pid\":\"p2\"}", "2[\"missed\",\"2\"]"]
+    );
+    // Disconnect again; a client that kept the stale offset "1" presents it.
+    w.server
+        .handle_transport_close(DisconnectReason::TransportClose);
+    while let Some(ev) = w.server.poll_event() {
+        w.server_app(ev);
+    }
+    let _ = w.hub.remove_session(w.session);
+    w.session = w.hub.add_session(SessionInfo::default()).unwrap();
+    w.server = ServerSocket::new(w.cfg.clone(), w.now);
+    w.server
+        .handle_text(w.now, "0{\"pid\":\"p2\",\"offset\":\"1\"}")
+        .unwrap();
+    let ev = w.server.poll_event().unwrap();
+    w.server_app(ev);
+    let mut out: Vec<String> = std::iter::from_fn(|| w.server.poll_transmit())
+        .map(|m| m.as_text().unwrap().to_string())
+        .collect();
+    while let Some(t) = w.hub.poll_transmit() {
+        out.push(t.packet.text().to_string());
+    }
+    assert_eq!(out, ["0{\"sid\":\"s1\",\"pid\":\"p2\"}"]);
+    assert!(w.server.is_recovered(NSP));
+}
