@@ -15,7 +15,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut now = Duration::from_secs(1);
-    let parser = if mode & 2 != 0 { Parser::Msgpack } else { Parser::Json };
+    let parser = if mode & 2 != 0 {
+        Parser::Msgpack
+    } else {
+        Parser::Json
+    };
     if mode & 1 == 0 {
         let mut cfg = ServerConfig::default()
             .with_namespace("/")
@@ -41,20 +45,18 @@ fuzz_target!(|data: &[u8]| {
             s.handle_timeout(now);
             while let Some(ev) = s.poll_event() {
                 match ev {
-                    ServerEvent::Connect { nsp, .. } => {
-                        match s.recovery_request(&nsp) {
-                            Some(req) if req.offset.is_some() => {
-                                let _ = s.accept_recovered(&nsp, "old", &req.pid);
-                                let _ = s.emit_with_offset(&nsp, "missed", &[], "1");
-                            }
-                            Some(_) => {
-                                let _ = s.accept_with_ids(&nsp, "new", Some("pid"));
-                            }
-                            None => {
-                                let _ = s.accept(&nsp, [1; 15]);
-                            }
+                    ServerEvent::Connect { nsp, .. } => match s.recovery_request(&nsp) {
+                        Some(req) if req.offset.is_some() => {
+                            let _ = s.accept_recovered(&nsp, "old", &req.pid);
+                            let _ = s.emit_with_offset(&nsp, "missed", &[], "1");
                         }
-                    }
+                        Some(_) => {
+                            let _ = s.accept_with_ids(&nsp, "new", Some("pid"));
+                        }
+                        None => {
+                            let _ = s.accept(&nsp, [1; 15]);
+                        }
+                    },
                     ServerEvent::Event { packet, ack } => {
                         let vals = packet.arg_values();
                         if let Some(h) = ack {
