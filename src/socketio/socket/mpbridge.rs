@@ -174,7 +174,8 @@ fn write_len(n: usize, fix: u8, base16: u8, out: &mut Vec<u8>) {
 fn js_number(raw: &str) -> Mp<'static> {
     let f: f64 = raw.parse().unwrap_or(f64::NAN);
     const SAFE: f64 = 9_007_199_254_740_992.0; // 2^53
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < SAFE {
+    // Integral and below 2^53 in magnitude (no `f64::fract` / `abs` without std).
+    if f > -SAFE && f < SAFE && (f as i64) as f64 == f {
         if f >= 0.0 {
             Mp::UInt(f as u64)
         } else {
