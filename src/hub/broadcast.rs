@@ -298,7 +298,8 @@ impl Hub {
 
     /// Sends a packet the caller encoded (for example with the Socket.IO codec) to every
     /// recipient of `target`. The packet must belong to `target.namespace`, and be encoded for
-    /// the parser of every recipient ([`Hub::broadcast`] takes care of mixed parsers).
+    /// the parser of every recipient ([`Hub::broadcast`] takes care of mixed parsers). It is not
+    /// stored for connection state recovery and gets no offset: use [`Hub::broadcast`] for that.
     pub fn broadcast_encoded(&mut self, target: &Target<'_>, packet: Arc<Encoded>) -> usize {
         self.choose(target);
         self.enqueue(&packet)
