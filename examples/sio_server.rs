@@ -51,6 +51,9 @@ mod eio_server;
 mod host;
 #[path = "chat/hub_ns.rs"]
 mod hub_ns;
+#[cfg(test)]
+#[path = "chat/hub_tests.rs"]
+mod hub_tests;
 
 use std::time::Duration;
 

@@ -15,7 +15,9 @@
 //!    scanner and `JSON.stringify`-compatible writer), and the Engine.IO / Socket.IO packet codecs.
 //! 2. **Protocol state machines** that own their state but never their IO: the [`handshake`] client
 //!    and server, [`ws::Connection`], the Engine.IO sessions and the Socket.IO sockets.
-//! 3. **Server helpers**, still pure: the Socket.IO hub (rooms, broadcast, session data).
+//! 3. **Server helpers**, still pure: the Socket.IO hub (rooms, broadcast, session data) and
+//!    [`engineio::Endpoint`], a whole Engine.IO server over raw TCP bytes by connection id (HTTP
+//!    routing, held GETs, WebSocket upgrades, one deadline), so a runtime only moves bytes.
 //!
 //! ## The sans-IO contract (one shape for every machine)
 //!

@@ -59,7 +59,7 @@ impl Pair {
             let mut progress = false;
             // One client request at a time, then everything the server has: a real network
             // delivers the server's earlier frames before the client's later requests come back.
-            if let Some(r) = self.client.poll_request() {
+            if let Some(r) = self.client.poll_transmit() {
                 progress = true;
                 self.client_request(r);
             }

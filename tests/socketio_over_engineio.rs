@@ -125,7 +125,7 @@ impl Net {
         }
         // Engine.IO client requests → server, one at a time (the server's answers on other
         // channels, like `3probe` on the WebSocket, are delivered before the next request).
-        if let Some(req) = self.c_eio.poll_request() {
+        if let Some(req) = self.c_eio.poll_transmit() {
             moved = true;
             match req {
                 ClientRequest::Get => {

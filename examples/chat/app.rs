@@ -1,19 +1,19 @@
-//! The lecture's chat, on the hub: names kept as session data, posts acknowledged to the sender
-//! and broadcast to everyone else, join / leave notices and a current user list.
+//! The lecture's chat on [`socketio::server`](sockwire::socketio::server): names kept as
+//! per-socket data, posts acknowledged to the sender and broadcast to everyone else, join /
+//! leave notices and a current user list.
 //!
 //! Events (namespace `/`):
-//! * `set user` (name) → stores the name (session data `"user"`), acks `true`; the first time,
+//! * `set user` (name) → stores the name (socket data `"user"`), acks `true`; the first time,
 //!   everyone else gets `user connected` `{user}`, and everyone the `users` list;
 //! * `get user` → acks the stored name, or `null`;
 //! * `chat-post-send` `{msg}` → the sender gets `chat-post-rcd` `{status:"ok"}` (also as the ack
 //!   if one was asked), everyone else `chat-post` `{user, msg}`;
 //! * on disconnect of a named user: `user disconnected` `{user}` to the others, then `users`.
 
-use sockwire::hub::{SocketId, Target};
+use sockwire::hub::{SessionInfo, SocketId};
 use sockwire::json;
-use sockwire::socketio::{AckHandle, DisconnectReason, OwnedPacket, Value};
-
-use super::host::{App, Ctx};
+use sockwire::socketio::server::{App, Ctx, Emitter, Event};
+use sockwire::socketio::{DisconnectReason, Value};
 
 /// Longest accepted name, in characters.
 pub const MAX_NAME: usize = 32;
@@ -29,14 +29,12 @@ struct User(String);
 pub struct Chat;
 
 fn string_arg(raw: Option<&str>) -> Option<String> {
-    let raw = raw?;
-    json::unescape(raw).ok().map(|c| c.into_owned())
+    json::unescape(raw?).ok().map(|c| c.into_owned())
 }
 
 /// `msg` of a `{msg}` object.
 fn msg_arg(raw: Option<&str>) -> Option<String> {
-    let members = json::object_members(raw?).ok()?;
-    for m in members {
+    for m in json::object_members(raw?).ok()? {
         let (k, v) = m.ok()?;
         if json::string_eq(k, "msg") {
             return string_arg(Some(v));
@@ -55,31 +53,33 @@ fn clean(s: &str, max: usize) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
-fn name_of(ctx: &Ctx<'_>, socket: SocketId) -> Option<String> {
-    ctx.hub.data::<User>(socket, "user").map(|u| u.0.clone())
+fn name_of(ctx: &mut Ctx<'_>, socket: SocketId) -> Option<String> {
+    ctx.hub().data::<User>(socket, "user").map(|u| u.0.clone())
 }
 
 /// The names of the named sockets, `except` left out, sorted case-insensitively.
-fn user_list(ctx: &Ctx<'_>, except: Option<SocketId>) -> Vec<String> {
-    let mut names: Vec<String> = ctx
-        .hub
+fn user_list(ctx: &mut Ctx<'_>, except: Option<SocketId>) -> Vec<String> {
+    let sockets: Vec<SocketId> = ctx
+        .hub()
         .sockets(NS)
         .filter(|s| Some(*s) != except)
+        .collect();
+    let mut names: Vec<String> = sockets
+        .into_iter()
         .filter_map(|s| name_of(ctx, s))
         .collect();
     names.sort_by_key(|n| n.to_lowercase());
     names
 }
 
-/// Sends the user list to `target`.
-fn send_users(ctx: &mut Ctx<'_>, target: &Target<'_>, except: Option<SocketId>) {
-    let names = user_list(ctx, except);
+/// Sends the user list through `to`.
+fn send_users(to: Emitter<'_>, names: &[String]) {
     let vals: Vec<Value<'_>> = names.iter().map(|n| Value::Str(n)).collect();
-    let _ = ctx.hub.broadcast(target, "users", &[Value::Array(&vals)]);
+    let _ = to.emit("users", &[Value::Array(&vals)]);
 }
 
 impl App for Chat {
-    fn accept(&mut self, nsp: &str, _auth: Option<&str>) -> Result<(), String> {
+    fn accept(&mut self, nsp: &str, _auth: Option<&str>, _: &SessionInfo) -> Result<(), String> {
         if nsp == NS {
             Ok(())
         } else {
@@ -88,50 +88,43 @@ impl App for Chat {
     }
 
     fn on_connect(&mut self, ctx: &mut Ctx<'_>) {
-        // The newcomer sees who is there before picking a name (its own-id room is the
-        // newcomer alone).
-        let sid = ctx.hub.sid(ctx.socket).unwrap_or_default().to_string();
-        send_users(ctx, &Target::namespace(NS).rooms(&[&sid]), None);
+        // The newcomer sees who is there before picking a name.
+        let names = user_list(ctx, None);
+        let vals: Vec<Value<'_>> = names.iter().map(|n| Value::Str(n)).collect();
+        let _ = ctx.emit("users", &[Value::Array(&vals)]);
     }
 
-    fn on_event(&mut self, ctx: &mut Ctx<'_>, packet: OwnedPacket, ack: Option<AckHandle>) {
-        let p = packet.packet();
-        let Some(name) = p.event_name() else { return };
-        let mut args = p.args();
-        let first = args.next();
-        let me = ctx.socket;
-        match &*name {
+    fn on_event(&mut self, ctx: &mut Ctx<'_>, mut ev: Event<'_>) {
+        let first = ev.arg(0);
+        let ack = ev.take_ack();
+        let me = ctx.socket();
+        match ev.name() {
             "set user" => {
                 let Some(user) = string_arg(first).and_then(|s| clean(&s, MAX_NAME)) else {
                     if let Some(a) = ack {
-                        let _ = ctx.machine.ack(a, &[Value::Json("false")]);
+                        let _ = ctx.ack(a, &[Value::Json("false")]);
                     }
                     return;
                 };
                 let before = name_of(ctx, me);
-                let _ = ctx.hub.set_data(me, "user", User(user.clone()));
+                let _ = ctx.set("user", User(user.clone()));
                 if let Some(a) = ack {
-                    let _ = ctx.machine.ack(a, &[Value::Json("true")]);
+                    let _ = ctx.ack(a, &[Value::Json("true")]);
                 }
                 if before.as_deref() != Some(&user) {
                     if before.is_none() {
-                        let _ = ctx.hub.broadcast(
-                            &Target::namespace(NS).except_sockets(&[me]),
-                            "user connected",
-                            &[Value::Object(&[("user", Value::Str(&user))])],
-                        );
+                        let u = [("user", Value::Str(&user))];
+                        let _ = ctx.broadcast().emit("user connected", &[Value::Object(&u)]);
                     }
-                    send_users(ctx, &Target::namespace(NS), None);
+                    let names = user_list(ctx, None);
+                    send_users(ctx.everyone(), &names);
                 }
             }
             "get user" => {
                 if let Some(a) = ack {
                     let name = name_of(ctx, me);
-                    let v = match &name {
-                        Some(n) => Value::Str(n),
-                        None => Value::Json("null"),
-                    };
-                    let _ = ctx.machine.ack(a, &[v]);
+                    let v = name.as_deref().map_or(Value::Json("null"), Value::Str);
+                    let _ = ctx.ack(a, &[v]);
                 }
             }
             "chat-post-send" => {
@@ -140,35 +133,31 @@ impl App for Chat {
                 };
                 let user = name_of(ctx, me).unwrap_or_else(|| "anonymous".into());
                 let ok = [("status", Value::Str("ok"))];
-                let _ = ctx.machine.emit(NS, "chat-post-rcd", &[Value::Object(&ok)]);
+                let _ = ctx.emit("chat-post-rcd", &[Value::Object(&ok)]);
                 if let Some(a) = ack {
-                    let _ = ctx.machine.ack(a, &[Value::Object(&ok)]);
+                    let _ = ctx.ack(a, &[Value::Object(&ok)]);
                 }
                 let post = [("user", Value::Str(&user)), ("msg", Value::Str(&msg))];
-                let _ = ctx.hub.broadcast(
-                    &Target::namespace(NS).except_sockets(&[me]),
-                    "chat-post",
-                    &[Value::Object(&post)],
-                );
+                let _ = ctx.broadcast().emit("chat-post", &[Value::Object(&post)]);
             }
             _ => {
                 if let Some(a) = ack {
-                    let _ = ctx.machine.ack(a, &[Value::Json("null")]);
+                    let _ = ctx.ack(a, &[Value::Json("null")]);
                 }
             }
         }
     }
 
     fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, _reason: DisconnectReason) {
-        let me = ctx.socket;
+        let me = ctx.socket();
         if let Some(user) = name_of(ctx, me) {
-            let _ = ctx.hub.broadcast(
-                &Target::namespace(NS).except_sockets(&[me]),
-                "user disconnected",
-                &[Value::Object(&[("user", Value::Str(&user))])],
-            );
+            let u = [("user", Value::Str(&user))];
+            let _ = ctx
+                .broadcast()
+                .emit("user disconnected", &[Value::Object(&u)]);
             // The list without the departing socket.
-            send_users(ctx, &Target::namespace(NS).except_sockets(&[me]), Some(me));
+            let names = user_list(ctx, Some(me));
+            send_users(ctx.broadcast(), &names);
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Reusable std plumbing for Engine.IO servers in the examples: an accept loop, HTTP routing,
-//! long-polling (with held GETs), WebSocket (sockwire's handshake + `ws::Connection`), and timers, around
-//! sockwire's sans-IO [`Registry`] / [`ServerSession`].
+//! A thin std host for Engine.IO servers in the examples: threads and sockets around sockwire's
+//! sans-IO [`Endpoint`], which makes every protocol decision (HTTP parsing and routing,
+//! long-polling with held GETs, WebSocket upgrades, heartbeats, caps, pages and 404s).
 //!
 //! # Interface (for `sio_server`, `chat` and anything else built on it)
 //!
@@ -8,15 +8,16 @@
 //!
 //! ```ignore
 //! let server = eio_server::Server::new()
-//!     .engine("/engine.io/", ServerConfig::default(), MyHandler::default())  // any number of endpoints
+//!     .engine("/engine.io/", ServerConfig::default(), MyHandler::default())  // any number of paths
 //!     .page("/", "text/html; charset=utf-8", include_bytes!("chat/index.html").to_vec())
 //!     .cors(None);                                                             // optional
 //! server.serve("127.0.0.1:3000")?;            // blocks; or `server.spawn(addr)?` → bound address
 //! ```
 //!
-//! Each endpoint has its own [`Registry`] and one handler implementing [`EngineHandler`]. The
-//! handler sees Engine.IO *messages* per session id — exactly what a Socket.IO server socket
-//! machine consumes — and talks back through the [`Ctx`] it is handed:
+//! Each path has its own handler implementing [`EngineHandler`] (the sessions of all paths share
+//! the first path's [`ServerConfig`]). The handler sees Engine.IO *messages* per session id —
+//! exactly what a Socket.IO server socket machine consumes — and talks back through the [`Ctx`]
+//! it is handed:
 //!
 //! ```ignore
 //! impl EngineHandler for MyHandler {
@@ -31,52 +32,32 @@
 //!
 //! [`Ctx`] methods: `now()` (the endpoint's clock, a `Duration` since it started), `send(sid, &Message)`,
 //! `send_text(sid, &str)`, `send_binary(sid, &[u8])`, `close(sid)`, `sids()` (open sessions),
-//! `is_open(sid)`. Anything sent to any session from any callback is delivered (held GET, queue,
-//! or WebSocket) as soon as the callback returns. Callbacks run under the endpoint's lock, on
+//! `is_open(sid)`, `handshake()` (in `on_open`). Callbacks run under the server's lock, on
 //! whichever thread received the input: keep them short and never block in them.
 //!
-//! Paths: an endpoint path such as `/engine.io/` matches that path with or without the trailing
-//! slash. Pages are exact paths. Everything else is a 404.
-//!
-//! Threads: one per TCP connection (bounded by [`MAX_CONNECTIONS`]), one timer thread per
-//! endpoint. A held GET waits on the endpoint's condition variable; a WebSocket connection thread
-//! alternates between a short blocking read and its outgoing queue. Session ids come from a
-//! non-cryptographic generator seeded by std's `RandomState` (fine for examples; use a CSPRNG in
-//! production).
+//! Threads: per TCP connection a reader (feeds the endpoint) and a writer (drains a channel of
+//! the endpoint's transmits), and one timer thread that sleeps until the endpoint's deadline or
+//! the next handler tick. Session ids come from a non-cryptographic generator seeded by std's
+//! `RandomState` (fine for examples; use a CSPRNG in production).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sockwire::engineio::Message;
-use sockwire::engineio::http::{
-    Cors, EngineRequest, HttpConfig, Method, Reject, ResponseOptions, Transport, classify_request,
-    write_ok_response, write_payload_response, write_preflight,
-};
-use sockwire::engineio::server::{
-    CloseReason, GetOutcome, Registry, ServerConfig, ServerEvent, Transmit,
-};
-use sockwire::frame::CloseCode;
-use sockwire::handshake::http::{HeadConfig, HeadParser, Header, Status};
-use sockwire::handshake::{AcceptOptions, UpgradeRequest};
-use sockwire::ws::{Connection, ConnectionConfig, Event as WsEvent};
+use sockwire::engineio::endpoint::{Endpoint, EndpointConfig, Event};
+use sockwire::engineio::http::Cors;
+use sockwire::engineio::server::{CloseReason, ServerConfig};
 
 /// Most TCP connections served at once (further ones are refused with 503).
 pub const MAX_CONNECTIONS: usize = 1024;
-/// Timer resolution.
+/// Handler tick period.
 const TICK: Duration = Duration::from_millis(10);
-/// Most sessions per endpoint.
-const MAX_SESSIONS: usize = 10_000;
-/// How long a read may stall inside an HTTP request before the connection is dropped.
-const REQUEST_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// Largest WebSocket message accepted (Engine.IO's maxPayload plus slack).
-const MAX_WS_MESSAGE: usize = 1_100_000;
 
 /// What an endpoint's application does with its sessions (see the module docs).
 pub trait EngineHandler: Send + 'static {
@@ -88,14 +69,6 @@ pub trait EngineHandler: Send + 'static {
     fn on_close(&mut self, _sid: &str, _reason: CloseReason, _ctx: &mut Ctx<'_>) {}
     /// Called every tick (about 10 ms) for the handler's own timers.
     fn on_tick(&mut self, _ctx: &mut Ctx<'_>) {}
-}
-
-/// The handler's view of its endpoint during a callback.
-pub struct Ctx<'a> {
-    reg: &'a mut Registry,
-    now: Duration,
-    touched: &'a mut Vec<String>,
-    handshake: Option<&'a Handshake>,
 }
 
 /// What the request that opened a session said, for [`EngineHandler::on_open`]: the facts a
@@ -124,26 +97,13 @@ impl Handshake {
             secure: false,
         }
     }
+}
 
-    fn of(req: &sockwire::handshake::http::Request<'_, '_>, stream: &TcpStream) -> Self {
-        let headers = req
-            .headers()
-            .iter()
-            .map(|h| {
-                (
-                    h.name().to_string(),
-                    h.value_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        let query = sockwire::hub::decode_query(req.query().unwrap_or_default());
-        Handshake {
-            target: req.target().to_string(),
-            headers,
-            query,
-            address: stream.peer_addr().ok(),
-        }
-    }
+/// The handler's view of the server during a callback.
+pub struct Ctx<'a> {
+    ep: &'a mut Endpoint,
+    now: Duration,
+    handshake: Option<&'a Handshake>,
 }
 
 impl Ctx<'_> {
@@ -152,7 +112,7 @@ impl Ctx<'_> {
         self.handshake
     }
 
-    /// The endpoint's clock.
+    /// The server's clock.
     pub fn now(&self) -> Duration {
         self.now
     }
@@ -163,13 +123,7 @@ impl Ctx<'_> {
         sid: &str,
         msg: &Message,
     ) -> Result<(), sockwire::engineio::EngineIoError> {
-        let s = self
-            .reg
-            .get_mut(sid)
-            .ok_or(sockwire::engineio::EngineIoError::Closed)?;
-        s.send(msg)?;
-        self.touched.push(sid.to_string());
-        Ok(())
+        self.ep.send(sid, msg)
     }
 
     /// Sends a text message to a session.
@@ -178,13 +132,7 @@ impl Ctx<'_> {
         sid: &str,
         text: &str,
     ) -> Result<(), sockwire::engineio::EngineIoError> {
-        let s = self
-            .reg
-            .get_mut(sid)
-            .ok_or(sockwire::engineio::EngineIoError::Closed)?;
-        s.send_text(text)?;
-        self.touched.push(sid.to_string());
-        Ok(())
+        self.ep.send_text(sid, text)
     }
 
     /// Sends a binary message to a session.
@@ -193,231 +141,164 @@ impl Ctx<'_> {
         sid: &str,
         data: &[u8],
     ) -> Result<(), sockwire::engineio::EngineIoError> {
-        let s = self
-            .reg
-            .get_mut(sid)
-            .ok_or(sockwire::engineio::EngineIoError::Closed)?;
-        s.send_binary(data)?;
-        self.touched.push(sid.to_string());
-        Ok(())
+        self.ep.send_binary(sid, data)
     }
 
     /// Closes a session (its `on_close` follows with [`CloseReason::ForcedClose`]).
     pub fn close(&mut self, sid: &str) {
-        let now = self.now;
-        if let Some(s) = self.reg.get_mut(sid) {
-            s.close(now);
-            self.touched.push(sid.to_string());
-        }
+        self.ep.close(sid);
     }
 
-    /// The ids of the open sessions.
+    /// The ids of the open sessions (of every path).
     pub fn sids(&mut self) -> Vec<String> {
-        self.reg
-            .iter_mut()
-            .filter(|(_, s)| !s.is_closing_or_closed())
-            .map(|(k, _)| k.to_string())
-            .collect()
+        self.ep.sids().map(String::from).collect()
     }
 
     /// Whether a session is open.
     pub fn is_open(&mut self, sid: &str) -> bool {
-        self.reg
-            .get_mut(sid)
-            .is_some_and(|s| !s.is_closing_or_closed())
+        self.ep.is_open(sid)
     }
 }
 
-/// Commands for a WebSocket connection thread.
-enum WsCmd {
-    Text(String),
-    Binary(Vec<u8>),
+/// What a connection's writer thread is told.
+enum Out {
+    Data(Vec<u8>),
     Close,
 }
 
-struct EpState {
-    reg: Registry,
-    handler: Box<dyn EngineHandler>,
-    /// Answers for held GETs, by sid: a payload, or an error response.
-    polls: HashMap<String, Result<Vec<u8>, Reject>>,
-    /// When each answer in `polls` was stored (unclaimed ones are dropped after a while).
-    poll_times: HashMap<String, Duration>,
-    /// The WebSocket of each session (id of the connection, its command queue).
-    ws: HashMap<String, (u64, mpsc::Sender<WsCmd>)>,
-    rng: u64,
-    next_conn: u64,
+/// Everything behind the lock.
+struct Core {
+    ep: Endpoint,
+    /// One handler per path, in the order of `paths`.
+    handlers: Vec<Box<dyn EngineHandler>>,
+    paths: Vec<String>,
+    /// Which handler a session belongs to.
+    owner: HashMap<String, usize>,
+    writers: HashMap<u64, mpsc::Sender<Out>>,
+    addrs: HashMap<u64, SocketAddr>,
 }
 
-struct Endpoint {
-    path: String,
-    state: Mutex<EpState>,
-    cond: Condvar,
+impl Core {
+    /// Moves the endpoint's output to the writers and its events to the handlers, until both
+    /// are drained (a handler's sends produce more output).
+    fn pump(&mut self, now: Duration) {
+        loop {
+            let mut any = false;
+            while let Some(t) = self.ep.poll_transmit() {
+                any = true;
+                if let Some(w) = self.writers.get(&t.conn) {
+                    if !t.data.is_empty() {
+                        let _ = w.send(Out::Data(t.data));
+                    }
+                    if t.close {
+                        let _ = w.send(Out::Close);
+                        self.writers.remove(&t.conn);
+                        self.addrs.remove(&t.conn);
+                    }
+                }
+            }
+            while let Some(e) = self.ep.poll_event() {
+                any = true;
+                self.dispatch(now, e);
+            }
+            if !any {
+                return;
+            }
+        }
+    }
+
+    fn dispatch(&mut self, now: Duration, e: Event) {
+        let Core {
+            ep,
+            handlers,
+            paths,
+            owner,
+            addrs,
+            ..
+        } = self;
+        match e {
+            Event::Opened { sid, conn, request } => {
+                let Some(i) = paths.iter().position(|p| *p == request.path) else {
+                    return;
+                };
+                owner.insert(sid.clone(), i);
+                let query = request
+                    .target
+                    .split_once('?')
+                    .map(|(_, q)| sockwire::hub::decode_query(q))
+                    .unwrap_or_default();
+                let handshake = Handshake {
+                    target: request.target,
+                    headers: request.headers,
+                    query,
+                    address: addrs.get(&conn).copied(),
+                };
+                let mut ctx = Ctx {
+                    ep,
+                    now,
+                    handshake: Some(&handshake),
+                };
+                handlers[i].on_open(&sid, &mut ctx);
+            }
+            Event::Message { sid, message } => {
+                if let Some(&i) = owner.get(&sid) {
+                    let mut ctx = Ctx {
+                        ep,
+                        now,
+                        handshake: None,
+                    };
+                    handlers[i].on_message(&sid, message, &mut ctx);
+                }
+            }
+            Event::Closed { sid, reason } => {
+                if let Some(i) = owner.remove(&sid) {
+                    let mut ctx = Ctx {
+                        ep,
+                        now,
+                        handshake: None,
+                    };
+                    handlers[i].on_close(&sid, reason, &mut ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn tick(&mut self, now: Duration) {
+        self.ep.handle_timeout(now);
+        self.pump(now);
+        let Core { ep, handlers, .. } = self;
+        for h in handlers.iter_mut() {
+            let mut ctx = Ctx {
+                ep,
+                now,
+                handshake: None,
+            };
+            h.on_tick(&mut ctx);
+        }
+        self.pump(now);
+    }
+}
+
+struct Shared {
+    core: Mutex<Core>,
     start: Instant,
-    http: HttpConfig,
 }
 
-impl Endpoint {
+impl Shared {
     fn now(&self) -> Duration {
         self.start.elapsed()
     }
 
-    fn lock(&self) -> MutexGuard<'_, EpState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn matches(&self, path: &str) -> bool {
-        path == self.path || path == self.path.trim_end_matches('/')
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl EpState {
-    fn entropy(&mut self) -> [u8; 15] {
-        let mut out = [0u8; 15];
-        for chunk in out.chunks_mut(8) {
-            // splitmix64
-            self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.rng;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-        out
-    }
-
-    /// Delivers what `sid` has to transmit and runs the handler on its events, then does the
-    /// same for every session the handler touched.
-    fn drain(&mut self, now: Duration, sid: &str, cond: &Condvar) {
-        let mut pending = vec![sid.to_string()];
-        let mut rounds = 0;
-        while let Some(sid) = pending.pop() {
-            rounds += 1;
-            if rounds > 100_000 {
-                break;
-            }
-            let EpState {
-                reg,
-                handler,
-                polls,
-                poll_times,
-                ws,
-                ..
-            } = self;
-            let Some(s) = reg.get_mut(&sid) else { continue };
-            let mut events = vec![];
-            while let Some(t) = s.poll_transmit() {
-                match t {
-                    Transmit::PollResponse(body) => {
-                        polls.insert(sid.clone(), Ok(body));
-                        poll_times.insert(sid.clone(), now);
-                        cond.notify_all();
-                    }
-                    Transmit::PollReject(r) => {
-                        polls.insert(sid.clone(), Err(r));
-                        poll_times.insert(sid.clone(), now);
-                        cond.notify_all();
-                    }
-                    Transmit::WsText(t) => send_ws(ws, &sid, WsCmd::Text(t)),
-                    Transmit::WsBinary(b) => send_ws(ws, &sid, WsCmd::Binary(b)),
-                    Transmit::WsClose => {
-                        send_ws(ws, &sid, WsCmd::Close);
-                        ws.remove(&sid);
-                    }
-                }
-            }
-            while let Some(e) = s.poll_event() {
-                events.push(e);
-            }
-            let closed = s.is_closed();
-            let mut touched = vec![];
-            for e in events {
-                let mut ctx = Ctx {
-                    handshake: None,
-                    reg,
-                    now,
-                    touched: &mut touched,
-                };
-                match e {
-                    ServerEvent::Message(m) => handler.on_message(&sid, m, &mut ctx),
-                    ServerEvent::Closed(r) => handler.on_close(&sid, r, &mut ctx),
-                    ServerEvent::Upgraded => {}
-                    _ => {}
-                }
-            }
-            if closed {
-                if let Some(s) = reg.get_mut(&sid) {
-                    // Anything the handler queued for it is dropped with it.
-                    while s.poll_transmit().is_some() {}
-                    while s.poll_event().is_some() {}
-                }
-                reg.remove_closed();
-            }
-            touched.sort();
-            touched.dedup();
-            pending.extend(touched);
-        }
-    }
-
-    fn tick(&mut self, now: Duration, cond: &Condvar) {
-        // Answers nobody claimed (the held GET's thread is gone) do not stay forever.
-        let EpState {
-            polls, poll_times, ..
-        } = self;
-        poll_times.retain(|sid, t| {
-            let keep = now.saturating_sub(*t) < Duration::from_secs(5) && polls.contains_key(sid);
-            if !keep {
-                polls.remove(sid);
-            }
-            keep
-        });
-        let due: Vec<String> = self
-            .reg
-            .iter_mut()
-            .filter(|(_, s)| s.poll_timeout().is_some_and(|d| d <= now))
-            .map(|(k, _)| k.to_string())
-            .collect();
-        for sid in due {
-            if let Some(s) = self.reg.get_mut(&sid) {
-                s.handle_timeout(now);
-            }
-            self.drain(now, &sid, cond);
-        }
-        let mut touched = vec![];
-        {
-            let EpState { reg, handler, .. } = self;
-            let mut ctx = Ctx {
-                handshake: None,
-                reg,
-                now,
-                touched: &mut touched,
-            };
-            handler.on_tick(&mut ctx);
-        }
-        touched.sort();
-        touched.dedup();
-        for sid in touched {
-            self.drain(now, &sid, cond);
-        }
-    }
-}
-
-fn send_ws(ws: &HashMap<String, (u64, mpsc::Sender<WsCmd>)>, sid: &str, cmd: WsCmd) {
-    if let Some((_, tx)) = ws.get(sid) {
-        let _ = tx.send(cmd);
-    }
-}
-
-/// A static page.
-struct Page {
-    path: String,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-/// The server: endpoints, pages, options.
+/// The server: Engine.IO paths with their handlers, pages, options.
 pub struct Server {
-    endpoints: Vec<Arc<Endpoint>>,
-    pages: Vec<Page>,
+    engines: Vec<(String, ServerConfig, Box<dyn EngineHandler>)>,
+    pages: Vec<(String, &'static str, Vec<u8>)>,
     cors: Option<Cors>,
 }
 
@@ -431,51 +312,27 @@ impl Server {
     /// No endpoints, no pages, no CORS.
     pub fn new() -> Self {
         Server {
-            endpoints: vec![],
+            engines: vec![],
             pages: vec![],
             cors: None,
         }
     }
 
-    /// Adds an Engine.IO endpoint at `path` (e.g. `/engine.io/`).
+    /// Adds an Engine.IO endpoint at `path` (e.g. `/engine.io/`). The first one's `cfg`
+    /// applies to the sessions of every path.
     pub fn engine(mut self, path: &str, cfg: ServerConfig, handler: impl EngineHandler) -> Self {
-        use std::hash::{BuildHasher, Hasher};
-        let seed = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish();
-        let http = HttpConfig {
-            max_body: cfg.max_payload,
-            cors: None,
-        };
-        self.endpoints.push(Arc::new(Endpoint {
-            path: path.to_string(),
-            state: Mutex::new(EpState {
-                reg: Registry::new(cfg, MAX_SESSIONS),
-                handler: Box::new(handler),
-                polls: HashMap::new(),
-                poll_times: HashMap::new(),
-                ws: HashMap::new(),
-                rng: seed,
-                next_conn: 0,
-            }),
-            cond: Condvar::new(),
-            start: Instant::now(),
-            http,
-        }));
+        self.engines
+            .push((path.to_string(), cfg, Box::new(handler)));
         self
     }
 
     /// Serves `body` with `content_type` at exactly `path`.
     pub fn page(mut self, path: &str, content_type: &'static str, body: Vec<u8>) -> Self {
-        self.pages.push(Page {
-            path: path.to_string(),
-            content_type,
-            body,
-        });
+        self.pages.push((path.to_string(), content_type, body));
         self
     }
 
-    /// CORS headers for long-polling responses (applies to endpoints added before and after).
+    /// CORS headers for long-polling responses.
     pub fn cors(mut self, cors: Option<Cors>) -> Self {
         self.cors = cors;
         self
@@ -496,548 +353,135 @@ impl Server {
         Ok(())
     }
 
-    fn run(mut self, listener: TcpListener) {
-        // Endpoints were created before `cors` may have been set: rebuild their HTTP config.
-        let cors = self.cors.clone();
-        for ep in &mut self.endpoints {
-            if let Some(e) = Arc::get_mut(ep) {
-                e.http.cors = cors.clone();
-            }
+    fn run(self, listener: TcpListener) {
+        let mut cfg = EndpointConfig::default()
+            .cors(self.cors)
+            .max_connections(MAX_CONNECTIONS);
+        cfg.paths = self.engines.iter().map(|(p, _, _)| p.clone()).collect();
+        if let Some((_, server, _)) = self.engines.first() {
+            cfg = cfg.server(server.clone());
         }
-        for ep in &self.endpoints {
-            let ep = Arc::clone(ep);
-            thread::spawn(move || {
-                loop {
-                    thread::sleep(TICK);
-                    let now = ep.now();
-                    ep.lock().tick(now, &ep.cond);
-                }
-            });
+        for (path, content_type, body) in self.pages {
+            cfg = cfg.page(&path, content_type, body);
         }
-        let shared = Arc::new(self);
-        let live = Arc::new(AtomicUsize::new(0));
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            if live.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
-                let _ = stream.write_all(
-                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-                continue;
-            }
-            live.fetch_add(1, Ordering::Relaxed);
+        let paths = cfg.paths.clone();
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                ep: Endpoint::new(cfg, entropy_source()),
+                handlers: self.engines.into_iter().map(|(_, _, h)| h).collect(),
+                paths,
+                owner: HashMap::new(),
+                writers: HashMap::new(),
+                addrs: HashMap::new(),
+            }),
+            start: Instant::now(),
+        });
+        {
             let shared = Arc::clone(&shared);
-            let live = Arc::clone(&live);
-            thread::spawn(move || {
-                let _ = shared.connection(stream);
-                live.fetch_sub(1, Ordering::Relaxed);
-            });
+            thread::spawn(move || timers(&shared));
+        }
+        let mut next_id = 0u64;
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            next_id += 1;
+            accept(&shared, next_id, stream);
         }
     }
+}
 
-    /// Serves one TCP connection: HTTP requests until close, or one WebSocket.
-    fn connection(&self, mut stream: TcpStream) -> io::Result<()> {
-        let _ = stream.set_nodelay(true);
-        stream.set_read_timeout(Some(REQUEST_READ_TIMEOUT))?;
-        let mut buf: Vec<u8> = Vec::with_capacity(4096);
-        loop {
-            // Read one head (bytes after it stay in `buf`).
-            let head_cfg = HeadConfig::default();
-            let mut parser = HeadParser::new(head_cfg);
-            let mut chunk = [0u8; 4096];
-            let head_len;
-            loop {
-                let mut slots = [Header::EMPTY; 64];
-                match parser.parse_request(&buf, &mut slots) {
-                    Ok(Status::Complete(req)) => {
-                        head_len = req.head_len();
+/// Session-id entropy: splitmix64 seeded by std's `RandomState` (not a CSPRNG).
+fn entropy_source() -> impl FnMut() -> [u8; 15] + Send + 'static {
+    use std::hash::{BuildHasher, Hasher};
+    let mut state = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    move || {
+        let mut out = [0u8; 15];
+        for chunk in out.chunks_mut(8) {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+        out
+    }
+}
+
+/// Runs the endpoint's deadline and the handlers' tick.
+fn timers(shared: &Shared) {
+    let mut next_tick = TICK;
+    loop {
+        let now = shared.now();
+        let deadline = shared.lock().ep.poll_timeout();
+        let wake = deadline.map_or(next_tick, |d| d.min(next_tick));
+        if wake > now {
+            thread::sleep(wake - now);
+        }
+        let now = shared.now();
+        let mut core = shared.lock();
+        if now >= next_tick {
+            next_tick = now + TICK;
+            core.tick(now);
+        } else {
+            core.ep.handle_timeout(now);
+            core.pump(now);
+        }
+    }
+}
+
+/// Registers a connection with the endpoint and starts its writer and reader threads.
+fn accept(shared: &Arc<Shared>, id: u64, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let (Ok(reader), Ok(mut writer)) = (stream.try_clone(), stream.try_clone()) else {
+        return;
+    };
+    let (tx, rx) = mpsc::channel::<Out>();
+    thread::spawn(move || {
+        for out in rx {
+            match out {
+                Out::Data(d) => {
+                    if writer.write_all(&d).is_err() {
                         break;
                     }
-                    Ok(Status::Partial) => {}
-                    Err(e) => {
-                        stream.write_all(e.response())?;
-                        return Ok(());
-                    }
                 }
-                let n = stream.read(&mut chunk)?;
-                if n == 0 {
-                    return Ok(());
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let head: Vec<u8> = buf.drain(..head_len).collect();
-            let mut slots = [Header::EMPTY; 64];
-            let Ok(Status::Complete(req)) =
-                sockwire::handshake::http::parse_request(&head, &mut slots, &head_cfg)
-            else {
-                return Ok(());
-            };
-            let path = req.path();
-            if let Some(ep) = self.endpoints.iter().find(|e| e.matches(path)) {
-                let keep = match classify_request(&req, &ep.http) {
-                    Err(r) => {
-                        let mut out = vec![];
-                        let keep = r.status() != 413 && r.status() != 411;
-                        let opts = ResponseOptions {
-                            keep_alive: keep,
-                            cors: ep.http.cors.as_ref(),
-                            origin: None,
-                        };
-                        r.write_response(&opts, &mut out);
-                        stream.write_all(&out)?;
-                        keep
-                    }
-                    Ok(er) => {
-                        if er.websocket_upgrade && er.transport == Transport::WebSocket {
-                            return websocket(ep, &req, &er, stream, buf);
-                        }
-                        let handshake = Handshake::of(&req, &stream);
-                        polling(ep, &er, &handshake, &mut stream, &mut buf)?
-                    }
-                };
-                if !keep {
-                    return Ok(());
-                }
-                continue;
-            }
-            let keep = req.version_minor() >= 1 && !req.has_token("connection", "close");
-            let opts = ResponseOptions {
-                keep_alive: keep,
-                cors: None,
-                origin: None,
-            };
-            let mut out = vec![];
-            match self.pages.iter().find(|p| p.path == path) {
-                Some(p) if req.method() == "GET" || req.method() == "HEAD" => {
-                    sockwire::engineio::http::write_response(
-                        200,
-                        Some(p.content_type),
-                        &p.body,
-                        &opts,
-                        &mut out,
-                    );
-                    if req.method() == "HEAD" {
-                        let body_at = out.len() - p.body.len();
-                        out.truncate(body_at);
-                    }
-                }
-                _ => sockwire::engineio::http::write_response(
-                    404,
-                    Some("text/plain"),
-                    b"not found",
-                    &opts,
-                    &mut out,
-                ),
-            }
-            stream.write_all(&out)?;
-            // A body on a request to a page or a 404 is not read: close instead.
-            if !keep || req.content_length().ok().flatten().unwrap_or(0) > 0 {
-                return Ok(());
+                Out::Close => break,
             }
         }
-    }
-}
-
-/// Serves one long-polling request (or preflight); returns whether to keep the connection.
-fn polling(
-    ep: &Endpoint,
-    er: &EngineRequest<'_>,
-    handshake: &Handshake,
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-) -> io::Result<bool> {
-    let opts = er.response_options(&ep.http);
-    let mut out = vec![];
-    if er.is_preflight() {
-        write_preflight(er, &ep.http, &mut out);
-        stream.write_all(&out)?;
-        return Ok(er.keep_alive);
-    }
-    match er.method {
-        Method::Get => {
-            let now = ep.now();
-            let mut st = ep.lock();
-            let sid = match er.sid {
-                Some(sid) => sid.to_string(),
-                None => {
-                    let entropy = st.entropy();
-                    match st.reg.open(now, Transport::Polling, &entropy) {
-                        Ok(s) => {
-                            let sid = s.sid().to_string();
-                            let EpState { reg, handler, .. } = &mut *st;
-                            let mut touched = vec![];
-                            handler.on_open(
-                                &sid,
-                                &mut Ctx {
-                                    handshake: Some(handshake),
-                                    reg,
-                                    now,
-                                    touched: &mut touched,
-                                },
-                            );
-                            for t in touched {
-                                st.drain(now, &t, &ep.cond);
-                            }
-                            sid
-                        }
-                        Err(r) => {
-                            r.write_response(&opts, &mut out);
-                            drop(st);
-                            stream.write_all(&out)?;
-                            return Ok(er.keep_alive);
-                        }
-                    }
-                }
-            };
-            let res = st
-                .reg
-                .handle_request(now, &sid, Transport::Polling)
-                .map_err(sockwire::engineio::EngineIoError::from)
-                .and_then(|s| s.handle_get(now));
-            st.drain(now, &sid, &ep.cond);
-            match res {
-                Ok(GetOutcome::Respond(body)) => {
-                    drop(st);
-                    write_payload_response(&body, &opts, &mut out);
-                }
-                Ok(GetOutcome::Parked) => {
-                    st.polls.remove(&sid);
-                    // Wait for the answer; check now and then that the client is still there.
-                    let body = loop {
-                        if let Some(b) = st.polls.remove(&sid) {
-                            break Some(b);
-                        }
-                        let (g, _) = ep
-                            .cond
-                            .wait_timeout(st, Duration::from_millis(50))
-                            .unwrap_or_else(|e| e.into_inner());
-                        st = g;
-                        if let Some(b) = st.polls.remove(&sid) {
-                            break Some(b);
-                        }
-                        if peer_gone(stream) {
-                            let now = ep.now();
-                            if let Some(s) = st.reg.get_mut(&sid) {
-                                s.handle_get_aborted(now);
-                            }
-                            st.drain(now, &sid, &ep.cond);
-                            st.polls.remove(&sid);
-                            break None;
-                        }
-                        if st.reg.get_mut(&sid).is_none() {
-                            break Some(Ok(b"6".to_vec()));
-                        }
-                    };
-                    drop(st);
-                    match body {
-                        Some(Ok(b)) => write_payload_response(&b, &opts, &mut out),
-                        Some(Err(r)) => r.write_response(&opts, &mut out),
-                        None => return Ok(false),
-                    }
-                }
-                Err(e) => {
-                    drop(st);
-                    reject_of(&e).write_response(&opts, &mut out);
-                }
-            }
-            stream.write_all(&out)?;
-            Ok(er.keep_alive)
-        }
-        Method::Post => {
-            let Some(sid) = er.sid else {
-                unreachable_reject(&opts, &mut out);
-                stream.write_all(&out)?;
-                return Ok(false);
-            };
-            let now = ep.now();
-            {
-                let mut st = ep.lock();
-                let res = st
-                    .reg
-                    .handle_request(now, sid, Transport::Polling)
-                    .map_err(sockwire::engineio::EngineIoError::from)
-                    .and_then(|s| s.begin_post(now));
-                st.drain(now, sid, &ep.cond);
-                if let Err(e) = res {
-                    drop(st);
-                    reject_of(&e).write_response(&opts, &mut out);
-                    stream.write_all(&out)?;
-                    // The body was not read: the connection cannot be reused.
-                    return Ok(er.content_length == 0 && er.keep_alive);
-                }
-            }
-            // Read the body (already capped by classify at maxPayload).
-            let mut chunk = [0u8; 8192];
-            while buf.len() < er.content_length {
-                let n = stream.read(&mut chunk)?;
-                if n == 0 {
-                    return Ok(false);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let body: Vec<u8> = buf.drain(..er.content_length).collect();
-            let now = ep.now();
-            let mut st = ep.lock();
-            let res = match st.reg.get_mut(sid) {
-                Some(s) => s.handle_post(now, &body),
-                None => Err(Reject::Code(sockwire::engineio::ErrorCode::SessionIdUnknown).into()),
-            };
-            st.drain(now, sid, &ep.cond);
-            drop(st);
-            match res {
-                Ok(()) => write_ok_response(&opts, &mut out),
-                Err(e) => reject_of(&e).write_response(&opts, &mut out),
-            }
-            stream.write_all(&out)?;
-            Ok(er.keep_alive)
-        }
-        _ => {
-            unreachable_reject(&opts, &mut out);
-            stream.write_all(&out)?;
-            Ok(er.keep_alive)
-        }
-    }
-}
-
-fn unreachable_reject(opts: &ResponseOptions<'_>, out: &mut Vec<u8>) {
-    Reject::Code(sockwire::engineio::ErrorCode::BadRequest).write_response(opts, out);
-}
-
-fn reject_of(e: &sockwire::engineio::EngineIoError) -> Reject {
-    match e {
-        sockwire::engineio::EngineIoError::Rejected(r) => *r,
-        _ => Reject::Code(sockwire::engineio::ErrorCode::BadRequest),
-    }
-}
-
-/// Whether the peer closed its side (checked without consuming data).
-fn peer_gone(stream: &TcpStream) -> bool {
-    if stream.set_nonblocking(true).is_err() {
-        return true;
-    }
-    let mut b = [0u8; 1];
-    let gone = match stream.peek(&mut b) {
-        Ok(0) => true,
-        Ok(_) => false,
-        Err(e) => e.kind() != io::ErrorKind::WouldBlock,
-    };
-    let _ = stream.set_nonblocking(false);
-    gone
-}
-
-/// Accepts a WebSocket for the endpoint and runs it until it ends.
-fn websocket(
-    ep: &Endpoint,
-    req: &sockwire::handshake::http::Request<'_, '_>,
-    er: &EngineRequest<'_>,
-    mut stream: TcpStream,
-    leftover: Vec<u8>,
-) -> io::Result<()> {
-    let handshake = Handshake::of(req, &stream);
-    let upgrade = match UpgradeRequest::validate(*req) {
-        Ok(u) => u,
-        Err(e) => {
-            if let Some(r) = e.response() {
-                stream.write_all(r)?;
-            }
-            return Ok(());
-        }
-    };
-    // The endpoint's `perMessageDeflate`, negotiated only where a codec exists.
-    let policy = ep.lock().reg.config().per_message_deflate;
-    let pmd = policy
-        .filter(|_| sockwire::deflate::BUILTIN_CODEC)
-        .and_then(|p| upgrade.negotiate_deflate(&p));
-    let ext = pmd.map(|p| p.response());
-    let mut accept = vec![];
-    match upgrade.accept(&AcceptOptions::new().extensions(ext.as_deref())) {
-        Ok(a) => {
-            a.encode_to_vec(&mut accept);
-        }
-        Err(_) => return Ok(()),
-    }
-    let now = ep.now();
-    let (tx, rx) = mpsc::channel();
-    let conn_id;
-    let sid;
+        // Also wakes the reader.
+        let _ = writer.shutdown(Shutdown::Both);
+    });
+    let now = shared.now();
     {
-        let mut st = ep.lock();
-        st.next_conn += 1;
-        conn_id = st.next_conn;
-        let opened = match er.sid {
-            None => {
-                let entropy = st.entropy();
-                match st.reg.open(now, Transport::WebSocket, &entropy) {
-                    Ok(s) => Ok((s.sid().to_string(), true)),
-                    Err(r) => Err(r),
-                }
-            }
-            Some(id) => match st.reg.handle_request(now, id, Transport::WebSocket) {
-                Err(r) => Err(r),
-                Ok(s) => {
-                    if s.handle_ws_open(now).is_err() {
-                        // Already upgraded or upgrading: like the reference, accept the
-                        // WebSocket and close it at once.
-                        drop(st);
-                        stream.write_all(&accept)?;
-                        let mut conn = Connection::server(ConnectionConfig::new());
-                        let _ = conn.close(CloseCode::NORMAL, "");
-                        if let Some(out) = conn.poll_transmit() {
-                            stream.write_all(out)?;
-                        }
-                        let _ = stream.shutdown(std::net::Shutdown::Write);
-                        return Ok(());
-                    }
-                    Ok((id.to_string(), false))
-                }
-            },
-        };
-        match opened {
-            Err(r) => {
-                drop(st);
-                let mut out = vec![];
-                r.write_response(
-                    &ResponseOptions {
-                        keep_alive: false,
-                        cors: None,
-                        origin: None,
-                    },
-                    &mut out,
-                );
-                stream.write_all(&out)?;
-                return Ok(());
-            }
-            Ok((id, new)) => {
-                sid = id;
-                // Write the 101 before anything the session sends.
-                stream.write_all(&accept)?;
-                st.ws.insert(sid.clone(), (conn_id, tx));
-                if new {
-                    let EpState { reg, handler, .. } = &mut *st;
-                    let mut touched = vec![];
-                    handler.on_open(
-                        &sid,
-                        &mut Ctx {
-                            handshake: Some(&handshake),
-                            reg,
-                            now,
-                            touched: &mut touched,
-                        },
-                    );
-                    for t in touched {
-                        st.drain(now, &t, &ep.cond);
-                    }
-                }
-                st.drain(now, &sid, &ep.cond);
-            }
+        let mut core = shared.lock();
+        core.writers.insert(id, tx);
+        if let Ok(addr) = stream.peer_addr() {
+            core.addrs.insert(id, addr);
+        }
+        core.ep.handle_accept(now, id);
+        core.pump(now);
+        if !core.writers.contains_key(&id) {
+            return; // refused (503)
         }
     }
-    let res = ws_loop(ep, &sid, &mut stream, rx, leftover, pmd);
-    let now = ep.now();
-    let mut st = ep.lock();
-    if st.ws.get(&sid).is_some_and(|(id, _)| *id == conn_id) {
-        st.ws.remove(&sid);
-        if let Some(s) = st.reg.get_mut(&sid) {
-            s.handle_ws_closed(now);
-        }
-        st.drain(now, &sid, &ep.cond);
-    }
-    drop(st);
-    let _ = stream.shutdown(std::net::Shutdown::Both);
-    res
+    let shared = Arc::clone(shared);
+    thread::spawn(move || read_loop(&shared, id, reader));
 }
 
-fn ws_loop(
-    ep: &Endpoint,
-    sid: &str,
-    stream: &mut TcpStream,
-    rx: mpsc::Receiver<WsCmd>,
-    leftover: Vec<u8>,
-    pmd: Option<sockwire::deflate::PerMessageDeflate>,
-) -> io::Result<()> {
-    stream.set_read_timeout(Some(TICK))?;
-    let mut conn = Connection::server(
-        ConnectionConfig::new()
-            .max_message_size(MAX_WS_MESSAGE as u64)
-            .max_frame_size(MAX_WS_MESSAGE as u64)
-            .permessage_deflate(pmd),
-    );
-    let mut inbuf = leftover;
-    let mut chunk = vec![0u8; 16384];
-    let mut eof = false;
+/// Feeds what the connection reads to the endpoint until EOF.
+fn read_loop(shared: &Shared, id: u64, mut stream: TcpStream) {
+    let mut buf = vec![0u8; 16 * 1024];
     loop {
-        let now = ep.now();
-        // Outgoing: what the session sent since the last round.
-        loop {
-            match rx.try_recv() {
-                Ok(WsCmd::Text(t)) => {
-                    let _ = conn.send_text(&t);
-                }
-                Ok(WsCmd::Binary(b)) => {
-                    let _ = conn.send_binary(&b);
-                }
-                Ok(WsCmd::Close) | Err(mpsc::TryRecvError::Disconnected) => {
-                    let _ = conn.close(CloseCode::NORMAL, "");
-                    break;
-                }
-                Err(mpsc::TryRecvError::Empty) => break,
-            }
+        let n = stream.read(&mut buf).unwrap_or(0);
+        let now = shared.now();
+        let mut core = shared.lock();
+        if n == 0 {
+            core.ep.handle_eof(now, id);
+            core.pump(now);
+            return;
         }
-        conn.handle_timeout(now);
-        if let Some(out) = conn.poll_transmit() {
-            stream.write_all(out)?;
-        }
-        if conn.should_close_tcp() || eof {
-            return Ok(());
-        }
-        // Incoming.
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                conn.handle_eof(now);
-                eof = true;
-            }
-            Ok(n) => inbuf.extend_from_slice(&chunk[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) => return Err(e),
-        }
-        let mut inputs = vec![];
-        let mut pos = 0;
-        while pos < inbuf.len() {
-            let used = conn
-                .handle_read(now, &mut inbuf[pos..])
-                .unwrap_or(inbuf.len() - pos);
-            pos += used;
-            let mut any = false;
-            while let Some(ev) = conn.poll_event() {
-                any = true;
-                match ev {
-                    WsEvent::Text(t) => inputs.push(Ok(t.to_string())),
-                    WsEvent::Binary(b) => inputs.push(Err(b.to_vec())),
-                    _ => {}
-                }
-            }
-            if used == 0 && !any {
-                break;
-            }
-        }
-        inbuf.drain(..pos);
-        while conn.poll_event().is_some() {}
-        if inputs.is_empty() {
-            continue;
-        }
-        let mut st = ep.lock();
-        for i in inputs {
-            let Some(s) = st.reg.get_mut(sid) else {
-                return Ok(());
-            };
-            let _ = match i {
-                Ok(t) => s.handle_ws_text(now, &t),
-                Err(b) => s.handle_ws_binary(now, &b),
-            };
-            st.drain(now, sid, &ep.cond);
-        }
+        core.ep.handle_read(now, id, &buf[..n]);
+        core.pump(now);
     }
 }

@@ -205,7 +205,7 @@ fn client(mut inp: Input<'_>) {
             }
             _ => c.close(),
         }
-        while c.poll_request().is_some() {}
+        while c.poll_transmit().is_some() {}
         while let Some(e) = c.poll_event() {
             if matches!(e, sockwire::engineio::client::ClientEvent::Closed(_)) {
                 closes += 1;

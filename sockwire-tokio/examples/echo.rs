@@ -5,15 +5,12 @@ use tokio::net::TcpListener;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let addr = std::env::args().nth(1).unwrap_or("127.0.0.1:9001".into());
     let listener = TcpListener::bind(&addr).await?;
-    println!("listening on {}", listener.local_addr()?);
     loop {
         let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
         tokio::spawn(async move {
-            let _ = tcp.set_nodelay(true);
             // Autobahn's 9.* cases: 16 MiB messages, some in 64-byte fragments.
             let cfg = ConnectionConfig::default()
                 .max_message_size(64 << 20)

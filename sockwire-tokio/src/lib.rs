@@ -1,23 +1,56 @@
 //! tokio adapter for [`sockwire`]: it moves bytes between an `AsyncRead + AsyncWrite` stream
 //! and the sans-IO [`Connection`], and arms one timer from [`Connection::poll_timeout`]. Every
-//! protocol decision (pongs, close replies, keepalive pings, close timeouts) is the core's.
+//! protocol decision (pongs, close replies, keepalive pings, close timeouts, the handshake) is
+//! the core's.
+//!
+//! * [`accept`] (server) and [`connect`] (client) run the opening handshake and return a
+//!   [`WebSocket`]; [`WebSocket::split`] gives a [`WsReader`] and a [`WsWriter`] that can live in
+//!   different tasks (one receives while the other sends).
+//! * **Backpressure**: [`WsWriter::send`] returns once the message is written to the stream (it
+//!   waits while the peer does not read). [`WsWriter::try_send`] never waits: it queues the
+//!   message if the bytes not yet written stay within a cap ([`WsWriter::set_max_pending`],
+//!   default [`DEFAULT_MAX_PENDING`]), writes what the
+//!   stream takes at once, and says [`TrySendError::Full`] otherwise; the rest goes out with the
+//!   next `send`, `flush` or `recv`.
+//! * **Timers** (keepalive, pong and close timeouts) run while [`WsReader::recv`] is awaited:
+//!   keep one task receiving, as with every WebSocket library.
+//!
+//! * [`serve`] runs a whole sans-IO server machine (a Socket.IO
+//!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
+//!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
+//!   listener) on a `TcpListener`.
 //!
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
 //! read and released once every byte of it has been fed), and no task is spawned.
 
+mod server;
+
+pub use server::{MAX_QUEUED_WRITES, Machine, serve};
+
 use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use sockwire::frame::CloseCode;
 use sockwire::handshake::http::{HeadConfig, Header, Status};
-use sockwire::handshake::{AcceptOptions, ServerHandshake};
-use sockwire::ws::{Connection, ConnectionConfig, Event};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use sockwire::handshake::{
+    AcceptOptions, ClientHandshake, ClientOptions, ServerHandshake, ServerResponse,
+};
+use sockwire::ws::{Connection, ConnectionConfig, Event, MaskKeySource, NoMaskKeys};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::{Mutex, Notify};
 use tokio::time::Instant;
 
 /// Size of one read (allocated for the read, released when fed).
 const READ_CHUNK: usize = 8 * 1024;
-/// Cap on the opening handshake's request head.
+/// Cap on the opening handshake's head (request or response).
 const MAX_HEAD: usize = 16 * 1024;
+
+/// Default of [`WsWriter::set_max_pending`]: 64 KiB.
+pub const DEFAULT_MAX_PENDING: usize = 64 * 1024;
 
 /// A whole message received or to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,15 +62,88 @@ pub enum Message {
     Binary(Vec<u8>),
 }
 
-/// A WebSocket over `S`, driven by a sockwire [`Connection`].
+/// Why [`WsWriter::try_send`] did not queue a message.
 #[derive(Debug)]
-pub struct WebSocket<S> {
-    io: S,
-    conn: Connection,
+#[non_exhaustive]
+pub enum TrySendError {
+    /// Queuing it would exceed the writer's cap on bytes not yet written
+    /// ([`WsWriter::set_max_pending`]), or another call is writing right now:
+    /// wait with [`WsWriter::send`] or [`WsWriter::flush`], or drop the message.
+    Full,
+    /// The connection refused it (closing or closed) or the stream failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for TrySendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrySendError::Full => f.write_str("outgoing queue full"),
+            TrySendError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for TrySendError {}
+
+/// What both halves share: the connection, the write half and the bytes not yet written.
+struct Inner<S, K: MaskKeySource> {
+    conn: Connection<K>,
+    wr: WriteHalf<S>,
+    /// Bytes taken from the connection by `try_send` that the stream has not accepted yet.
+    pending: Vec<u8>,
+}
+
+struct Shared<S, K: MaskKeySource> {
+    inner: Mutex<Inner<S, K>>,
+    /// Woken after every command, so a reader waiting in `recv` re-reads the deadline.
+    wake: Notify,
     start: Instant,
+    max_pending: AtomicUsize,
+}
+
+impl<S, K: MaskKeySource> Shared<S, K> {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+impl<S, K: MaskKeySource> std::fmt::Debug for Shared<S, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("max_pending", &self.max_pending)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A WebSocket over `S`, driven by a sockwire [`Connection`]: the two halves together.
+#[derive(Debug)]
+pub struct WebSocket<S, K: MaskKeySource = NoMaskKeys> {
+    reader: WsReader<S, K>,
+    writer: WsWriter<S, K>,
+}
+
+/// The receiving half: reads the stream, feeds the connection, runs its timers.
+#[derive(Debug)]
+pub struct WsReader<S, K: MaskKeySource = NoMaskKeys> {
+    io: ReadHalf<S>,
+    shared: Arc<Shared<S, K>>,
     /// Bytes read but not yet fed; empty (no allocation) while idle.
     rbuf: Vec<u8>,
     eof: bool,
+}
+
+/// The sending half: queues messages and writes them out.
+#[derive(Debug)]
+pub struct WsWriter<S, K: MaskKeySource = NoMaskKeys> {
+    shared: Arc<Shared<S, K>>,
+}
+
+impl<S, K: MaskKeySource> Clone for WsWriter<S, K> {
+    fn clone(&self) -> Self {
+        WsWriter {
+            shared: Arc::clone(&self.shared),
+        }
+    }
 }
 
 /// Reads the opening handshake from `io`, answers it and returns the server WebSocket.
@@ -49,20 +155,8 @@ where
     let mut server = ServerHandshake::new(HeadConfig::default());
     let mut buf = Vec::with_capacity(1024);
     loop {
-        if buf.len() >= MAX_HEAD {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "request head too large",
-            ));
-        }
-        let old = buf.len();
-        buf.resize(old + 1024, 0);
-        let n = io.read(&mut buf[old..]).await?;
-        buf.truncate(old + n);
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let mut slots = [Header::EMPTY; 64];
+        read_more(&mut io, &mut buf).await?;
+        let mut slots = [Header::EMPTY; 128];
         match server.parse(&buf, &mut slots) {
             Ok(Status::Partial) => continue,
             Ok(Status::Complete(req)) => {
@@ -73,11 +167,8 @@ where
                 accept.encode_to_vec(&mut out);
                 io.write_all(&out).await?;
                 let rest = buf[req.head_len()..].to_vec();
-                return Ok(WebSocket::from_upgraded(
-                    io,
-                    Connection::server(config),
-                    rest,
-                ));
+                let conn = Connection::server(config);
+                return Ok(WebSocket::from_upgraded(io, conn, rest));
             }
             Err(e) => {
                 if let Some(resp) = e.response() {
@@ -89,45 +180,170 @@ where
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+/// Sends the opening handshake for `options` over `io` (a connected stream; TLS, if any, is
+/// the caller's), verifies the server's answer and returns the client WebSocket. `keys`
+/// supplies the frame masking keys (RFC 6455 §5.3 asks for an unpredictable source); the
+/// handshake nonce is `options.nonce`. A non-101 answer is an error carrying its status.
+pub async fn connect<S, K>(
+    mut io: S,
+    options: ClientOptions<'_>,
+    config: ConnectionConfig,
+    keys: K,
+) -> io::Result<WebSocket<S, K>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: MaskKeySource,
+{
+    let mut hs = ClientHandshake::new(options).map_err(io::Error::other)?;
+    let mut req = Vec::new();
+    hs.encode_to_vec(&mut req);
+    io.write_all(&req).await?;
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        read_more(&mut io, &mut buf).await?;
+        let mut slots = [Header::EMPTY; 128];
+        match hs
+            .parse_response(&buf, &mut slots)
+            .map_err(io::Error::other)?
+        {
+            Status::Partial => continue,
+            Status::Complete(ServerResponse::Accepted(a)) => {
+                let rest = buf[a.head_len()..].to_vec();
+                let conn = Connection::client(config, keys);
+                return Ok(WebSocket::from_upgraded(io, conn, rest));
+            }
+            Status::Complete(ServerResponse::NotUpgraded(r)) => {
+                return Err(io::Error::other(format!(
+                    "the server answered {} instead of 101",
+                    r.status()
+                )));
+            }
+        }
+    }
+}
+
+/// Appends one read to `buf` (a handshake head), failing past [`MAX_HEAD`] or at EOF.
+async fn read_more<S: AsyncRead + Unpin>(io: &mut S, buf: &mut Vec<u8>) -> io::Result<()> {
+    if buf.len() >= MAX_HEAD {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "handshake head too large",
+        ));
+    }
+    let old = buf.len();
+    buf.resize(old + 1024, 0);
+    let n = io.read(&mut buf[old..]).await?;
+    buf.truncate(old + n);
+    if n == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
+}
+
+impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
     /// Wraps a stream whose opening handshake is done; `rest` are the bytes read after it.
-    pub fn from_upgraded(io: S, conn: Connection, rest: Vec<u8>) -> Self {
-        WebSocket {
-            io,
-            conn,
+    pub fn from_upgraded(io: S, conn: Connection<K>, rest: Vec<u8>) -> Self {
+        let (rd, wr) = tokio::io::split(io);
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                conn,
+                wr,
+                pending: Vec::new(),
+            }),
+            wake: Notify::new(),
             start: Instant::now(),
-            rbuf: rest,
-            eof: false,
+            max_pending: AtomicUsize::new(DEFAULT_MAX_PENDING),
+        });
+        WebSocket {
+            reader: WsReader {
+                io: rd,
+                shared: Arc::clone(&shared),
+                rbuf: rest,
+                eof: false,
+            },
+            writer: WsWriter { shared },
         }
     }
 
-    /// The sans-IO connection (state, close codes, error).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The two halves, for a receiving task and any number of sending ones.
+    pub fn split(self) -> (WsReader<S, K>, WsWriter<S, K>) {
+        (self.reader, self.writer)
     }
 
-    fn now(&self) -> std::time::Duration {
-        self.start.elapsed()
-    }
-
-    async fn flush(&mut self) -> io::Result<()> {
-        while let Some(bytes) = self.conn.poll_transmit() {
-            self.io.write_all(bytes).await?;
-        }
-        self.io.flush().await
-    }
-
-    /// Waits for the next message. `Ok(None)` once the connection is over (closing handshake
-    /// done, protocol error answered with its Close, EOF or timeout); the core's
-    /// [`Connection::peer_close_code`] and [`Connection::error`] say how.
+    /// See [`WsReader::recv`].
     pub async fn recv(&mut self) -> io::Result<Option<Message>> {
+        self.reader.recv().await
+    }
+
+    /// See [`WsWriter::send`].
+    pub async fn send(&mut self, msg: &Message) -> io::Result<()> {
+        self.writer.send(msg).await
+    }
+
+    /// See [`WsWriter::try_send`].
+    pub fn try_send(&mut self, msg: &Message) -> Result<(), TrySendError> {
+        self.writer.try_send(msg)
+    }
+
+    /// See [`WsWriter::close`].
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> io::Result<()> {
+        self.writer.close(code, reason).await
+    }
+
+    /// See [`WsWriter::inspect`].
+    pub async fn inspect<R>(&self, f: impl FnOnce(&Connection<K>) -> R) -> R {
+        self.writer.inspect(f).await
+    }
+}
+
+/// Writes the queued bytes, then everything the connection has to send, and flushes.
+async fn flush<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
+    if !inner.pending.is_empty() {
+        inner.wr.write_all(&inner.pending).await?;
+        inner.pending = Vec::new();
+    }
+    while let Some(bytes) = inner.conn.poll_transmit() {
+        inner.wr.write_all(bytes).await?;
+    }
+    inner.wr.flush().await
+}
+
+/// Moves the connection's output behind the queued bytes and writes what the stream takes
+/// without waiting.
+fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
+    while let Some(bytes) = inner.conn.poll_transmit() {
+        inner.pending.extend_from_slice(bytes);
+    }
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut at = 0;
+    while at < inner.pending.len() {
+        match Pin::new(&mut inner.wr).poll_write(&mut cx, &inner.pending[at..]) {
+            Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Poll::Ready(Ok(n)) => at += n,
+            Poll::Ready(Err(e)) => return Err(e),
+            Poll::Pending => break,
+        }
+    }
+    inner.pending.drain(..at);
+    if inner.pending.is_empty() {
+        inner.pending = Vec::new(); // nothing held while idle
+    }
+    Ok(())
+}
+
+impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
+    /// Waits for the next message. `Ok(None)` once the connection is over (closing handshake
+    /// done, protocol error answered with its Close, EOF or timeout); [`WsWriter::inspect`]
+    /// with [`Connection::peer_close_code`] and [`Connection::error`] says how.
+    pub async fn recv(&mut self) -> io::Result<Option<Message>> {
+        let shared = Arc::clone(&self.shared);
         loop {
             // Feed what is buffered, one event at a time.
             while !self.rbuf.is_empty() {
-                let now = self.now();
-                let fed = self.conn.handle_read(now, &mut self.rbuf);
+                let mut inner = shared.inner.lock().await;
+                let fed = inner.conn.handle_read(shared.now(), &mut self.rbuf);
                 let mut msg = None;
-                while let Some(ev) = self.conn.poll_event() {
+                while let Some(ev) = inner.conn.poll_event() {
                     match ev {
                         Event::Text(t) => msg = Some(Message::Text(t.to_owned())),
                         Event::Binary(b) => msg = Some(Message::Binary(b.to_vec())),
@@ -138,62 +354,120 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                     Ok(n) => {
                         self.rbuf.drain(..n);
                     }
-                    Err(_) => self.rbuf = Vec::new(),
+                    Err(_) => self.rbuf.clear(),
                 }
                 if self.rbuf.is_empty() {
                     self.rbuf = Vec::new(); // release: nothing held while idle
                 }
-                self.flush().await?;
+                flush(&mut inner).await?;
                 if msg.is_some() {
                     return Ok(msg);
                 }
             }
-            self.flush().await?;
-            if self.conn.should_close_tcp() || self.conn.is_closed() || self.eof {
-                let _ = self.io.shutdown().await;
-                return Ok(None);
-            }
-            let deadline = self.conn.poll_timeout().map(|at| self.start + at);
-            self.rbuf.resize(READ_CHUNK, 0);
-            let read = self.io.read(&mut self.rbuf);
-            let res = match deadline {
-                Some(d) => tokio::time::timeout_at(d, read).await.ok(),
-                None => Some(read.await),
+            let deadline = {
+                let mut inner = shared.inner.lock().await;
+                flush(&mut inner).await?;
+                if inner.conn.should_close_tcp() || inner.conn.is_closed() || self.eof {
+                    let _ = inner.wr.shutdown().await;
+                    return Ok(None);
+                }
+                inner.conn.poll_timeout().map(|at| shared.start + at)
             };
-            match res {
-                Some(Ok(0)) => {
-                    self.rbuf = Vec::new();
-                    self.eof = true;
-                    let now = self.now();
-                    self.conn.handle_eof(now);
+            self.rbuf.resize(READ_CHUNK, 0);
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
                 }
-                Some(Ok(n)) => self.rbuf.truncate(n),
-                Some(Err(e)) => {
+            };
+            tokio::select! {
+                read = self.io.read(&mut self.rbuf) => match read {
+                    Ok(0) => {
+                        self.rbuf = Vec::new();
+                        self.eof = true;
+                        shared.inner.lock().await.conn.handle_eof(shared.now());
+                    }
+                    Ok(n) => self.rbuf.truncate(n),
+                    Err(e) => {
+                        self.rbuf = Vec::new();
+                        return Err(e);
+                    }
+                },
+                () = sleep => {
                     self.rbuf = Vec::new();
-                    return Err(e);
+                    shared.inner.lock().await.conn.handle_timeout(shared.now());
                 }
-                None => {
+                () = shared.wake.notified() => {
+                    // A command changed the connection (a Close, a new deadline): look again.
                     self.rbuf = Vec::new();
-                    let now = self.now();
-                    self.conn.handle_timeout(now);
                 }
             }
         }
     }
+}
 
-    /// Sends a message and writes it out (waits while the socket is full: backpressure).
-    pub async fn send(&mut self, msg: &Message) -> io::Result<()> {
+impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsWriter<S, K> {
+    /// Sends a message and writes it out: returns once the stream took every byte (waits while
+    /// the peer does not read: backpressure).
+    pub async fn send(&self, msg: &Message) -> io::Result<()> {
+        let mut inner = self.shared.inner.lock().await;
         let r = match msg {
-            Message::Text(t) => self.conn.send_text(t),
-            Message::Binary(b) => self.conn.send_binary(b),
+            Message::Text(t) => inner.conn.send_text(t),
+            Message::Binary(b) => inner.conn.send_binary(b),
         };
         r.map_err(io::Error::other)?;
-        self.flush().await
+        let r = flush(&mut inner).await;
+        self.shared.wake.notify_one();
+        r
     }
 
-    /// Starts the closing handshake; keep calling [`recv`](Self::recv) until `None` to finish it.
-    pub async fn close(&mut self, code: CloseCode, reason: &str) -> io::Result<()> {
-        self.conn.close(code, reason).map_err(io::Error::other)?;
-        self.flush().await
+    /// Queues a message without waiting; see [`TrySendError`] and [`set_max_pending`](Self::set_max_pending).
+    pub fn try_send(&self, msg: &Message) -> Result<(), TrySendError> {
+        let Ok(mut inner) = self.shared.inner.try_lock() else {
+            return Err(TrySendError::Full);
+        };
+        let len = match msg {
+            Message::Text(t) => t.len(),
+            Message::Binary(b) => b.len(),
+        };
+        if inner.pending.len() + len > self.shared.max_pending.load(Ordering::Relaxed) {
+            return Err(TrySendError::Full);
+        }
+        let r = match msg {
+            Message::Text(t) => inner.conn.send_text(t),
+            Message::Binary(b) => inner.conn.send_binary(b),
+        };
+        r.map_err(|e| TrySendError::Io(io::Error::other(e)))?;
+        let r = write_now(&mut inner).map_err(TrySendError::Io);
+        self.shared.wake.notify_one();
+        r
+    }
+
+    /// Sets the most bytes [`try_send`](Self::try_send) may leave queued, not yet taken by the
+    /// stream (default [`DEFAULT_MAX_PENDING`]); a message larger than this is refused by
+    /// `try_send` (use [`send`](Self::send)). Shared by every clone of the writer.
+    pub fn set_max_pending(&self, bytes: usize) {
+        self.shared.max_pending.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Writes everything queued (by `try_send`, or replies the connection owes).
+    pub async fn flush(&self) -> io::Result<()> {
+        let mut inner = self.shared.inner.lock().await;
+        flush(&mut inner).await
+    }
+
+    /// Starts the closing handshake; keep calling [`WsReader::recv`] until `None` to finish it
+    /// (the core's close timeout ends it if the peer never answers).
+    pub async fn close(&self, code: CloseCode, reason: &str) -> io::Result<()> {
+        let mut inner = self.shared.inner.lock().await;
+        inner.conn.close(code, reason).map_err(io::Error::other)?;
+        let r = flush(&mut inner).await;
+        self.shared.wake.notify_one();
+        r
+    }
+
+    /// Runs `f` on the sans-IO connection (state, close codes, error).
+    pub async fn inspect<R>(&self, f: impl FnOnce(&Connection<K>) -> R) -> R {
+        f(&self.shared.inner.lock().await.conn)
     }
 }

@@ -1,13 +1,13 @@
 //! The client side: [`ClientSession`], the mirror of [`super::server::ServerSession`].
 //!
 //! The machine asks for HTTP requests and WebSocket actions through
-//! [`ClientSession::poll_request`] and is told their results through `handle_*`. It performs the
+//! [`ClientSession::poll_transmit`] and is told their results through `handle_*`. It performs the
 //! handshake (over long-polling or WebSocket), answers pings, closes after
 //! `pingInterval + pingTimeout` without a ping, upgrades a polling session to WebSocket when the
 //! server offers it (`2probe` → `3probe`, wait for the in-flight GET and POST to end, `5`), and
 //! batches queued packets into POST bodies of at most the server's `maxPayload` bytes.
 //!
-//! Drain order after every input or command: [`ClientSession::poll_request`],
+//! Drain order after every input or command: [`ClientSession::poll_transmit`],
 //! [`ClientSession::poll_event`], [`ClientSession::poll_timeout`].
 
 use alloc::collections::VecDeque;
@@ -375,10 +375,18 @@ impl ClientSession {
 
     // ---- outputs ---------------------------------------------------------------------------
 
-    /// The next request or WebSocket action.
+    /// The next request or WebSocket action (`poll_transmit`, the output name of every machine).
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<ClientRequest> {
+        self.requests.pop_front()
+    }
+
+    /// The former name of [`ClientSession::poll_transmit`].
+    #[deprecated(note = "renamed to `poll_transmit`, the output name of every machine")]
+    #[doc(hidden)]
     #[must_use]
     pub fn poll_request(&mut self) -> Option<ClientRequest> {
-        self.requests.pop_front()
+        self.poll_transmit()
     }
 
     /// The next application event.

@@ -14,6 +14,9 @@
 //!   reference errors (`{"code":N,"message":"…"}`).
 //! * [`server`]: [`server::ServerSession`] (one per session) and [`server::Registry`]
 //!   (sid → session, routing of requests). [`client`]: the mirror, [`client::ClientSession`].
+//! * [`endpoint`]: [`Endpoint`], the whole server over raw TCP bytes by connection id: HTTP
+//!   parsing and routing, held GETs, WebSocket upgrades on owned [`crate::ws::Connection`]s, one
+//!   deadline for every session and connection.
 //!
 //! The session machines speak in Engine.IO packets and messages and in HTTP request / response
 //! values; the WebSocket framing is the caller's business (see [`crate::ws`]). Like every machine
@@ -26,12 +29,14 @@
 use core::fmt;
 
 pub mod client;
+pub mod endpoint;
 pub mod http;
 pub mod open;
 pub mod packet;
 pub mod payload;
 pub mod server;
 
+pub use endpoint::Endpoint;
 pub use http::ErrorCode;
 pub use open::OpenPacket;
 pub use packet::{Packet, PacketData, PacketType};

@@ -500,6 +500,22 @@ impl ServerSession {
         Ok(())
     }
 
+    /// The connection of a POST begun with [`ServerSession::begin_post`] closed before its body
+    /// arrived: the session closes ("data request connection closed prematurely", as in the
+    /// reference). Without a POST in flight this does nothing.
+    pub fn handle_post_aborted(&mut self, now: Duration) {
+        self.handle_timeout(now);
+        if !self.post_in_flight {
+            return;
+        }
+        self.post_in_flight = false;
+        if self.state == State::Open {
+            self.close_with(CloseReason::TransportError(
+                "data request connection closed prematurely",
+            ));
+        }
+    }
+
     /// A long-polling POST body. `Ok` → answer `200 ok`; `Err(Rejected(r))` → answer `r`.
     /// A malformed payload closes the session ([`CloseReason::ParseError`]); the packets before
     /// the malformed one are still delivered.
@@ -932,6 +948,11 @@ impl Registry {
             return Err(Reject::Code(ErrorCode::BadRequest));
         }
         Ok(s)
+    }
+
+    /// A session by sid, whatever its state (read-only: runs no timers).
+    pub fn get(&self, sid: &str) -> Option<&ServerSession> {
+        self.sessions.get(sid)
     }
 
     /// A session by sid, whatever its state.

@@ -36,6 +36,7 @@ pub use read::unescape;
 pub use read::{parse_u64, str_borrowed, string_eq};
 #[cfg(feature = "alloc")]
 pub(crate) use scan::has_backslash;
+#[cfg(feature = "alloc")]
 pub(crate) use scan::scan_string;
 pub use tokenizer::{Token, TokenKind, Tokenizer};
 pub use value::{

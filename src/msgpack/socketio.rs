@@ -80,10 +80,14 @@ fn is_object(v: &Value<'_>) -> bool {
 fn integer(v: &Value<'_>) -> Option<u64> {
     match *v {
         Value::UInt(u) => Some(u),
-        Value::F64(f) if (0.0..=9_007_199_254_740_991.0).contains(&f) && f.fract() == 0.0 => {
+        // Whole numbers in the exactly representable range (`f as u64` truncates, so a round
+        // trip tells whole from fractional without `f64::fract`, which needs `std`).
+        Value::F64(f) if (0.0..=9_007_199_254_740_991.0).contains(&f) && (f as u64) as f64 == f => {
             Some(f as u64)
         }
-        Value::F32(f) if (0.0..=16_777_216.0).contains(&f) && f.fract() == 0.0 => Some(f as u64),
+        Value::F32(f) if (0.0..=16_777_216.0).contains(&f) && (f as u64) as f32 == f => {
+            Some(f as u64)
+        }
         _ => None,
     }
 }

@@ -37,6 +37,8 @@ use core::fmt;
 mod json;
 pub mod packet;
 pub mod recovery;
+#[cfg(feature = "alloc")]
+pub mod server;
 mod socket;
 
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};

@@ -1,0 +1,512 @@
+//! [`Server`]: a whole Socket.IO v5 server over raw TCP bytes, sans-IO.
+//!
+//! It composes the layers below it: an [`engineio::Endpoint`](crate::engineio::Endpoint) (HTTP,
+//! long-polling, WebSocket, upgrade, heartbeat), one [`ServerSocket`] machine per Engine.IO
+//! session (namespaces, acks, binary attachments), and the [`Hub`] (rooms, broadcast encoded once,
+//! per-socket data, broadcast acks). The application is an [`App`]: its callbacks run inside the
+//! `handle_*` call that caused them and act through a [`Ctx`] that reads like the reference
+//! server's socket API: [`emit`](Ctx::emit), [`to`](Ctx::to) a room, [`broadcast`](Ctx::broadcast)
+//! (everyone but the sender), [`join`](Ctx::join) / [`leave`](Ctx::leave), per-socket
+//! [`set`](Ctx::set) / [`get`](Ctx::get), [`ack`](Ctx::ack) and emit with ack.
+//!
+//! # Run loop
+//!
+//! The same as the endpoint's: [`Server::handle_accept`], [`Server::handle_read`],
+//! [`Server::handle_eof`] and [`Server::handle_timeout`] with `now` first and the caller's
+//! connection id, then drain [`Server::poll_transmit`] (bytes for a connection, close after?) and
+//! arm one timer at [`Server::poll_timeout`]. Nothing else: every protocol decision, including
+//! the order in which Engine.IO, the socket machines and the hub are drained, is made here.
+//!
+//! ```
+//! use core::time::Duration;
+//! use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
+//!
+//! /// Echoes every event back to its sender.
+//! struct Echo;
+//! impl App for Echo {
+//!     fn on_event(&mut self, ctx: &mut Ctx<'_>, event: Event<'_>) {
+//!         let args: Vec<_> = event.args().collect();
+//!         let _ = ctx.emit(event.name(), &args);
+//!     }
+//! }
+//!
+//! let mut n = 0u8;
+//! let ids = move || {
+//!     n = n.wrapping_add(1);
+//!     [n; 15] // use a CSPRNG in production
+//! };
+//! let mut io = Server::new(Echo, ServerOptions::default(), ids);
+//! let now = Duration::ZERO;
+//! io.handle_accept(now, 1);
+//! io.handle_read(now, 1, b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+//! let open = io.poll_transmit().unwrap();
+//! assert_eq!(open.conn, 1);
+//! assert!(String::from_utf8_lossy(&open.data).contains("\"pingInterval\":25000"));
+//! ```
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use core::time::Duration;
+
+use crate::engineio::Message as EioMessage;
+use crate::engineio::endpoint::{self, Endpoint, EndpointConfig, OpenRequest, Transmit};
+use crate::engineio::server::CloseReason;
+use crate::hub::{Encoded, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
+
+use super::{DisconnectReason, Message, OwnedPacket, ServerConfig, ServerEvent, ServerSocket};
+
+mod ctx;
+
+pub use ctx::{Ctx, Emitter, Event};
+
+/// Settings of a [`Server`]: the Engine.IO endpoint (paths, heartbeat, caps, CORS, pages), the
+/// socket machines and the hub.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// The Engine.IO endpoint; its default path here is `/socket.io/`.
+    pub endpoint: EndpointConfig,
+    /// Each session's socket machine (namespaces, connect timeout, ack caps).
+    pub socket: ServerConfig,
+    /// The hub (caps on sessions, sockets, rooms, pending broadcast acks).
+    pub hub: HubConfig,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            endpoint: EndpointConfig::default().path("/socket.io/"),
+            socket: ServerConfig::default(),
+            hub: HubConfig::default(),
+        }
+    }
+}
+
+impl ServerOptions {
+    /// Sets the endpoint settings.
+    #[must_use]
+    pub fn endpoint(mut self, cfg: EndpointConfig) -> Self {
+        self.endpoint = cfg;
+        self
+    }
+
+    /// Sets the socket machines' settings.
+    #[must_use]
+    pub fn socket(mut self, cfg: ServerConfig) -> Self {
+        self.socket = cfg;
+        self
+    }
+
+    /// Sets the hub's settings.
+    #[must_use]
+    pub fn hub(mut self, cfg: HubConfig) -> Self {
+        self.hub = cfg;
+        self
+    }
+}
+
+/// The application: what happens on connect, events and disconnect. Every callback runs inside
+/// the `handle_*` call that caused it; what it sends is delivered in order after it returns.
+pub trait App {
+    /// A client asks to join `nsp` (the reference's namespace middleware). `Err(message)`
+    /// refuses with a CONNECT_ERROR carrying it.
+    fn accept(&mut self, nsp: &str, auth: Option<&str>, info: &SessionInfo) -> Result<(), String> {
+        let _ = (nsp, auth, info);
+        Ok(())
+    }
+    /// The socket joined its namespace (`connection`).
+    fn on_connect(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
+    /// An event arrived (`socket.on(name, ...)`); [`Event::take_ack`] gives the answer handle
+    /// when the client waits for an answer.
+    fn on_event(&mut self, ctx: &mut Ctx<'_>, event: Event<'_>);
+    /// The answer to [`Ctx::emit_with_ack`] number `id`: the ACK packet (its
+    /// [`args`](crate::socketio::packet::Packet::args) are the answer), or `None` when the
+    /// timeout passed first.
+    fn on_ack(&mut self, ctx: &mut Ctx<'_>, id: u64, answer: Option<&OwnedPacket>) {
+        let _ = (ctx, id, answer);
+    }
+    /// The socket left (`disconnect`); it is still in its rooms during the call.
+    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
+        let _ = (ctx, reason);
+    }
+    /// A broadcast with acks completed ([`Emitter::emit_with_ack`]).
+    fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
+        let _ = (hub, event);
+    }
+}
+
+/// What to write to one Engine.IO session, in order.
+#[derive(Debug)]
+enum Output {
+    /// A message from the session's own machine.
+    Message(Message),
+    /// A broadcast packet shared by all its recipients.
+    Shared(Arc<Encoded>),
+    /// Close the Engine.IO session after what came before.
+    Close,
+}
+
+#[derive(Debug)]
+struct Session {
+    hub_id: SessionId,
+    machine: ServerSocket,
+    info: SessionInfo,
+    /// The deadline this session's machine is scheduled at in `timers`.
+    deadline: Option<Duration>,
+}
+
+/// See the [module docs](self).
+pub struct Server<A: App> {
+    endpoint: Endpoint,
+    app: A,
+    hub: Hub,
+    cfg: ServerConfig,
+    sessions: BTreeMap<String, Session>,
+    by_hub_id: BTreeMap<SessionId, String>,
+    /// Machine deadlines: touched only when due.
+    timers: BTreeSet<(Duration, String)>,
+    out: VecDeque<(String, Output)>,
+    entropy: Box<dyn FnMut() -> [u8; 15] + Send>,
+    now: Duration,
+}
+
+impl<A: App> core::fmt::Debug for Server<A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Server")
+            .field("sessions", &self.sessions.len())
+            .field("hub", &self.hub)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: App> Server<A> {
+    /// A server running `app`. `entropy` gives 15 unpredictable bytes per call (Engine.IO and
+    /// Socket.IO ids); it is cloned once, and the clone must draw independently (from the OS or
+    /// a CSPRNG, not a copied seed), or both kinds of id repeat each other.
+    pub fn new(
+        app: A,
+        options: ServerOptions,
+        entropy: impl FnMut() -> [u8; 15] + Clone + Send + 'static,
+    ) -> Self {
+        Server {
+            endpoint: Endpoint::new(options.endpoint, entropy.clone()),
+            app,
+            hub: Hub::new(options.hub),
+            cfg: options.socket,
+            sessions: BTreeMap::new(),
+            by_hub_id: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            out: VecDeque::new(),
+            entropy: Box::new(entropy),
+            now: Duration::ZERO,
+        }
+    }
+
+    /// The application.
+    pub fn app(&mut self) -> &mut A {
+        &mut self.app
+    }
+
+    /// The hub (rooms, sockets, data), for work outside a callback.
+    pub fn hub(&mut self) -> &mut Hub {
+        &mut self.hub
+    }
+
+    /// The Engine.IO endpoint underneath (connection and session counts).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    // ---- inputs ----------------------------------------------------------------------------
+
+    /// A TCP connection `conn` was accepted.
+    pub fn handle_accept(&mut self, now: Duration, conn: u64) {
+        self.now = self.now.max(now);
+        self.endpoint.handle_accept(now, conn);
+        self.pump();
+    }
+
+    /// Bytes read from connection `conn`.
+    pub fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
+        self.now = self.now.max(now);
+        self.endpoint.handle_read(now, conn, bytes);
+        self.pump();
+    }
+
+    /// Connection `conn` ended (a read returned 0 or failed).
+    pub fn handle_eof(&mut self, now: Duration, conn: u64) {
+        self.now = self.now.max(now);
+        self.endpoint.handle_eof(now, conn);
+        self.pump();
+    }
+
+    /// The deadline of [`Server::poll_timeout`] passed: runs what is due (and only that).
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+        if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
+            self.endpoint.handle_timeout(now);
+        }
+        while let Some((at, sid)) = self.timers.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, sid.clone()));
+            if let Some(s) = self.sessions.get_mut(&sid) {
+                s.deadline = None;
+                s.machine.handle_timeout(now);
+            }
+            self.drive(&sid);
+        }
+        if self.hub.poll_timeout().is_some_and(|t| t <= now) {
+            self.hub.handle_timeout(now);
+            self.flush_hub();
+        }
+        self.write_out();
+        self.pump();
+    }
+
+    // ---- outputs ---------------------------------------------------------------------------
+
+    /// The next bytes to write (see [`Transmit`]).
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.endpoint.poll_transmit()
+    }
+
+    /// When [`Server::handle_timeout`] must be called next, if ever.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        [
+            self.endpoint.poll_timeout(),
+            self.timers.first().map(|(t, _)| *t),
+            self.hub.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---- composition -----------------------------------------------------------------------
+
+    /// Drains the endpoint's events into the machines and the application, writing what they
+    /// produce, until nothing more happens.
+    fn pump(&mut self) {
+        while let Some(ev) = self.endpoint.poll_event() {
+            match ev {
+                endpoint::Event::Opened { sid, request, .. } => self.open(sid, &request),
+                endpoint::Event::Message { sid, message } => {
+                    let now = self.now;
+                    if let Some(s) = self.sessions.get_mut(&sid) {
+                        // A packet the machine refuses closes the session (its Close event).
+                        let _ = match &message {
+                            EioMessage::Text(t) => s.machine.handle_text(now, t),
+                            EioMessage::Binary(b) => s.machine.handle_binary(now, b),
+                        };
+                        self.drive(&sid);
+                    }
+                }
+                endpoint::Event::Closed { sid, reason } => self.closed(&sid, reason),
+                _ => {}
+            }
+            self.write_out();
+        }
+    }
+
+    fn open(&mut self, sid: String, request: &OpenRequest) {
+        let info = SessionInfo {
+            headers: request.headers.clone(),
+            query: crate::hub::decode_query(request.target.split_once('?').map_or("", |q| q.1)),
+            url: request.target.clone(),
+            issued: self.now,
+            ..SessionInfo::default()
+        };
+        let Ok(hub_id) = self.hub.add_session(info.clone()) else {
+            self.out.push_back((sid, Output::Close));
+            return;
+        };
+        self.by_hub_id.insert(hub_id, sid.clone());
+        let machine = ServerSocket::new(self.cfg.clone(), self.now);
+        self.sessions.insert(
+            sid.clone(),
+            Session {
+                hub_id,
+                machine,
+                info,
+                deadline: None,
+            },
+        );
+        self.drive(&sid);
+    }
+
+    fn closed(&mut self, sid: &str, reason: CloseReason) {
+        if let Some(s) = self.sessions.get_mut(sid) {
+            s.machine.handle_transport_close(reason.into());
+        }
+        self.drive(sid);
+        if let Some(s) = self.sessions.remove(sid) {
+            if let Some(d) = s.deadline {
+                self.timers.remove(&(d, sid.to_string()));
+            }
+            self.by_hub_id.remove(&s.hub_id);
+            let _ = self.hub.remove_session(s.hub_id);
+            self.flush_hub();
+        }
+        // Nothing more can be written to a closed session.
+        self.out.retain(|(s, _)| s != sid);
+    }
+
+    /// Drains session `sid`'s machine: its transmits, then its events one at a time (each may
+    /// answer and broadcast), then re-arms its timer.
+    fn drive(&mut self, sid: &str) {
+        let now = self.now;
+        loop {
+            let Some(s) = self.sessions.get_mut(sid) else {
+                return;
+            };
+            while let Some(m) = s.machine.poll_transmit() {
+                self.out.push_back((sid.to_string(), Output::Message(m)));
+            }
+            let Some(ev) = s.machine.poll_event() else {
+                break;
+            };
+            let hub_id = s.hub_id;
+            match ev {
+                ServerEvent::Connect { nsp, auth } => {
+                    if let Err(msg) = self.app.accept(&nsp, auth.as_deref(), &s.info) {
+                        let _ = s.machine.refuse(&nsp, &msg, None);
+                    } else if let Ok(id) = s.machine.accept(&nsp, (self.entropy)()) {
+                        let id = id.to_string();
+                        match self.hub.add_socket(hub_id, &nsp, &id, auth.as_deref()) {
+                            Ok(socket) => {
+                                let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
+                                self.app.on_connect(&mut ctx);
+                            }
+                            Err(_) => {
+                                let _ = s.machine.disconnect(&nsp);
+                            }
+                        }
+                    }
+                }
+                ServerEvent::Event { packet, ack } => {
+                    let nsp = packet.packet().nsp();
+                    if let Some(socket) = self.hub.socket_of(hub_id, nsp) {
+                        let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
+                        if let Some(event) = Event::new(&packet, ack) {
+                            self.app.on_event(&mut ctx, event);
+                        }
+                    }
+                }
+                ServerEvent::Disconnect { nsp, reason } => {
+                    if let Some(socket) = self.hub.socket_of(hub_id, &nsp) {
+                        let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
+                        self.app.on_disconnect(&mut ctx, reason);
+                        let _ = self.hub.remove_socket(socket);
+                    }
+                }
+                ServerEvent::Ack { packet } => {
+                    let nsp = packet.packet().nsp();
+                    let id = packet.packet().id().unwrap_or(0);
+                    if let Some(socket) = self.hub.socket_of(hub_id, nsp) {
+                        let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
+                        self.app.on_ack(&mut ctx, id, Some(&packet));
+                    }
+                }
+                ServerEvent::AckTimeout { nsp, id } => {
+                    if let Some(socket) = self.hub.socket_of(hub_id, &nsp) {
+                        let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
+                        self.app.on_ack(&mut ctx, id, None);
+                    }
+                }
+                // An answer to one of the hub's broadcasts with acks.
+                ServerEvent::UnclaimedAck { packet } => {
+                    let nsp = packet.packet().nsp();
+                    if let Some(socket) = self.hub.socket_of(hub_id, nsp) {
+                        let _ = self.hub.handle_ack_packet(socket, &packet);
+                    }
+                }
+                ServerEvent::Close { .. } => {
+                    while let Some(m) = s.machine.poll_transmit() {
+                        self.out.push_back((sid.to_string(), Output::Message(m)));
+                    }
+                    self.out.push_back((sid.to_string(), Output::Close));
+                }
+            }
+            // The socket's own answers first, then what the callback broadcast.
+            if let Some(s) = self.sessions.get_mut(sid) {
+                while let Some(m) = s.machine.poll_transmit() {
+                    self.out.push_back((sid.to_string(), Output::Message(m)));
+                }
+            }
+            self.flush_hub();
+        }
+        self.reschedule(sid);
+    }
+
+    /// Puts `sid`'s machine deadline in the timer set (replacing the old one).
+    fn reschedule(&mut self, sid: &str) {
+        let Some(s) = self.sessions.get_mut(sid) else {
+            return;
+        };
+        let next = s.machine.poll_timeout();
+        if next == s.deadline {
+            return;
+        }
+        if let Some(old) = s.deadline.take() {
+            self.timers.remove(&(old, sid.to_string()));
+        }
+        if let Some(at) = next {
+            self.timers.insert((at, sid.to_string()));
+            s.deadline = Some(at);
+        }
+    }
+
+    /// The hub's events to the application, its transmits to the output queue.
+    fn flush_hub(&mut self) {
+        while let Some(ev) = self.hub.poll_event() {
+            self.app.on_hub_event(&mut self.hub, ev);
+        }
+        while let Some(t) = self.hub.poll_transmit() {
+            if let Some(sid) = self.by_hub_id.get(&t.session) {
+                self.out
+                    .push_back((sid.clone(), Output::Shared(Arc::clone(t.packet))));
+            }
+        }
+    }
+
+    /// Writes the output queue to the endpoint: a broadcast packet goes to a plain WebSocket
+    /// session as the frames encoded once for all its recipients.
+    fn write_out(&mut self) {
+        while let Some((sid, out)) = self.out.pop_front() {
+            match out {
+                Output::Message(m) => {
+                    let _ = match (m.as_text(), m.as_binary()) {
+                        (Some(t), _) => self.endpoint.send_text(&sid, t),
+                        (_, Some(b)) => self.endpoint.send_binary(&sid, b),
+                        _ => Ok(()),
+                    };
+                }
+                Output::Shared(p) => {
+                    if self.endpoint.ws_deflate(&sid).is_none()
+                        && self.endpoint.send_ws_encoded(&sid, p.ws_frames()) == Ok(true)
+                    {
+                        continue;
+                    }
+                    let _ = self.endpoint.send_text(&sid, p.text());
+                    for i in 0..p.attachment_count() {
+                        if let Some(a) = p.attachment(i) {
+                            let _ = self.endpoint.send_binary(&sid, a);
+                        }
+                    }
+                }
+                Output::Close => self.endpoint.close(&sid),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
