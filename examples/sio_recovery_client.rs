@@ -107,7 +107,7 @@ fn run(
         if now - start > deadline {
             return Err("timed out".into());
         }
-        while let Some(req) = eio.poll_request() {
+        while let Some(req) = eio.poll_transmit() {
             let target = format!("/socket.io/?{}", eio.query(Transport::Polling));
             let (host, tx) = (host.to_string(), tx.clone());
             match req {
@@ -251,7 +251,7 @@ fn scenario(host: &str) -> Result<(), String> {
 
     // 3. Close the Engine.IO session; the server emits while we are away.
     eio.close();
-    while let Some(req) = eio.poll_request() {
+    while let Some(req) = eio.poll_transmit() {
         if let ClientRequest::Post(body) = req {
             let target = format!("/socket.io/?{}", eio.query(Transport::Polling));
             http(host, "POST", &target, &body);
