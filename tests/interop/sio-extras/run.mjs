@@ -111,6 +111,15 @@ async function msgpack(url) {
       s.disconnect();
     });
 
+    await check(`msgpack ${mode}: Date, undefined and NaN read as JSON.stringify would`, async () => {
+      const s = io(url, base);
+      await connected(s);
+      const back = once(s, "message-back");
+      s.emit("message", new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 5)), [undefined, 1], { u: undefined, k: 2 }, NaN);
+      assert.deepEqual(await back, ["2024-02-29T12:00:00.005Z", [null, 1], { k: 2 }, null]);
+      s.disconnect();
+    });
+
     await check(`msgpack ${mode}: unknown namespace refused`, async () => {
       const s = io(url + "/nope", base);
       const [err] = await once(s, "connect_error");
