@@ -44,7 +44,8 @@ pub(crate) fn text_to_msgpack(text: &str, atts: &[&[u8]]) -> Result<Vec<u8>, Soc
         _ => return Err(SocketIoError::Empty),
     };
     let mut i = 1;
-    if matches!(b[0], b'5' | b'6') {
+    let binary = matches!(b[0], b'5' | b'6');
+    if binary {
         while i < b.len() && b[i] != b'-' {
             i += 1;
         }
@@ -77,7 +78,7 @@ pub(crate) fn text_to_msgpack(text: &str, atts: &[&[u8]]) -> Result<Vec<u8>, Soc
     out.push(kind);
     if !data.is_empty() {
         msgpack::encode(&Mp::Str("data"), &mut out);
-        json_to_msgpack(data, atts, &mut out)?;
+        json_to_msgpack(data, binary, atts, &mut out)?;
     }
     if let Some(id) = id {
         msgpack::encode(&Mp::Str("id"), &mut out);
@@ -99,8 +100,14 @@ fn placeholder(raw: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
-/// Writes the JSON value `data` as msgpack, placeholders as `bin`.
-fn json_to_msgpack(data: &str, atts: &[&[u8]], out: &mut Vec<u8>) -> Result<(), SocketIoError> {
+/// Writes the JSON value `data` as msgpack, placeholders as `bin` (in a binary packet only: in
+/// a plain one a `{"_placeholder":true,...}` object is just an object, as for the reference).
+fn json_to_msgpack(
+    data: &str,
+    binary: bool,
+    atts: &[&[u8]],
+    out: &mut Vec<u8>,
+) -> Result<(), SocketIoError> {
     let mut toks = Vec::new();
     for t in Tokenizer::new(data) {
         toks.push(t.map_err(SocketIoError::InvalidJson)?);
@@ -133,7 +140,12 @@ fn json_to_msgpack(data: &str, atts: &[&[u8]], out: &mut Vec<u8>) -> Result<(), 
         match t.kind {
             TokenKind::ObjectStart => {
                 let end = info[k].1;
-                if let Some(num) = placeholder(&data[t.start..toks[end].end]) {
+                let ph = if binary {
+                    placeholder(&data[t.start..toks[end].end])
+                } else {
+                    None
+                };
+                if let Some(num) = ph {
                     let bytes = atts.get(num).ok_or(SocketIoError::InvalidPlaceholder)?;
                     msgpack::encode(&Mp::Bin(bytes), out);
                     k = end + 1;
@@ -398,6 +410,7 @@ mod tests {
             ("2/admin,13[\"hello\",\"w\\u00e9\"]", &[]),
             ("3/admin,13[]", &[]),
             ("4{\"message\":\"no\"}", &[]),
+            ("2[\"x\",{\"_placeholder\":true,\"num\":0}]", &[]),
             (
                 "51-[\"file\",{\"_placeholder\":true,\"num\":0}]",
                 &[&[1u8, 2, 3][..]][..],

@@ -90,22 +90,27 @@ impl Core {
 
     /// Queues an encoded packet: as is with the JSON parser, rewritten as one binary message
     /// with the msgpack parser.
-    pub(super) fn push_encoded(&mut self, text: String, atts: Vec<&[u8]>) {
+    pub(super) fn push_encoded(
+        &mut self,
+        text: String,
+        atts: Vec<&[u8]>,
+    ) -> Result<(), SocketIoError> {
         if self.parser == Parser::Msgpack {
-            if let Ok(b) = mpbridge::text_to_msgpack(&text, &atts) {
-                self.tx.push_back(Message::Binary(b));
-            }
-            return;
+            let b = mpbridge::text_to_msgpack(&text, &atts)?;
+            self.tx.push_back(Message::Binary(b));
+            return Ok(());
         }
         self.tx.push_back(Message::Text(text));
         for a in atts {
             self.tx.push_back(Message::Binary(Vec::from(a)));
         }
+        Ok(())
     }
 
-    /// Queues an encoded packet without attachments (CONNECT, DISCONNECT, CONNECT_ERROR).
+    /// Queues an encoded packet without attachments (CONNECT, DISCONNECT, CONNECT_ERROR: text
+    /// this crate's encoder wrote, which the msgpack rewrite always accepts).
     pub(super) fn push_text(&mut self, text: String) {
-        self.push_encoded(text, Vec::new());
+        let _ = self.push_encoded(text, Vec::new());
     }
 
     /// Decodes one msgpack message into the machines' packet form.
@@ -133,8 +138,7 @@ impl Core {
         let mut text = String::new();
         let mut atts = Vec::new();
         packet::encode_event(&mut text, &mut atts, nsp, id, name, args)?;
-        self.push_encoded(text, atts);
-        Ok(())
+        self.push_encoded(text, atts)
     }
 
     pub(super) fn ack(
@@ -146,8 +150,7 @@ impl Core {
         let mut text = String::new();
         let mut atts = Vec::new();
         packet::encode_ack(&mut text, &mut atts, nsp, id, args)?;
-        self.push_encoded(text, atts);
-        Ok(())
+        self.push_encoded(text, atts)
     }
 
     fn register_ack(
