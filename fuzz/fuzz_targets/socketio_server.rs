@@ -1,11 +1,13 @@
 #![no_main]
 //! A Socket.IO server or client machine fed arbitrary Engine.IO messages never panics, and stays
-//! closed after an error. Input: first byte picks the role; messages are split on 0xff, a
+//! closed after an error. Input: first byte picks the role (bit 0), the msgpack parser (bit 1)
+//! and, on the server, connection state recovery (bit 2); messages are split on 0xff, a
 //! message starting with 0xfe is binary; every event is answered (accept / ack) and time moves.
 use core::time::Duration;
 use libfuzzer_sys::fuzz_target;
+use sockwire::socketio::recovery::RecoveryConfig;
 use sockwire::socketio::{
-    ClientConfig, ClientEvent, ClientSocket, ServerConfig, ServerEvent, ServerSocket, Value,
+    ClientConfig, ClientEvent, ClientSocket, Parser, ServerConfig, ServerEvent, ServerSocket, Value,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -13,11 +15,20 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut now = Duration::from_secs(1);
+    let parser = if mode & 2 != 0 {
+        Parser::Msgpack
+    } else {
+        Parser::Json
+    };
     if mode & 1 == 0 {
-        let cfg = ServerConfig::default()
+        let mut cfg = ServerConfig::default()
             .with_namespace("/")
             .with_namespace("/a")
-            .with_connect_timeout(Duration::from_millis(500));
+            .with_connect_timeout(Duration::from_millis(500))
+            .with_parser(parser);
+        if mode & 4 != 0 {
+            cfg = cfg.with_recovery(RecoveryConfig::new());
+        }
         let mut s = ServerSocket::new(cfg, now);
         for msg in rest.split(|&b| b == 0xff) {
             now += Duration::from_millis(u64::from(msg.len() as u8));
@@ -34,9 +45,18 @@ fuzz_target!(|data: &[u8]| {
             s.handle_timeout(now);
             while let Some(ev) = s.poll_event() {
                 match ev {
-                    ServerEvent::Connect { nsp, .. } => {
-                        let _ = s.accept(&nsp, [1; 15]);
-                    }
+                    ServerEvent::Connect { nsp, .. } => match s.recovery_request(&nsp) {
+                        Some(req) if req.offset.is_some() => {
+                            let _ = s.accept_recovered(&nsp, "old", &req.pid);
+                            let _ = s.emit_with_offset(&nsp, "missed", &[], "1");
+                        }
+                        Some(_) => {
+                            let _ = s.accept_with_ids(&nsp, "new", Some("pid"));
+                        }
+                        None => {
+                            let _ = s.accept(&nsp, [1; 15]);
+                        }
+                    },
                     ServerEvent::Event { packet, ack } => {
                         let vals = packet.arg_values();
                         if let Some(h) = ack {
@@ -58,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
             while s.poll_transmit().is_some() {}
         }
     } else {
-        let mut c = ClientSocket::new(ClientConfig::default());
+        let mut c = ClientSocket::new(ClientConfig::default().with_parser(parser));
         let _ = c.connect("/", Some("{\"t\":1}"));
         let _ = c.connect("/a", None);
         for msg in rest.split(|&b| b == 0xff) {

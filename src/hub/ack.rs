@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::{Hub, HubError, PendingAck, SessionId, SocketId, Target};
+use super::{Hub, HubError, PendingAck, SessionId, SocketId, Target, check_name};
 use crate::socketio::packet::{self, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, PacketType};
 
@@ -64,11 +64,11 @@ impl Hub {
             });
         }
         let id = self.next_ack;
-        let packet = self.encode_event(target.namespace, event, args, Some(id))?;
-        self.next_ack = self.next_ack.wrapping_add(1);
+        check_name(event, self.config.max_event_len, "event")?;
         self.choose(target);
         let waiting: BTreeSet<SocketId> = self.chosen.iter().map(|r| r.socket).collect();
-        self.enqueue(&packet);
+        self.send_chosen(target.namespace, event, args, Some(id))?;
+        self.next_ack = self.next_ack.wrapping_add(1);
         let empty = waiting.is_empty();
         self.pending.insert(
             id,
@@ -194,15 +194,22 @@ impl Hub {
         self.events.pop_front()
     }
 
-    /// The earliest deadline of a pending broadcast ack, if any.
+    /// The earliest deadline of a pending broadcast ack or of the recovery stores' expiry, if
+    /// any.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
-        self.pending.values().map(|p| p.deadline).min()
+        let acks = self.pending.values().map(|p| p.deadline).min();
+        match (acks, self.recovery_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Expires every broadcast ack whose deadline is at or before `now`: silent recipients are
-    /// recorded as [`AckOutcome::TimedOut`] and [`HubEvent::AckComplete`] is queued.
+    /// recorded as [`AckOutcome::TimedOut`] and [`HubEvent::AckComplete`] is queued. Also
+    /// drops the recovery sessions and packets older than the maximum disconnection duration.
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.recovery_handle_timeout(now);
         let expired: Vec<u64> = self
             .pending
             .iter()

@@ -6,6 +6,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::{Batch, Encoded, Hub, HubError, SessionId, SocketId, check_name};
+use crate::socketio::Parser;
 use crate::socketio::packet::{self, Value};
 
 /// Where a broadcast goes. Built with [`Target::namespace`] and narrowed with the builder methods.
@@ -157,6 +158,79 @@ impl Hub {
 
     /// Encodes an EVENT (or BINARY_EVENT) packet for `namespace` into a shared [`Encoded`]
     /// with the Socket.IO codec.
+    /// Encodes the event for the chosen recipients and queues them: one batch per parser
+    /// among them (JSON recipients first), each packet encoded once. Returns the recipients.
+    pub(super) fn send_chosen(
+        &mut self,
+        namespace: &str,
+        event: &str,
+        args: &[Value<'_>],
+        ack_id: Option<u64>,
+    ) -> Result<usize, HubError> {
+        self.send_chosen_with(namespace, event, args, ack_id, None)
+    }
+
+    /// [`send_chosen`](Self::send_chosen) with the JSON packet possibly already encoded.
+    pub(super) fn send_chosen_with(
+        &mut self,
+        namespace: &str,
+        event: &str,
+        args: &[Value<'_>],
+        ack_id: Option<u64>,
+        json: Option<&Arc<Encoded>>,
+    ) -> Result<usize, HubError> {
+        let hot = &self.hot;
+        let is_mp = |r: &Recipient| hot.get(r.socket.index as usize).is_some_and(|h| h.msgpack);
+        if !self.chosen.iter().any(is_mp) {
+            let packet = match json {
+                Some(p) => Arc::clone(p),
+                None => self.encode_event(namespace, event, args, ack_id)?,
+            };
+            return Ok(self.enqueue(&packet));
+        }
+        let mut mp: Vec<Recipient> = Vec::new();
+        self.chosen.retain(|r| {
+            if is_mp(r) {
+                mp.push(*r);
+                false
+            } else {
+                true
+            }
+        });
+        let mut n = 0;
+        if !self.chosen.is_empty() {
+            let packet = match json {
+                Some(p) => Arc::clone(p),
+                None => self.encode_event(namespace, event, args, ack_id)?,
+            };
+            n += self.enqueue(&packet);
+        }
+        let packet = self.encode_msgpack(namespace, event, args, ack_id)?;
+        self.chosen = mp;
+        n += self.enqueue(&packet);
+        Ok(n)
+    }
+
+    /// Encodes the event once for msgpack recipients.
+    pub(super) fn encode_msgpack(
+        &mut self,
+        namespace: &str,
+        event: &str,
+        args: &[Value<'_>],
+        ack_id: Option<u64>,
+    ) -> Result<Arc<Encoded>, HubError> {
+        check_name(event, self.config.max_event_len, "event")?;
+        let p = crate::socketio::EncodedPacket::event_for(
+            Parser::Msgpack,
+            namespace,
+            ack_id,
+            event,
+            args,
+        )
+        .map_err(HubError::Encode)?;
+        Ok(Arc::new(Encoded::msgpack(p.msgpack().unwrap_or(&[]))))
+    }
+
     pub(super) fn encode_event(
         &mut self,
         namespace: &str,
@@ -203,6 +277,9 @@ impl Hub {
     /// its recipients are queued (drain [`Hub::poll_transmit`] or [`Hub::poll_broadcast`]). Returns the
     /// number of recipients.
     ///
+    /// With [`HubConfig::recovery`](super::HubConfig::recovery) on, the packet carries its
+    /// offset as last argument and is stored for replay (see [`Hub::recover_socket`]).
+    ///
     /// # Errors
     /// Invalid or reserved event name, an argument that is not JSON, too many attachments.
     pub fn broadcast(
@@ -211,12 +288,18 @@ impl Hub {
         event: &str,
         args: &[Value<'_>],
     ) -> Result<usize, HubError> {
-        let packet = self.encode_event(target.namespace, event, args, None)?;
-        Ok(self.broadcast_encoded(target, packet))
+        if self.config.recovery.is_some() {
+            return self.broadcast_recorded(target, event, args);
+        }
+        check_name(event, self.config.max_event_len, "event")?;
+        self.choose(target);
+        self.send_chosen(target.namespace, event, args, None)
     }
 
     /// Sends a packet the caller encoded (for example with the Socket.IO codec) to every
-    /// recipient of `target`. The packet must belong to `target.namespace`.
+    /// recipient of `target`. The packet must belong to `target.namespace`, and be encoded for
+    /// the parser of every recipient ([`Hub::broadcast`] takes care of mixed parsers). It is not
+    /// stored for connection state recovery and gets no offset: use [`Hub::broadcast`] for that.
     pub fn broadcast_encoded(&mut self, target: &Target<'_>, packet: Arc<Encoded>) -> usize {
         self.choose(target);
         self.enqueue(&packet)

@@ -19,6 +19,8 @@ pub struct Encoded {
     text_end: usize,
     /// Byte ranges of the attachments (payloads, after their frame headers).
     attachments: Box<[(usize, usize)]>,
+    /// A msgpack packet: one binary message at `text_start..text_end`, no text.
+    msgpack: bool,
 }
 
 /// permessage-deflate for the encode-once broadcast (the `deflate` feature).
@@ -38,6 +40,9 @@ impl Encoded {
     ) -> Result<(), crate::deflate::CodecError> {
         let mark = out.len();
         let r = (|| {
+            if self.msgpack {
+                return compressor.encode_frame(false, self.msgpack_message().unwrap_or(&[]), out);
+            }
             compressor.encode_frame(true, self.engineio_text().as_bytes(), out)?;
             for &(s, e) in self.attachments.iter() {
                 compressor.encode_frame(false, &self.buf[s..e], out)?;
@@ -91,7 +96,34 @@ impl Encoded {
             text_start,
             text_end,
             attachments: ranges.into_boxed_slice(),
+            msgpack: false,
         }
+    }
+
+    /// Wraps one packet encoded for the msgpack parser
+    /// ([`Parser::Msgpack`](crate::socketio::Parser::Msgpack)): a single binary Engine.IO message
+    /// (one binary WebSocket frame), no text and no attachments.
+    #[must_use]
+    pub fn msgpack(message: &[u8]) -> Self {
+        let header = ws_header(OpCode::Binary, message.len());
+        let mut buf = Vec::with_capacity(header.encoded_len() + message.len());
+        push_ws_header(&mut buf, &header);
+        let start = buf.len();
+        buf.extend_from_slice(message);
+        Encoded {
+            text_end: buf.len(),
+            buf: buf.into_boxed_slice(),
+            text_start: start,
+            attachments: Box::new([]),
+            msgpack: true,
+        }
+    }
+
+    /// The msgpack message, for a packet made by [`Encoded::msgpack`].
+    #[must_use]
+    pub fn msgpack_message(&self) -> Option<&[u8]> {
+        self.msgpack
+            .then(|| &self.buf[self.text_start..self.text_end])
     }
 
     /// The complete WebSocket frames, server to client (unmasked, FIN set): one text frame with
@@ -104,6 +136,9 @@ impl Encoded {
     /// The Engine.IO text message, `4` followed by the Socket.IO packet.
     #[must_use]
     pub fn engineio_text(&self) -> &str {
+        if self.msgpack {
+            return "";
+        }
         // The range holds `b'4'` followed by a `&str` copied verbatim: valid UTF-8.
         core::str::from_utf8(&self.buf[self.text_start..self.text_end]).unwrap_or("")
     }
@@ -111,7 +146,7 @@ impl Encoded {
     /// The Socket.IO packet text (for example `2["chat",1]`), without the Engine.IO prefix.
     #[must_use]
     pub fn text(&self) -> &str {
-        &self.engineio_text()[1..]
+        self.engineio_text().get(1..).unwrap_or("")
     }
 
     /// Number of binary attachments.
@@ -126,9 +161,14 @@ impl Encoded {
         self.attachments.get(i).map(|&(s, e)| &self.buf[s..e])
     }
 
-    /// The Engine.IO messages in order: the text message, then the attachments.
+    /// The Engine.IO messages in order: the text message, then the attachments (a msgpack
+    /// packet: its one binary message).
     pub fn engineio_messages(&self) -> impl Iterator<Item = EngineIoMessage<'_>> + '_ {
-        core::iter::once(EngineIoMessage::Text(self.engineio_text())).chain(
+        let first = match self.msgpack_message() {
+            Some(m) => EngineIoMessage::Binary(m),
+            None => EngineIoMessage::Text(self.engineio_text()),
+        };
+        core::iter::once(first).chain(
             self.attachments
                 .iter()
                 .map(|&(s, e)| EngineIoMessage::Binary(&self.buf[s..e])),

@@ -43,6 +43,36 @@
 //!   Engine.IO session machine;
 //! * [`Encoded::text`] / [`Encoded::attachment`]: the bare Socket.IO packet text and attachments.
 //!
+//! **Parsers.** A session whose client uses the msgpack parser ([`Hub::set_session_parser`],
+//! or [`HubConfig::parser`] for all) gets the packet as one binary message
+//! ([`Encoded::msgpack_message`]; its `ws_frames` are one binary frame). A broadcast is encoded
+//! once per parser present among its recipients, and queued as one batch per parser (JSON
+//! recipients first).
+//!
+//! # Connection state recovery
+//!
+//! With [`HubConfig::recovery`] set, one
+//! [`RecoveryStore`](crate::socketio::recovery::RecoveryStore) per namespace keeps the
+//! broadcasts and direct emits without ack id (each carries its offset as last argument and is
+//! stored as its encoded-once packet, so a replay copies nothing) and the sockets that
+//! disconnected for a recoverable reason (sid, rooms, session data). The caller's part:
+//!
+//! 1. After [`ServerSocket::accept_with_ids`](crate::socketio::ServerSocket::accept_with_ids)
+//!    (with a fresh random `pid`) and [`Hub::add_socket`], call [`Hub::set_pid`].
+//! 2. Emit through the hub: [`Hub::broadcast`] and, for one socket, [`Hub::emit_to`]. Stored
+//!    packets are stamped with the latest time the hub was given ([`Hub::set_time`],
+//!    [`Hub::handle_timeout`], ...).
+//! 3. When a socket ends, call [`Hub::disconnect_socket`] with its reason (instead of
+//!    [`Hub::remove_socket`]); it keeps the state when the reason is recoverable.
+//! 4. On a CONNECT with a [`RecoveryRequest`](crate::socketio::RecoveryRequest), call
+//!    [`Hub::recover_socket`]: on success answer with
+//!    [`ServerSocket::accept_recovered`](crate::socketio::ServerSocket::accept_recovered), then
+//!    drain the hub (the missed packets are queued for the socket); otherwise accept it as new.
+//!
+//! The store's departures from the reference adapter apply (see
+//! [`crate::socketio::recovery`]): a client that never got an offset still recovers, and a
+//! session restores once per disconnection.
+//!
 //! # Run loop
 //!
 //! After every call that changes the hub (`broadcast*`, `remove_socket`, `remove_session`,
@@ -77,12 +107,14 @@ use core::any::Any;
 use core::fmt;
 use core::time::Duration;
 
-use crate::socketio::SocketIoError;
+use crate::socketio::recovery::RecoveryConfig;
+use crate::socketio::{Parser, SocketIoError};
 
 mod ack;
 mod broadcast;
 mod data;
 mod encode;
+mod recovery;
 mod registry;
 mod rooms;
 mod session_info;
@@ -90,6 +122,7 @@ mod session_info;
 pub use ack::{AckOutcome, HubEvent};
 pub use broadcast::{Broadcast, Recipient, Target, Transmit};
 pub use encode::{Encoded, EngineIoMessage};
+pub use recovery::Recovered;
 pub use session_info::{SessionInfo, decode_query};
 
 /// Errors of the hub. All of them are misuse by the caller or a configured cap being reached; the
@@ -174,6 +207,14 @@ pub struct HubConfig {
     pub max_pending_acks: usize,
     /// First ack id used for broadcasts with acks (default 2<sup>40</sup>).
     pub ack_id_base: u64,
+    /// The parser new sessions use (default JSON); change one session's with
+    /// [`Hub::set_session_parser`]. A broadcast is encoded once per parser among its recipients.
+    pub parser: Parser,
+    /// Connection state recovery (off by default): broadcasts and [`Hub::emit_to`] without ack
+    /// carry offsets and are stored, and [`Hub::disconnect_socket`] keeps recoverable sessions
+    /// (see [`Hub::recover_socket`]). Caps and duration are the [`RecoveryConfig`]'s, per
+    /// namespace.
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl Default for HubConfig {
@@ -192,6 +233,8 @@ impl Default for HubConfig {
             max_attachments: 10,
             max_pending_acks: 1024,
             ack_id_base: 1 << 40,
+            parser: Parser::Json,
+            recovery: None,
         }
     }
 }
@@ -235,6 +278,10 @@ impl HubConfig {
         max_pending_acks: usize,
         /// Sets [`HubConfig::ack_id_base`].
         ack_id_base: u64,
+        /// Sets [`HubConfig::parser`].
+        parser: Parser,
+        /// Sets [`HubConfig::recovery`].
+        recovery: Option<RecoveryConfig>,
     }
 }
 
@@ -264,6 +311,10 @@ struct Socket {
     data: BTreeMap<Box<str>, DataValue>,
     /// Position in the namespace's `members`.
     nsp_pos: usize,
+    /// Private session id (connection state recovery).
+    pid: Option<Box<str>>,
+    /// Recovery store position when the pid was recorded.
+    position: u64,
 }
 
 /// The few fields a broadcast touches per candidate, kept apart from [`Socket`] so that choosing
@@ -275,6 +326,8 @@ struct Hot {
     session: SessionId,
     /// Generation of the live socket in this slot; `None` when the slot is free.
     generation: Option<u32>,
+    /// The socket's session uses the msgpack parser.
+    msgpack: bool,
 }
 
 /// One queued broadcast: its packet and recipients; `next` recipients were already handed out.
@@ -286,6 +339,7 @@ struct Batch {
 
 struct Session {
     generation: u32,
+    parser: Parser,
     info: SessionInfo,
     sockets: Vec<SocketId>,
 }
@@ -324,6 +378,10 @@ pub struct Hub {
     next_ack: u64,
     scratch: String,
     chosen: Vec<Recipient>,
+    /// Recovery stores, per namespace.
+    stores: BTreeMap<Box<str>, recovery::Store>,
+    /// The latest time the caller gave (stamps stored packets).
+    now: Duration,
 }
 
 impl fmt::Debug for Hub {
@@ -375,6 +433,8 @@ impl Hub {
             next_ack,
             scratch: String::new(),
             chosen: Vec::new(),
+            stores: BTreeMap::new(),
+            now: Duration::ZERO,
         }
     }
 

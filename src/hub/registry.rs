@@ -4,6 +4,8 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
+use crate::socketio::Parser;
+
 use super::{
     AckOutcome, Hot, Hub, HubError, Session, SessionId, SessionInfo, Socket, SocketId, check_name,
 };
@@ -26,6 +28,7 @@ impl Hub {
         let generation = self.session_generation;
         let session = Session {
             generation,
+            parser: self.config.parser,
             info,
             sockets: Vec::new(),
         };
@@ -38,6 +41,28 @@ impl Hub {
         };
         self.session_count += 1;
         Ok(SessionId { index, generation })
+    }
+
+    /// Sets the parser of a session's client (and of its sockets): broadcasts reach it encoded
+    /// for that parser.
+    ///
+    /// # Errors
+    /// [`HubError::UnknownSession`] for a stale or foreign handle.
+    pub fn set_session_parser(&mut self, id: SessionId, parser: Parser) -> Result<(), HubError> {
+        let sess = self.session_mut(id).ok_or(HubError::UnknownSession)?;
+        sess.parser = parser;
+        let sockets = sess.sockets.clone();
+        for s in sockets {
+            if let Some(h) = self.hot.get_mut(s.index as usize) {
+                h.msgpack = parser == Parser::Msgpack;
+            }
+        }
+        Ok(())
+    }
+
+    /// The parser of a session's client.
+    pub fn session_parser(&self, id: SessionId) -> Option<Parser> {
+        self.session_ref(id).map(|s| s.parser)
     }
 
     fn session_ref(&self, id: SessionId) -> Option<&Session> {
@@ -115,6 +140,7 @@ impl Hub {
         check_name(sid, self.config.max_sid_len, "sid")?;
         let max_per_session = self.config.max_sockets_per_session;
         let sess = self.session_ref(session).ok_or(HubError::UnknownSession)?;
+        let msgpack = sess.parser == Parser::Msgpack;
         if sess.sockets.len() >= max_per_session {
             return Err(HubError::LimitExceeded {
                 limit: "max_sockets_per_session",
@@ -156,11 +182,14 @@ impl Hub {
             rooms: alloc::vec![sid.into()],
             data: BTreeMap::new(),
             nsp_pos,
+            pid: None,
+            position: 0,
         };
         let hot = Hot {
             mark: 0,
             session,
             generation: Some(generation),
+            msgpack,
         };
         if self.free_sockets.pop().is_some() {
             self.sockets[index as usize] = Some(socket);

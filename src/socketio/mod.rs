@@ -42,10 +42,15 @@ pub mod server;
 mod socket;
 
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};
+/// The msgpack form of an encoded text packet and its attachments (for the hub).
+pub(crate) fn text_to_msgpack(text: &str, atts: &[&[u8]]) -> Option<Vec<u8>> {
+    socket::text_to_msgpack(text, atts)
+}
+
 pub use socket::{
     AckHandle, AckTimeoutError, ClientConfig, ClientEvent, ClientSocket, CloseReason,
-    DisconnectReason, EncodedPacket, Message, ReceivedPacket, ServerConfig, ServerEvent,
-    ServerSocket,
+    DisconnectReason, EncodedPacket, Message, Parser, ReceivedPacket, RecoveryRequest,
+    ServerConfig, ServerEvent, ServerSocket,
 };
 
 /// Errors of the Socket.IO layer.
@@ -108,6 +113,8 @@ pub enum SocketIoError {
     TooManyPendingAcks,
     /// The socket is closed.
     Closed,
+    /// Caller error: a pre-encoded packet was encoded for another [`Parser`] than the socket's.
+    ParserMismatch,
 }
 
 impl SocketIoError {
@@ -165,6 +172,9 @@ impl fmt::Display for SocketIoError {
             SocketIoError::UnknownAck => f.write_str("unknown or already answered ack"),
             SocketIoError::TooManyNamespaces => f.write_str("too many namespaces"),
             SocketIoError::TooManyPendingAcks => f.write_str("too many pending acks"),
+            SocketIoError::ParserMismatch => {
+                f.write_str("the packet was encoded for another parser")
+            }
             SocketIoError::Closed => f.write_str("socket closed"),
         }
     }

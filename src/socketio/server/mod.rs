@@ -53,7 +53,7 @@ use core::time::Duration;
 use crate::engineio::Message as EioMessage;
 use crate::engineio::endpoint::{self, Endpoint, EndpointConfig, OpenRequest, Transmit};
 use crate::engineio::server::CloseReason;
-use crate::hub::{Encoded, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
+use crate::hub::{Encoded, EngineIoMessage, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
 
 use super::{DisconnectReason, Message, OwnedPacket, ServerConfig, ServerEvent, ServerSocket};
 
@@ -495,11 +495,13 @@ impl<A: App> Server<A> {
                     {
                         continue;
                     }
-                    let _ = self.endpoint.send_text(&sid, p.text());
-                    for i in 0..p.attachment_count() {
-                        if let Some(a) = p.attachment(i) {
-                            let _ = self.endpoint.send_binary(&sid, a);
-                        }
+                    // The Engine.IO messages: text then attachments, or the one binary
+                    // message of a msgpack packet.
+                    for m in p.engineio_messages() {
+                        let _ = match m {
+                            EngineIoMessage::Text(t) => self.endpoint.send_text(&sid, &t[1..]),
+                            EngineIoMessage::Binary(b) => self.endpoint.send_binary(&sid, b),
+                        };
                     }
                 }
                 Output::Close => self.endpoint.close(&sid),

@@ -7,13 +7,16 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::shared::{Core, check_nsp, engineio_inputs};
-use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message};
+use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message, Parser};
 use crate::socketio::packet::{self, PacketType, Value};
 use crate::socketio::{DecodeConfig, OwnedPacket, SocketIoError, json};
 
 /// Settings of a [`ClientSocket`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
+    /// How packets are written and read: JSON text (default) or msgpack, one binary Engine.IO
+    /// message per packet ([`Parser`]).
+    pub parser: Parser,
     /// Decoding limits.
     pub decode: DecodeConfig,
     /// Most namespaces at once (default 64).
@@ -25,6 +28,7 @@ pub struct ClientConfig {
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
+            parser: Parser::Json,
             decode: DecodeConfig::new(),
             max_namespaces: 64,
             max_pending_acks: 1024,
@@ -33,6 +37,12 @@ impl Default for ClientConfig {
 }
 
 impl ClientConfig {
+    /// Sets [`parser`](Self::parser).
+    pub fn with_parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
     /// Sets [`decode`](Self::decode).
     pub fn with_decode(mut self, decode: DecodeConfig) -> Self {
         self.decode = decode;
@@ -121,6 +131,43 @@ struct ClientNs {
     auth: Option<String>,
     state: ClientState,
     conn: u64,
+    /// The private session id of the last CONNECT reply (connection state recovery).
+    pid: Option<String>,
+    /// The offset of the last event received (its last argument, a string) while `pid` is set.
+    offset: Option<String>,
+    /// The last CONNECT reply carried the `pid` we presented.
+    recovered: bool,
+    /// Events that arrived before the CONNECT reply (a Node server replays missed packets
+    /// first), delivered right after it, as the reference client's receive buffer.
+    early: Vec<OwnedPacket>,
+}
+
+/// Most events buffered before a CONNECT reply; more is a peer error.
+const MAX_EARLY_EVENTS: usize = 1024;
+
+/// The CONNECT payload: the auth object, preceded by `pid` and `offset` when known (the
+/// reference client's `Object.assign({ pid, offset }, auth)`).
+fn connect_data(ns: &ClientNs) -> Option<String> {
+    let Some(pid) = &ns.pid else {
+        return ns.auth.clone();
+    };
+    let mut d = String::from("{\"pid\":");
+    json::write_str(&mut d, pid);
+    if let Some(o) = &ns.offset {
+        d.push_str(",\"offset\":");
+        json::write_str(&mut d, o);
+    }
+    let rest = ns
+        .auth
+        .as_deref()
+        .and_then(|a| a.trim().strip_prefix('{'))
+        .map(str::trim_start)
+        .unwrap_or("}");
+    if !rest.starts_with('}') {
+        d.push(',');
+    }
+    d.push_str(rest);
+    Some(d)
 }
 
 /// The client side of one Engine.IO session — and of the next ones: namespaces survive a
@@ -138,7 +185,7 @@ pub struct ClientSocket {
 impl ClientSocket {
     /// A client whose Engine.IO session is open.
     pub fn new(cfg: ClientConfig) -> Self {
-        let core = Core::new(cfg.decode, cfg.max_pending_acks);
+        let core = Core::new(cfg.decode, cfg.max_pending_acks, cfg.parser);
         ClientSocket {
             cfg,
             core,
@@ -169,6 +216,31 @@ impl ClientSocket {
             })
     }
 
+    /// The private session id the server gave on `nsp` (connection state recovery on).
+    pub fn pid(&self, nsp: &str) -> Option<&str> {
+        self.nss
+            .iter()
+            .find(|n| n.name == nsp)
+            .and_then(|n| n.pid.as_deref())
+    }
+
+    /// The offset of the last event received on `nsp` (sent with the `pid` on reconnection).
+    pub fn last_offset(&self, nsp: &str) -> Option<&str> {
+        self.nss
+            .iter()
+            .find(|n| n.name == nsp)
+            .and_then(|n| n.offset.as_deref())
+    }
+
+    /// `true` if the server recovered the session on `nsp` at the last connection (it answered
+    /// with the `pid` we presented): missed events follow, rooms and data are back. The
+    /// reference's `socket.recovered`.
+    pub fn is_recovered(&self, nsp: &str) -> bool {
+        self.nss.iter().any(|n| {
+            n.name == nsp && n.recovered && matches!(n.state, ClientState::Connected { .. })
+        })
+    }
+
     /// Asks to join `nsp`, with an optional raw JSON auth object (kept for reconnections).
     /// Sent now if the transport is open, else on the next
     /// [`handle_transport_open`](Self::handle_transport_open).
@@ -186,7 +258,7 @@ impl ClientSocket {
         let mut out = String::new();
         packet::encode_connect(&mut out, nsp, auth)?;
         let state = if self.transport_open {
-            self.core.tx.push_back(Message::Text(out));
+            self.core.push_text(out);
             ClientState::Connecting
         } else {
             ClientState::Interrupted
@@ -196,6 +268,10 @@ impl ClientSocket {
             auth: auth.map(String::from),
             state,
             conn: 0,
+            pid: None,
+            offset: None,
+            recovered: false,
+            early: Vec::new(),
         });
         Ok(())
     }
@@ -211,8 +287,9 @@ impl ClientSocket {
         for ns in &mut self.nss {
             if ns.state == ClientState::Interrupted {
                 let mut out = String::new();
-                if packet::encode_connect(&mut out, &ns.name, ns.auth.as_deref()).is_ok() {
-                    self.core.tx.push_back(Message::Text(out));
+                let data = connect_data(ns);
+                if packet::encode_connect(&mut out, &ns.name, data.as_deref()).is_ok() {
+                    self.core.push_text(out);
                 }
                 ns.state = ClientState::Connecting;
             }
@@ -238,6 +315,7 @@ impl ClientSocket {
                 });
             }
             ns.state = ClientState::Interrupted;
+            ns.early.clear();
         }
     }
 
@@ -292,21 +370,29 @@ impl ClientSocket {
                 if self.nss[i].state != ClientState::Connecting {
                     return Ok(());
                 }
-                let sid = view
-                    .data()
-                    .and_then(sid_of)
-                    .ok_or(SocketIoError::InvalidPayload {
+                let pid = view.data().and_then(|d| member_str(d, "pid"));
+                let sid = view.data().and_then(|d| member_str(d, "sid")).ok_or(
+                    SocketIoError::InvalidPayload {
                         at: view.data().map_or(0, |d| view.as_str().len() - d.len()),
                         what: "the CONNECT reply must be an object with a string \"sid\"",
-                    })?;
+                    },
+                )?;
                 let conn = self.core.conn_id();
                 let ns = &mut self.nss[i];
                 ns.state = ClientState::Connected { sid: sid.clone() };
                 ns.conn = conn;
+                ns.recovered = pid.is_some() && pid == ns.pid;
+                if !ns.recovered {
+                    ns.offset = None;
+                }
+                ns.pid = pid;
                 self.events.push_back(ClientEvent::Connect {
                     nsp: ns.name.clone(),
                     sid,
                 });
+                for early in core::mem::take(&mut self.nss[i].early) {
+                    self.deliver(i, early);
+                }
             }
             PacketType::ConnectError => {
                 if self.nss[i].state != ClientState::Connecting {
@@ -330,9 +416,15 @@ impl ClientSocket {
             }
             PacketType::Event | PacketType::BinaryEvent => {
                 if connected {
-                    let conn = self.nss[i].conn;
-                    let ack = view.id().map(|id| AckHandle { conn, id });
-                    self.events.push_back(ClientEvent::Event { packet: p, ack });
+                    self.deliver(i, p);
+                } else if self.nss[i].state == ClientState::Connecting {
+                    if self.nss[i].early.len() >= MAX_EARLY_EVENTS {
+                        return Err(SocketIoError::InvalidPayload {
+                            at: 0,
+                            what: "too many events before the CONNECT reply",
+                        });
+                    }
+                    self.nss[i].early.push(p);
                 }
             }
             PacketType::Ack | PacketType::BinaryAck => {
@@ -344,6 +436,21 @@ impl ClientSocket {
             }
         }
         Ok(())
+    }
+
+    /// Reports an event of connected namespace `i`, noting its offset (connection state
+    /// recovery: the last argument, when a string, while the server gave a pid).
+    fn deliver(&mut self, i: usize, p: OwnedPacket) {
+        let ns = &mut self.nss[i];
+        let view = p.packet();
+        if ns.pid.is_some() {
+            if let Some(last) = view.args().last().filter(|a| a.starts_with('"')) {
+                ns.offset = Some(String::from(packet::unquote(last)));
+            }
+        }
+        let conn = ns.conn;
+        let ack = view.id().map(|id| AckHandle { conn, id });
+        self.events.push_back(ClientEvent::Event { packet: p, ack });
     }
 
     fn connected(&self, nsp: &str) -> Result<u64, SocketIoError> {
@@ -395,6 +502,9 @@ impl ClientSocket {
     /// Sends a pre-encoded packet on a connected namespace.
     pub fn send(&mut self, packet: &EncodedPacket) -> Result<(), SocketIoError> {
         self.connected(packet.nsp())?;
+        if packet.parser() != self.core.parser {
+            return Err(SocketIoError::ParserMismatch);
+        }
         self.core.tx.extend(packet.messages());
         Ok(())
     }
@@ -413,7 +523,7 @@ impl ClientSocket {
         if matches!(ns.state, ClientState::Connected { .. }) {
             let mut out = String::new();
             packet::encode_disconnect(&mut out, nsp)?;
-            self.core.tx.push_back(Message::Text(out));
+            self.core.push_text(out);
             self.core.drop_acks(ns.conn);
             self.events.push_back(ClientEvent::Disconnect {
                 nsp: ns.name,
@@ -476,8 +586,8 @@ impl ClientSocket {
     }
 }
 
-/// The `sid` string member of a raw JSON object, unescaped.
-fn sid_of(data: &str) -> Option<String> {
+/// The string member `name` of a raw JSON object, unescaped.
+fn member_str(data: &str, name: &str) -> Option<String> {
     let b = data.as_bytes();
     if b.first() != Some(&b'{') {
         return None;
@@ -491,7 +601,7 @@ fn sid_of(data: &str) -> Option<String> {
         j = json::skip_ws(b, j + 1);
         let vs = j;
         j = scanner.value(j).ok()?;
-        if json::raw_eq(key, "sid") {
+        if json::raw_eq(key, name) {
             return match b[vs] {
                 b'"' => Some(String::from(packet::unquote(&data[vs..j]))),
                 _ => None,

@@ -33,7 +33,20 @@
 //! broadcast with acks), then [`ServerSocket::send`] it to each recipient: every socket queues
 //! the same `Arc`ed text and attachments ([`Message::SharedText`] / [`Message::SharedBinary`]),
 //! no copy. [`ServerSocket::namespaces`], [`ServerSocket::sid`] and the `Connect` / `Disconnect`
-//! events give the membership to track.
+//! events give the membership to track. With the msgpack [`Parser`], encode with
+//! [`EncodedPacket::event_for`]: a socket refuses a packet encoded for the other parser.
+//!
+//! # Connection state recovery
+//!
+//! With [`ServerConfig::recovery`] set, accept with [`ServerSocket::accept_with_ids`] (a random
+//! private `pid`, sent in the CONNECT reply), and answer a CONNECT that carries a
+//! [`RecoveryRequest`] ([`ServerSocket::recovery_request`]) with
+//! [`ServerSocket::accept_recovered`] when the store restored its session
+//! ([`Hub::recover_socket`](crate::hub::Hub::recover_socket), or a
+//! [`RecoveryStore`](crate::socketio::recovery::RecoveryStore) of your own), followed by the
+//! missed packets. The client machine needs no setting: it keeps the `pid` and the offset of
+//! the last event (its last argument, a string), sends both on reconnection, buffers events
+//! that come before the CONNECT reply, and reports [`ClientSocket::is_recovered`].
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -43,11 +56,40 @@ use super::packet::{self, Value};
 use super::{OwnedPacket, SocketIoError};
 
 mod client;
+mod mpbridge;
 mod server;
 mod shared;
 
+/// How a socket machine writes and reads packets.
+///
+/// * [`Parser::Json`] (default): the reference `socket.io-parser`, a text message per packet
+///   and one binary message per attachment.
+/// * [`Parser::Msgpack`]: `socket.io-msgpack-parser` 3.0, each packet one binary Engine.IO
+///   message holding a msgpack map of `type`, `nsp`, `data` and `id` (binary arguments inside
+///   it as `bin`). Both ends must use it. The application sees the same [`OwnedPacket`]s
+///   either way: see the bridge's mapping in the [`Parser::Msgpack`] rewriting rules below.
+///
+/// With msgpack, a received packet is rewritten as its text form before decoding: `bin` and
+/// ext type 0 values become attachments, `undefined` becomes `null` (left out of maps), a
+/// `Date` its ISO 8601 string, NaN and infinities `null`; other extension types are refused.
+/// Numbers are written as `notepack` writes JavaScript numbers (integers below 2<sup>53</sup>
+/// in the shortest integer form, others as float 64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Parser {
+    /// JSON text packets, binary attachments as separate messages.
+    #[default]
+    Json,
+    /// msgpack packets, one binary message each.
+    Msgpack,
+}
+
+pub(crate) fn text_to_msgpack(text: &str, atts: &[&[u8]]) -> Option<Vec<u8>> {
+    mpbridge::text_to_msgpack(text, atts).ok()
+}
+
 pub use client::{ClientConfig, ClientEvent, ClientSocket};
-pub use server::{ServerConfig, ServerEvent, ServerSocket};
+pub use server::{RecoveryRequest, ServerConfig, ServerEvent, ServerSocket};
 
 /// One Engine.IO message to send (text, or one binary attachment).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +133,12 @@ impl Message {
 /// ([`ServerSocket::send`], [`ClientSocket::send`]). Cloning is two reference-count increments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedPacket {
+    /// The packet text; with msgpack, the namespace.
     text: Arc<str>,
     attachments: Arc<[Arc<[u8]>]>,
     nsp_len: usize,
+    /// The msgpack message, when encoded for [`Parser::Msgpack`].
+    msgpack: Option<Arc<[u8]>>,
 }
 
 impl EncodedPacket {
@@ -111,18 +156,56 @@ impl EncodedPacket {
         name: &str,
         args: &[Value<'_>],
     ) -> Result<Self, SocketIoError> {
+        Self::event_for(Parser::Json, nsp, id, name, args)
+    }
+
+    /// Encodes an event for sockets using `parser` (a msgpack packet is one binary message).
+    pub fn event_for(
+        parser: Parser,
+        nsp: &str,
+        id: Option<u64>,
+        name: &str,
+        args: &[Value<'_>],
+    ) -> Result<Self, SocketIoError> {
         let mut text = String::new();
         let mut atts = Vec::new();
         packet::encode_event(&mut text, &mut atts, nsp, id, name, args)?;
+        if parser == Parser::Msgpack {
+            let bytes = mpbridge::text_to_msgpack(&text, &atts)?;
+            return Ok(EncodedPacket {
+                text: Arc::from(nsp),
+                attachments: Arc::from(Vec::new()),
+                nsp_len: nsp.len(),
+                msgpack: Some(Arc::from(bytes)),
+            });
+        }
         Ok(EncodedPacket {
             text: Arc::from(text),
             attachments: atts.into_iter().map(Arc::from).collect(),
             nsp_len: nsp.len(),
+            msgpack: None,
         })
+    }
+
+    /// The parser the packet was encoded for.
+    pub fn parser(&self) -> Parser {
+        if self.msgpack.is_some() {
+            Parser::Msgpack
+        } else {
+            Parser::Json
+        }
+    }
+
+    /// The msgpack message, for a packet encoded for [`Parser::Msgpack`].
+    pub fn msgpack(&self) -> Option<&[u8]> {
+        self.msgpack.as_deref()
     }
 
     /// The namespace the packet was encoded for.
     pub fn nsp(&self) -> &str {
+        if self.msgpack.is_some() {
+            return &self.text;
+        }
         if self.nsp_len == 1 {
             return "/";
         }
@@ -133,8 +216,11 @@ impl EncodedPacket {
         &self.text[start..start + self.nsp_len]
     }
 
-    /// The packet text (one Engine.IO text message).
+    /// The packet text (one Engine.IO text message); empty for a msgpack packet.
     pub fn text(&self) -> &str {
+        if self.msgpack.is_some() {
+            return "";
+        }
         &self.text
     }
 
@@ -145,7 +231,11 @@ impl EncodedPacket {
 
     /// The Engine.IO messages, in order.
     pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
-        core::iter::once(Message::SharedText(self.text.clone())).chain(
+        let first = match &self.msgpack {
+            Some(b) => Message::SharedBinary(b.clone()),
+            None => Message::SharedText(self.text.clone()),
+        };
+        core::iter::once(first).chain(
             self.attachments
                 .iter()
                 .map(|a| Message::SharedBinary(a.clone())),
@@ -209,6 +299,13 @@ impl From<crate::engineio::server::CloseReason> for DisconnectReason {
 }
 
 impl DisconnectReason {
+    /// Whether the reference server keeps the session for connection state recovery after
+    /// this reason (transport close or error, ping timeout, server close; not a namespace
+    /// disconnect by either side, nor a parse error).
+    pub fn is_recoverable(&self) -> bool {
+        crate::socketio::recovery::is_recoverable(self.as_str())
+    }
+
     /// The reference implementation's reason string.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -7,13 +7,17 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::shared::{Core, check_nsp, engineio_inputs};
-use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message};
+use super::{AckHandle, CloseReason, DisconnectReason, EncodedPacket, Message, Parser};
 use crate::socketio::packet::{self, PacketType, Value};
+use crate::socketio::recovery::RecoveryConfig;
 use crate::socketio::{DecodeConfig, OwnedPacket, SocketIoError, json};
 
 /// Settings of a [`ServerSocket`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
+    /// How packets are written and read: JSON text (default) or msgpack, one binary Engine.IO
+    /// message per packet ([`Parser`]).
+    pub parser: Parser,
     /// Decoding limits (attachments, depth, packet size).
     pub decode: DecodeConfig,
     /// Close the session if no namespace is connected this long after it opened (default 45 s,
@@ -31,22 +35,36 @@ pub struct ServerConfig {
     /// the reference server, the session stays open and the client may join again; the
     /// reference client closes it itself).
     pub close_when_empty: bool,
+    /// Connection state recovery (Socket.IO 4.6+), off by default: when set, CONNECT replies
+    /// carry the `pid` given to [`ServerSocket::accept_with_ids`], and a CONNECT carrying
+    /// `pid` (and `offset`) is reported by [`ServerSocket::recovery_request`]. The settings
+    /// (duration, caps) are those of the store that keeps the sessions
+    /// ([`RecoveryStore`](crate::socketio::recovery::RecoveryStore), or the hub's).
+    pub recovery: Option<RecoveryConfig>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
+            parser: Parser::Json,
             decode: DecodeConfig::new(),
             connect_timeout: Duration::from_secs(45),
             namespaces: None,
             max_namespaces: 64,
             max_pending_acks: 1024,
             close_when_empty: false,
+            recovery: None,
         }
     }
 }
 
 impl ServerConfig {
+    /// Sets [`parser`](Self::parser).
+    pub fn with_parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
     /// Sets [`decode`](Self::decode).
     pub fn with_decode(mut self, decode: DecodeConfig) -> Self {
         self.decode = decode;
@@ -76,6 +94,12 @@ impl ServerConfig {
     /// Sets [`max_pending_acks`](Self::max_pending_acks).
     pub fn with_max_pending_acks(mut self, n: usize) -> Self {
         self.max_pending_acks = n;
+        self
+    }
+
+    /// Turns connection state [`recovery`](Self::recovery) on with these settings.
+    pub fn with_recovery(mut self, recovery: RecoveryConfig) -> Self {
+        self.recovery = Some(recovery);
         self
     }
 
@@ -143,6 +167,27 @@ struct ServerNs {
     name: String,
     sid: String,
     conn: u64,
+    pid: Option<String>,
+    recovered: bool,
+}
+
+/// A CONNECT waiting for `accept` / `refuse`, with the recovery fields it carried.
+#[derive(Debug, Clone)]
+struct PendingConnect {
+    name: String,
+    pid: Option<String>,
+    offset: Option<String>,
+}
+
+/// What a client reconnecting with connection state recovery presented in its CONNECT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryRequest {
+    /// The private session id it was given.
+    pub pid: String,
+    /// The offset of the last event it received; `None` if it received none (the reference
+    /// server cannot recover then; a [`RecoveryStore`](crate::socketio::recovery::RecoveryStore)
+    /// can).
+    pub offset: Option<String>,
 }
 
 /// The server side of one Engine.IO session (see the module docs for the run loop).
@@ -151,7 +196,7 @@ pub struct ServerSocket {
     cfg: ServerConfig,
     core: Core,
     nss: Vec<ServerNs>,
-    pending: Vec<String>,
+    pending: Vec<PendingConnect>,
     events: VecDeque<ServerEvent>,
     connect_deadline: Option<Duration>,
 }
@@ -159,7 +204,7 @@ pub struct ServerSocket {
 impl ServerSocket {
     /// A socket for an Engine.IO session that opened at `now`.
     pub fn new(cfg: ServerConfig, now: Duration) -> Self {
-        let core = Core::new(cfg.decode, cfg.max_pending_acks);
+        let core = Core::new(cfg.decode, cfg.max_pending_acks, cfg.parser);
         let connect_deadline = Some(now.saturating_add(cfg.connect_timeout));
         ServerSocket {
             cfg,
@@ -196,6 +241,29 @@ impl ServerSocket {
         self.nss.iter().map(|n| n.name.as_str())
     }
 
+    /// The private session id sent to the client on `nsp` (connection state recovery).
+    pub fn pid(&self, nsp: &str) -> Option<&str> {
+        self.ns(nsp).and_then(|n| n.pid.as_deref())
+    }
+
+    /// `true` if the client's state on `nsp` was recovered ([`accept_recovered`](Self::accept_recovered)),
+    /// the reference's `socket.recovered`.
+    pub fn is_recovered(&self, nsp: &str) -> bool {
+        self.ns(nsp).is_some_and(|n| n.recovered)
+    }
+
+    /// With recovery on, the `pid` and `offset` a pending CONNECT to `nsp` carried (strings in
+    /// its auth object), if any: look the session up, then answer with
+    /// [`accept_recovered`](Self::accept_recovered) or, if it cannot be restored,
+    /// [`accept_with_ids`](Self::accept_with_ids) (a new session).
+    pub fn recovery_request(&self, nsp: &str) -> Option<RecoveryRequest> {
+        let p = self.pending.iter().find(|p| p.name == nsp)?;
+        Some(RecoveryRequest {
+            pid: p.pid.clone()?,
+            offset: p.offset.clone(),
+        })
+    }
+
     fn ns(&self, nsp: &str) -> Option<&ServerNs> {
         self.nss.iter().find(|n| n.name == nsp)
     }
@@ -229,7 +297,7 @@ impl ServerSocket {
         let nsp = view.nsp();
         match view.kind() {
             PacketType::Connect => {
-                if self.ns(nsp).is_some() || self.pending.iter().any(|n| n == nsp) {
+                if self.ns(nsp).is_some() || self.pending.iter().any(|n| n.name == nsp) {
                     return; // duplicate request: ignored
                 }
                 let allowed = match &self.cfg.namespaces {
@@ -239,24 +307,41 @@ impl ServerSocket {
                 if !allowed {
                     let mut out = String::new();
                     let _ = packet::encode_connect_error(&mut out, nsp, "Invalid namespace", None);
-                    self.core.tx.push_back(Message::Text(out));
+                    self.core.push_text(out);
                     return;
                 }
                 if self.nss.len() + self.pending.len() >= self.cfg.max_namespaces {
                     let mut out = String::new();
                     let _ =
                         packet::encode_connect_error(&mut out, nsp, "Too many namespaces", None);
-                    self.core.tx.push_back(Message::Text(out));
+                    self.core.push_text(out);
                     return;
                 }
-                self.pending.push(String::from(nsp));
+                let (mut pid, mut offset) = (None, None);
+                if let (Some(_), Some(auth)) = (&self.cfg.recovery, view.data()) {
+                    for (k, v) in packet::members(auth) {
+                        if !v.starts_with('"') {
+                            continue;
+                        }
+                        match k {
+                            "\"pid\"" => pid = Some(String::from(packet::unquote(v))),
+                            "\"offset\"" => offset = Some(String::from(packet::unquote(v))),
+                            _ => {}
+                        }
+                    }
+                }
+                self.pending.push(PendingConnect {
+                    name: String::from(nsp),
+                    pid,
+                    offset,
+                });
                 self.events.push_back(ServerEvent::Connect {
                     nsp: String::from(nsp),
                     auth: view.data().map(String::from),
                 });
             }
             PacketType::Disconnect => {
-                if let Some(i) = self.pending.iter().position(|n| n == nsp) {
+                if let Some(i) = self.pending.iter().position(|n| n.name == nsp) {
                     self.pending.remove(i);
                 }
                 if let Some(i) = self.nss.iter().position(|n| n.name == nsp) {
@@ -298,6 +383,8 @@ impl ServerSocket {
 
     /// Accepts a pending [`ServerEvent::Connect`]: sends `0<nsp>,{"sid":"..."}` with a sid made
     /// from 15 bytes of caller entropy (20 URL-safe base64 characters), and returns the sid.
+    /// It sends no `pid`: with [`ServerConfig::recovery`] on, use
+    /// [`accept_with_ids`](Self::accept_with_ids) for sockets that may be recovered.
     pub fn accept(&mut self, nsp: &str, entropy: [u8; 15]) -> Result<&str, SocketIoError> {
         let buf = crate::b64::url_safe_id(&entropy);
         let sid = core::str::from_utf8(&buf).unwrap_or("");
@@ -307,27 +394,69 @@ impl ServerSocket {
     /// Like [`accept`](Self::accept) with a sid of the caller's choosing (it is written as a
     /// JSON string).
     pub fn accept_with_sid(&mut self, nsp: &str, sid: &str) -> Result<&str, SocketIoError> {
+        self.accept_inner(nsp, sid, None, false)
+    }
+
+    /// Accepts with a sid and, when [`ServerConfig::recovery`] is on, a private session id
+    /// `pid` (the reference's `{"sid":…,"pid":…}` reply). Draw `pid` from a secure random
+    /// source, independently of the sid: whoever knows it can take the session over.
+    pub fn accept_with_ids(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        pid: Option<&str>,
+    ) -> Result<&str, SocketIoError> {
+        self.accept_inner(nsp, sid, pid, false)
+    }
+
+    /// Accepts a CONNECT whose session was restored (from the store that kept it): `sid` and
+    /// `pid` are the session's old ones, and [`is_recovered`](Self::is_recovered) is `true`.
+    /// Send the missed packets right after (the CONNECT reply goes first; the reference
+    /// client buffers events received before it either way).
+    pub fn accept_recovered(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        pid: &str,
+    ) -> Result<&str, SocketIoError> {
+        self.accept_inner(nsp, sid, Some(pid), true)
+    }
+
+    fn accept_inner(
+        &mut self,
+        nsp: &str,
+        sid: &str,
+        pid: Option<&str>,
+        recovered: bool,
+    ) -> Result<&str, SocketIoError> {
         if self.core.closed {
             return Err(SocketIoError::Closed);
         }
         let i = self
             .pending
             .iter()
-            .position(|n| n == nsp)
+            .position(|n| n.name == nsp)
             .ok_or(SocketIoError::NoPendingConnect)?;
-        let name = self.pending.remove(i);
+        let pid = pid.filter(|_| self.cfg.recovery.is_some());
+        let name = self.pending.remove(i).name;
         let mut out = String::new();
         let mut auth = String::from("{\"sid\":");
         json::write_str(&mut auth, sid);
+        if let Some(pid) = pid {
+            auth.push_str(",\"pid\":");
+            json::write_str(&mut auth, pid);
+        }
         auth.push('}');
         packet::encode_connect(&mut out, &name, Some(&auth))?;
-        self.core.tx.push_back(Message::Text(out));
+        self.core.push_text(out);
         let conn = self.core.conn_id();
         self.connect_deadline = None;
         self.nss.push(ServerNs {
             name,
             sid: String::from(sid),
             conn,
+            pid: pid.map(String::from),
+            recovered: recovered && pid.is_some(),
         });
         Ok(&self.nss[self.nss.len() - 1].sid)
     }
@@ -346,12 +475,12 @@ impl ServerSocket {
         let i = self
             .pending
             .iter()
-            .position(|n| n == nsp)
+            .position(|n| n.name == nsp)
             .ok_or(SocketIoError::NoPendingConnect)?;
         let mut out = String::new();
         packet::encode_connect_error(&mut out, nsp, message, data)?;
         self.pending.remove(i);
-        self.core.tx.push_back(Message::Text(out));
+        self.core.push_text(out);
         Ok(())
     }
 
@@ -369,6 +498,22 @@ impl ServerSocket {
     pub fn emit(&mut self, nsp: &str, name: &str, args: &[Value<'_>]) -> Result<(), SocketIoError> {
         self.connected(nsp)?;
         self.core.emit(nsp, None, name, args)
+    }
+
+    /// Emits an event carrying `offset` as its last argument (connection state recovery: the
+    /// offset the store assigned when it recorded the packet).
+    pub fn emit_with_offset(
+        &mut self,
+        nsp: &str,
+        name: &str,
+        args: &[Value<'_>],
+        offset: &str,
+    ) -> Result<(), SocketIoError> {
+        self.connected(nsp)?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.extend_from_slice(args);
+        all.push(Value::Str(offset));
+        self.core.emit(nsp, None, name, &all)
     }
 
     /// Emits an event asking for an ack; returns the ack id. With `timeout`, an
@@ -402,6 +547,9 @@ impl ServerSocket {
     /// Sends a pre-encoded packet; the client must be connected to its namespace.
     pub fn send(&mut self, packet: &EncodedPacket) -> Result<(), SocketIoError> {
         self.connected(packet.nsp())?;
+        if packet.parser() != self.core.parser {
+            return Err(SocketIoError::ParserMismatch);
+        }
         self.core.tx.extend(packet.messages());
         Ok(())
     }
@@ -412,7 +560,7 @@ impl ServerSocket {
         let conn = self.connected(nsp)?;
         let mut out = String::new();
         packet::encode_disconnect(&mut out, nsp)?;
-        self.core.tx.push_back(Message::Text(out));
+        self.core.push_text(out);
         self.core.drop_acks(conn);
         if let Some(i) = self.nss.iter().position(|n| n.conn == conn) {
             let ns = self.nss.remove(i);
@@ -433,7 +581,7 @@ impl ServerSocket {
         for ns in &self.nss {
             let mut out = String::new();
             if packet::encode_disconnect(&mut out, &ns.name).is_ok() {
-                self.core.tx.push_back(Message::Text(out));
+                self.core.push_text(out);
             }
         }
         self.shut(

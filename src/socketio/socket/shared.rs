@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::Message;
+use super::{Message, Parser, mpbridge};
 use crate::socketio::packet::{self, Value};
 use crate::socketio::{DecodeConfig, Decoder, OwnedPacket, SocketIoError};
 
@@ -66,11 +66,13 @@ pub(super) struct Core {
     next_conn: u64,
     max_pending_acks: usize,
     pub(super) closed: bool,
+    pub(super) parser: Parser,
 }
 
 impl Core {
-    pub(super) fn new(decode: DecodeConfig, max_pending_acks: usize) -> Self {
+    pub(super) fn new(decode: DecodeConfig, max_pending_acks: usize, parser: Parser) -> Self {
         Core {
+            parser,
             decoder: Decoder::new(decode),
             tx: VecDeque::new(),
             acks: Vec::new(),
@@ -86,11 +88,44 @@ impl Core {
         self.next_conn
     }
 
-    fn push_encoded(&mut self, text: String, atts: Vec<&[u8]>) {
+    /// Queues an encoded packet: as is with the JSON parser, rewritten as one binary message
+    /// with the msgpack parser.
+    pub(super) fn push_encoded(
+        &mut self,
+        text: String,
+        atts: Vec<&[u8]>,
+    ) -> Result<(), SocketIoError> {
+        if self.parser == Parser::Msgpack {
+            let b = mpbridge::text_to_msgpack(&text, &atts)?;
+            self.tx.push_back(Message::Binary(b));
+            return Ok(());
+        }
         self.tx.push_back(Message::Text(text));
         for a in atts {
             self.tx.push_back(Message::Binary(Vec::from(a)));
         }
+        Ok(())
+    }
+
+    /// Queues an encoded packet without attachments (CONNECT, DISCONNECT, CONNECT_ERROR: text
+    /// this crate's encoder wrote, which the msgpack rewrite always accepts).
+    pub(super) fn push_text(&mut self, text: String) {
+        let _ = self.push_encoded(text, Vec::new());
+    }
+
+    /// Decodes one msgpack message into the machines' packet form.
+    fn msgpack(&mut self, data: &[u8]) -> Result<Option<OwnedPacket>, SocketIoError> {
+        let cfg = *self.decoder.config();
+        let (text, attachments) = mpbridge::msgpack_to_text(data, &cfg)?;
+        let meta = packet::decode(&text, &cfg)?.meta;
+        if meta.attachments != attachments.len() {
+            return Err(SocketIoError::InvalidPlaceholder);
+        }
+        Ok(Some(OwnedPacket {
+            text,
+            meta,
+            attachments,
+        }))
     }
 
     pub(super) fn emit(
@@ -103,8 +138,7 @@ impl Core {
         let mut text = String::new();
         let mut atts = Vec::new();
         packet::encode_event(&mut text, &mut atts, nsp, id, name, args)?;
-        self.push_encoded(text, atts);
-        Ok(())
+        self.push_encoded(text, atts)
     }
 
     pub(super) fn ack(
@@ -116,8 +150,7 @@ impl Core {
         let mut text = String::new();
         let mut atts = Vec::new();
         packet::encode_ack(&mut text, &mut atts, nsp, id, args)?;
-        self.push_encoded(text, atts);
-        Ok(())
+        self.push_encoded(text, atts)
     }
 
     fn register_ack(
@@ -190,6 +223,9 @@ impl Core {
         if self.closed {
             return Err(SocketIoError::Closed);
         }
+        if self.parser == Parser::Msgpack {
+            return Err(SocketIoError::UnexpectedText);
+        }
         // Check before copying: the decoder would refuse it anyway.
         if self.decoder.is_pending() {
             self.decoder.reset();
@@ -212,12 +248,18 @@ impl Core {
         if self.closed {
             return Err(SocketIoError::Closed);
         }
+        if self.parser == Parser::Msgpack {
+            return Err(SocketIoError::UnexpectedText);
+        }
         self.decoder.feed_text_owned(text)
     }
 
     pub(super) fn binary(&mut self, data: &[u8]) -> Result<Option<OwnedPacket>, SocketIoError> {
         if self.closed {
             return Err(SocketIoError::Closed);
+        }
+        if self.parser == Parser::Msgpack {
+            return self.msgpack(data);
         }
         self.decoder.feed_binary(data)
     }
@@ -228,6 +270,9 @@ impl Core {
     ) -> Result<Option<OwnedPacket>, SocketIoError> {
         if self.closed {
             return Err(SocketIoError::Closed);
+        }
+        if self.parser == Parser::Msgpack {
+            return self.msgpack(&data);
         }
         self.decoder.feed_binary_owned(data)
     }
