@@ -55,8 +55,8 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// Non-zero if any byte of the word is `"`, `\\` or below 0x20, and then its lowest set bit is
 /// in the first such byte (the classic "has a zero byte" test applied to `w ^ '"'`, `w ^ '\\'`
 /// and `w < 0x20`; borrows only move upwards, so the lowest flag is never a false hit).
-#[inline]
-fn special_bytes(w: u64) -> u64 {
+#[inline(always)]
+pub(crate) fn special_bytes(w: u64) -> u64 {
     let q = w ^ (LO * u64::from(b'"'));
     let bs = w ^ (LO * u64::from(b'\\'));
     let zq = q.wrapping_sub(LO) & !q;

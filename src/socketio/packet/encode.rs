@@ -109,13 +109,12 @@ fn write_value<'a>(
 ) -> Result<(), SocketIoError> {
     match *v {
         Value::Json(j) => {
-            // Fast path: a compact flat object, validated in one tight pass and copied as is.
-            if j.as_bytes().first() == Some(&b'{') {
-                let mut ignore = json::FlatMembers::NONE;
-                if json::flat_object(j.as_bytes(), 0, &mut ignore) == Some(j.len()) {
-                    out.push_str(j);
-                    return Ok(());
-                }
+            // Fast path: compact JSON (what serializers write), validated in one tight pass
+            // and copied as is. Anything else (whitespace, deep nesting, an error) goes through
+            // the general scanner, which decides.
+            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+                out.push_str(j);
+                return Ok(());
             }
             let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
             let (end, info) =
@@ -454,4 +453,38 @@ pub fn encode_value<'a>(
         return Err(e);
     }
     Ok(kind)
+}
+
+/// The one-shot compact validator of [`Value::Json`] against the general path it short-cuts.
+#[cfg(test)]
+mod prop_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `Value::Json` wrote before the compact fast path: the strict scanner, then the
+    /// text minified when it had whitespace.
+    fn reference(j: &str) -> Result<String, SocketIoError> {
+        let mut out = String::new();
+        let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
+        let (end, info) =
+            json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(|e| arg_err(e, j))?;
+        let j = &j[..end];
+        if info.whitespace {
+            json::write_minified(&mut out, j);
+        } else {
+            out.push_str(j);
+        }
+        Ok(out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn json_arg_matches_the_general_path(j in json::prop_tests::text()) {
+            let mut out = String::new();
+            let mut atts = Vec::new();
+            let got = write_value(&mut out, &mut atts, &Value::Json(&j)).map(|()| out);
+            prop_assert_eq!(got, reference(&j));
+        }
+    }
 }
