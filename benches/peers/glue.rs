@@ -215,12 +215,14 @@ pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64
 /// completed event with the placeholder replaced by the attachment and return
 /// `crate::w_sio::fold_binary_event(5, ns, ack, event, attachment_count, bin_arg)`.
 pub fn sio_decode_binary_fn() -> Option<impl FnMut(&str, &[u8]) -> u64 + 'static> {
-    // ours: `socketio::Decoder` (header validated with its placeholders checked, then the
-    // attachment copied into the owned packet), placeholder resolved with `OwnedPacket::binary`.
+    // ours: `socketio::Decoder` (header validated with its placeholders checked and kept in the
+    // decoder's reused buffer), completed by `feed_binary_ref`: the last attachment is borrowed
+    // from the frame for the packet's lifetime (earlier ones would be copied), placeholder
+    // resolved with `BinaryPacket::binary`. (`feed_binary` would copy it into an `OwnedPacket`.)
     let mut d = ours::socketio::Decoder::new(ours::socketio::DecodeConfig::new());
     Some(move |header: &str, attachment: &[u8]| {
         assert!(d.feed_text(header).expect("valid header").is_none());
-        let p = d.feed_binary(attachment).expect("valid").expect("complete");
+        let p = d.feed_binary_ref(attachment).expect("valid").expect("complete");
         let view = p.packet();
         let bin = p.binary(view.args().next().expect("one argument")).expect("a placeholder");
         crate::w_sio::fold_binary_event(5, view.nsp(), view.id(), &view.event_name().expect("an event"), view.attachments(), bin)

@@ -50,6 +50,8 @@ pub(crate) struct Scanner<'b> {
     b: &'b [u8],
     depth_left: usize,
     attachments: Option<usize>,
+    /// Take the canonical-placeholder shortcut (off only to test it against the general path).
+    fast_placeholders: bool,
     pub(crate) info: ScanInfo,
 }
 
@@ -59,6 +61,7 @@ impl<'b> Scanner<'b> {
             b,
             depth_left: max_depth,
             attachments,
+            fast_placeholders: true,
             info: ScanInfo::default(),
         }
     }
@@ -165,6 +168,17 @@ impl<'b> Scanner<'b> {
 
     fn object(&mut self, i: usize) -> Result<usize, ScanError> {
         self.enter()?;
+        if let (Some(count), true) = (self.attachments, self.fast_placeholders) {
+            // The form every socket.io encoder writes, checked in one comparison.
+            if let Some((end, n)) = canonical_placeholder(self.b, i) {
+                if n >= count {
+                    return Err(ScanError::Placeholder);
+                }
+                self.info.placeholders += 1;
+                self.depth_left += 1;
+                return Ok(end);
+            }
+        }
         let mut j = self.ws(i + 1);
         // Placeholder bookkeeping (only when checking a binary packet).
         let mut placeholder: Option<bool> = None; // value of `_placeholder` is `true`?
@@ -216,6 +230,23 @@ impl<'b> Scanner<'b> {
         }
         Ok(j + 1)
     }
+}
+
+/// The placeholder prefix every socket.io encoder writes (then the digits of `num` and `}`).
+const CANONICAL_PLACEHOLDER: &[u8; 27] = br#"{"_placeholder":true,"num":"#;
+
+/// If the text at `i` is exactly `{"_placeholder":true,"num":<index>}` (the index a plain
+/// non-negative integer, as [`parse_index`] reads it), its end and the index. `None` for
+/// anything else, left to the general scanner.
+#[inline]
+fn canonical_placeholder(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let rest = b.get(i..)?.strip_prefix(&CANONICAL_PLACEHOLDER[..])?;
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if rest.get(digits) != Some(&b'}') {
+        return None;
+    }
+    let n = parse_index(&rest[..digits])?;
+    Some((i + CANONICAL_PLACEHOLDER.len() + digits + 1, n))
 }
 
 /// How many members of a flat object are recorded (larger objects are read by rescanning).
@@ -682,9 +713,8 @@ pub(crate) fn write_minified(out: &mut String, json: &str) {
 pub(crate) fn placeholder_num(obj: &[u8]) -> Option<Option<usize>> {
     // The form every socket.io encoder writes, `{"_placeholder":true,"num":<digits>}`, in
     // one fixed-size comparison; anything else goes through the member loop below.
-    const CANONICAL: &[u8; 27] = br#"{"_placeholder":true,"num":"#;
     if let Some((head, rest)) = obj.split_first_chunk::<27>() {
-        if let (true, Some((b'}', digits))) = (head == CANONICAL, rest.split_last()) {
+        if let (true, Some((b'}', digits))) = (head == CANONICAL_PLACEHOLDER, rest.split_last()) {
             if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
                 return Some(parse_index(digits));
             }
@@ -1011,6 +1041,49 @@ pub(crate) mod prop_tests {
                     prop_assert_eq!(rec.len, FLAT_NONE);
                 }
             }
+        }
+    }
+
+    /// Placeholder objects: canonical, spaced, reordered, duplicated, out of range, malformed.
+    fn placeholder_text() -> impl Strategy<Value = String> {
+        let num = prop_oneof![
+            Just("0".to_string()),
+            Just("1".to_string()),
+            Just("2".to_string()),
+            Just("01".to_string()),
+            Just("1.0".to_string()),
+            Just("-1".to_string()),
+            Just("1e1".to_string()),
+            Just("\"0\"".to_string()),
+            Just("99999999999".to_string()),
+            Just("4294967296".to_string()),
+        ];
+        let obj = (num, 0u8..6, text()).prop_map(|(n, how, extra)| match how {
+            0 => format!("{{\"_placeholder\":true,\"num\":{n}}}"),
+            1 => format!("{{\"num\":{n},\"_placeholder\":true}}"),
+            2 => format!("{{ \"_placeholder\" : true , \"num\" : {n} }}"),
+            3 => format!("{{\"_placeholder\":true,\"num\":{n},\"num\":0}}"),
+            4 => format!("{{\"_placeholder\":true,\"num\":{n}{extra}"),
+            _ => format!("{{\"_placeholder\":false,\"num\":{n}}}"),
+        });
+        prop::collection::vec(prop_oneof![obj, text()], 1..4)
+            .prop_map(|v| format!("[\"e\",{}]", v.join(",")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn canonical_placeholder_shortcut_matches_the_general_path(
+            t in placeholder_text(),
+            count in 1usize..4,
+        ) {
+            let b = t.as_bytes();
+            let run = |fast: bool| {
+                let mut s = Scanner::new(b, 32, Some(count));
+                s.fast_placeholders = fast;
+                s.value(0).map(|end| (end, s.info.placeholders))
+            };
+            prop_assert_eq!(run(true), run(false));
         }
     }
 
