@@ -26,6 +26,8 @@ pub(crate) struct ScanInfo {
     pub whitespace: bool,
     /// Number of placeholder objects seen (only counted when placeholders are checked).
     pub placeholders: usize,
+    /// [`Scanner::array_head`]: the first element is a string holding an escape.
+    pub first_escaped: bool,
 }
 
 #[inline]
@@ -139,6 +141,13 @@ impl<'b> Scanner<'b> {
         loop {
             let start = j;
             j = match self.b.get(j) {
+                Some(b'"') => {
+                    let (end, esc) = str_end_esc(self.b, j).ok_or(ScanError::Syntax)?;
+                    if n == 0 {
+                        self.info.first_escaped = esc;
+                    }
+                    end
+                }
                 Some(b'{') if n == rec && self.attachments.is_none() && self.depth_left > 0 => {
                     match flat_object(self.b, j, flat) {
                         Some(end) => end,

@@ -18,6 +18,8 @@ pub(crate) struct Meta {
     pub(crate) data: Option<(usize, usize)>,
     /// For events: the raw first element (the name) and where the arguments start.
     pub(crate) name: (usize, usize),
+    /// The name is a string token without escapes (read without a second scan).
+    pub(crate) name_plain: bool,
     pub(crate) args_at: usize,
     /// The first argument, found while validating (saves a rescan when iterating).
     pub(crate) first_arg: Option<(usize, usize)>,
@@ -84,6 +86,10 @@ impl<'b> Packet<'b> {
     /// name is returned as written (`2[1,"a"]` has the name `1`).
     pub fn event_name(&self) -> Option<Cow<'b, str>> {
         let raw = self.event_name_raw()?;
+        if self.meta.name_plain {
+            // Recorded while validating: a string token without escapes.
+            return Some(Cow::Borrowed(inner(raw)));
+        }
         Some(unquote(raw))
     }
 
@@ -120,6 +126,7 @@ impl<'b> Packet<'b> {
             FirstArgMembers {
                 src: self.src,
                 flat: flat.at,
+                esc: flat.esc,
                 next: 0,
                 len: recorded,
                 rest: None,
@@ -129,12 +136,114 @@ impl<'b> Packet<'b> {
             FirstArgMembers {
                 src: self.src,
                 flat: flat.at,
+                esc: 0,
                 next: 0,
                 len: 0,
                 rest: Some(members(arg)),
             }
         }
     }
+
+    /// The members of the first argument like [`first_arg_members`](Self::first_arg_members),
+    /// as [`Field`]s that also know whether their strings hold escapes when that was recorded
+    /// while validating, so that reading them ([`Field::key`], [`Field::value_str`]) needs no
+    /// second scan.
+    ///
+    /// ```
+    /// use sockwire::socketio::{packet, DecodeConfig};
+    /// let p = packet::decode(r#"2["chat",{"user":"ann","ts":17}]"#, &DecodeConfig::new()).unwrap();
+    /// let f: Vec<_> = p.first_arg_fields().collect();
+    /// assert_eq!(f[0].key(), "user");
+    /// assert_eq!(f[0].value_str().as_deref(), Some("ann"));
+    /// assert_eq!(f[1].raw_value(), "17");
+    /// assert_eq!(f[1].value_str(), None);
+    /// ```
+    pub fn first_arg_fields(&self) -> FirstArgFields<'b> {
+        FirstArgFields {
+            inner: self.first_arg_members(),
+        }
+    }
+}
+
+/// Iterator returned by [`Packet::first_arg_fields`].
+#[derive(Debug, Clone)]
+pub struct FirstArgFields<'b> {
+    inner: FirstArgMembers<'b>,
+}
+
+impl<'b> Iterator for FirstArgFields<'b> {
+    type Item = Field<'b>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Field<'b>> {
+        let n = self.inner.next;
+        let recorded = self.inner.rest.is_none();
+        let (raw_key, raw_value) = self.inner.next()?;
+        let (key_plain, value_plain) = if recorded {
+            let bits = self.inner.esc >> (2 * n);
+            (bits & 1 == 0, bits & 2 == 0)
+        } else {
+            (false, false)
+        };
+        Some(Field {
+            raw_key,
+            raw_value,
+            key_plain,
+            value_plain,
+        })
+    }
+}
+
+/// A member of an object argument (see [`Packet::first_arg_fields`]): its raw key and value,
+/// and whether their string tokens are known to hold no escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'b> {
+    raw_key: &'b str,
+    raw_value: &'b str,
+    key_plain: bool,
+    value_plain: bool,
+}
+
+impl<'b> Field<'b> {
+    /// The key as written (a string token, quotes included).
+    pub fn raw_key(&self) -> &'b str {
+        self.raw_key
+    }
+
+    /// The value as written (raw JSON).
+    pub fn raw_value(&self) -> &'b str {
+        self.raw_value
+    }
+
+    /// The key, unescaped (borrowed unless it holds escapes); what [`unquote`] gives.
+    #[inline]
+    pub fn key(&self) -> Cow<'b, str> {
+        if self.key_plain {
+            Cow::Borrowed(inner(self.raw_key))
+        } else {
+            unquote(self.raw_key)
+        }
+    }
+
+    /// The value if it is a string, unescaped (borrowed unless it holds escapes); `None` for
+    /// any other value.
+    #[inline]
+    pub fn value_str(&self) -> Option<Cow<'b, str>> {
+        if !self.raw_value.starts_with('"') {
+            return None;
+        }
+        Some(if self.value_plain {
+            Cow::Borrowed(inner(self.raw_value))
+        } else {
+            unquote(self.raw_value)
+        })
+    }
+}
+
+/// The inside of a validated string token (without its quotes).
+#[inline]
+fn inner(token: &str) -> &str {
+    token.get(1..token.len().saturating_sub(1)).unwrap_or("")
 }
 
 /// Iterator returned by [`Packet::first_arg_members`]: `(raw key, raw value)` pairs.
@@ -142,6 +251,7 @@ impl<'b> Packet<'b> {
 pub struct FirstArgMembers<'b> {
     src: &'b str,
     flat: [(u16, u16, u16); json::FLAT_CAP],
+    esc: u16,
     next: usize,
     len: usize,
     rest: Option<Members<'b>>,
