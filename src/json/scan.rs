@@ -65,6 +65,18 @@ pub(crate) fn special_bytes(w: u64) -> u64 {
     (zq | zb | ctl) & HI
 }
 
+/// [`special_bytes`] and, separately, its quote part: the lowest set bit of the first is a
+/// quote exactly when it is also set in the second (each part is exact at its lowest bit).
+#[inline(always)]
+pub(crate) fn special_and_quote(w: u64) -> (u64, u64) {
+    let q = w ^ (LO * u64::from(b'"'));
+    let bs = w ^ (LO * u64::from(b'\\'));
+    let zq = q.wrapping_sub(LO) & !q & HI;
+    let zb = bs.wrapping_sub(LO) & !bs;
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    (zq | ((zb | ctl) & HI), zq)
+}
+
 /// Whether `b` contains a backslash, i.e. whether a string token's content has escapes. Eight
 /// bytes at a time, inline: the strings checked are mostly short keys and names, for which a
 /// call to `memchr` (what `<[u8]>::contains` becomes) costs more than the scan.

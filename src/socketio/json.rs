@@ -348,9 +348,14 @@ pub(crate) fn str_end_esc(b: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut esc = false;
     loop {
         while let Some(w) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
-            let m = crate::json::special_bytes(u64::from_le_bytes(*w));
+            let (m, quote) = crate::json::special_and_quote(u64::from_le_bytes(*w));
             if m != 0 {
-                j += (m.trailing_zeros() / 8) as usize;
+                let first = m & m.wrapping_neg();
+                j += (first.trailing_zeros() / 8) as usize;
+                if quote & first != 0 {
+                    // The first special byte is the closing quote: no need to load it again.
+                    return Some((j + 1, esc));
+                }
                 break;
             }
             j += 8;

@@ -58,6 +58,7 @@ pub(super) fn scan_err(
 /// - in a binary packet every object whose `_placeholder` member is `true` must have a `num`
 ///   that is a plain non-negative integer below the attachment count, without duplicate keys
 ///   (socket.io-parser CVE-2022-2421 / CVE-2023-32695).
+#[inline]
 pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, SocketIoError> {
     let b = text.as_bytes();
     if b.len() > cfg.max_packet_bytes {

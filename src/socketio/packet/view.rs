@@ -126,7 +126,6 @@ impl<'b> Packet<'b> {
             FirstArgMembers {
                 src: self.src,
                 flat: flat.at,
-                esc: flat.esc,
                 next: 0,
                 len: recorded,
                 rest: None,
@@ -136,7 +135,6 @@ impl<'b> Packet<'b> {
             FirstArgMembers {
                 src: self.src,
                 flat: flat.at,
-                esc: 0,
                 next: 0,
                 len: 0,
                 rest: Some(members(arg)),
@@ -158,38 +156,61 @@ impl<'b> Packet<'b> {
     /// assert_eq!(f[1].raw_value(), "17");
     /// assert_eq!(f[1].value_str(), None);
     /// ```
-    pub fn first_arg_fields(&self) -> FirstArgFields<'b> {
-        FirstArgFields {
-            inner: self.first_arg_members(),
+    pub fn first_arg_fields(&self) -> FirstArgFields<'_, 'b> {
+        let flat = &self.meta.flat;
+        if flat.len != json::FLAT_NONE && self.meta.first_arg.is_some() {
+            FirstArgFields {
+                src: self.src,
+                flat,
+                next: 0,
+                rest: None,
+            }
+        } else {
+            let arg = self.args().next().unwrap_or("");
+            FirstArgFields {
+                src: self.src,
+                flat,
+                next: 0,
+                rest: Some(members(arg)),
+            }
         }
     }
 }
 
-/// Iterator returned by [`Packet::first_arg_fields`].
+/// Iterator returned by [`Packet::first_arg_fields`] (borrows the packet's record of the
+/// members, `'p`, and yields slices of its text, `'b`).
 #[derive(Debug, Clone)]
-pub struct FirstArgFields<'b> {
-    inner: FirstArgMembers<'b>,
+pub struct FirstArgFields<'p, 'b> {
+    src: &'b str,
+    flat: &'p json::FlatMembers,
+    next: usize,
+    rest: Option<Members<'b>>,
 }
 
-impl<'b> Iterator for FirstArgFields<'b> {
+impl<'b> Iterator for FirstArgFields<'_, 'b> {
     type Item = Field<'b>;
 
     #[inline]
     fn next(&mut self) -> Option<Field<'b>> {
-        let n = self.inner.next;
-        let recorded = self.inner.rest.is_none();
-        let (raw_key, raw_value) = self.inner.next()?;
-        let (key_plain, value_plain) = if recorded {
-            let bits = self.inner.esc >> (2 * n);
-            (bits & 1 == 0, bits & 2 == 0)
-        } else {
-            (false, false)
-        };
+        if let Some(m) = &mut self.rest {
+            let (raw_key, raw_value) = m.next()?;
+            return Some(Field {
+                raw_key,
+                raw_value,
+                key_plain: false,
+                value_plain: false,
+            });
+        }
+        let n = self.next;
+        let &(k, v, e) = self.flat.at[..usize::from(self.flat.len)].get(n)?;
+        self.next += 1;
+        let (k, v, e) = (usize::from(k), usize::from(v), usize::from(e));
+        let bits = self.flat.esc >> (2 * n);
         Some(Field {
-            raw_key,
-            raw_value,
-            key_plain,
-            value_plain,
+            raw_key: self.src.get(k..v - 1)?,
+            raw_value: self.src.get(v..e)?,
+            key_plain: bits & 1 == 0,
+            value_plain: bits & 2 == 0,
         })
     }
 }
@@ -251,7 +272,6 @@ fn inner(token: &str) -> &str {
 pub struct FirstArgMembers<'b> {
     src: &'b str,
     flat: [(u16, u16, u16); json::FLAT_CAP],
-    esc: u16,
     next: usize,
     len: usize,
     rest: Option<Members<'b>>,
