@@ -226,9 +226,17 @@ fn forward<'a>(
     Ok(end)
 }
 
+#[inline]
 fn check_nsp(nsp: &str) -> Result<(), SocketIoError> {
-    if !nsp.starts_with('/') || nsp.contains(',') {
+    let b = nsp.as_bytes();
+    if b.first() != Some(&b'/') {
         return Err(SocketIoError::InvalidNamespace);
+    }
+    // Namespaces are short: a plain loop (`contains` is a call to `memchr`).
+    for &c in &b[1..] {
+        if c == b',' {
+            return Err(SocketIoError::InvalidNamespace);
+        }
     }
     Ok(())
 }
@@ -319,6 +327,7 @@ pub fn encode_connect_error(
 ///
 /// `id` asks the peer for an acknowledgement. Reserved names
 /// ([`RESERVED_EVENTS`](super::RESERVED_EVENTS)) are refused. On error nothing is appended.
+#[inline]
 pub fn encode_event<'a>(
     out: &mut String,
     atts: &mut Vec<&'a [u8]>,
@@ -344,6 +353,7 @@ pub fn encode_ack<'a>(
     encode_array(out, atts, PacketType::Ack, nsp, Some(id), None, args)
 }
 
+#[inline]
 fn encode_array<'a>(
     out: &mut String,
     atts: &mut Vec<&'a [u8]>,
@@ -356,7 +366,9 @@ fn encode_array<'a>(
     check_nsp(nsp)?;
     let mut bins = 0;
     for a in args {
-        bins += count_binary(a, 1)?;
+        if !matches!(a, Value::Json(_) | Value::JsonUnchecked(_) | Value::Str(_)) {
+            bins += count_binary(a, 1)?;
+        }
     }
     let kind = match (bins, base) {
         (0, k) => k,
