@@ -296,6 +296,10 @@ const PREALLOCATED_ATTACHMENTS: usize = 16;
 /// count; the list of them reserves at most 16 entries up front), and the running size of text
 /// plus attachments is capped by [`DecodeConfig::max_packet_bytes`]. After
 /// an error the decoder is reset (the caller is expected to close the session).
+///
+/// [`feed_binary`](Self::feed_binary) hands out an [`OwnedPacket`];
+/// [`feed_binary_ref`](Self::feed_binary_ref) borrows the completing attachment instead of
+/// copying it and lets the next binary packet reuse the buffers.
 #[derive(Debug, Clone, Default)]
 pub struct Decoder {
     cfg: DecodeConfig,
@@ -404,7 +408,9 @@ impl Decoder {
     /// `feed_binary` does, since their buffers are gone by the time the packet completes.
     ///
     /// For the common one-attachment packet this reassembles without copying the attachment
-    /// and, once the decoder is warm, without allocating.
+    /// and, once the decoder is warm, without allocating. The decoder keeps the completed
+    /// packet's text and earlier attachments until the next binary header (or
+    /// [`reset`](Self::reset)), whose text then reuses the buffer (up to 4 KiB of capacity).
     ///
     /// ```
     /// use sockwire::socketio::{DecodeConfig, Decoder};
