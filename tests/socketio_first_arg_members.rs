@@ -17,6 +17,19 @@ fn check(text: &str) {
         None => Vec::new(),
     };
     assert_eq!(fast, slow, "{text}");
+    // Fields (escapes recorded while validating) read exactly what `unquote` reads.
+    let fields: Vec<_> = p.first_arg_fields().collect();
+    assert_eq!(fields.len(), slow.len(), "{text}");
+    for (f, (k, v)) in fields.iter().zip(&slow) {
+        assert_eq!((f.raw_key(), f.raw_value()), (*k, *v), "{text}");
+        assert_eq!(f.key(), packet::unquote(k), "{text}");
+        let want = v.starts_with('"').then(|| packet::unquote(v));
+        assert_eq!(f.value_str(), want, "{text}");
+    }
+    // The event name (escapes recorded too) reads what `unquote` of the raw name reads.
+    if let Some(raw) = p.event_name_raw() {
+        assert_eq!(p.event_name(), Some(packet::unquote(raw)), "{text}");
+    }
 }
 
 #[test]
@@ -97,6 +110,9 @@ fn member() -> impl Strategy<Value = String> {
     let key = prop_oneof![
         Just("\"k\"".to_string()),
         Just("\"\\u0041\"".to_string()),
+        Just("\"\\\"q\\\\\"".to_string()),
+        Just("\"a\\/b\\b\\f\\n\\r\\t\"".to_string()),
+        Just("\"\\ud83d\\ude00 and more than eight bytes\"".to_string()),
         "[a-z]{0,4}".prop_map(|s| format!("\"{s}\"")),
     ];
     let value = prop_oneof![
@@ -105,6 +121,9 @@ fn member() -> impl Strategy<Value = String> {
         Just("true".to_string()),
         Just("null".to_string()),
         Just("\"v\\n\"".to_string()),
+        Just("\"plain value longer than a word\"".to_string()),
+        Just("\"é\\u00e9\\udc00\"".to_string()),
+        Just("\"\\\"\"".to_string()),
         Just("{\"x\":[1]}".to_string()),
         Just("01".to_string()),
         Just("\"\"".to_string()),
@@ -116,9 +135,18 @@ fn member() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
-    fn agrees_with_rescan(ms in proptest::collection::vec(member(), 0..11), ack in any::<bool>()) {
+    fn agrees_with_rescan(
+        ms in proptest::collection::vec(member(), 0..11),
+        ack in any::<bool>(),
+        name in prop_oneof![
+            Just("e"),
+            Just("e\\n"),
+            Just("long event name\\u00e9 with escape"),
+            Just("a\\\"b"),
+        ],
+    ) {
         let obj = format!("{{{}}}", ms.join(","));
-        let text = if ack { format!("3[{obj}]") } else { format!("2[\"e\",{obj}]") };
+        let text = if ack { format!("3[{obj}]") } else { format!("2[\"{name}\",{obj}]") };
         check(&text);
         // Encoding the object validated agrees with decoding it.
         let mut out = String::new();

@@ -157,20 +157,21 @@ pub fn utf8_fn() -> Option<impl Fn(&[u8]) -> bool + 'static> {
 /// return `crate::w_sio::fold_event(type /*2*/, ns, ack, event, &chat)`.
 pub fn sio_decode_event_fn() -> Option<impl FnMut(&str) -> u64 + 'static> {
     // ours: `socketio::packet::decode` (strict validation of the whole payload; the first
-    // argument's members are recorded on the way), then the typed `Chat` read from them with
-    // `Packet::first_arg_members` (no serde, no rescan).
+    // argument's members are recorded on the way, with which strings hold escapes), then the
+    // typed `Chat` read from them with `Packet::first_arg_fields` (no serde, no rescan: keys and
+    // strings without escapes are borrowed as they are, escaped ones unescaped).
     let cfg = ours::socketio::DecodeConfig::new();
     Some(move |packet: &str| {
-        use ours::socketio::packet::{decode, unquote};
+        use ours::socketio::packet::decode;
         let p = decode(packet, &cfg).expect("valid packet");
         let event = p.event_name().expect("an event");
         let mut chat = crate::w_sio::Chat { msg: "".into(), ts: 0, user: "".into() };
         // The first argument's members were recorded while validating (flat object).
-        for (k, v) in p.first_arg_members() {
-            match &*unquote(k) {
-                "msg" => chat.msg = unquote(v),
-                "user" => chat.user = unquote(v),
-                "ts" => chat.ts = ours::json::parse_u64(v).expect("a u64"),
+        for f in p.first_arg_fields() {
+            match &*f.key() {
+                "msg" => chat.msg = f.value_str().expect("a string"),
+                "user" => chat.user = f.value_str().expect("a string"),
+                "ts" => chat.ts = ours::json::parse_u64(f.raw_value()).expect("a u64"),
                 _ => {}
             }
         }
@@ -215,12 +216,14 @@ pub fn sio_encode_event_fn() -> Option<impl FnMut(&mut Vec<u8>, &str, Option<u64
 /// completed event with the placeholder replaced by the attachment and return
 /// `crate::w_sio::fold_binary_event(5, ns, ack, event, attachment_count, bin_arg)`.
 pub fn sio_decode_binary_fn() -> Option<impl FnMut(&str, &[u8]) -> u64 + 'static> {
-    // ours: `socketio::Decoder` (header validated with its placeholders checked, then the
-    // attachment copied into the owned packet), placeholder resolved with `OwnedPacket::binary`.
+    // ours: `socketio::Decoder` (header validated with its placeholders checked and kept in the
+    // decoder's reused buffer), completed by `feed_binary_ref`: the last attachment is borrowed
+    // from the frame for the packet's lifetime (earlier ones would be copied), placeholder
+    // resolved with `BinaryPacket::binary`. (`feed_binary` would copy it into an `OwnedPacket`.)
     let mut d = ours::socketio::Decoder::new(ours::socketio::DecodeConfig::new());
     Some(move |header: &str, attachment: &[u8]| {
         assert!(d.feed_text(header).expect("valid header").is_none());
-        let p = d.feed_binary(attachment).expect("valid").expect("complete");
+        let p = d.feed_binary_ref(attachment).expect("valid").expect("complete");
         let view = p.packet();
         let bin = p.binary(view.args().next().expect("one argument")).expect("a placeholder");
         crate::w_sio::fold_binary_event(5, view.nsp(), view.id(), &view.event_name().expect("an event"), view.attachments(), bin)

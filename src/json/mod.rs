@@ -37,7 +37,7 @@ pub use read::{parse_u64, str_borrowed, string_eq};
 #[cfg(feature = "alloc")]
 pub(crate) use scan::has_backslash;
 #[cfg(feature = "alloc")]
-pub(crate) use scan::scan_string;
+pub(crate) use scan::{scan_string, special_and_quote};
 pub use tokenizer::{Token, TokenKind, Tokenizer};
 pub use value::{
     ArrayItems, ObjectMembers, array_items, object_members, validate, validate_with_depth,

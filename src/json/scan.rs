@@ -55,14 +55,27 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// Non-zero if any byte of the word is `"`, `\\` or below 0x20, and then its lowest set bit is
 /// in the first such byte (the classic "has a zero byte" test applied to `w ^ '"'`, `w ^ '\\'`
 /// and `w < 0x20`; borrows only move upwards, so the lowest flag is never a false hit).
-#[inline]
-fn special_bytes(w: u64) -> u64 {
+#[inline(always)]
+pub(crate) fn special_bytes(w: u64) -> u64 {
     let q = w ^ (LO * u64::from(b'"'));
     let bs = w ^ (LO * u64::from(b'\\'));
     let zq = q.wrapping_sub(LO) & !q;
     let zb = bs.wrapping_sub(LO) & !bs;
     let ctl = w.wrapping_sub(LO * 0x20) & !w;
     (zq | zb | ctl) & HI
+}
+
+/// [`special_bytes`] and, separately, its quote part: the lowest set bit of the first is a
+/// quote exactly when it is also set in the second (each part is exact at its lowest bit).
+#[cfg(feature = "alloc")]
+#[inline(always)]
+pub(crate) fn special_and_quote(w: u64) -> (u64, u64) {
+    let q = w ^ (LO * u64::from(b'"'));
+    let bs = w ^ (LO * u64::from(b'\\'));
+    let zq = q.wrapping_sub(LO) & !q & HI;
+    let zb = bs.wrapping_sub(LO) & !bs;
+    let ctl = w.wrapping_sub(LO * 0x20) & !w;
+    (zq | ((zb | ctl) & HI), zq)
 }
 
 /// Whether `b` contains a backslash, i.e. whether a string token's content has escapes. Eight

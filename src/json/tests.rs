@@ -196,3 +196,50 @@ fn writer_matches_json_stringify() {
     assert_eq!(escaped_len("ab"), 4);
     assert_eq!(write_str_to_slice("abc", &mut out[..4]), None);
 }
+
+/// The writer (plain bytes skipped a word at a time) against a byte-by-byte reference of
+/// `JSON.stringify`'s escaping, on strings of every length and every special byte position.
+#[cfg(feature = "alloc")]
+mod writer_props {
+    use alloc::string::String;
+    use proptest::prelude::*;
+
+    fn reference(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{9}' => out.push_str("\\t"),
+                '\u{a}' => out.push_str("\\n"),
+                '\u{c}' => out.push_str("\\f"),
+                '\u{d}' => out.push_str("\\r"),
+                c if (c as u32) < 0x20 => {
+                    out.push_str(&alloc::format!("\\u{:04x}", c as u32));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn push_string_matches_reference(s in "(\\PC|[\"\\\\\u{0}-\u{1f}\u{7f}]){0,40}") {
+            let want = reference(&s);
+            let mut out = String::from("x");
+            super::push_string(&mut out, &s);
+            prop_assert_eq!(&out[1..], want.as_str());
+            let mut v = alloc::vec::Vec::new();
+            super::push_str(&mut v, &s);
+            prop_assert_eq!(v.as_slice(), want.as_bytes());
+            prop_assert_eq!(super::escaped_len(&s), want.len());
+            let mut w = String::new();
+            super::write_str(&mut w, &s).unwrap();
+            prop_assert_eq!(w, want);
+        }
+    }
+}

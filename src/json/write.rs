@@ -26,8 +26,19 @@ fn escape_of(b: u8) -> Option<&'static str> {
 #[inline]
 fn write_pieces<E>(s: &str, mut sink: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
     sink("\"")?;
+    // Plain bytes are skipped eight at a time up to the first byte that needs an escape.
+    let b = s.as_bytes();
+    let mut first = 0;
+    while let Some(w) = b.get(first..).and_then(<[u8]>::first_chunk::<8>) {
+        let m = super::scan::special_bytes(u64::from_le_bytes(*w));
+        if m != 0 {
+            first += (m.trailing_zeros() / 8) as usize;
+            break;
+        }
+        first += 8;
+    }
     let mut run = 0;
-    for (i, &c) in s.as_bytes().iter().enumerate() {
+    for (i, &c) in b.iter().enumerate().skip(first) {
         if let Some(e) = escape_of(c) {
             sink(&s[run..i])?;
             sink(e)?;

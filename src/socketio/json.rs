@@ -26,6 +26,8 @@ pub(crate) struct ScanInfo {
     pub whitespace: bool,
     /// Number of placeholder objects seen (only counted when placeholders are checked).
     pub placeholders: usize,
+    /// [`Scanner::array_head`]: the first element is a string holding an escape.
+    pub first_escaped: bool,
 }
 
 #[inline]
@@ -50,6 +52,8 @@ pub(crate) struct Scanner<'b> {
     b: &'b [u8],
     depth_left: usize,
     attachments: Option<usize>,
+    /// Take the canonical-placeholder shortcut (off only to test it against the general path).
+    fast_placeholders: bool,
     pub(crate) info: ScanInfo,
 }
 
@@ -59,6 +63,7 @@ impl<'b> Scanner<'b> {
             b,
             depth_left: max_depth,
             attachments,
+            fast_placeholders: true,
             info: ScanInfo::default(),
         }
     }
@@ -136,6 +141,13 @@ impl<'b> Scanner<'b> {
         loop {
             let start = j;
             j = match self.b.get(j) {
+                Some(b'"') => {
+                    let (end, esc) = str_end_esc(self.b, j).ok_or(ScanError::Syntax)?;
+                    if n == 0 {
+                        self.info.first_escaped = esc;
+                    }
+                    end
+                }
                 Some(b'{') if n == rec && self.attachments.is_none() && self.depth_left > 0 => {
                     match flat_object(self.b, j, flat) {
                         Some(end) => end,
@@ -165,6 +177,17 @@ impl<'b> Scanner<'b> {
 
     fn object(&mut self, i: usize) -> Result<usize, ScanError> {
         self.enter()?;
+        if let (Some(count), true) = (self.attachments, self.fast_placeholders) {
+            // The form every socket.io encoder writes, checked in one comparison.
+            if let Some((end, n)) = canonical_placeholder(self.b, i) {
+                if n >= count {
+                    return Err(ScanError::Placeholder);
+                }
+                self.info.placeholders += 1;
+                self.depth_left += 1;
+                return Ok(end);
+            }
+        }
         let mut j = self.ws(i + 1);
         // Placeholder bookkeeping (only when checking a binary packet).
         let mut placeholder: Option<bool> = None; // value of `_placeholder` is `true`?
@@ -218,6 +241,23 @@ impl<'b> Scanner<'b> {
     }
 }
 
+/// The placeholder prefix every socket.io encoder writes (then the digits of `num` and `}`).
+const CANONICAL_PLACEHOLDER: &[u8; 27] = br#"{"_placeholder":true,"num":"#;
+
+/// If the text at `i` is exactly `{"_placeholder":true,"num":<index>}` (the index a plain
+/// non-negative integer, as [`parse_index`] reads it), its end and the index. `None` for
+/// anything else, left to the general scanner.
+#[inline]
+fn canonical_placeholder(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let rest = b.get(i..)?.strip_prefix(&CANONICAL_PLACEHOLDER[..])?;
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if rest.get(digits) != Some(&b'}') {
+        return None;
+    }
+    let n = parse_index(&rest[..digits])?;
+    Some((i + CANONICAL_PLACEHOLDER.len() + digits + 1, n))
+}
+
 /// How many members of a flat object are recorded (larger objects are read by rescanning).
 pub(crate) const FLAT_CAP: usize = 8;
 /// `FlatMembers::len` when nothing usable was recorded.
@@ -225,16 +265,19 @@ pub(crate) const FLAT_NONE: u8 = u8::MAX;
 
 /// Member ranges of a flat object, recorded while validating it: `(key start, value start,
 /// value end)` as offsets into the scanned text (keys keep their quotes and end at `value start
-/// - 1`, the colon).
+/// - 1`, the colon). Bit `2n` of `esc` is set when key `n` holds an escape, bit `2n + 1` when
+/// value `n` does (so reading them needs no second scan).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FlatMembers {
     pub(crate) len: u8,
+    pub(crate) esc: u16,
     pub(crate) at: [(u16, u16, u16); FLAT_CAP],
 }
 
 impl FlatMembers {
     pub(crate) const NONE: FlatMembers = FlatMembers {
         len: FLAT_NONE,
+        esc: 0,
         at: [(0, 0, 0); FLAT_CAP],
     };
 }
@@ -242,15 +285,18 @@ impl FlatMembers {
 /// Fast path for the most common argument shape: a compact object (no whitespace) whose values
 /// are all strings, numbers or literals. Validates it strictly and returns its end, recording up
 /// to [`FLAT_CAP`] members in `rec` (`rec.len` is [`FLAT_NONE`] when there were more, or the text
-/// is too long for `u16` offsets). Returns `None` for anything else — whitespace, nesting, or
-/// invalid text — and the caller then runs the general [`Scanner`], which decides.
+/// is too long for `u16` offsets), with which of their strings hold escapes. Returns `None` for
+/// anything else — whitespace, nesting, or invalid text — and the caller then runs the general
+/// [`Scanner`], which decides.
 #[inline]
 pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<usize> {
     let mut j = i + 1;
     let mut n = 0usize;
+    let mut esc = 0u32;
     let fits = u16::try_from(b.len()).is_ok();
     if b.get(j) == Some(&b'}') {
         rec.len = if fits { 0 } else { FLAT_NONE };
+        rec.esc = 0;
         return Some(j + 1);
     }
     loop {
@@ -258,23 +304,23 @@ pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<u
             return None;
         }
         let k = j;
-        let ke = string_end(b, j).ok()?;
+        let (ke, kesc) = str_end_esc(b, j)?;
         if b.get(ke) != Some(&b':') {
             return None;
         }
         let v = ke + 1;
-        let ve = match b.get(v)? {
-            b'"' => string_end(b, v),
-            b'-' | b'0'..=b'9' => number_end(b, v),
-            b't' => literal(b, v, b"true"),
-            b'f' => literal(b, v, b"false"),
-            b'n' => literal(b, v, b"null"),
+        let (ve, vesc) = match *b.get(v)? {
+            b'"' => str_end_esc(b, v)?,
+            b'-' | b'0'..=b'9' => (number_end(b, v).ok()?, false),
+            b't' => (literal(b, v, b"true").ok()?, false),
+            b'f' => (literal(b, v, b"false").ok()?, false),
+            b'n' => (literal(b, v, b"null").ok()?, false),
             _ => return None,
-        }
-        .ok()?;
+        };
         if let Some(slot) = rec.at.get_mut(n) {
             // Truncation is harmless: `fits` below discards the record when it could occur.
             *slot = (k as u16, v as u16, ve as u16);
+            esc |= (u32::from(kesc) | (u32::from(vesc) << 1)) << (2 * n);
         }
         n += 1;
         match b.get(ve) {
@@ -285,9 +331,144 @@ pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<u
                 } else {
                     FLAT_NONE
                 };
+                rec.esc = esc as u16;
                 return Some(ve + 1);
             }
             _ => return None,
+        }
+    }
+}
+
+/// End (after the closing quote) of the string token whose opening quote is at `i`, and whether
+/// it holds an escape; `None` if it is not a valid JSON string. One pass: plain bytes are
+/// skipped eight at a time, escapes checked as they come.
+#[inline(always)]
+pub(crate) fn str_end_esc(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut j = i + 1;
+    let mut esc = false;
+    loop {
+        while let Some(w) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
+            let (m, quote) = crate::json::special_and_quote(u64::from_le_bytes(*w));
+            if m != 0 {
+                let first = m & m.wrapping_neg();
+                j += (first.trailing_zeros() / 8) as usize;
+                if quote & first != 0 {
+                    // The first special byte is the closing quote: no need to load it again.
+                    return Some((j + 1, esc));
+                }
+                break;
+            }
+            j += 8;
+        }
+        loop {
+            let c = *b.get(j)?;
+            if c == b'"' {
+                return Some((j + 1, esc));
+            }
+            if c == b'\\' {
+                break;
+            }
+            if c < 0x20 {
+                return None;
+            }
+            j += 1;
+        }
+        esc = true;
+        match *b.get(j + 1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
+            b'u' => {
+                if !b.get(j + 2..j + 6)?.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                j += 6;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Deepest nesting [`compact_end`] follows (one bit of its stack per level).
+const COMPACT_DEPTH: u32 = 64;
+
+/// End of the object key (string and colon) at `i` in compact JSON.
+#[inline(always)]
+fn compact_key(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let (e, _) = str_end_esc(b, i)?;
+    if b.get(e) == Some(&b':') {
+        Some(e + 1)
+    } else {
+        None
+    }
+}
+
+/// The one-shot validator for *compact* JSON (no whitespace outside strings, as serializers
+/// write it): the end of the value starting at `i`, checked strictly, without recursion (a bit
+/// stack of open containers). Returns `None` for whitespace, nesting deeper than 64 or invalid
+/// text alike: the caller then runs the general [`Scanner`], which decides (so this can only
+/// accept what the general scanner accepts, never change an answer).
+pub(crate) fn compact_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut stack: u64 = 0; // bit 0: the innermost container is an object
+    let mut depth = 0u32;
+    'value: loop {
+        match *b.get(i)? {
+            b'"' => i = str_end_esc(b, i)?.0,
+            b'{' => {
+                if b.get(i + 1) == Some(&b'}') {
+                    i += 2;
+                } else {
+                    if depth == COMPACT_DEPTH {
+                        return None;
+                    }
+                    stack = (stack << 1) | 1;
+                    depth += 1;
+                    i = compact_key(b, i + 1)?;
+                    continue 'value;
+                }
+            }
+            b'[' => {
+                if b.get(i + 1) == Some(&b']') {
+                    i += 2;
+                } else {
+                    if depth == COMPACT_DEPTH {
+                        return None;
+                    }
+                    stack <<= 1;
+                    depth += 1;
+                    i += 1;
+                    continue 'value;
+                }
+            }
+            b'-' | b'0'..=b'9' => i = number_end(b, i).ok()?,
+            b't' => i = literal(b, i, b"true").ok()?,
+            b'f' => i = literal(b, i, b"false").ok()?,
+            b'n' => i = literal(b, i, b"null").ok()?,
+            _ => return None,
+        }
+        // After a value: close containers until a comma opens the next value.
+        loop {
+            if depth == 0 {
+                return Some(i);
+            }
+            let in_object = stack & 1 == 1;
+            match (b.get(i), in_object) {
+                (Some(b','), true) => {
+                    i = compact_key(b, i + 1)?;
+                    continue 'value;
+                }
+                (Some(b','), false) => {
+                    i += 1;
+                    continue 'value;
+                }
+                (Some(b'}'), true) | (Some(b']'), false) => {
+                    stack >>= 1;
+                    depth -= 1;
+                    i += 1;
+                }
+                _ => return None,
+            }
         }
     }
 }
@@ -546,9 +727,8 @@ pub(crate) fn write_minified(out: &mut String, json: &str) {
 pub(crate) fn placeholder_num(obj: &[u8]) -> Option<Option<usize>> {
     // The form every socket.io encoder writes, `{"_placeholder":true,"num":<digits>}`, in
     // one fixed-size comparison; anything else goes through the member loop below.
-    const CANONICAL: &[u8; 27] = br#"{"_placeholder":true,"num":"#;
     if let Some((head, rest)) = obj.split_first_chunk::<27>() {
-        if let (true, Some((b'}', digits))) = (head == CANONICAL, rest.split_last()) {
+        if let (true, Some((b'}', digits))) = (head == CANONICAL_PLACEHOLDER, rest.split_last()) {
             if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
                 return Some(parse_index(digits));
             }
@@ -622,5 +802,312 @@ mod tests {
             validate(b"[[[]]]", 2, None).unwrap_err(),
             ScanError::TooDeep
         );
+    }
+}
+
+/// Property tests of the fast paths against the general scanner and naive references.
+#[cfg(test)]
+pub(crate) mod prop_tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::{String, ToString};
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    /// Fragments that make up mostly invalid, JSON-looking text: every escape (valid and not),
+    /// whitespace, control and non-ASCII characters, partial literals and numbers.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("{".to_string()),
+            Just("}".to_string()),
+            Just("[".to_string()),
+            Just("]".to_string()),
+            Just(",".to_string()),
+            Just(":".to_string()),
+            Just("\"".to_string()),
+            Just("\\".to_string()),
+            Just(" ".to_string()),
+            Just("\n".to_string()),
+            Just("\u{1}".to_string()),
+            Just("\u{1f}".to_string()),
+            Just("é".to_string()),
+            Just("😀".to_string()),
+            Just("true".to_string()),
+            Just("fals".to_string()),
+            Just("null".to_string()),
+            Just("-".to_string()),
+            Just("0".to_string()),
+            Just("17".to_string()),
+            Just(".5".to_string()),
+            Just("e+".to_string()),
+            Just("E9".to_string()),
+            Just("\"k\"".to_string()),
+            Just("\"k\":".to_string()),
+            Just("\"plain text of some length\"".to_string()),
+            prop::sample::select(
+                &[
+                    "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u00e9", "\\uD83D",
+                    "\\ude00", "\\u12", "\\uzzzz", "\\x", "\\'", "\\0",
+                ][..]
+            )
+            .prop_map(str::to_string),
+            "[a-z0-9 ]{0,12}",
+        ]
+    }
+
+    fn junk() -> impl Strategy<Value = String> {
+        prop::collection::vec(fragment(), 0..24).prop_map(|v| v.concat())
+    }
+
+    /// Valid compact JSON values, strings drawn with every escape.
+    fn compact_value() -> impl Strategy<Value = String> {
+        let string = prop::collection::vec(
+            prop_oneof![
+                "[a-zA-Z0-9 ,:{}\\[\\]]{0,20}",
+                prop::sample::select(
+                    &[
+                        "\\\"",
+                        "\\\\",
+                        "\\/",
+                        "\\b",
+                        "\\f",
+                        "\\n",
+                        "\\r",
+                        "\\t",
+                        "\\u00e9",
+                        "\\uD83D\\uDE00",
+                        "\\udc00",
+                        "é",
+                        "😀",
+                        "\u{7f}",
+                    ][..]
+                )
+                .prop_map(str::to_string),
+            ],
+            0..6,
+        )
+        .prop_map(|v| format!("\"{}\"", v.concat()));
+        let leaf = prop_oneof![
+            string.clone(),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            Just("null".to_string()),
+            "-?(0|[1-9][0-9]{0,12})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?",
+        ];
+        leaf.prop_recursive(5, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((string.clone(), inner), 0..6).prop_map(|v| {
+                    let m: Vec<String> = v.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                    format!("{{{}}}", m.join(","))
+                }),
+            ]
+        })
+    }
+
+    /// Valid values, sometimes cut or with one byte changed.
+    fn mutated() -> impl Strategy<Value = String> {
+        (compact_value(), any::<usize>(), 0u8..4, fragment()).prop_map(|(v, at, how, f)| {
+            let mut cut = at % (v.len() + 1);
+            while !v.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            match how {
+                0 => v,
+                1 => v[..cut].to_string(),
+                2 => format!("{}{}{}", &v[..cut], f, &v[cut..]),
+                _ => format!("{}{}", f, v),
+            }
+        })
+    }
+
+    pub(crate) fn text() -> impl Strategy<Value = String> {
+        prop_oneof![junk(), compact_value(), mutated()]
+    }
+
+    /// The flat-object scanner as it was before escapes were recorded (the reference).
+    /// `(key start, value start, value end)` of each member.
+    type Ranges = Vec<(usize, usize, usize)>;
+
+    fn flat_object_reference(b: &[u8], i: usize) -> Option<(usize, Ranges)> {
+        let mut j = i + 1;
+        let mut rec = Vec::new();
+        if b.get(j) == Some(&b'}') {
+            return Some((j + 1, rec));
+        }
+        loop {
+            if b.get(j) != Some(&b'"') {
+                return None;
+            }
+            let k = j;
+            let ke = crate::json::scan_string(b, j).ok()?;
+            if b.get(ke) != Some(&b':') {
+                return None;
+            }
+            let v = ke + 1;
+            let ve = match b.get(v)? {
+                b'"' => crate::json::scan_string(b, v).ok()?,
+                b'-' | b'0'..=b'9' => number_end(b, v).ok()?,
+                b't' => literal(b, v, b"true").ok()?,
+                b'f' => literal(b, v, b"false").ok()?,
+                b'n' => literal(b, v, b"null").ok()?,
+                _ => return None,
+            };
+            rec.push((k, v, ve));
+            match b.get(ve) {
+                Some(b',') => j = ve + 1,
+                Some(b'}') => return Some((ve + 1, rec)),
+                _ => return None,
+            }
+        }
+    }
+
+    fn max_depth(b: &[u8]) -> usize {
+        let (mut d, mut m, mut in_str, mut esc) = (0usize, 0usize, false, false);
+        for &c in b {
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if c == b'\\' {
+                    esc = true;
+                } else if c == b'"' {
+                    in_str = false;
+                }
+            } else if c == b'"' {
+                in_str = true;
+            } else if c == b'[' || c == b'{' {
+                d += 1;
+                m = m.max(d);
+            } else if c == b']' || c == b'}' {
+                d = d.saturating_sub(1);
+            }
+        }
+        m
+    }
+
+    fn check_compact(s: &str) {
+        let b = s.as_bytes();
+        let general = validate(b, 128, None);
+        match compact_end(b, 0) {
+            Some(e) => {
+                // Accepted: the general scanner agrees on the value and its end, and it is
+                // compact.
+                let (ge, info) = validate(&b[..e], 128, None).expect("general accepts");
+                assert_eq!(ge, e, "{s:?}");
+                assert!(!info.whitespace, "{s:?}");
+            }
+            None => {
+                // Refused: never a compact text the general scanner accepts (within 64 levels).
+                if let Ok((ge, info)) = general {
+                    assert!(
+                        info.whitespace || ge != b.len() || max_depth(b) > 64,
+                        "{s:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn str_end_esc_matches_the_strict_scanner(s in text()) {
+            let q = format!("\"{s}");
+            let b = q.as_bytes();
+            let want = crate::json::scan_string(b, 0)
+                .ok()
+                .map(|e| (e, crate::json::has_backslash(&b[1..e - 1])));
+            prop_assert_eq!(str_end_esc(b, 0), want);
+        }
+
+        #[test]
+        fn compact_end_agrees_with_the_general_scanner(s in text()) {
+            check_compact(&s);
+        }
+
+        #[test]
+        fn compact_end_accepts_every_compact_value(s in compact_value()) {
+            prop_assert_eq!(compact_end(s.as_bytes(), 0), Some(s.len()));
+        }
+
+        #[test]
+        fn flat_object_matches_the_reference(s in text()) {
+            let s = format!("{{{s}");
+            let b = s.as_bytes();
+            let mut rec = FlatMembers::NONE;
+            let got = flat_object(b, 0, &mut rec);
+            let want = flat_object_reference(b, 0);
+            prop_assert_eq!(got, want.as_ref().map(|w| w.0));
+            if let Some((_, members)) = want {
+                if members.len() <= FLAT_CAP {
+                    prop_assert_eq!(usize::from(rec.len), members.len());
+                    for (n, &(k, v, e)) in members.iter().enumerate() {
+                        prop_assert_eq!(rec.at[n], (k as u16, v as u16, e as u16));
+                        let kesc = crate::json::has_backslash(&b[k + 1..v - 2]);
+                        let vesc = b[v] == b'"' && crate::json::has_backslash(&b[v + 1..e - 1]);
+                        prop_assert_eq!(rec.esc >> (2 * n) & 1 == 1, kesc);
+                        prop_assert_eq!(rec.esc >> (2 * n + 1) & 1 == 1, vesc);
+                    }
+                } else {
+                    prop_assert_eq!(rec.len, FLAT_NONE);
+                }
+            }
+        }
+    }
+
+    /// Placeholder objects: canonical, spaced, reordered, duplicated, out of range, malformed.
+    fn placeholder_text() -> impl Strategy<Value = String> {
+        let num = prop_oneof![
+            Just("0".to_string()),
+            Just("1".to_string()),
+            Just("2".to_string()),
+            Just("01".to_string()),
+            Just("1.0".to_string()),
+            Just("-1".to_string()),
+            Just("1e1".to_string()),
+            Just("\"0\"".to_string()),
+            Just("99999999999".to_string()),
+            Just("4294967296".to_string()),
+        ];
+        let obj = (num, 0u8..6, text()).prop_map(|(n, how, extra)| match how {
+            0 => format!("{{\"_placeholder\":true,\"num\":{n}}}"),
+            1 => format!("{{\"num\":{n},\"_placeholder\":true}}"),
+            2 => format!("{{ \"_placeholder\" : true , \"num\" : {n} }}"),
+            3 => format!("{{\"_placeholder\":true,\"num\":{n},\"num\":0}}"),
+            4 => format!("{{\"_placeholder\":true,\"num\":{n}{extra}"),
+            _ => format!("{{\"_placeholder\":false,\"num\":{n}}}"),
+        });
+        prop::collection::vec(prop_oneof![obj, text()], 1..4)
+            .prop_map(|v| format!("[\"e\",{}]", v.join(",")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn canonical_placeholder_shortcut_matches_the_general_path(
+            t in placeholder_text(),
+            count in 1usize..4,
+        ) {
+            let b = t.as_bytes();
+            let run = |fast: bool| {
+                let mut s = Scanner::new(b, 32, Some(count));
+                s.fast_placeholders = fast;
+                s.value(0).map(|end| (end, s.info.placeholders))
+            };
+            prop_assert_eq!(run(true), run(false));
+        }
+    }
+
+    #[test]
+    fn deep_compact_falls_back() {
+        // 65 open containers (an empty innermost one needs no stack entry).
+        let deep = format!("{}1{}", "[".repeat(65), "]".repeat(65));
+        assert_eq!(compact_end(deep.as_bytes(), 0), None);
+        let ok = format!("{}1{}", "[".repeat(64), "]".repeat(64));
+        assert_eq!(compact_end(ok.as_bytes(), 0), Some(ok.len()));
+        check_compact(&deep);
     }
 }

@@ -240,6 +240,64 @@ impl OwnedPacket {
     }
 }
 
+/// A completed binary packet from [`Decoder::feed_binary_ref`]: its text and first attachments
+/// borrowed from the decoder, its last attachment from the caller's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinaryPacket<'a> {
+    text: &'a str,
+    meta: packet::Meta,
+    earlier: &'a [Vec<u8>],
+    last: &'a [u8],
+}
+
+impl<'a> BinaryPacket<'a> {
+    /// The borrowed view (type, namespace, id, raw data, event name, args).
+    pub fn packet(&self) -> Packet<'a> {
+        Packet {
+            src: self.text,
+            meta: self.meta,
+        }
+    }
+
+    /// The packet text as received.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The number of binary attachments.
+    pub fn attachment_count(&self) -> usize {
+        self.earlier.len() + 1
+    }
+
+    /// Attachment `n` (placeholder `num`), if there is one.
+    pub fn attachment(&self, n: usize) -> Option<&'a [u8]> {
+        match n.cmp(&self.earlier.len()) {
+            core::cmp::Ordering::Less => self.earlier.get(n).map(Vec::as_slice),
+            core::cmp::Ordering::Equal => Some(self.last),
+            core::cmp::Ordering::Greater => None,
+        }
+    }
+
+    /// If the raw JSON `value` (an argument, or any nested value) is a placeholder, the bytes it
+    /// stands for.
+    pub fn binary(&self, value: &str) -> Option<&'a [u8]> {
+        let n = json::placeholder_num(value.as_bytes())??;
+        self.attachment(n)
+    }
+
+    /// An [`OwnedPacket`] with the same content (copies the text and every attachment).
+    pub fn to_owned_packet(&self) -> OwnedPacket {
+        let mut attachments = Vec::with_capacity(self.attachment_count());
+        attachments.extend(self.earlier.iter().cloned());
+        attachments.push(self.last.to_vec());
+        OwnedPacket {
+            text: String::from(self.text),
+            meta: self.meta,
+            attachments,
+        }
+    }
+}
+
 /// Room reserved up front for a binary packet's attachment list: the announced count up to
 /// this many (a huge allowed count is never preallocated; the list grows as attachments come).
 const PREALLOCATED_ATTACHMENTS: usize = 16;
@@ -250,12 +308,23 @@ const PREALLOCATED_ATTACHMENTS: usize = 16;
 /// count; the list of them reserves at most 16 entries up front), and the running size of text
 /// plus attachments is capped by [`DecodeConfig::max_packet_bytes`]. After
 /// an error the decoder is reset (the caller is expected to close the session).
+///
+/// [`feed_binary`](Self::feed_binary) hands out an [`OwnedPacket`];
+/// [`feed_binary_ref`](Self::feed_binary_ref) borrows the completing attachment instead of
+/// copying it and lets the next binary packet reuse the buffers.
 #[derive(Debug, Clone, Default)]
 pub struct Decoder {
     cfg: DecodeConfig,
+    /// The binary packet waiting for attachments; or, when `completed`, the packet last
+    /// completed by [`feed_binary_ref`](Self::feed_binary_ref), kept so that the next binary
+    /// header reuses its text and attachment-list buffers in place.
     pending: Option<OwnedPacket>,
     pending_bytes: usize,
+    completed: bool,
 }
+
+/// Largest header-text buffer kept for reuse between binary packets (a larger one is freed).
+const RECYCLED_TEXT_MAX: usize = 4096;
 
 impl Decoder {
     /// A decoder with these limits.
@@ -264,6 +333,7 @@ impl Decoder {
             cfg,
             pending: None,
             pending_bytes: 0,
+            completed: false,
         }
     }
 
@@ -274,24 +344,45 @@ impl Decoder {
 
     /// `true` while a binary packet waits for attachments.
     pub fn is_pending(&self) -> bool {
-        self.pending.is_some()
+        self.pending.is_some() && !self.completed
+    }
+
+    /// Makes `text` (already decoded as `meta`) the pending binary packet, reusing the buffers
+    /// of the packet last completed by [`feed_binary_ref`](Self::feed_binary_ref) if small.
+    fn start_binary(&mut self, text: &str, meta: packet::Meta) {
+        self.pending_bytes = text.len();
+        let want = meta.attachments.min(PREALLOCATED_ATTACHMENTS);
+        if let (true, Some(p)) = (self.completed, self.pending.as_mut()) {
+            if p.text.capacity() <= RECYCLED_TEXT_MAX
+                && p.attachments.capacity() <= PREALLOCATED_ATTACHMENTS
+            {
+                p.text.clear();
+                p.text.push_str(text);
+                p.attachments.clear();
+                p.attachments.reserve(want);
+                p.meta = meta;
+                self.completed = false;
+                return;
+            }
+        }
+        self.completed = false;
+        self.pending = Some(OwnedPacket {
+            text: String::from(text),
+            meta,
+            attachments: Vec::with_capacity(want),
+        });
     }
 
     /// Decodes a text message, borrowing it. Returns `None` if it was a binary packet header
     /// (then copied, waiting for [`feed_binary`](Self::feed_binary)).
     pub fn feed_text<'b>(&mut self, text: &'b str) -> Result<Option<Packet<'b>>, SocketIoError> {
-        if self.pending.is_some() {
+        if self.is_pending() {
             self.reset();
             return Err(SocketIoError::UnexpectedText);
         }
         let p = packet::decode(text, &self.cfg)?;
         if p.kind().is_binary() {
-            self.pending_bytes = text.len();
-            self.pending = Some(OwnedPacket {
-                text: String::from(text),
-                meta: p.meta,
-                attachments: Vec::with_capacity(p.meta.attachments.min(PREALLOCATED_ATTACHMENTS)),
-            });
+            self.start_binary(text, p.meta);
             return Ok(None);
         }
         Ok(Some(p))
@@ -299,7 +390,7 @@ impl Decoder {
 
     /// Decodes an owned text message without copying it. Returns `None` for a binary header.
     pub fn feed_text_owned(&mut self, text: String) -> Result<Option<OwnedPacket>, SocketIoError> {
-        if self.pending.is_some() {
+        if self.is_pending() {
             self.reset();
             return Err(SocketIoError::UnexpectedText);
         }
@@ -312,6 +403,7 @@ impl Decoder {
         if meta.kind.is_binary() {
             self.pending_bytes = p.text.len();
             self.pending = Some(p);
+            self.completed = false;
             return Ok(None);
         }
         Ok(Some(p))
@@ -320,6 +412,54 @@ impl Decoder {
     /// Adds one attachment; returns the packet once the last one arrived.
     pub fn feed_binary(&mut self, data: &[u8]) -> Result<Option<OwnedPacket>, SocketIoError> {
         self.push_binary(data.len(), |v| v.extend_from_slice(data), None)
+    }
+
+    /// Like [`feed_binary`](Self::feed_binary), but the attachment that completes the packet is
+    /// *borrowed*, not copied: the packet returned borrows it and the decoder (whose buffers
+    /// the next binary packet reuses). Attachments before the last one are copied, as
+    /// `feed_binary` does, since their buffers are gone by the time the packet completes.
+    ///
+    /// For the common one-attachment packet this reassembles without copying the attachment
+    /// and, once the decoder is warm, without allocating. The decoder keeps the completed
+    /// packet's text and earlier attachments until the next binary header (or
+    /// [`reset`](Self::reset)), whose text then reuses the buffer (up to 4 KiB of capacity).
+    ///
+    /// ```
+    /// use sockwire::socketio::{DecodeConfig, Decoder};
+    /// let mut d = Decoder::new(DecodeConfig::new());
+    /// assert!(d.feed_text(r#"51-["up",{"_placeholder":true,"num":0}]"#).unwrap().is_none());
+    /// let frame = [1u8, 2, 3];
+    /// let p = d.feed_binary_ref(&frame).unwrap().unwrap();
+    /// let arg = p.packet().args().next().unwrap();
+    /// assert_eq!(p.binary(arg), Some(&frame[..]));
+    /// ```
+    pub fn feed_binary_ref<'a>(
+        &'a mut self,
+        data: &'a [u8],
+    ) -> Result<Option<BinaryPacket<'a>>, SocketIoError> {
+        let (have, want) = match (&self.pending, self.completed) {
+            (Some(p), false) => (p.attachments.len(), p.meta.attachments),
+            _ => return Err(SocketIoError::UnexpectedBinary),
+        };
+        if have + 1 < want {
+            // Not the last one: kept (copied) until the packet completes.
+            return self.feed_binary(data).map(|_| None);
+        }
+        let total = self.pending_bytes.saturating_add(data.len());
+        if total > self.cfg.max_packet_bytes {
+            self.reset();
+            return Err(SocketIoError::TooLarge {
+                limit: self.cfg.max_packet_bytes,
+            });
+        }
+        self.pending_bytes = 0;
+        self.completed = true;
+        Ok(self.pending.as_ref().map(|p| BinaryPacket {
+            text: &p.text,
+            meta: p.meta,
+            earlier: &p.attachments,
+            last: data,
+        }))
     }
 
     /// Like [`feed_binary`](Self::feed_binary), taking the buffer without copying it.
@@ -337,8 +477,9 @@ impl Decoder {
         fill: impl FnOnce(&mut Vec<u8>),
         owned: Option<Vec<u8>>,
     ) -> Result<Option<OwnedPacket>, SocketIoError> {
-        let Some(p) = self.pending.as_mut() else {
-            return Err(SocketIoError::UnexpectedBinary);
+        let p = match (self.pending.as_mut(), self.completed) {
+            (Some(p), false) => p,
+            _ => return Err(SocketIoError::UnexpectedBinary),
         };
         let total = self.pending_bytes.saturating_add(len);
         if total > self.cfg.max_packet_bytes {
@@ -368,6 +509,7 @@ impl Decoder {
     pub fn reset(&mut self) {
         self.pending = None;
         self.pending_bytes = 0;
+        self.completed = false;
     }
 }
 

@@ -58,6 +58,7 @@ pub(super) fn scan_err(
 /// - in a binary packet every object whose `_placeholder` member is `true` must have a `num`
 ///   that is a plain non-negative integer below the attachment count, without duplicate keys
 ///   (socket.io-parser CVE-2022-2421 / CVE-2023-32695).
+#[inline]
 pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, SocketIoError> {
     let b = text.as_bytes();
     if b.len() > cfg.max_packet_bytes {
@@ -131,6 +132,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
     let mut data = None;
     let mut elems = [None; 2];
     let mut flat = json::FlatMembers::NONE;
+    let mut first_escaped = true;
     if i < b.len() {
         if json::is_ws(b[i]) {
             return Err(SocketIoError::InvalidPayload {
@@ -150,6 +152,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
             let end = sc
                 .array_head(i, &mut elems, rec, &mut flat)
                 .map_err(|e| scan_err(e, text, i, cfg))?;
+            first_escaped = sc.info.first_escaped;
             let k = json::skip_ws(b, end);
             if k != b.len() {
                 return Err(SocketIoError::InvalidJson(crate::json::JsonError {
@@ -171,6 +174,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
         id,
         data,
         name: (0, 0),
+        name_plain: false,
         args_at: 0,
         first_arg: None,
         flat,
@@ -199,6 +203,7 @@ pub fn decode<'b>(text: &'b str, cfg: &DecodeConfig) -> Result<Packet<'b>, Socke
                 };
                 match b[j] {
                     b'"' => {
+                        meta.name_plain = !first_escaped;
                         if is_reserved_raw(&b[j + 1..end - 1]) {
                             return Err(SocketIoError::InvalidPayload {
                                 at: j,

@@ -109,13 +109,12 @@ fn write_value<'a>(
 ) -> Result<(), SocketIoError> {
     match *v {
         Value::Json(j) => {
-            // Fast path: a compact flat object, validated in one tight pass and copied as is.
-            if j.as_bytes().first() == Some(&b'{') {
-                let mut ignore = json::FlatMembers::NONE;
-                if json::flat_object(j.as_bytes(), 0, &mut ignore) == Some(j.len()) {
-                    out.push_str(j);
-                    return Ok(());
-                }
+            // Fast path: compact JSON (what serializers write), validated in one tight pass
+            // and copied as is. Anything else (whitespace, deep nesting, an error) goes through
+            // the general scanner, which decides.
+            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+                out.push_str(j);
+                return Ok(());
             }
             let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
             let (end, info) =
@@ -227,9 +226,17 @@ fn forward<'a>(
     Ok(end)
 }
 
+#[inline]
 fn check_nsp(nsp: &str) -> Result<(), SocketIoError> {
-    if !nsp.starts_with('/') || nsp.contains(',') {
+    let b = nsp.as_bytes();
+    if b.first() != Some(&b'/') {
         return Err(SocketIoError::InvalidNamespace);
+    }
+    // Namespaces are short: a plain loop (`contains` is a call to `memchr`).
+    for &c in &b[1..] {
+        if c == b',' {
+            return Err(SocketIoError::InvalidNamespace);
+        }
     }
     Ok(())
 }
@@ -320,6 +327,7 @@ pub fn encode_connect_error(
 ///
 /// `id` asks the peer for an acknowledgement. Reserved names
 /// ([`RESERVED_EVENTS`](super::RESERVED_EVENTS)) are refused. On error nothing is appended.
+#[inline]
 pub fn encode_event<'a>(
     out: &mut String,
     atts: &mut Vec<&'a [u8]>,
@@ -345,6 +353,7 @@ pub fn encode_ack<'a>(
     encode_array(out, atts, PacketType::Ack, nsp, Some(id), None, args)
 }
 
+#[inline]
 fn encode_array<'a>(
     out: &mut String,
     atts: &mut Vec<&'a [u8]>,
@@ -357,7 +366,9 @@ fn encode_array<'a>(
     check_nsp(nsp)?;
     let mut bins = 0;
     for a in args {
-        bins += count_binary(a, 1)?;
+        if !matches!(a, Value::Json(_) | Value::JsonUnchecked(_) | Value::Str(_)) {
+            bins += count_binary(a, 1)?;
+        }
     }
     let kind = match (bins, base) {
         (0, k) => k,
@@ -454,4 +465,38 @@ pub fn encode_value<'a>(
         return Err(e);
     }
     Ok(kind)
+}
+
+/// The one-shot compact validator of [`Value::Json`] against the general path it short-cuts.
+#[cfg(test)]
+mod prop_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `Value::Json` wrote before the compact fast path: the strict scanner, then the
+    /// text minified when it had whitespace.
+    fn reference(j: &str) -> Result<String, SocketIoError> {
+        let mut out = String::new();
+        let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
+        let (end, info) =
+            json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(|e| arg_err(e, j))?;
+        let j = &j[..end];
+        if info.whitespace {
+            json::write_minified(&mut out, j);
+        } else {
+            out.push_str(j);
+        }
+        Ok(out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn json_arg_matches_the_general_path(j in json::prop_tests::text()) {
+            let mut out = String::new();
+            let mut atts = Vec::new();
+            let got = write_value(&mut out, &mut atts, &Value::Json(&j)).map(|()| out);
+            prop_assert_eq!(got, reference(&j));
+        }
+    }
 }

@@ -21,4 +21,4 @@ pub use encode::{
 };
 pub use types::{DecodeConfig, PacketType, RESERVED_EVENTS, is_reserved_event};
 pub(crate) use view::Meta;
-pub use view::{Args, FirstArgMembers, Members, Packet, members, unquote};
+pub use view::{Args, Field, FirstArgFields, FirstArgMembers, Members, Packet, members, unquote};

@@ -18,6 +18,8 @@ pub(crate) struct Meta {
     pub(crate) data: Option<(usize, usize)>,
     /// For events: the raw first element (the name) and where the arguments start.
     pub(crate) name: (usize, usize),
+    /// The name is a string token without escapes (read without a second scan).
+    pub(crate) name_plain: bool,
     pub(crate) args_at: usize,
     /// The first argument, found while validating (saves a rescan when iterating).
     pub(crate) first_arg: Option<(usize, usize)>,
@@ -84,6 +86,10 @@ impl<'b> Packet<'b> {
     /// name is returned as written (`2[1,"a"]` has the name `1`).
     pub fn event_name(&self) -> Option<Cow<'b, str>> {
         let raw = self.event_name_raw()?;
+        if self.meta.name_plain {
+            // Recorded while validating: a string token without escapes.
+            return Some(Cow::Borrowed(inner(raw)));
+        }
         Some(unquote(raw))
     }
 
@@ -135,6 +141,130 @@ impl<'b> Packet<'b> {
             }
         }
     }
+
+    /// The members of the first argument like [`first_arg_members`](Self::first_arg_members),
+    /// as [`Field`]s that also know whether their strings hold escapes when that was recorded
+    /// while validating, so that reading them ([`Field::key`], [`Field::value_str`]) needs no
+    /// second scan.
+    ///
+    /// ```
+    /// use sockwire::socketio::{packet, DecodeConfig};
+    /// let p = packet::decode(r#"2["chat",{"user":"ann","ts":17}]"#, &DecodeConfig::new()).unwrap();
+    /// let f: Vec<_> = p.first_arg_fields().collect();
+    /// assert_eq!(f[0].key(), "user");
+    /// assert_eq!(f[0].value_str().as_deref(), Some("ann"));
+    /// assert_eq!(f[1].raw_value(), "17");
+    /// assert_eq!(f[1].value_str(), None);
+    /// ```
+    pub fn first_arg_fields(&self) -> FirstArgFields<'_, 'b> {
+        let flat = &self.meta.flat;
+        if flat.len != json::FLAT_NONE && self.meta.first_arg.is_some() {
+            FirstArgFields {
+                src: self.src,
+                flat,
+                next: 0,
+                rest: None,
+            }
+        } else {
+            let arg = self.args().next().unwrap_or("");
+            FirstArgFields {
+                src: self.src,
+                flat,
+                next: 0,
+                rest: Some(members(arg)),
+            }
+        }
+    }
+}
+
+/// Iterator returned by [`Packet::first_arg_fields`] (borrows the packet's record of the
+/// members, `'p`, and yields slices of its text, `'b`).
+#[derive(Debug, Clone)]
+pub struct FirstArgFields<'p, 'b> {
+    src: &'b str,
+    flat: &'p json::FlatMembers,
+    next: usize,
+    rest: Option<Members<'b>>,
+}
+
+impl<'b> Iterator for FirstArgFields<'_, 'b> {
+    type Item = Field<'b>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Field<'b>> {
+        if let Some(m) = &mut self.rest {
+            let (raw_key, raw_value) = m.next()?;
+            return Some(Field {
+                raw_key,
+                raw_value,
+                key_plain: false,
+                value_plain: false,
+            });
+        }
+        let n = self.next;
+        let &(k, v, e) = self.flat.at[..usize::from(self.flat.len)].get(n)?;
+        self.next += 1;
+        let (k, v, e) = (usize::from(k), usize::from(v), usize::from(e));
+        let bits = self.flat.esc >> (2 * n);
+        Some(Field {
+            raw_key: self.src.get(k..v - 1)?,
+            raw_value: self.src.get(v..e)?,
+            key_plain: bits & 1 == 0,
+            value_plain: bits & 2 == 0,
+        })
+    }
+}
+
+/// A member of an object argument (see [`Packet::first_arg_fields`]): its raw key and value,
+/// and whether their string tokens are known to hold no escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'b> {
+    raw_key: &'b str,
+    raw_value: &'b str,
+    key_plain: bool,
+    value_plain: bool,
+}
+
+impl<'b> Field<'b> {
+    /// The key as written (a string token, quotes included).
+    pub fn raw_key(&self) -> &'b str {
+        self.raw_key
+    }
+
+    /// The value as written (raw JSON).
+    pub fn raw_value(&self) -> &'b str {
+        self.raw_value
+    }
+
+    /// The key, unescaped (borrowed unless it holds escapes); what [`unquote`] gives.
+    #[inline]
+    pub fn key(&self) -> Cow<'b, str> {
+        if self.key_plain {
+            Cow::Borrowed(inner(self.raw_key))
+        } else {
+            unquote(self.raw_key)
+        }
+    }
+
+    /// The value if it is a string, unescaped (borrowed unless it holds escapes); `None` for
+    /// any other value.
+    #[inline]
+    pub fn value_str(&self) -> Option<Cow<'b, str>> {
+        if !self.raw_value.starts_with('"') {
+            return None;
+        }
+        Some(if self.value_plain {
+            Cow::Borrowed(inner(self.raw_value))
+        } else {
+            unquote(self.raw_value)
+        })
+    }
+}
+
+/// The inside of a validated string token (without its quotes).
+#[inline]
+fn inner(token: &str) -> &str {
+    token.get(1..token.len().saturating_sub(1)).unwrap_or("")
 }
 
 /// Iterator returned by [`Packet::first_arg_members`]: `(raw key, raw value)` pairs.
