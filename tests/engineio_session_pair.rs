@@ -105,6 +105,7 @@ impl Pair {
                 self.held_get = false;
                 self.client.handle_http_error(now);
             }
+            t => panic!("a transmit this test does not know: {t:?}"),
         }
     }
 
@@ -178,6 +179,7 @@ impl Pair {
                     s.handle_ws_closed(now);
                 }
             }
+            r => panic!("a request this test does not know: {r:?}"),
         }
     }
 

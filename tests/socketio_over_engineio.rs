@@ -164,6 +164,7 @@ impl Net {
                     .handle_ws_binary(now, &b)
                     .unwrap_or(()),
                 ClientRequest::WsClose => self.s_eio.as_mut().unwrap().handle_ws_closed(now),
+                r => panic!("a request this test does not know: {r:?}"),
             }
         }
         let Some(s_eio) = self.s_eio.as_mut() else {
@@ -188,6 +189,7 @@ impl Net {
                 Transmit::WsText(t) => self.c_eio.handle_ws_text(now, &t),
                 Transmit::WsBinary(b) => self.c_eio.handle_ws_binary(now, &b),
                 Transmit::WsClose => self.c_eio.handle_ws_closed(now),
+                t => panic!("a transmit this test does not know: {t:?}"),
             }
         }
         // Engine.IO server events → Socket.IO server.

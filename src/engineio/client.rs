@@ -44,6 +44,7 @@ impl Default for ClientConfig {
 
 /// What the caller should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientRequest {
     /// Send a long-polling GET with query [`ClientSession::query`] for polling; answer with
     /// [`ClientSession::handle_poll_response`] (or [`ClientSession::handle_http_error`]).

@@ -13,6 +13,7 @@ use crate::socketio::{DecodeConfig, OwnedPacket, PacketType};
 
 /// The outcome for one recipient of a broadcast with ack.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AckOutcome {
     /// The recipient answered; the raw JSON of the ACK's argument array and its attachments.
     Answered {

@@ -201,6 +201,7 @@ pub enum ServerEvent {
 
 /// Output for the caller's transports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Transmit {
     /// Answer the held long-polling GET with `200` and this payload body.
     PollResponse(Vec<u8>),
