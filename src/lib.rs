@@ -15,9 +15,20 @@
 //!    scanner and `JSON.stringify`-compatible writer), and the Engine.IO / Socket.IO packet codecs.
 //! 2. **Protocol state machines** that own their state but never their IO: the [`handshake`] client
 //!    and server, [`ws::Connection`], the Engine.IO sessions and the Socket.IO sockets.
-//! 3. **Server helpers**, still pure: the Socket.IO hub (rooms, broadcast, session data) and
-//!    [`engineio::Endpoint`], a whole Engine.IO server over raw TCP bytes by connection id (HTTP
-//!    routing, held GETs, WebSocket upgrades, one deadline), so a runtime only moves bytes.
+//! 3. **Composition**, still pure: the Socket.IO [`hub`] (rooms, broadcast encoded once,
+//!    session data), [`engineio::Endpoint`] (a whole Engine.IO server over raw TCP bytes by
+//!    connection id: HTTP routing, held GETs, WebSocket upgrades, one deadline) and
+//!    [`socketio::server::Server`] on top of both (one socket machine per session, an `App` of
+//!    callbacks with `emit` / `to(room)` / `broadcast` / `join` / `set`), so a runtime only moves
+//!    bytes: `handle_read(now, conn, bytes)` in, `poll_transmit()` out, one timer.
+//!
+//! How they connect, for a Socket.IO server: TCP bytes → [`http`] head parser → Engine.IO
+//! request routing ([`engineio::http`], [`engineio::server`]) or the WebSocket [`handshake`]
+//! and [`ws::Connection`] ([`frame`], [`mask`], [`utf8`]) → Engine.IO packets
+//! ([`engineio::packet`], [`engineio::payload`]) → Socket.IO packets ([`socketio::packet`],
+//! [`json`] or [`msgpack`]) → the socket machines ([`socketio::ServerSocket`]) → the
+//! application and the [`hub`]; output flows back down the same way, a broadcast as bytes
+//! encoded once for all recipients. Each arrow is a plain function call inside one `handle_*`.
 //!
 //! ## The sans-IO contract (one shape for every machine)
 //!

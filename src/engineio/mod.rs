@@ -25,6 +25,33 @@
 //!
 //! Protocol v3 (`EIO=3`) is not supported: such requests get the reference error
 //! `{"code":5,"message":"Unsupported protocol version"}`.
+//!
+//! # A long-polling session, by hand
+//!
+//! What [`Endpoint`] does for every request, on one session: open it, answer the first GET with
+//! the open packet, take a POST body, and answer the next GET with a message.
+//!
+//! ```
+//! use core::time::Duration;
+//! use sockwire::engineio::http::Transport;
+//! use sockwire::engineio::server::{GetOutcome, Registry, ServerConfig, ServerEvent};
+//! use sockwire::engineio::Message;
+//!
+//! let now = Duration::ZERO;
+//! let mut sessions = Registry::new(ServerConfig::default(), 100);
+//! // `GET /engine.io/?EIO=4&transport=polling` without a sid: a new session.
+//! let sid = sessions.open(now, Transport::Polling, &[7; 15])?.sid().to_string();
+//! let s = sessions.handle_request(now, &sid, Transport::Polling)?;
+//! let GetOutcome::Respond(open) = s.handle_get(now)? else { unreachable!() };
+//! assert!(open.starts_with(b"0{\"sid\":\""));
+//! // `POST` with the body `4hello`: a message for the application.
+//! s.handle_post(now, b"4hello")?;
+//! assert_eq!(s.poll_event(), Some(ServerEvent::Message(Message::Text("hello".into()))));
+//! // The application answers; the next GET carries it.
+//! s.send_text("hi")?;
+//! assert_eq!(s.handle_get(now)?, GetOutcome::Respond(b"4hi".to_vec()));
+//! # Ok::<(), sockwire::engineio::EngineIoError>(())
+//! ```
 
 use core::fmt;
 

@@ -28,6 +28,38 @@
 //!   ([`Hub::poll_timeout`] / [`Hub::handle_timeout`]). The result arrives as
 //!   [`HubEvent::AckComplete`].
 //!
+//! # Rooms and a broadcast
+//!
+//! ```
+//! use sockwire::hub::{Hub, HubConfig, SessionInfo, Target};
+//! use sockwire::socketio::Value;
+//!
+//! let mut hub = Hub::new(HubConfig::default());
+//! let mut socket = |hub: &mut Hub, sid: &str| {
+//!     let session = hub.add_session(SessionInfo::default()).unwrap();
+//!     (session, hub.add_socket(session, "/", sid, None).unwrap())
+//! };
+//! let (sa, a) = socket(&mut hub, "aaaaaaaaaaaaaaaaaaaa");
+//! let (sb, b) = socket(&mut hub, "bbbbbbbbbbbbbbbbbbbb");
+//! let (_, c) = socket(&mut hub, "cccccccccccccccccccc");
+//! hub.join(a, "blue")?;
+//! hub.join(b, "blue")?;
+//! hub.set_data(a, "name", String::from("ann"))?;
+//!
+//! // `socket.to("blue").emit(...)` from c: the members of blue (c is not one of them).
+//! let n = hub.broadcast(&Target::namespace("/").rooms(&["blue"]), "news", &[Value::Str("hi")])?;
+//! assert_eq!(n, 2);
+//! let mut got = Vec::new();
+//! while let Some(t) = hub.poll_transmit() {
+//!     // One encoded packet shared by every recipient.
+//!     got.push((t.session, t.packet.text().to_string()));
+//! }
+//! assert_eq!(got, [(sa, r#"2["news","hi"]"#.to_string()), (sb, r#"2["news","hi"]"#.to_string())]);
+//! assert_eq!(hub.data::<String>(a, "name").map(String::as_str), Some("ann"));
+//! # let _ = c;
+//! # Ok::<(), sockwire::hub::HubError>(())
+//! ```
+//!
 //! # Encode once
 //!
 //! A broadcast encodes the Socket.IO packet exactly once into an [`Encoded`] held in an

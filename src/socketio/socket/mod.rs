@@ -36,6 +36,46 @@
 //! events give the membership to track. With the msgpack [`Parser`], encode with
 //! [`EncodedPacket::event_for`]: a socket refuses a packet encoded for the other parser.
 //!
+//! # A client and a server machine, wired by hand
+//!
+//! Each side's `poll_transmit` is the other's `handle_text` (over Engine.IO in real life):
+//!
+//! ```
+//! use core::time::Duration;
+//! use sockwire::socketio::{
+//!     ClientConfig, ClientEvent, ClientSocket, ServerConfig, ServerEvent, ServerSocket, Value,
+//! };
+//!
+//! let now = Duration::ZERO;
+//! let mut server = ServerSocket::new(ServerConfig::default(), now);
+//! let mut client = ClientSocket::new(ClientConfig::default());
+//! client.connect("/", Some(r#"{"token":"t"}"#))?;
+//! let connect = client.poll_transmit().unwrap();
+//! assert_eq!(connect.as_text(), Some(r#"0{"token":"t"}"#));
+//!
+//! server.handle_text(now, connect.as_text().unwrap())?;
+//! let Some(ServerEvent::Connect { nsp, auth }) = server.poll_event() else { unreachable!() };
+//! assert_eq!((nsp.as_str(), auth.as_deref()), ("/", Some(r#"{"token":"t"}"#)));
+//! let sid = server.accept("/", [1; 15])?.to_string(); // the application said yes
+//! client.handle_text(now, server.poll_transmit().unwrap().as_text().unwrap())?;
+//! assert!(matches!(client.poll_event(), Some(ClientEvent::Connect { sid: s, .. }) if s == sid));
+//!
+//! // An event with an ack id, answered by the server.
+//! let id = client.emit_with_ack(now, "/", "add", &[Value::Json("1"), Value::Json("2")], None)?;
+//! server.handle_text(now, client.poll_transmit().unwrap().as_text().unwrap())?;
+//! let Some(ServerEvent::Event { packet, ack: Some(ack) }) = server.poll_event() else {
+//!     unreachable!()
+//! };
+//! assert_eq!(packet.packet().event_name().as_deref(), Some("add"));
+//! server.ack(ack, &[Value::Json("3")])?;
+//! let answer = server.poll_transmit().unwrap();
+//! assert_eq!(answer.as_text(), Some("30[3]"));
+//! client.handle_text(now, answer.as_text().unwrap())?;
+//! let Some(ClientEvent::Ack { packet }) = client.poll_event() else { unreachable!() };
+//! assert_eq!(packet.packet().id(), Some(id));
+//! # Ok::<(), sockwire::socketio::SocketIoError>(())
+//! ```
+//!
 //! # Connection state recovery
 //!
 //! With [`ServerConfig::recovery`] set, accept with [`ServerSocket::accept_with_ids`] (a random
