@@ -47,8 +47,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, Wr
 use tokio::sync::{Mutex, Notify};
 use tokio::time::Instant;
 
-/// Size of one read (allocated for the read, released when fed).
+/// Size of one read once data is flowing (allocated for the read, released when fed).
 const READ_CHUNK: usize = 8 * 1024;
+/// Size of the read an idle connection waits in (inline, no allocation).
+const SMALL_READ: usize = 128;
 /// Cap on the opening handshake's head (request or response).
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -162,7 +164,8 @@ where
     let mut buf = Vec::with_capacity(1024);
     loop {
         read_more(&mut io, &mut buf).await?;
-        let mut slots = [Header::EMPTY; 128];
+        // On the heap: kept in the future, 128 slots would size every connection's task.
+        let mut slots = vec![Header::EMPTY; 128];
         match server.parse(&buf, &mut slots) {
             Ok(Status::Partial) => continue,
             Ok(Status::Complete(req)) => {
@@ -207,7 +210,8 @@ where
     let mut buf = Vec::with_capacity(1024);
     loop {
         read_more(&mut io, &mut buf).await?;
-        let mut slots = [Header::EMPTY; 128];
+        // On the heap: kept in the future, 128 slots would size every connection's task.
+        let mut slots = vec![Header::EMPTY; 128];
         match hs
             .parse_response(&buf, &mut slots)
             .map_err(io::Error::other)?
@@ -358,6 +362,26 @@ fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Re
 }
 
 impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
+    /// Appends to `rbuf` what the stream has ready right now (up to [`READ_CHUNK`] bytes),
+    /// without waiting.
+    fn read_more_now(&mut self) -> io::Result<()> {
+        let mut chunk = vec![0u8; READ_CHUNK];
+        let mut rb = tokio::io::ReadBuf::new(&mut chunk);
+        let mut cx = Context::from_waker(Waker::noop());
+        match Pin::new(&mut self.io).poll_read(&mut cx, &mut rb) {
+            Poll::Ready(Ok(())) => {
+                let n = rb.filled().len();
+                if n == 0 {
+                    self.eof = true;
+                }
+                self.rbuf.extend_from_slice(&chunk[..n]);
+                Ok(())
+            }
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => Ok(()),
+        }
+    }
+
     /// Waits for the next message. `Ok(None)` once the connection is over (closing handshake
     /// done, protocol error answered with its Close, EOF or timeout); [`WsWriter::inspect`]
     /// with [`Connection::peer_close_code`] and [`Connection::error`] says how.
@@ -411,9 +435,11 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                 }
                 inner.conn.poll_timeout().map(|at| shared.start + at)
             };
-            // The read goes into a buffer of its own: only bytes actually read ever reach
-            // `rbuf`, so a `recv` dropped while waiting here leaves nothing behind.
-            let mut chunk = vec![0u8; READ_CHUNK];
+            // An idle connection waits with a small buffer only (no 8 KiB allocation per idle
+            // connection); when that fills, what else is already there is read at once into a
+            // full chunk. Only bytes actually read ever reach `rbuf`, so a `recv` dropped while
+            // waiting here leaves nothing behind.
+            let mut small = [0u8; SMALL_READ];
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(d).await,
@@ -421,11 +447,13 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                 }
             };
             tokio::select! {
-                read = self.io.read(&mut chunk) => match read {
+                read = self.io.read(&mut small) => match read {
                     Ok(0) => self.eof = true, // told to the connection under the lock above
                     Ok(n) => {
-                        chunk.truncate(n);
-                        self.rbuf = chunk;
+                        self.rbuf.extend_from_slice(&small[..n]);
+                        if n == SMALL_READ {
+                            self.read_more_now()?;
+                        }
                     }
                     Err(e) => return Err(e),
                 },

@@ -1,0 +1,118 @@
+//! The load generator: `load idle ADDR N SECS` opens N WebSocket connections to ADDR (the
+//! opening handshake on each, then nothing), holds them SECS seconds answering the server's
+//! Pings, then checks that every one still echoes a message. Prints one line of figures.
+//! Bounded: N ≤ 60,000, SECS ≤ 600, every wait has a timeout.
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+/// One masked client frame (mask key 0: the payload is sent as is).
+fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x80 | opcode, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    f.extend_from_slice(payload);
+    f
+}
+
+async fn open(addr: &str) -> std::io::Result<TcpStream> {
+    let mut s = TcpStream::connect(addr).await?;
+    s.set_nodelay(true)?;
+    s.write_all(REQUEST).await?;
+    let mut head = Vec::new();
+    let mut b = [0u8; 512];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut b).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        head.extend_from_slice(&b[..n]);
+    }
+    if !head.starts_with(b"HTTP/1.1 101") {
+        return Err(std::io::Error::other("not upgraded"));
+    }
+    Ok(s)
+}
+
+/// Holds `s` until `until`, answering Pings; then sends "ok?" and waits for the echo.
+async fn hold(mut s: TcpStream, until: Instant) -> bool {
+    let mut buf = vec![0u8; 256];
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Err(_) => break,
+            Ok(Ok(0)) | Ok(Err(_)) => return false,
+            Ok(Ok(n)) => {
+                // Pings (0x89, short): answer each with a Pong carrying its payload.
+                let mut at = 0;
+                while at + 2 <= n {
+                    let len = usize::from(buf[at + 1] & 0x7f);
+                    if buf[at] == 0x89 && at + 2 + len <= n {
+                        let p = buf[at + 2..at + 2 + len].to_vec();
+                        if s.write_all(&frame(0xA, &p)).await.is_err() {
+                            return false;
+                        }
+                    }
+                    at += 2 + len;
+                }
+            }
+        }
+    }
+    if s.write_all(&frame(0x1, b"ok?")).await.is_err() {
+        return false;
+    }
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !got.windows(3).any(|w| w == b"ok?") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let a: Vec<String> = std::env::args().skip(1).collect();
+    if a.len() != 4 || a[0] != "idle" {
+        eprintln!("usage: load idle ADDR N SECS");
+        std::process::exit(2);
+    }
+    let (addr, n, secs): (String, usize, u64) =
+        (a[1].clone(), a[2].parse().unwrap(), a[3].parse().unwrap());
+    assert!(n <= 60_000 && secs <= 600, "bounded: N <= 60000, SECS <= 600");
+    let t0 = Instant::now();
+    let mut conns = Vec::with_capacity(n);
+    for i in 0..n {
+        match tokio::time::timeout(Duration::from_secs(10), open(&addr)).await {
+            Ok(Ok(s)) => conns.push(s),
+            other => {
+                eprintln!("connection {i} failed: {other:?}");
+                std::process::exit(1);
+            }
+        }
+    }
+    let opened = t0.elapsed();
+    println!("opened {n} in {:.1} s; holding {secs} s", opened.as_secs_f64());
+    // Tell the measuring script that every connection is up (it samples the server's RSS now).
+    let _ = std::fs::write(std::env::var("LOAD_READY").unwrap_or("/dev/null".into()), b"ready");
+    let until = Instant::now() + Duration::from_secs(secs);
+    let tasks: Vec<_> = conns.into_iter().map(|s| tokio::spawn(hold(s, until))).collect();
+    let mut alive = 0;
+    for t in tasks {
+        if t.await.unwrap_or(false) {
+            alive += 1;
+        }
+    }
+    println!("alive after {secs} s: {alive}/{n}, dropped {}", n - alive);
+    if alive != n {
+        std::process::exit(1);
+    }
+}
