@@ -113,6 +113,100 @@ pub enum Event<'a> {
     },
 }
 
+/// A queued control frame: on the heap with `alloc`, so that an idle connection does not carry
+/// three 126-byte payload buffers it is not using (they were a fifth of a connection's size).
+#[cfg(feature = "alloc")]
+type CtlSlot = alloc::boxed::Box<Ctl>;
+#[cfg(not(feature = "alloc"))]
+type CtlSlot = Ctl;
+
+/// `c` as a [`CtlSlot`].
+#[inline]
+fn slot(c: Ctl) -> CtlSlot {
+    #[cfg(feature = "alloc")]
+    {
+        alloc::boxed::Box::new(c)
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        c
+    }
+}
+
+/// The payload of a [`CtlSlot`].
+#[inline]
+#[allow(clippy::boxed_local)]
+fn unslot(c: CtlSlot) -> Ctl {
+    #[cfg(feature = "alloc")]
+    {
+        *c
+    }
+    #[cfg(not(feature = "alloc"))]
+    {
+        c
+    }
+}
+
+/// The payload of the control frame being received. With `alloc` it is allocated when a
+/// control frame with a payload arrives and released once its event was handed out (at the next
+/// input), so an idle connection holds no 125-byte buffer; without `alloc` it is inline.
+#[derive(Debug)]
+struct CtlBuf {
+    #[cfg(feature = "alloc")]
+    buf: Option<alloc::boxed::Box<[u8; MAX_CONTROL_PAYLOAD]>>,
+    #[cfg(not(feature = "alloc"))]
+    buf: [u8; MAX_CONTROL_PAYLOAD],
+}
+
+impl CtlBuf {
+    fn new() -> Self {
+        CtlBuf {
+            #[cfg(feature = "alloc")]
+            buf: None,
+            #[cfg(not(feature = "alloc"))]
+            buf: [0; MAX_CONTROL_PAYLOAD],
+        }
+    }
+
+    /// The first `len` bytes (empty if nothing was written since the last release).
+    #[inline]
+    fn get(&self, len: usize) -> &[u8] {
+        #[cfg(feature = "alloc")]
+        {
+            self.buf
+                .as_deref()
+                .map_or(&[], |b| &b[..len.min(MAX_CONTROL_PAYLOAD)])
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            &self.buf[..len.min(MAX_CONTROL_PAYLOAD)]
+        }
+    }
+
+    /// Writes `bytes` at `at` (`at + bytes.len()` is at most [`MAX_CONTROL_PAYLOAD`]).
+    #[inline]
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        #[cfg(feature = "alloc")]
+        let buf = self
+            .buf
+            .get_or_insert_with(|| alloc::boxed::Box::new([0; MAX_CONTROL_PAYLOAD]));
+        #[cfg(not(feature = "alloc"))]
+        let buf = &mut self.buf;
+        if let Some(dst) = buf.get_mut(at..at + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+    }
+
+    /// Frees the buffer (with `alloc`).
+    #[inline]
+    fn release(&mut self) {
+        #[cfg(feature = "alloc")]
+        {
+            self.buf = None;
+        }
+    }
+}
+
 /// One control frame payload waiting to be serialized.
 #[derive(Debug, Clone, Copy)]
 struct Ctl {
@@ -301,7 +395,7 @@ pub struct Connection<K: MaskKeySource = NoMaskKeys> {
     utf8: Utf8Validator,
     #[cfg(feature = "alloc")]
     msg_buf: Vec<u8>,
-    ctl_buf: [u8; MAX_CONTROL_PAYLOAD],
+    ctl_buf: CtlBuf,
     ctl_len: u8,
     pending: Pending,
     closed_pending: Option<(CloseCode, bool)>,
@@ -311,9 +405,9 @@ pub struct Connection<K: MaskKeySource = NoMaskKeys> {
     // Sending.
     out: OutBuf,
     out_taken: bool,
-    pong: Option<Ctl>,
-    ping: Option<Ctl>,
-    close: Option<Ctl>,
+    pong: Option<CtlSlot>,
+    ping: Option<CtlSlot>,
+    close: Option<CtlSlot>,
     tx_msg: Option<MessageKind>,
 
     // Lifecycle.
@@ -384,7 +478,7 @@ impl<K: MaskKeySource> Connection<K> {
             utf8: Utf8Validator::new(),
             #[cfg(feature = "alloc")]
             msg_buf: Vec::new(),
-            ctl_buf: [0; MAX_CONTROL_PAYLOAD],
+            ctl_buf: CtlBuf::new(),
             ctl_len: 0,
             pending: Pending::None,
             closed_pending: None,
@@ -493,6 +587,16 @@ impl<K: MaskKeySource> Connection<K> {
             }
         }
         self.release_out();
+        self.release_ctl();
+    }
+
+    /// Frees the control payload buffer when its event was handed out and no control frame is
+    /// being received (an idle connection keeps none).
+    #[inline]
+    fn release_ctl(&mut self) {
+        if self.pending == Pending::None && !self.rx.is_some_and(|f| f.opcode.is_control()) {
+            self.ctl_buf.release();
+        }
     }
 
     fn release_out(&mut self) {
@@ -564,7 +668,7 @@ impl<K: MaskKeySource> Connection<K> {
         if let (Some(at), Some(iv)) = (self.keepalive_at, self.cfg.keepalive) {
             if now >= at {
                 if self.is_open() {
-                    self.ping = Some(Ctl::new(&[]));
+                    self.ping = Some(slot(Ctl::new(&[])));
                     if self.pong_deadline.is_none() {
                         self.pong_deadline = Some(now.saturating_add(self.cfg.pong_timeout));
                     }

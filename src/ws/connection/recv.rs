@@ -232,7 +232,7 @@ impl<K: MaskKeySource> Connection<K> {
                 let have = usize::from(self.ctl_len);
                 // Control payloads are at most 125 bytes (checked by the decoder).
                 let end = (have + n).min(MAX_CONTROL_PAYLOAD);
-                self.ctl_buf[have..end].copy_from_slice(&chunk[..end - have]);
+                self.ctl_buf.write(have, &chunk[..end - have]);
                 self.ctl_len = end as u8;
                 if remaining == 0 && self.on_control(f.opcode)? {
                     return Ok(if self.recv_close { len } else { pos });
@@ -456,11 +456,11 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// A complete control frame (payload in `ctl_buf`). Returns whether an event was produced.
     fn on_control(&mut self, op: OpCode) -> Result<Stop, ProtocolError> {
-        let payload = &self.ctl_buf[..usize::from(self.ctl_len)];
+        let payload = self.ctl_buf.get(usize::from(self.ctl_len));
         match op {
             OpCode::Ping => {
                 if self.cfg.auto_pong && !self.sent_close {
-                    self.pong = Some(Ctl::new(payload));
+                    self.pong = Some(slot(Ctl::new(payload)));
                 }
                 self.pending = Pending::Ping;
             }
@@ -473,7 +473,7 @@ impl<K: MaskKeySource> Connection<K> {
                 let code = parsed.map(|(code, _)| code);
                 if !self.sent_close {
                     // Echo the peer's code and reason (an empty Close if it sent none).
-                    self.close = Some(Ctl::new(payload));
+                    self.close = Some(slot(Ctl::new(payload)));
                     self.sent_close = true;
                 }
                 self.recv_close = true;
@@ -505,7 +505,7 @@ impl<K: MaskKeySource> Connection<K> {
         let code = e.close_code();
         if let Some(code) = code {
             if !self.sent_close {
-                self.close = Some(Ctl::close(Some(code), e.close_reason()));
+                self.close = Some(slot(Ctl::close(Some(code), e.close_reason())));
                 self.sent_close = true;
             }
         }

@@ -173,7 +173,7 @@ impl<K: MaskKeySource> Connection<K> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(ProtocolError::ControlTooLong);
         }
-        self.ping = Some(Ctl::new(payload));
+        self.ping = Some(slot(Ctl::new(payload)));
         Ok(())
     }
 
@@ -186,7 +186,7 @@ impl<K: MaskKeySource> Connection<K> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(ProtocolError::ControlTooLong);
         }
-        self.pong = Some(Ctl::new(payload));
+        self.pong = Some(slot(Ctl::new(payload)));
         Ok(())
     }
 
@@ -210,7 +210,7 @@ impl<K: MaskKeySource> Connection<K> {
         if self.sent_close {
             return Ok(());
         }
-        self.close = Some(Ctl::close(Some(code), reason));
+        self.close = Some(slot(Ctl::close(Some(code), reason)));
         self.sent_close = true;
         self.keepalive_at = None;
         self.close_deadline = Some(self.now.saturating_add(self.cfg.close_timeout));
@@ -243,13 +243,13 @@ impl<K: MaskKeySource> Connection<K> {
     pub fn poll_transmit(&mut self) -> Option<&[u8]> {
         self.release_out();
         if let Some(c) = self.pong.take() {
-            self.serialize_ctl(OpCode::Pong, c);
+            self.serialize_ctl(OpCode::Pong, unslot(c));
         }
         if let Some(c) = self.ping.take() {
-            self.serialize_ctl(OpCode::Ping, c);
+            self.serialize_ctl(OpCode::Ping, unslot(c));
         }
         if let Some(c) = self.close.take() {
-            self.serialize_ctl(OpCode::Close, c);
+            self.serialize_ctl(OpCode::Close, unslot(c));
         }
         if self.out.len() == 0 {
             return None;
@@ -276,6 +276,8 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         if pending == Pending::None {
+            // Drained: the last control frame's payload is no longer borrowed.
+            self.release_ctl();
             let (code, clean) = self.closed_pending.take()?;
             self.closed_reported = true;
             return Some(Event::Closed { code, clean });
@@ -295,10 +297,10 @@ impl<K: MaskKeySource> Connection<K> {
                 data: (span & 0xFFFF_FFFF) as usize..(span >> 32) as usize,
                 fin,
             }),
-            Pending::Ping => Some(Event::Ping(&self.ctl_buf[..usize::from(self.ctl_len)])),
-            Pending::Pong => Some(Event::Pong(&self.ctl_buf[..usize::from(self.ctl_len)])),
+            Pending::Ping => Some(Event::Ping(self.ctl_buf.get(usize::from(self.ctl_len)))),
+            Pending::Pong => Some(Event::Pong(self.ctl_buf.get(usize::from(self.ctl_len)))),
             Pending::CloseReceived => {
-                let payload = &self.ctl_buf[..usize::from(self.ctl_len)];
+                let payload = self.ctl_buf.get(usize::from(self.ctl_len));
                 let reason = match payload.get(2..) {
                     Some(r) => core::str::from_utf8(r).unwrap_or_default(),
                     None => "",
