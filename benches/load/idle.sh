@@ -48,9 +48,8 @@ measure() { # name, command...
     "$name" "$before" "$N" "$with" "$SECS" "$held" "$(echo "($with - $before) * 1024 / $N" | bc -l)" "$ok"
 }
 
-node_ws() { NODE_PATH=tests/interop/ws/node_modules exec node benches/load/ws_echo.cjs "${1##*:}"; }
 
 measure "sockwire-tokio echo" target/release/examples/echo
 measure "tokio-tungstenite" benches/load/target/release/tungstenite_echo
-measure "node ws 8.18" node_ws
+measure "node ws 8.18" env NODE_PATH=tests/interop/ws/node_modules node benches/load/ws_echo.cjs
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,13 @@
-//! The load generator: `load idle ADDR N SECS` opens N WebSocket connections to ADDR (the
-//! opening handshake on each, then nothing), holds them SECS seconds answering the server's
-//! Pings, then checks that every one still echoes a message. Prints one line of figures.
-//! Bounded: N ≤ 60,000, SECS ≤ 600, every wait has a timeout.
+//! The load generator.
+//!
+//! * `load idle ADDR N SECS` opens N WebSocket connections to ADDR (the opening handshake on
+//!   each, then nothing), holds them SECS seconds answering the server's Pings, then checks that
+//!   every one still echoes a message. Bounded: N ≤ 60,000, SECS ≤ 600.
+//! * `load echo ADDR CONNS SIZE SECS`: CONNS connections each send a SIZE-byte text message and
+//!   wait for its echo, in a loop, for SECS seconds; prints messages/s and p50/p99 round trip.
+//!   Bounded: CONNS ≤ 10,000, SIZE < 126, SECS ≤ 120.
+//!
+//! Every wait has a timeout. One line of figures per run.
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -78,11 +84,68 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
     true
 }
 
+/// One connection of `echo` mode: sends a SIZE-byte text message, waits for its echo, repeats
+/// until `until`; returns the round trips completed and their latencies (µs).
+async fn echo_loop(mut s: TcpStream, size: usize, until: Instant) -> (u64, Vec<u32>) {
+    let msg = frame(0x1, &vec![b'x'; size]);
+    let want = 2 + size; // the unmasked echo: 2-byte header (size < 126) + payload
+    let mut buf = vec![0u8; 4096];
+    let (mut n, mut lat) = (0u64, Vec::new());
+    while Instant::now() < until {
+        let t = Instant::now();
+        if s.write_all(&msg).await.is_err() {
+            break;
+        }
+        let mut got = 0;
+        while got < want {
+            match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
+                Ok(Ok(k)) if k > 0 => got += k,
+                _ => return (n, lat),
+            }
+        }
+        n += 1;
+        if lat.len() < 200_000 {
+            lat.push(t.elapsed().as_micros() as u32);
+        }
+    }
+    (n, lat)
+}
+
+async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
+    assert!(conns <= 10_000 && size < 126 && secs <= 120, "bounded");
+    let mut streams = Vec::new();
+    for _ in 0..conns {
+        streams.push(open(addr).await.expect("connect"));
+    }
+    let until = Instant::now() + Duration::from_secs(secs);
+    let t0 = Instant::now();
+    let tasks: Vec<_> = streams.into_iter().map(|s| tokio::spawn(echo_loop(s, size, until))).collect();
+    let (mut total, mut lat) = (0u64, Vec::new());
+    for t in tasks {
+        let (n, l) = t.await.unwrap();
+        total += n;
+        lat.extend(l);
+    }
+    let el = t0.elapsed().as_secs_f64();
+    lat.sort_unstable();
+    let p = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
+    println!(
+        "echo {conns} conns x {size} B for {secs} s: {total} round trips, {:.0} msgs/s, p50 {} us, p99 {} us",
+        total as f64 / el,
+        p(0.5),
+        p(0.99)
+    );
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
+    if a.len() == 5 && a[0] == "echo" {
+        let (n, size, secs) = (a[2].parse().unwrap(), a[3].parse().unwrap(), a[4].parse().unwrap());
+        return echo_mode(&a[1], n, size, secs).await;
+    }
     if a.len() != 4 || a[0] != "idle" {
-        eprintln!("usage: load idle ADDR N SECS");
+        eprintln!("usage: load idle ADDR N SECS | load echo ADDR CONNS SIZE SECS");
         std::process::exit(2);
     }
     let (addr, n, secs): (String, usize, u64) =
