@@ -629,6 +629,7 @@ fn encode_frame_to_vec_general(
 #[cfg(feature = "alloc")]
 #[inline(always)]
 fn append_short(out: &mut alloc::vec::Vec<u8>, b0: u8, payload: &[u8]) {
+    out.reserve(2 + payload.len());
     out.extend_from_slice(&[b0, payload.len() as u8]);
     out.extend_from_slice(payload);
 }
