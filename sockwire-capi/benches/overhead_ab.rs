@@ -6,30 +6,15 @@
 //!
 //! `cargo bench -p sockwire-capi --bench overhead_ab` (`ROUNDS=N` to change the 3,000 rounds).
 
-use std::hint::black_box;
-use std::mem::MaybeUninit;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use sockwire_capi::core_crate::ws::{Connection, ConnectionConfig, Event};
-use sockwire_capi::ws::{
-    SW_EV_TEXT, SwWsEvent, sw_ws_free, sw_ws_new_server, sw_ws_poll_event, sw_ws_poll_transmit,
-    sw_ws_recv, sw_ws_recv_event, sw_ws_send_text,
-};
+use sockwire_capi::core_crate::ws::{Connection, ConnectionConfig};
+use sockwire_capi::ws::{sw_ws_free, sw_ws_new_server};
 
-const PAYLOAD: &[u8; 16] = b"0123456789abcdef";
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+mod common;
+use common::{c_fast_message, c_poll_message, frame, rust_message};
+
 const PER_ROUND: u32 = 2_000;
-
-fn frame() -> [u8; 22] {
-    let mut f = [0u8; 22];
-    f[0] = 0x81;
-    f[1] = 0x80 | 16;
-    f[2..6].copy_from_slice(&KEY);
-    for (i, b) in PAYLOAD.iter().enumerate() {
-        f[6 + i] = b ^ KEY[i % 4];
-    }
-    f
-}
 
 /// Nanoseconds per message over one round of `f`.
 fn round(mut f: impl FnMut()) -> f64 {
@@ -69,62 +54,14 @@ fn main() {
     let wire = frame();
 
     let mut conn = Connection::server(ConnectionConfig::default());
-    let mut rust = || {
-        let mut buf = wire;
-        // Inputs through `black_box`, as a real caller's are unknown to the compiler (a read of
-        // unknown length at an unknown time); the C rows' arguments are opaque the same way.
-        let n = conn
-            .handle_read(black_box(Duration::ZERO), black_box(&mut buf[..]))
-            .unwrap();
-        let mut got = 0;
-        if let Some(Event::Text(t)) = conn.poll_event() {
-            got = t.len();
-        }
-        conn.send_text(black_box("0123456789abcdef")).unwrap();
-        let out = conn.poll_transmit().map_or(0, <[u8]>::len);
-        black_box((n, got, out));
-    };
+    let mut rust = || rust_message(&mut conn, &wire);
 
-    // SAFETY: the handles are used by this thread only and freed at the end;
-    // every pointer passed points to live, correctly sized memory during each call.
+    // SAFETY: the handles are used by this thread only and freed at the end.
     unsafe {
         let h1 = sw_ws_new_server(std::ptr::null());
         let h2 = sw_ws_new_server(std::ptr::null());
-        let mut c_poll = || {
-            let mut buf = wire;
-            let mut used = 0usize;
-            sw_ws_recv(h1, 0, buf.as_mut_ptr(), buf.len(), &mut used);
-            let mut ev = MaybeUninit::<SwWsEvent>::uninit();
-            let mut got = 0;
-            if sw_ws_poll_event(h1, ev.as_mut_ptr()) == 1 && ev.assume_init().kind == SW_EV_TEXT {
-                got = ev.assume_init().len;
-            }
-            sw_ws_send_text(h1, black_box(PAYLOAD.as_ptr()), 16);
-            let (mut p, mut n) = (std::ptr::null(), 0usize);
-            sw_ws_poll_transmit(h1, 0, &mut p, &mut n);
-            black_box((used, got, n));
-        };
-        let mut c_fast = || {
-            let mut buf = wire;
-            let mut used = 0usize;
-            let mut ev = MaybeUninit::<SwWsEvent>::uninit();
-            let mut got = 0;
-            let r = sw_ws_recv_event(
-                h2,
-                0,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &mut used,
-                ev.as_mut_ptr(),
-            );
-            if r == 1 && ev.assume_init().kind == SW_EV_TEXT {
-                got = ev.assume_init().len;
-            }
-            sw_ws_send_text(h2, black_box(PAYLOAD.as_ptr()), 16);
-            let (mut p, mut n) = (std::ptr::null(), 0usize);
-            sw_ws_poll_transmit(h2, 0, &mut p, &mut n);
-            black_box((used, got, n));
-        };
+        let mut c_poll = || c_poll_message(h1, &wire);
+        let mut c_fast = || c_fast_message(h2, &wire);
 
         // Warm up every path, then alternate.
         for _ in 0..20 {

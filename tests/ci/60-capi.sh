@@ -8,13 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 T0=$(date +%s)
 
-SHARED="${SOCKWIRE_SHARED:-$(pwd)/../shared}"
-AB="$SHARED/tools/autobahn"
-if [ ! -x "$AB/install.sh" ]; then
-  echo "60-capi: Autobahn tools not found at $AB (the shared folder must sit next to the repo)" >&2
-  exit 1
-fi
-"$AB/install.sh"
+NAME=60-capi
+. tests/ci/lib/autobahn.sh
+ab_install
 if ! command -v valgrind >/dev/null 2>&1 || ! command -v cc >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq valgrind gcc make >/dev/null
 fi
@@ -27,37 +23,9 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 echo "== C unit tests (ASan + UBSan)"
 make -s -C sockwire-capi TARGET="$TARGET_DIR" all test
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "60-capi: nothing listens on $1" >&2; return 1
-}
 SERVER_PID=""
 cleanup() { if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
-
-strict_check() { # summary.json → exit 1 unless every verdict is OK or INFORMATIONAL
-  python3 - "$1" <<'PY'
-import json, sys
-data = json.load(open(sys.argv[1]))
-bad = 0
-for agent, s in data.items():
-    v = s["by_verdict"]
-    bad += v.get("FAILED", 0) + v.get("NON-STRICT", 0) + len(s.get("other_verdicts", [])) + s.get("missing", 0)
-    bad += max(0, s.get("expected", 0) - s.get("cases", 0))
-    print("%s: OK %d, NON-STRICT %d, INFORMATIONAL %d, FAILED %d, missing %d"
-          % (agent, v.get("OK", 0), v.get("NON-STRICT", 0), v.get("INFORMATIONAL", 0),
-             v.get("FAILED", 0), s.get("missing", 0)))
-    good = v.get("OK", 0) + v.get("INFORMATIONAL", 0)
-print("%d passed, %d failed" % (good, bad))
-sys.exit(1 if bad else 0)
-PY
-}
 
 PORT=$(free_port)
 "$TARGET_DIR/capi/echo_server" "$PORT" >"$OUT/echo_server.log" 2>&1 &
@@ -65,7 +33,7 @@ SERVER_PID=$!
 wait_port "$PORT"
 echo "== Autobahn 1-11 against the C echo server on port $PORT"
 "$AB/run-server-tests.sh" -x -q -a sockwire-c -o "$OUT/autobahn" "ws://127.0.0.1:$PORT" | tail -n 4
-strict_check "$OUT/autobahn/summary.json"
+ab_strict_check "$OUT/autobahn/summary.json"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
 PORT=$(free_port)
@@ -75,7 +43,7 @@ SERVER_PID=$!
 wait_port "$PORT"
 echo "== the C echo server under valgrind, Autobahn without 9.* (247 cases)"
 "$AB/run-server-tests.sh" -x --no-perf -q -a sockwire-c-valgrind -o "$OUT/valgrind" "ws://127.0.0.1:$PORT" | tail -n 4
-strict_check "$OUT/valgrind/summary.json"
+ab_strict_check "$OUT/valgrind/summary.json"
 kill -TERM "$SERVER_PID"
 set +e
 wait "$SERVER_PID"; VG=$?
