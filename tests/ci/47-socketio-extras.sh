@@ -25,7 +25,9 @@ trap cleanup EXIT
 echo '{"private":true,"type":"module"}' > "$TMP/package.json"
 (cd "$TMP" && npm install --no-audit --no-fund --loglevel=error \
   socket.io-client@4.8 socket.io-msgpack-parser@3.0.2 socket.io@4.8)
-cp tests/interop/sio-extras/run.mjs "$TMP/run.mjs"
+mkdir -p "$TMP/sio-extras"
+cp tests/interop/harness.mjs "$TMP/harness.mjs"
+cp tests/interop/sio-extras/run.mjs "$TMP/sio-extras/run.mjs"
 
 cargo build --release --example sio_server --example sio_recovery_client
 BIN="${CARGO_TARGET_DIR:-target}/release/examples"
@@ -39,16 +41,16 @@ start() { # start <args...>: a sio_server on a free port; sets PORT
 
 rc=0
 start --parser msgpack
-timeout 300 node "$TMP/run.mjs" msgpack "http://127.0.0.1:$PORT" || rc=1
+timeout 300 node "$TMP/sio-extras/run.mjs" msgpack "http://127.0.0.1:$PORT" || rc=1
 
 start --recovery; R1=$PORT
 start --recovery --no-skip-middlewares; R2=$PORT
 start; R3=$PORT
-timeout 300 node "$TMP/run.mjs" recovery "http://127.0.0.1:$R1" "http://127.0.0.1:$R2" \
+timeout 300 node "$TMP/sio-extras/run.mjs" recovery "http://127.0.0.1:$R1" "http://127.0.0.1:$R2" \
   "http://127.0.0.1:$R3" || rc=1
 
 NPORT=$(free_port)
-node "$TMP/run.mjs" node-server "$NPORT" &
+node "$TMP/sio-extras/run.mjs" node-server "$NPORT" &
 PIDS+=($!)
 wait_port "$NPORT"
 if timeout 60 "$BIN/sio_recovery_client" "127.0.0.1:$NPORT"; then

@@ -8,13 +8,13 @@ require_node() {
 
 # A free loopback TCP port.
 free_port() {
-  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Waits up to 10 s for something to listen on 127.0.0.1:$1.
+# Waits up to 20 s for something to accept on 127.0.0.1:$1.
 wait_port() {
-  for _ in $(seq 1 100); do
-    if node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$1"; then return 0; fi
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
   echo "FAIL: nothing listening on $1"; return 1

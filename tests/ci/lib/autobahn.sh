@@ -14,20 +14,8 @@ ab_install() {
   "$AB/install.sh"
 }
 
-# free_port: print a TCP port on 127.0.0.1 that nothing listens on.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT: wait up to 20 s until something accepts on 127.0.0.1:PORT.
-wait_port() {
-  for _ in $(seq 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "$NAME: nothing listens on port $1" >&2
-  return 1
-}
+# free_port and wait_port come from the interop helpers.
+. tests/interop/lib.sh
 
 # ab_strict_check SUMMARY.json...: print each agent's verdicts; exit status 1 unless every case of
 # every summary is OK or INFORMATIONAL and none is missing.

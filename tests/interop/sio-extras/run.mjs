@@ -10,6 +10,7 @@ import { io } from "socket.io-client";
 import { Server } from "socket.io";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { check, finish, sleep } from "../harness.mjs";
 
 const require = createRequire(import.meta.url);
 const msgpackParser = require("socket.io-msgpack-parser");
@@ -20,29 +21,6 @@ const MODES = {
   upgrade: { transports: ["polling", "websocket"], upgrade: true },
 };
 
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn, timeoutMs = 10000) {
-  let timer;
-  try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e?.stack ?? e}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const once = (s, ev) => new Promise((resolve) => s.once(ev, (...args) => resolve(args)));
 
 function connected(socket) {
@@ -60,11 +38,6 @@ function normalize(v) {
   if (Array.isArray(v)) return v.map(normalize);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x)]));
   return v;
-}
-
-function done() {
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
 }
 
 // ----- msgpack parser -------------------------------------------------------------------------
@@ -142,7 +115,7 @@ async function msgpack(url) {
       b.disconnect();
     });
   }
-  done();
+  finish();
 }
 
 // ----- connection state recovery ----------------------------------------------------------------
@@ -317,7 +290,7 @@ async function recovery(url, urlNoSkip, urlPlain) {
     assert.equal(s._lastOffset, got[1]);
     s.disconnect();
   });
-  done();
+  finish();
 }
 
 // ----- a Node server with recovery, for our client machine ------------------------------------

@@ -6,6 +6,7 @@
 // Prints `N passed, N failed`; exits non-zero if anything failed.
 import { io } from "socket.io-client";
 import assert from "node:assert/strict";
+import { check, finish, sleep } from "../harness.mjs";
 
 const URL = process.env.SIO_URL ?? "http://127.0.0.1:3000";
 const MODES = {
@@ -13,22 +14,6 @@ const MODES = {
   websocket: { transports: ["websocket"] },
   upgrade: { transports: ["polling", "websocket"], upgrade: true },
 };
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  let timer;
-  try {
-    await Promise.race([fn(), new Promise((_, r) => { timer = setTimeout(() => r(new Error("timeout")), 10000); })]);
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e?.stack ?? e}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function client(mode) {
   const s = io(URL, { ...MODES[mode], forceNew: true, reconnection: false });
   s.got = [];
@@ -88,5 +73,4 @@ await check("no room: a message reaches everyone else", async () => {
   for (const s of [a, b, c]) s.disconnect();
 });
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish();

@@ -3,6 +3,7 @@
 // `N passed, N failed` and exits non-zero if anything failed.
 import { io } from "socket.io-client";
 import assert from "node:assert/strict";
+import { check, finish, sleep } from "../harness.mjs";
 
 const URL = process.env.SIO_URL ?? "http://127.0.0.1:3000";
 const MODES = {
@@ -11,29 +12,6 @@ const MODES = {
   upgrade: { transports: ["polling", "websocket"], upgrade: true },
 };
 
-let passed = 0;
-let failed = 0;
-
-async function check(name, fn, timeoutMs = 10000) {
-  let timer;
-  try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e?.stack ?? e}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function connect(nsp, opts, auth) {
   const socket = io(URL + nsp, { ...opts, forceNew: true, reconnection: false, auth });
@@ -187,5 +165,4 @@ for (const [mode, opts] of Object.entries(MODES)) {
   await modeTests(mode, opts);
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();
