@@ -468,7 +468,5 @@ fn encode_int(i: i64, out: &mut Vec<u8>) {
     }
 }
 
-pub mod socketio;
-
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,8 @@
 //! `--ignored`, and without its variables it fails rather than pass having checked nothing.
 #![cfg(feature = "alloc")]
 
-use sockwire::msgpack::{Limits, socketio};
+use sockwire::msgpack::Limits;
+use sockwire::socketio::msgpack as socketio;
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())

@@ -2,7 +2,8 @@
 //! The msgpack codec and the Socket.IO msgpack packet decoder: never panic; whatever decodes
 //! re-encodes to a fixed point; a decoded packet re-encodes to a packet that decodes equal.
 use libfuzzer_sys::fuzz_target;
-use sockwire::msgpack::{self, Limits, socketio};
+use sockwire::msgpack::{self, Limits};
+use sockwire::socketio::msgpack as socketio;
 
 fuzz_target!(|data: &[u8]| {
     let lim = Limits { max_input: 1 << 16, max_depth: 16, max_values: 4096 };

@@ -35,6 +35,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 mod json;
+pub mod msgpack;
 pub mod packet;
 pub mod recovery;
 #[cfg(feature = "alloc")]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real npm socket.io-msgpack-parser against sockwire::msgpack::socketio: the reference
+# The real npm socket.io-msgpack-parser against sockwire::socketio::msgpack: the reference
 # encodes a set of packets (every type 0-4, binary, nested, large, integer widths), we decode
 # them with the reference checks and re-encode byte-exact, and the reference decodes our bytes
 # back to deep-equal packets. Exits non-zero on any failure or if node/npm is missing.

@@ -1,5 +1,5 @@
 //! The bridge between the machines' packet form (Socket.IO text plus attachments) and the
-//! msgpack parser's form (one binary message, [`crate::msgpack::socketio`]).
+//! msgpack parser's form (one binary message, [`crate::socketio::msgpack`]).
 //!
 //! The machines keep one internal representation whatever the [`Parser`](super::Parser): a
 //! packet is its JSON text and its binary attachments ([`OwnedPacket`]), so the application
@@ -23,8 +23,8 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use crate::json::{self, TokenKind, Tokenizer};
-use crate::msgpack::socketio::decode_packet;
 use crate::msgpack::{self, Limits, Value as Mp};
+use crate::socketio::msgpack::{PacketError, decode_packet};
 use crate::socketio::{DecodeConfig, PacketType, SocketIoError};
 
 fn invalid(what: &'static str) -> SocketIoError {
@@ -215,11 +215,11 @@ pub(crate) fn msgpack_to_text(
     };
     let p = decode_packet(msg, &limits).map_err(|e| {
         invalid(match e {
-            msgpack::socketio::PacketError::Msgpack(_) => "not a well-formed msgpack value",
-            msgpack::socketio::PacketError::NotAMap => "a msgpack packet must be a map",
-            msgpack::socketio::PacketError::BadType => "`type` must be an integer 0-4",
-            msgpack::socketio::PacketError::BadNamespace => "`nsp` must be a string",
-            msgpack::socketio::PacketError::BadId => "`id` must be an integer",
+            PacketError::Msgpack(_) => "not a well-formed msgpack value",
+            PacketError::NotAMap => "a msgpack packet must be a map",
+            PacketError::BadType => "`type` must be an integer 0-4",
+            PacketError::BadNamespace => "`nsp` must be a string",
+            PacketError::BadId => "`id` must be an integer",
             _ => "`data` does not fit the packet type",
         })
     })?;

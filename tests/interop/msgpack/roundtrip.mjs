@@ -1,4 +1,4 @@
-// Round trips between the real socket.io-msgpack-parser (npm) and sockwire::msgpack::socketio.
+// Round trips between the real socket.io-msgpack-parser (npm) and sockwire::socketio::msgpack.
 //   node roundtrip.mjs gen OUT      -> the reference encodes every packet below, one hex line each
 //   node roundtrip.mjs check IN     -> the reference decodes our re-encodings; each must equal
 //                                      the original packet (deep), and exit non-zero otherwise

@@ -10,8 +10,8 @@
 //! The encoders return the whole message, so a broadcast encodes once and writes the same
 //! bytes to every session as a binary Engine.IO message.
 
-use super::{Limits, Value, encode};
-use crate::socketio::PacketType;
+use super::PacketType;
+use crate::msgpack::{Limits, Value, encode};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -33,7 +33,7 @@ pub struct MsgpackPacket<'a> {
 #[non_exhaustive]
 pub enum PacketError {
     /// The bytes are not one well-formed, bounded msgpack value.
-    Msgpack(super::DecodeError),
+    Msgpack(crate::msgpack::DecodeError),
     /// The value is not a map.
     NotAMap,
     /// `type` is missing or not an integer 0–4.
@@ -94,7 +94,7 @@ fn integer(v: &Value<'_>) -> Option<u64> {
 
 /// Decodes one binary Engine.IO message as a msgpack Socket.IO packet.
 pub fn decode_packet<'a>(msg: &'a [u8], limits: &Limits) -> Result<MsgpackPacket<'a>, PacketError> {
-    let Value::Map(pairs) = super::decode(msg, limits).map_err(PacketError::Msgpack)? else {
+    let Value::Map(pairs) = crate::msgpack::decode(msg, limits).map_err(PacketError::Msgpack)? else {
         return Err(PacketError::NotAMap);
     };
     let (mut ty, mut nsp, mut data, mut id) = (None, None, None, None);
@@ -185,4 +185,184 @@ pub fn encode_event(nsp: &str, event: &str, args: &[Value<'_>], id: Option<u64>)
     all.push(Value::Str(event));
     all.extend(args.iter().cloned());
     encode_packet(PacketType::Event, nsp, Some(&Value::Array(all)), id).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgpack::decode;
+    use alloc::vec;
+
+    fn enc(v: &Value<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(v, &mut out);
+        out
+    }
+
+    fn lim() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn readme_example_byte_exact() {
+        // socket.io-msgpack-parser README: socket.emit('hello', 'you').
+        let readme = [
+            0x83, 0xa4, 0x74, 0x79, 0x70, 0x65, 0x02, 0xa3, 0x6e, 0x73, 0x70, 0xa1, 0x2f, 0xa4,
+            0x64, 0x61, 0x74, 0x61, 0x92, 0xa5, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0xa3, 0x79, 0x6f,
+            0x75,
+        ];
+        let p = decode_packet(&readme, &lim()).unwrap();
+        assert_eq!((p.kind, p.nsp, p.id), (PacketType::Event, "/", None));
+        assert_eq!(
+            p.data,
+            Some(Value::Array(vec![Value::Str("hello"), Value::Str("you")]))
+        );
+        // The map in the README's key order re-encodes byte-exact.
+        let v = decode(&readme, &lim()).unwrap();
+        assert_eq!(enc(&v), readme);
+    }
+
+    #[test]
+    fn event_with_binary_round_trips_byte_exact() {
+        let args = [Value::Bin(&[1, 2, 3]), Value::UInt(42)];
+        let bytes = encode_event("/chat", "hello", &args, Some(7));
+        let mut want = vec![0x84, 0xa4];
+        want.extend_from_slice(b"type");
+        want.push(2);
+        want.extend_from_slice(&[0xa4, b'd', b'a', b't', b'a', 0x93, 0xa5]);
+        want.extend_from_slice(b"hello");
+        want.extend_from_slice(&[0xc4, 3, 1, 2, 3, 42, 0xa2, b'i', b'd', 7, 0xa3]);
+        want.extend_from_slice(b"nsp");
+        want.push(0xa5);
+        want.extend_from_slice(b"/chat");
+        assert_eq!(bytes, want);
+        let p = decode_packet(&bytes, &lim()).unwrap();
+        assert_eq!(p.kind, PacketType::Event);
+        assert_eq!(p.nsp, "/chat");
+        assert_eq!(p.id, Some(7));
+        let d = p.data.clone().unwrap();
+        assert_eq!(encode_packet(p.kind, p.nsp, Some(&d), p.id).unwrap(), bytes);
+    }
+
+    fn pkt(pairs: Vec<(Value<'static>, Value<'static>)>) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&Value::Map(pairs), &mut out);
+        out
+    }
+
+    #[test]
+    fn reference_checks() {
+        let t = |n| (Value::Str("type"), Value::UInt(n));
+        let nsp = (Value::Str("nsp"), Value::Str("/"));
+        let data = |v| (Value::Str("data"), v);
+        let ok = |b: Vec<u8>| decode_packet(&b, &lim()).map(|p| p.kind);
+        assert_eq!(ok(pkt(vec![t(0), nsp.clone()])), Ok(PacketType::Connect));
+        assert_eq!(
+            ok(pkt(vec![t(0), nsp.clone(), data(Value::Map(vec![]))])),
+            Ok(PacketType::Connect)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(0), nsp.clone(), data(Value::Str("x"))])),
+            Err(PacketError::BadData(PacketType::Connect))
+        );
+        assert_eq!(ok(pkt(vec![t(1), nsp.clone()])), Ok(PacketType::Disconnect));
+        assert_eq!(
+            ok(pkt(vec![t(1), nsp.clone(), data(Value::Undefined)])),
+            Ok(PacketType::Disconnect)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(1), nsp.clone(), data(Value::Nil)])),
+            Err(PacketError::BadData(PacketType::Disconnect))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(2), nsp.clone(), data(Value::Array(vec![]))])),
+            Ok(PacketType::Event)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(2), nsp.clone(), data(Value::Map(vec![]))])),
+            Err(PacketError::BadData(PacketType::Event))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(3), nsp.clone()])),
+            Err(PacketError::BadData(PacketType::Ack))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(4), nsp.clone(), data(Value::Str("no"))])),
+            Ok(PacketType::ConnectError)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(4), nsp.clone(), data(Value::UInt(1))])),
+            Err(PacketError::BadData(PacketType::ConnectError))
+        );
+        assert_eq!(
+            ok(pkt(vec![t(5), nsp.clone(), data(Value::Array(vec![]))])),
+            Err(PacketError::BadType)
+        );
+        assert_eq!(
+            ok(pkt(vec![t(2), data(Value::Array(vec![]))])),
+            Err(PacketError::BadNamespace)
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                (Value::Str("nsp"), Value::UInt(1)),
+                data(Value::Array(vec![]))
+            ])),
+            Err(PacketError::BadNamespace)
+        );
+        let id = |v| (Value::Str("id"), v);
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                nsp.clone(),
+                data(Value::Array(vec![])),
+                id(Value::Str("1"))
+            ])),
+            Err(PacketError::BadId)
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                nsp.clone(),
+                data(Value::Array(vec![])),
+                id(Value::F64(1.5))
+            ])),
+            Err(PacketError::BadId)
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                nsp.clone(),
+                data(Value::Array(vec![])),
+                id(Value::F64(3.0))
+            ])),
+            Ok(PacketType::Event)
+        );
+        // Unknown keys (the client's `options`) are ignored.
+        let opts = (
+            Value::Str("options"),
+            Value::Map(vec![(Value::Str("compress"), Value::Bool(true))]),
+        );
+        assert_eq!(
+            ok(pkt(vec![
+                t(2),
+                data(Value::Array(vec![])),
+                opts,
+                nsp.clone()
+            ])),
+            Ok(PacketType::Event)
+        );
+        assert_eq!(
+            decode_packet(&[0x92, 1, 2], &lim()),
+            Err(PacketError::NotAMap)
+        );
+        assert!(matches!(
+            decode_packet(&[0x81], &lim()),
+            Err(PacketError::Msgpack(_))
+        ));
+        assert_eq!(
+            encode_packet(PacketType::BinaryEvent, "/", None, None),
+            None
+        );
+    }
 }
