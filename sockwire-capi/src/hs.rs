@@ -224,11 +224,8 @@ pub unsafe extern "C" fn sw_hs_server_parse(
 /// `hs` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_hs_server_protocol(hs: *const SwHsServer) -> *const c_char {
-    if hs.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle.
-    unsafe { (*hs).protocol.as_ptr() }
+    // SAFETY: `hs` is NULL or live (this function's contract).
+    unsafe { field_str(hs, |h| &h.protocol) }
 }
 
 /// The request target (path and query) of the latest successful parse.
@@ -238,11 +235,8 @@ pub unsafe extern "C" fn sw_hs_server_protocol(hs: *const SwHsServer) -> *const 
 /// `hs` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_hs_server_target(hs: *const SwHsServer) -> *const c_char {
-    if hs.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle.
-    unsafe { (*hs).target.as_ptr() }
+    // SAFETY: `hs` is NULL or live (this function's contract).
+    unsafe { field_str(hs, |h| &h.target) }
 }
 
 /// Why the latest parse failed ("" when it did not).
@@ -252,11 +246,8 @@ pub unsafe extern "C" fn sw_hs_server_target(hs: *const SwHsServer) -> *const c_
 /// `hs` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_hs_server_last_error(hs: *const SwHsServer) -> *const c_char {
-    if hs.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle.
-    unsafe { (*hs).err.as_ptr() }
+    // SAFETY: `hs` is NULL or live (this function's contract).
+    unsafe { field_str(hs, |h| &h.err) }
 }
 
 /// A client handshake (`sw_hs_client` in C): the request it sent and what it must verify.
@@ -432,11 +423,8 @@ pub unsafe extern "C" fn sw_hs_client_parse(
 /// `hs` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_hs_client_protocol(hs: *const SwHsClient) -> *const c_char {
-    if hs.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle.
-    unsafe { (*hs).protocol.as_ptr() }
+    // SAFETY: `hs` is NULL or live (this function's contract).
+    unsafe { field_str(hs, |h| &h.protocol) }
 }
 
 /// Why the latest parse failed ("" when it did not).
@@ -446,9 +434,6 @@ pub unsafe extern "C" fn sw_hs_client_protocol(hs: *const SwHsClient) -> *const 
 /// `hs` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_hs_client_last_error(hs: *const SwHsClient) -> *const c_char {
-    if hs.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle.
-    unsafe { (*hs).err.as_ptr() }
+    // SAFETY: `hs` is NULL or live (this function's contract).
+    unsafe { field_str(hs, |h| &h.err) }
 }

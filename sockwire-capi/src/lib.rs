@@ -121,6 +121,23 @@ pub(crate) unsafe fn cstr<'a>(p: *const c_char) -> Result<&'a str, c_int> {
     s.to_str().map_err(|_| SW_ERR_INVALID)
 }
 
+/// A string field of a handle as a C string: `""` when the handle is NULL. The pointer stays
+/// valid until the field next changes (the next call on the handle) or the handle is freed.
+///
+/// # Safety
+///
+/// Unless NULL, `h` must point to a live handle.
+pub(crate) unsafe fn field_str<T>(
+    h: *const T,
+    field: impl FnOnce(&T) -> &CString,
+) -> *const c_char {
+    if h.is_null() {
+        return c"".as_ptr();
+    }
+    // SAFETY: non-null and live (the caller's contract).
+    field(unsafe { &*h }).as_ptr()
+}
+
 /// Writes `v` through `p` if it is not NULL.
 ///
 /// # Safety

@@ -234,11 +234,8 @@ pub unsafe extern "C" fn sw_sio_decoder_attachment(
 /// `d` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_sio_decoder_last_error(d: *const SwSioDecoder) -> *const c_char {
-    if d.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle.
-    unsafe { (*d).err.as_ptr() }
+    // SAFETY: `d` is NULL or live (this function's contract).
+    unsafe { field_str(d, |h| &h.err) }
 }
 
 /// Encodes an EVENT packet: namespace `nsp` ("/" or NULL for the main one), an ack id when

@@ -645,11 +645,8 @@ pub unsafe extern "C" fn sw_ws_send_close(
 /// `c` NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sw_ws_last_error(c: *const SwWs) -> *const c_char {
-    if c.is_null() {
-        return c"".as_ptr();
-    }
-    // SAFETY: a live handle (the caller's contract).
-    unsafe { (*c).err.as_ptr() }
+    // SAFETY: `c` is NULL or live (this function's contract).
+    unsafe { field_str(c, |h| &h.err) }
 }
 
 #[cfg(test)]
