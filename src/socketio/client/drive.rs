@@ -129,7 +129,12 @@ impl Client {
         let Some(c) = slot.as_mut() else {
             return;
         };
-        match c.read(data) {
+        let r = if data.is_empty() {
+            c.process()
+        } else {
+            c.read(data)
+        };
+        match r {
             Ok(None) => {}
             Ok(Some(resp)) => {
                 if resp.close {
@@ -196,6 +201,8 @@ impl Client {
                 let data = http_request(&self.opts.host, &target, body);
                 let id = self.polling_conn(body.is_some());
                 self.tx.push_back(Transmit::Write { conn: id, data });
+                // A response that arrived early (kept after the previous one) is read now.
+                self.http_read(now, id, &[]);
             }
             ClientRequest::OpenWebSocket => {
                 let target = self.target(Transport::WebSocket);

@@ -83,11 +83,10 @@ impl HttpConn {
         }
     }
 
-    /// Adds bytes; returns the response once complete.
+    /// Adds bytes; returns the response once complete. Bytes after a response are kept as the
+    /// start of the next one (whatever way the stream was split into reads), and parsed once a
+    /// request is in flight again ([`process`](Self::process)).
     pub(super) fn read(&mut self, data: &[u8]) -> Result<Option<Response>, Broken> {
-        if !self.busy {
-            return Err(Broken); // bytes nobody asked for
-        }
         let cap = self
             .parser
             .config()
@@ -97,6 +96,14 @@ impl HttpConn {
             return Err(Broken);
         }
         self.rx.extend_from_slice(data);
+        self.process()
+    }
+
+    /// Parses what the buffer holds, if a request is in flight.
+    pub(super) fn process(&mut self) -> Result<Option<Response>, Broken> {
+        if !self.busy || self.rx.is_empty() {
+            return Ok(None);
+        }
         if self.head.is_none() {
             let mut slots = [Header::EMPTY; SLOTS];
             let resp = match self.parser.parse_response(&self.rx, &mut slots) {
@@ -130,11 +137,9 @@ impl HttpConn {
         if self.rx.len() < end {
             return Ok(None);
         }
-        if self.rx.len() > end {
-            return Err(Broken); // no pipelining: nothing may follow the response
-        }
+        let rest = self.rx.split_off(end);
         let body = self.rx.split_off(h.head_len);
-        self.rx.clear();
+        self.rx = rest;
         self.head = None;
         self.parser.reset();
         self.busy = false;
