@@ -431,3 +431,46 @@ fn a_response_read_together_with_the_next_one() {
     assert_eq!(ev.len(), 2, "{ev:?}");
     assert!(c.is_connected("/"));
 }
+
+/// Connection state recovery across attempts: the pid of the CONNECT reply and the offset of
+/// the last event go with the CONNECT of the next session, and a reply with the same pid is a
+/// recovered session.
+#[test]
+fn recovery_pid_and_offset_survive_a_reconnection() {
+    let mut c = client(Transports::WebSocket);
+    drain(&mut c);
+    c.handle_read(ms(1), 1, &[switching(1), frame(OPEN_WS)].concat());
+    assert_eq!(drain(&mut c).0, [format!("write 1 {}", masked("40", 1))]);
+    c.handle_read(ms(2), 1, &frame(r#"40{"sid":"x","pid":"p1"}"#));
+    c.handle_read(ms(3), 1, &frame(r#"42["m","o1"]"#));
+    drain(&mut c);
+    assert_eq!(c.socket().last_offset("/"), Some("o1"));
+    c.handle_eof(ms(4), 1);
+    let (tx, ev) = drain(&mut c);
+    assert!(tx.is_empty(), "{tx:?}");
+    let Some(Event::Reconnecting { delay, .. }) = ev.last() else {
+        panic!("{ev:?}")
+    };
+    c.handle_timeout(ms(4) + *delay);
+    let (tx, _) = drain(&mut c);
+    assert_eq!(tx[0], "connect 2");
+    c.handle_read(ms(5000), 2, &[switching(2), frame(OPEN_WS)].concat());
+    let (tx, _) = drain(&mut c);
+    assert_eq!(
+        tx,
+        [format!(
+            "write 2 {}",
+            masked(r#"40{"pid":"p1","offset":"o1"}"#, 1)
+        )]
+    );
+    c.handle_read(ms(5001), 2, &frame(r#"40{"sid":"x","pid":"p1"}"#));
+    let (_, ev) = drain(&mut c);
+    assert_eq!(
+        ev,
+        [sio(ClientEvent::Connect {
+            nsp: "/".into(),
+            sid: "x".into()
+        })]
+    );
+    assert!(c.socket().is_recovered("/"));
+}

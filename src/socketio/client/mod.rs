@@ -625,6 +625,10 @@ impl Client {
         }
         let reason = DisconnectReason::from(reason);
         self.sio.handle_transport_close(reason);
+        // The namespaces' disconnects first, then the session's end, then the next attempt.
+        while let Some(ev) = self.sio.poll_event() {
+            self.events.push_back(Event::Socket(ev));
+        }
         self.events.push_back(Event::TransportClosed { reason });
         self.schedule_reconnect(now);
     }
