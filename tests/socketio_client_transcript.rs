@@ -474,3 +474,69 @@ fn recovery_pid_and_offset_survive_a_reconnection() {
     );
     assert!(c.socket().is_recovered("/"));
 }
+
+mod chunks {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any number of reads, cut anywhere, gives the transcript of whole reads (the naive
+        /// model: one read per response).
+        #[test]
+        fn any_chunking_gives_the_same_transcript(
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
+            ws in any::<bool>(),
+        ) {
+            let (t, responses) = if ws {
+                let mut open = switching(1);
+                open.extend(frame(OPEN_WS));
+                (Transports::WebSocket, vec![(1u64, open), (1, [frame("40{\"sid\":\"x\"}"), frame("2"), frame("42[\"a\",{\"b\":[1]}]")].concat())])
+            } else {
+                (Transports::Polling, vec![
+                    (1u64, http("200 OK", OPEN_POLL)),
+                    (2, http("200 OK", "ok")),
+                    (1, http("200 OK", "40{\"sid\":\"x1\"}\x1e2\x1e451-[\"b\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID")),
+                ])
+            };
+            let whole = transcript(t, &responses, None);
+            let mut c = client(t);
+            let (mut tx, mut ev) = drain(&mut c);
+            for (i, (conn, bytes)) in responses.iter().enumerate() {
+                let now = ms(i as u64 + 1);
+                let mut at: Vec<usize> = cuts.iter().map(|x| x.index(bytes.len() + 1)).collect();
+                at.push(0);
+                at.push(bytes.len());
+                at.sort_unstable();
+                for w in at.windows(2) {
+                    c.handle_read(now, *conn, &bytes[w[0]..w[1]]);
+                }
+                let (t2, e2) = drain(&mut c);
+                tx.extend(t2);
+                ev.extend(e2);
+            }
+            // Open, connect, and the binary event with its attachment.
+            prop_assert!(whole.1.len() >= 2);
+            prop_assert_eq!((tx, ev), whole);
+        }
+    }
+}
+
+#[test]
+fn binary_event_over_polling_is_reassembled() {
+    let responses = vec![
+        (1u64, http("200 OK", OPEN_POLL)),
+        (
+            1,
+            http(
+                "200 OK",
+                "40{\"sid\":\"x1\"}\x1e451-[\"b\",{\"_placeholder\":true,\"num\":0}]\x1ebAQID",
+            ),
+        ),
+    ];
+    let (_, ev) = transcript(Transports::Polling, &responses, None);
+    let Some(Event::Socket(ClientEvent::Event { packet, .. })) = ev.last() else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(packet.attachments(), [vec![1u8, 2, 3]]);
+}
