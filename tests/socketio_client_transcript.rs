@@ -540,3 +540,20 @@ fn binary_event_over_polling_is_reassembled() {
     };
     assert_eq!(packet.attachments(), [vec![1u8, 2, 3]]);
 }
+
+#[test]
+fn a_host_or_path_that_would_inject_into_the_head_is_refused() {
+    for opts in [
+        ClientOptions::new("h\r\nX-Evil: 1"),
+        ClientOptions::new(""),
+        ClientOptions::new("h").path("socket.io/"),
+        ClientOptions::new("h").path("/a b/"),
+    ] {
+        let mut c = Client::new(Duration::ZERO, opts, entropy());
+        assert!(c.is_closed());
+        assert_eq!(c.poll_event(), Some(Event::Closed));
+        assert_eq!(c.poll_transmit(), None);
+        assert!(c.connect("/", None).is_err());
+        assert_eq!(c.poll_timeout(), None);
+    }
+}

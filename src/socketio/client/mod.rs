@@ -110,9 +110,10 @@ pub enum Transports {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ClientOptions {
-    /// The `Host` header (`host:port`).
+    /// The `Host` header (`host:port`). With [`path`](Self::path), visible ASCII only: a client
+    /// made with anything else starts closed ([`Event::Closed`]).
     pub host: String,
-    /// The Engine.IO path (default `/socket.io/`).
+    /// The Engine.IO path (default `/socket.io/`), starting with `/`.
     pub path: String,
     /// Which transports to use.
     pub transports: Transports,
@@ -138,7 +139,7 @@ pub struct ClientOptions {
     pub head: HeadConfig,
     /// Largest long-polling response body (default 4 MiB).
     pub max_http_body: usize,
-    /// The WebSocket connection (frame and message caps).
+    /// The WebSocket connection (frame and message caps; it always receives whole messages).
     pub ws: ConnectionConfig,
 }
 
@@ -372,7 +373,16 @@ impl Client {
             closed: false,
             now,
         };
-        c.start_attempt(now);
+        let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
+        if visible(&c.opts.host) && visible(&c.opts.path) && c.opts.path.starts_with('/') {
+            c.start_attempt(now);
+        } else {
+            // Misuse: nothing could be sent without injecting into the request head.
+            c.sio.close();
+            while c.sio.poll_event().is_some() {}
+            c.closed = true;
+            c.events.push_back(Event::Closed);
+        }
         c
     }
 

@@ -16,7 +16,7 @@ use core::time::Duration;
 use crate::frame::CloseCode;
 use crate::handshake::{self, ClientHandshake, ClientOptions as WsOptions};
 use crate::http::{HeadConfig, HeadParser, Header, Status};
-use crate::ws::{Connection, ConnectionConfig, Event as WsEvent, MaskKeySource};
+use crate::ws::{Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, ReceiveMode};
 
 /// Header slots for one response head.
 const SLOTS: usize = 32;
@@ -274,7 +274,9 @@ impl WsConn {
             let Some(keys) = self.keys.take() else {
                 return self.fail(out);
             };
-            let mut ws = Connection::client(self.cfg, keys);
+            // Engine.IO packets are whole messages.
+            let cfg = self.cfg.receive_mode(ReceiveMode::Messages);
+            let mut ws = Connection::client(cfg, keys);
             for (binary, m) in self.early.drain(..) {
                 let _ = if binary {
                     ws.send_binary(&m)
