@@ -280,3 +280,32 @@ async fn heartbeats_run_while_nobody_awaits_events() {
         c.disconnect().await.unwrap();
     }
 }
+
+/// Nobody listens: each attempt fails, the backoff (no jitter: 1 s, then 2 s) is waited out on
+/// tokio's paused clock, and the client gives up after its attempts.
+#[tokio::test(start_paused = true)]
+async fn gives_up_after_its_attempts_on_the_paused_clock() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener); // the port is closed now
+    let mut cfg = config(Transports::WebSocket);
+    cfg.reconnection_attempts = 2;
+    cfg.randomization_permille = 0;
+    let start = tokio::time::Instant::now();
+    let mut c = SioClient::connect(&addr, "/", None, cfg, entropy())
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Some(e) = c.next_event().await {
+        seen.push(format!("{e:?}"));
+    }
+    assert_eq!(
+        seen,
+        ["Reconnecting { attempt: 1 }", "Reconnecting { attempt: 2 }"]
+    );
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}
