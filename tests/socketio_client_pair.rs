@@ -361,3 +361,31 @@ fn reconnects_after_the_connection_is_cut() {
         assert_eq!(event_names(&net.take()), ["echoed[\"1\"]"]);
     }
 }
+
+/// A burst larger than the server's maxPayload goes out in several POSTs, in order, and every
+/// echo comes back in order (long-polling on both directions).
+#[test]
+fn a_burst_over_polling_is_batched_and_ordered() {
+    let mut net = Net::new(Transports::Polling);
+    net.client.connect("/", None).unwrap();
+    net.run_until(Duration::from_millis(10));
+    net.take();
+    let big = "x".repeat(1000);
+    let before = net.bytes_up;
+    for i in 0..1500 {
+        let n = i.to_string();
+        net.client
+            .emit("/", "echo", &[Value::Json(&n), Value::Str(&big)])
+            .unwrap();
+    }
+    net.run_until(net.now + Duration::from_millis(100));
+    let names = event_names(&net.take());
+    assert_eq!(names.len(), 1500);
+    for (i, n) in names.iter().enumerate() {
+        assert!(n.starts_with(&format!("echoed[\"{i}\", ")), "{i}: {n:.40}");
+    }
+    assert!(
+        net.bytes_up - before > 1_500_000,
+        "more than one maxPayload went up"
+    );
+}
