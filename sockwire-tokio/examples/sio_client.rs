@@ -1,10 +1,12 @@
-//! Socket.IO client on tokio: `cargo run -p sockwire-tokio --example sio_client -- 127.0.0.1:3000 NAME ROOM TEXT`
+//! Socket.IO client on tokio: `cargo run -p sockwire-tokio --example sio_client -- 127.0.0.1:3000 NAME ROOM TEXT [polling|websocket|upgrade]`
 //! (start `sio_chat` first). Sets a name, joins a room (acked), says TEXT there, prints what
-//! arrives for two seconds, then disconnects.
+//! arrives for two seconds, then disconnects. The last argument picks the transports (default
+//! `upgrade`: long-polling, then the WebSocket).
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use sockwire::socketio::Value::Str;
+use sockwire::socketio::client::Transports;
 use sockwire_tokio::{SioClient, SioClientConfig, SioEvent};
 
 /// 16 bytes from std's randomly keyed SipHash, a fresh key per call (use a CSPRNG in production).
@@ -23,7 +25,14 @@ async fn main() -> std::io::Result<()> {
         arg(2, "lobby"),
         arg(3, "hi"),
     );
-    let mut io = SioClient::connect(&addr, "/", None, SioClientConfig::default(), entropy).await?;
+    let mut cfg = SioClientConfig::default();
+    cfg.transports = match arg(4, "upgrade").as_str() {
+        "polling" => Transports::Polling,
+        "websocket" => Transports::WebSocket,
+        _ => Transports::PollingThenUpgrade,
+    };
+    cfg.seed = u64::from_le_bytes(entropy()[..8].try_into().unwrap());
+    let mut io = SioClient::connect(&addr, "/", None, cfg, entropy).await?;
     let deadline = tokio::time::sleep(Duration::from_secs(2));
     tokio::pin!(deadline);
     loop {

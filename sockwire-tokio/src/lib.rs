@@ -19,10 +19,13 @@
 //!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
 //!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
 //!   listener) on a `TcpListener`.
-//! * [`SioClient`]: a Socket.IO client (WebSocket transport) with acks and reconnection.
+//! * [`SioClient`]: a Socket.IO client (long-polling, WebSocket, upgrade) with acks and
+//!   reconnection: the core's [`socketio::client::Client`](sockwire::socketio::client::Client)
+//!   driven by one task that owns its connections and its timer.
 //!
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
-//! read and released once every byte of it has been fed), and no task is spawned.
+//! read and released once every byte of it has been fed), and a connection spawns no task (the
+//! Socket.IO client spawns its driver and one small task per TCP connection).
 
 mod server;
 mod sio_client;

@@ -1,32 +1,26 @@
-//! A Socket.IO v5 client on tokio (WebSocket transport): `connect`, `emit`, `emit_with_ack`,
-//! `ack`, events with [`SioClient::next_event`], `disconnect`, and automatic reconnection with
-//! exponential backoff (the namespace is joined again; the core's socket machine re-sends its
-//! CONNECT on the new session).
+//! A Socket.IO v5 client on tokio: `connect`, `emit`, `emit_with_ack`, `ack`, events with
+//! [`SioClient::next_event`], `disconnect`, and automatic reconnection.
 //!
-//! The protocol is the core's: an Engine.IO [`ClientSession`] and a Socket.IO [`ClientSocket`]
-//! drained into each other here, over a [`WebSocket`](crate::WebSocket) from [`connect`](crate::connect).
-//! Timers (heartbeat, ack timeouts, reconnection delay) run while [`SioClient::next_event`] is
-//! awaited.
+//! Every protocol decision is the core's [`Client`]: the transports (HTTP long-polling, the
+//! WebSocket, the polling → WebSocket upgrade), the heartbeat, acks, reconnection and its
+//! backoff. This adapter only moves bytes: a driver task owns the machine's TCP connections
+//! (one small task per connection), feeds it what they read, writes what
+//! [`Client::poll_transmit`] returns, and arms one timer at [`Client::poll_timeout`]. The
+//! driver runs on its own, so heartbeats are answered and deadlines kept whether or not
+//! [`SioClient::next_event`] is being awaited.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sockwire::engineio::Message as EioMessage;
-use sockwire::engineio::client::{
-    ClientConfig as EioConfig, ClientEvent as EioEvent, ClientRequest, ClientSession,
-};
-use sockwire::engineio::http::Transport;
-use sockwire::handshake::ClientOptions;
-use sockwire::socketio::{
-    AckHandle, ClientConfig, ClientEvent, ClientSocket, DisconnectReason, SocketIoError, Value,
-};
-use sockwire::ws::ConnectionConfig;
+use sockwire::socketio::client::{Client, ClientOptions, Event, Transmit, Transports};
+use sockwire::socketio::{AckHandle, ClientEvent, DisconnectReason, SocketIoError, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
-
-use crate::{Message, WsReader, WsWriter, connect};
 
 /// Client settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +28,8 @@ use crate::{Message, WsReader, WsWriter, connect};
 pub struct SioClientConfig {
     /// The Engine.IO path (default `/socket.io/`).
     pub path: String,
+    /// Which transports to use (default long-polling, then the WebSocket when offered).
+    pub transports: Transports,
     /// Reconnect after the transport is lost (default true; never after [`SioClient::disconnect`]).
     pub reconnection: bool,
     /// First reconnection delay (default 1 s), doubled per attempt...
@@ -42,16 +38,23 @@ pub struct SioClientConfig {
     pub reconnection_delay_max: Duration,
     /// Attempts before giving up (default unlimited).
     pub reconnection_attempts: u32,
+    /// The random part of each delay, in thousandths (default 500: ±50 %).
+    pub randomization_permille: u32,
+    /// The seed of that jitter (default 0; give each client its own).
+    pub seed: u64,
 }
 
 impl Default for SioClientConfig {
     fn default() -> Self {
         SioClientConfig {
             path: "/socket.io/".into(),
+            transports: Transports::default(),
             reconnection: true,
             reconnection_delay: Duration::from_secs(1),
             reconnection_delay_max: Duration::from_secs(5),
             reconnection_attempts: u32::MAX,
+            randomization_permille: 500,
+            seed: 0,
         }
     }
 }
@@ -98,55 +101,60 @@ pub enum SioEvent {
         /// Why.
         reason: DisconnectReason,
     },
-    /// A reconnection attempt is starting.
+    /// A reconnection attempt is scheduled.
     Reconnecting {
         /// Its number, from 1.
         attempt: u32,
     },
+    /// The session moved from long-polling to the WebSocket.
+    Upgraded,
 }
 
-/// The two machines, drained into each other.
-struct Machines {
-    eio: ClientSession,
-    sio: ClientSocket,
+type Entropy = Box<dyn FnMut() -> [u8; 16] + Send>;
+
+/// The machine, shared by the handle (commands) and the driver (IO).
+struct Shared {
+    client: Mutex<Client>,
+    /// Wakes the driver after a command.
+    wake: Notify,
+    start: Instant,
 }
 
-type Keys = Box<dyn FnMut() -> [u8; 4] + Send>;
-type Entropy = Arc<Mutex<Box<dyn FnMut() -> [u8; 16] + Send>>>;
+impl Shared {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
 
 /// A Socket.IO client connected to one namespace.
 pub struct SioClient {
-    m: Arc<Mutex<Machines>>,
-    writer: Option<WsWriter<TcpStream, Keys>>,
-    reader: Option<WsReader<TcpStream, Keys>>,
-    events: VecDeque<SioEvent>,
-    /// WebSocket messages the machines produced, not yet handed to the writer (`None`: close).
-    /// Kept here so that a `next_event` dropped mid-write loses nothing.
-    outbox: VecDeque<Option<Message>>,
-    addr: String,
+    shared: Arc<Shared>,
+    events: mpsc::UnboundedReceiver<SioEvent>,
+    driver: Option<JoinHandle<()>>,
     nsp: String,
-    cfg: SioClientConfig,
-    entropy: Entropy,
-    start: Instant,
-    /// Reconnection attempts since the last successful connection.
-    attempts: u32,
-    /// `disconnect` was called: no reconnection.
-    done: bool,
 }
 
 impl std::fmt::Debug for SioClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SioClient")
-            .field("addr", &self.addr)
             .field("nsp", &self.nsp)
             .finish_non_exhaustive()
     }
 }
 
+impl Drop for SioClient {
+    fn drop(&mut self) {
+        if let Some(d) = self.driver.take() {
+            d.abort(); // its connections end when their write channels close
+        }
+    }
+}
+
 impl SioClient {
-    /// Connects to `addr` (`host:port`) and asks to join `nsp` with `auth` (raw JSON object).
-    /// `entropy` gives 16 unpredictable bytes per call (handshake nonces, masking keys; use
-    /// the OS or a CSPRNG). The join completes with [`SioEvent::Connect`].
+    /// Starts a client for the server at `addr` (`host:port`, also the `Host` header) and asks
+    /// to join `nsp` with `auth` (raw JSON object). `entropy` gives 16 unpredictable bytes per
+    /// call (WebSocket keys and masks; use the OS or a CSPRNG). Returns at once: the join
+    /// completes with [`SioEvent::Connect`]; an unreachable server is retried like a lost one.
     pub async fn connect(
         addr: &str,
         nsp: &str,
@@ -154,89 +162,55 @@ impl SioClient {
         cfg: SioClientConfig,
         entropy: impl FnMut() -> [u8; 16] + Send + 'static,
     ) -> io::Result<Self> {
-        let mut sio = ClientSocket::new(ClientConfig::default());
-        sio.connect(nsp, auth).map_err(io::Error::other)?;
-        let mut c = SioClient {
-            m: Arc::new(Mutex::new(Machines {
-                eio: new_eio(),
-                sio,
-            })),
-            writer: None,
-            reader: None,
-            events: VecDeque::new(),
-            outbox: VecDeque::new(),
-            addr: addr.into(),
-            nsp: nsp.into(),
-            cfg,
-            entropy: Arc::new(Mutex::new(Box::new(entropy))),
-            start: Instant::now(),
-            attempts: 0,
-            done: false,
-        };
-        c.open_transport().await?;
-        Ok(c)
-    }
-
-    fn now(&self) -> Duration {
-        self.start.elapsed()
-    }
-
-    /// Opens a WebSocket for the current Engine.IO session and tells both machines.
-    async fn open_transport(&mut self) -> io::Result<()> {
-        let query = self.m.lock().unwrap().eio.query(Transport::WebSocket);
-        let target = format!("{}?{}", self.cfg.path, query);
-        let nonce = (self.entropy.lock().unwrap())();
-        let tcp = TcpStream::connect(&self.addr).await?;
-        tcp.set_nodelay(true)?;
-        let e = Arc::clone(&self.entropy);
-        let keys: Keys = Box::new(move || {
-            let b = (e.lock().unwrap())();
-            [b[0], b[1], b[2], b[3]]
+        let source: Arc<Mutex<Entropy>> = Arc::new(Mutex::new(Box::new(entropy)));
+        // Every clone draws from the one source: independent draws, never a copied state.
+        let draw = move || (source.lock().unwrap())();
+        let opts = ClientOptions::new(addr)
+            .path(&cfg.path)
+            .transports(cfg.transports)
+            .reconnection(cfg.reconnection)
+            .reconnection_attempts(cfg.reconnection_attempts)
+            .reconnection_delay(cfg.reconnection_delay, cfg.reconnection_delay_max)
+            .randomization_permille(cfg.randomization_permille)
+            .seed(cfg.seed);
+        let start = Instant::now();
+        let mut client = Client::new(Duration::ZERO, opts, draw);
+        client.connect(nsp, auth).map_err(io::Error::other)?;
+        let shared = Arc::new(Shared {
+            client: Mutex::new(client),
+            wake: Notify::new(),
+            start,
         });
-        let opts = ClientOptions::new(&self.addr, &target, nonce);
-        let ws = connect(tcp, opts, ConnectionConfig::default(), keys).await?;
-        let (r, w) = ws.split();
-        self.reader = Some(r);
-        self.writer = Some(w);
-        let now = self.now();
-        self.m.lock().unwrap().eio.handle_ws_open(now);
-        self.pump().await
+        let (tx, events) = mpsc::unbounded_channel();
+        let driver = tokio::spawn(drive(
+            Arc::clone(&shared),
+            addr.to_string(),
+            nsp.to_string(),
+            tx,
+        ));
+        Ok(SioClient {
+            shared,
+            events,
+            driver: Some(driver),
+            nsp: nsp.into(),
+        })
     }
 
-    /// Drains the machines into each other, queues the events, writes what they send.
-    async fn pump(&mut self) -> io::Result<()> {
-        let now = self.now();
-        {
-            let mut m = self.m.lock().unwrap();
-            drain(&mut m, now, &mut self.outbox, &mut self.events);
-        }
-        if let Some(w) = &self.writer {
-            // Each message is queued in the connection at the first poll of its send, so it is
-            // taken off the outbox first; the writer's flush is itself cancel-safe.
-            while let Some(msg) = self.outbox.pop_front() {
-                match msg {
-                    Some(m) => w.send(&m).await?,
-                    None => w.close(sockwire::frame::CloseCode::NORMAL, "").await?,
-                }
-            }
-        } else {
-            self.outbox.clear(); // no transport: what was for it is moot
-        }
-        if self
-            .events
-            .iter()
-            .any(|e| matches!(e, SioEvent::Connect { .. }))
-        {
-            self.attempts = 0;
-        }
-        Ok(())
+    /// Runs `f` on the machine (its clock brought to now first), then wakes the driver.
+    fn command<T>(&self, f: impl FnOnce(&mut Client, &str) -> T) -> T {
+        let now = self.shared.now();
+        let r = {
+            let mut c = self.shared.client.lock().unwrap();
+            c.handle_timeout(now);
+            f(&mut c, &self.nsp)
+        };
+        self.shared.wake.notify_one();
+        r
     }
 
     /// Emits `name` with `args` to the namespace (`socket.emit`).
     pub async fn emit(&mut self, name: &str, args: &[Value<'_>]) -> Result<(), SocketIoError> {
-        let nsp = self.nsp.clone();
-        self.m.lock().unwrap().sio.emit(&nsp, name, args)?;
-        self.pump().await.map_err(|_| SocketIoError::Closed)
+        self.command(|c, nsp| c.emit(nsp, name, args))
     }
 
     /// Emits and waits for the server's answer until `timeout`; returns the id that the
@@ -247,15 +221,7 @@ impl SioClient {
         args: &[Value<'_>],
         timeout: Duration,
     ) -> Result<u64, SocketIoError> {
-        let (nsp, now) = (self.nsp.clone(), self.now());
-        let id = self
-            .m
-            .lock()
-            .unwrap()
-            .sio
-            .emit_with_ack(now, &nsp, name, args, Some(timeout))?;
-        self.pump().await.map_err(|_| SocketIoError::Closed)?;
-        Ok(id)
+        self.command(|c, nsp| c.emit_with_ack(nsp, name, args, Some(timeout)))
     }
 
     /// Answers an event the server sent with an ack id.
@@ -264,204 +230,185 @@ impl SioClient {
         handle: AckHandle,
         args: &[Value<'_>],
     ) -> Result<(), SocketIoError> {
-        self.m.lock().unwrap().sio.ack(handle, args)?;
-        self.pump().await.map_err(|_| SocketIoError::Closed)
+        self.command(|c, _| c.ack(handle, args))
     }
 
-    /// Leaves the namespace and closes the connection (no reconnection).
+    /// Leaves the namespace and closes the connection (no reconnection); returns once the
+    /// goodbye is handed to the connections.
     pub async fn disconnect(&mut self) -> io::Result<()> {
-        self.done = true;
-        let nsp = self.nsp.clone();
-        {
-            let mut m = self.m.lock().unwrap();
-            let _ = m.sio.disconnect(&nsp);
+        self.command(|c, nsp| {
+            let _ = c.disconnect(nsp);
+            c.close();
+        });
+        if let Some(d) = self.driver.take() {
+            d.await.map_err(io::Error::other)?;
         }
-        self.pump().await?;
-        self.m.lock().unwrap().eio.close();
-        self.pump().await
+        Ok(())
     }
 
-    /// The next event; `None` once the client is disconnected for good (after
+    /// The next event; `None` once the client is closed for good (after
     /// [`disconnect`](Self::disconnect), or when reconnection is off or gave up).
     pub async fn next_event(&mut self) -> Option<SioEvent> {
-        loop {
-            if let Some(e) = self.events.pop_front() {
-                return Some(e);
-            }
-            let deadline = {
-                let m = self.m.lock().unwrap();
-                if m.eio.is_closed() || self.reader.is_none() {
-                    None
-                } else {
-                    [m.eio.poll_timeout(), m.sio.poll_timeout()]
-                        .into_iter()
-                        .flatten()
-                        .min()
-                }
-            };
-            let Some(reader) = self.reader.as_mut() else {
-                if self.done || !self.reconnect().await {
-                    return None;
-                }
-                continue;
-            };
-            let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(self.start + d).await,
-                    None => std::future::pending().await,
-                }
-            };
-            let got = tokio::select! {
-                r = reader.recv() => Some(r),
-                () = sleep => None,
-            };
-            let now = self.now();
-            {
-                let mut m = self.m.lock().unwrap();
-                match got {
-                    Some(Ok(Some(Message::Text(t)))) => m.eio.handle_ws_text(now, &t),
-                    Some(Ok(Some(Message::Binary(b)))) => m.eio.handle_ws_binary(now, &b),
-                    Some(_) => {
-                        // The WebSocket ended (closed, failed): the session is lost.
-                        m.eio.handle_ws_closed(now);
-                    }
-                    None => {
-                        m.eio.handle_timeout(now);
-                        m.sio.handle_timeout(now);
-                    }
-                }
-                if m.eio.is_closed() {
-                    self.reader = None;
-                }
-            }
-            if self.pump().await.is_err() {
-                self.reader = None;
-                let mut m = self.m.lock().unwrap();
-                m.eio.handle_ws_closed(now);
-            }
-            if self.reader.is_none() {
-                self.writer = None;
-                let now = self.now();
-                let mut m = self.m.lock().unwrap();
-                drain(&mut m, now, &mut VecDeque::new(), &mut self.events);
-            }
-        }
-    }
-
-    /// Waits out the backoff and opens a new session; false when giving up.
-    async fn reconnect(&mut self) -> bool {
-        if !self.cfg.reconnection {
-            return false;
-        }
-        loop {
-            if self.attempts >= self.cfg.reconnection_attempts {
-                return false;
-            }
-            self.attempts += 1;
-            let exp = self.attempts.saturating_sub(1).min(16);
-            let delay = self
-                .cfg
-                .reconnection_delay
-                .saturating_mul(1 << exp)
-                .min(self.cfg.reconnection_delay_max);
-            self.events.push_back(SioEvent::Reconnecting {
-                attempt: self.attempts,
-            });
-            tokio::time::sleep(delay).await;
-            self.m.lock().unwrap().eio = new_eio();
-            if self.open_transport().await.is_ok() {
-                return true;
-            }
-        }
+        self.events.recv().await
     }
 }
 
-fn new_eio() -> ClientSession {
-    ClientSession::new(EioConfig {
-        transport: Transport::WebSocket,
-        upgrade: false,
-        ..EioConfig::default()
-    })
+/// What a connection task reports.
+enum Input {
+    Data(Vec<u8>),
+    Eof,
 }
 
-/// Moves messages between the machines until quiet: Socket.IO's packets into Engine.IO,
-/// Engine.IO's WebSocket frames to `out` (`None`: close it), its messages into Socket.IO, and
-/// Socket.IO's events to `events`.
-fn drain(
-    m: &mut Machines,
-    now: Duration,
-    out: &mut VecDeque<Option<Message>>,
-    events: &mut VecDeque<SioEvent>,
+/// Reads inbound per connection before the driver must catch up (backpressure).
+const INBOUND: usize = 64;
+
+/// The driver: moves bytes between the machine and its connections, arms its one timer.
+async fn drive(
+    shared: Arc<Shared>,
+    addr: String,
+    nsp: String,
+    events: mpsc::UnboundedSender<SioEvent>,
 ) {
+    let (in_tx, mut in_rx) = mpsc::channel::<(u64, Input)>(INBOUND);
+    let mut conns: HashMap<u64, mpsc::UnboundedSender<Option<Vec<u8>>>> = HashMap::new();
     loop {
-        let mut moved = false;
-        // Socket.IO's packets wait in its machine until the Engine.IO session is open.
-        while let Some(msg) = m.eio.is_open().then(|| m.sio.poll_transmit()).flatten() {
-            moved = true;
-            let _ = match (msg.as_text(), msg.as_binary()) {
-                (Some(t), _) => m.eio.send_text(t),
-                (_, Some(b)) => m.eio.send_binary(b),
-                _ => Ok(()),
-            };
-        }
-        while let Some(req) = m.eio.poll_transmit() {
-            moved = true;
-            match req {
-                ClientRequest::WsText(t) => out.push_back(Some(Message::Text(t))),
-                ClientRequest::WsBinary(b) => out.push_back(Some(Message::Binary(b))),
-                ClientRequest::WsClose => out.push_back(None),
-                _ => {} // WebSocket only: no polling requests are made
+        let deadline = {
+            let mut c = shared.client.lock().unwrap();
+            while let Some(t) = c.poll_transmit() {
+                match t {
+                    Transmit::Connect { conn } => {
+                        let (w_tx, w_rx) = mpsc::unbounded_channel();
+                        conns.insert(conn, w_tx);
+                        tokio::spawn(connection(addr.clone(), conn, w_rx, in_tx.clone()));
+                    }
+                    Transmit::Write { conn, data } => {
+                        if let Some(w) = conns.get(&conn) {
+                            let _ = w.send(Some(data));
+                        }
+                    }
+                    Transmit::Close { conn } => {
+                        if let Some(w) = conns.remove(&conn) {
+                            let _ = w.send(None);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let mut closed = false;
+            while let Some(e) = c.poll_event() {
+                if e == Event::Closed {
+                    closed = true;
+                } else if let Some(e) = map_event(e, &nsp) {
+                    let _ = events.send(e);
+                }
+            }
+            if closed || c.is_closed() {
+                // What was written stays queued in the connection tasks, which finish it.
+                for (_, w) in conns.drain() {
+                    let _ = w.send(None);
+                }
+                return;
+            }
+            c.poll_timeout()
+        };
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(shared.start + d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shared.wake.notified() => {}
+            Some((conn, input)) = in_rx.recv() => {
+                let now = shared.now();
+                let mut c = shared.client.lock().unwrap();
+                match input {
+                    Input::Data(b) => c.handle_read(now, conn, &b),
+                    Input::Eof => c.handle_eof(now, conn),
+                }
+            }
+            () = sleep => {
+                let now = shared.now();
+                shared.client.lock().unwrap().handle_timeout(now);
             }
         }
-        while let Some(ev) = m.eio.poll_event() {
-            moved = true;
-            match ev {
-                EioEvent::Open { .. } => m.sio.handle_transport_open(),
-                EioEvent::Message(EioMessage::Text(t)) => {
-                    let _ = m.sio.handle_text(now, &t);
-                }
-                EioEvent::Message(EioMessage::Binary(b)) => {
-                    let _ = m.sio.handle_binary(now, &b);
-                }
-                EioEvent::Closed(reason) => m.sio.handle_transport_close(reason.into()),
-                _ => {}
-            }
-        }
-        while let Some(ev) = m.sio.poll_event() {
-            moved = true;
-            match ev {
-                ClientEvent::Connect { sid, .. } => events.push_back(SioEvent::Connect { sid }),
-                ClientEvent::ConnectError { data, .. } => {
-                    events.push_back(SioEvent::ConnectError { data });
-                }
-                ClientEvent::Event { packet, ack } => {
-                    let p = packet.packet();
-                    let name = p.event_name().unwrap_or_default().into_owned();
-                    let args = p.args().map(String::from).collect();
-                    let attachments = packet.attachments().to_vec();
-                    events.push_back(SioEvent::Event {
-                        name,
-                        args,
-                        attachments,
-                        ack,
-                    });
-                }
-                ClientEvent::Ack { packet } => {
-                    let p = packet.packet();
-                    events.push_back(SioEvent::Ack {
-                        id: p.id().unwrap_or(0),
-                        args: p.args().map(String::from).collect(),
-                    });
-                }
-                ClientEvent::AckTimeout { id, .. } => events.push_back(SioEvent::AckTimeout { id }),
-                ClientEvent::Disconnect { reason, .. } => {
-                    events.push_back(SioEvent::Disconnect { reason });
-                }
-                _ => {}
-            }
-        }
-        if !moved {
+    }
+}
+
+/// One TCP connection: connects, writes what the driver sends (`None`: close), reports what
+/// it reads and its end.
+async fn connection(
+    addr: String,
+    conn: u64,
+    mut writes: mpsc::UnboundedReceiver<Option<Vec<u8>>>,
+    inbound: mpsc::Sender<(u64, Input)>,
+) {
+    let tcp = match TcpStream::connect(&addr).await {
+        Ok(t) => t,
+        Err(_) => {
+            let _ = inbound.send((conn, Input::Eof)).await;
             return;
         }
+    };
+    let _ = tcp.set_nodelay(true);
+    let (mut r, mut w) = tcp.into_split();
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        tokio::select! {
+            m = writes.recv() => match m {
+                Some(Some(data)) => {
+                    if w.write_all(&data).await.is_err() {
+                        break;
+                    }
+                }
+                _ => {
+                    let _ = w.shutdown().await;
+                    return; // closed by the machine: nothing more to report
+                }
+            },
+            n = r.read(&mut buf) => match n {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if inbound.send((conn, Input::Data(buf[..n].to_vec()))).await.is_err() {
+                        return;
+                    }
+                }
+            },
+        }
     }
+    let _ = inbound.send((conn, Input::Eof)).await;
+}
+
+/// The adapter's view of the machine's events (one namespace).
+fn map_event(e: Event, nsp: &str) -> Option<SioEvent> {
+    Some(match e {
+        Event::Socket(s) => match s {
+            ClientEvent::Connect { nsp: n, sid } if n == nsp => SioEvent::Connect { sid },
+            ClientEvent::ConnectError { nsp: n, data } if n == nsp => {
+                SioEvent::ConnectError { data }
+            }
+            ClientEvent::Event { packet, ack } => {
+                let p = packet.packet();
+                SioEvent::Event {
+                    name: p.event_name().unwrap_or_default().into_owned(),
+                    args: p.args().map(String::from).collect(),
+                    attachments: packet.attachments().to_vec(),
+                    ack,
+                }
+            }
+            ClientEvent::Ack { packet } => {
+                let p = packet.packet();
+                SioEvent::Ack {
+                    id: p.id().unwrap_or(0),
+                    args: p.args().map(String::from).collect(),
+                }
+            }
+            ClientEvent::AckTimeout { id, .. } => SioEvent::AckTimeout { id },
+            ClientEvent::Disconnect { reason, .. } => SioEvent::Disconnect { reason },
+            _ => return None,
+        },
+        Event::Reconnecting { attempt, .. } => SioEvent::Reconnecting { attempt },
+        Event::Upgraded => SioEvent::Upgraded,
+        _ => return None,
+    })
 }

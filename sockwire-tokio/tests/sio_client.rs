@@ -1,8 +1,13 @@
-//! `SioClient` against the crate's own `serve` + `socketio::server::Server` over loopback:
-//! connect, events both ways, acks both ways, binary, and reconnection after the server restarts.
+//! `SioClient` against the crate's own `serve` + `socketio::server::Server` over loopback, on
+//! each transport (long-polling only, WebSocket only, polling then upgrade): connect, events
+//! both ways, acks both ways, binary, heartbeats kept by the driver while nobody awaits
+//! `next_event`, and reconnection after the server restarts.
 use std::time::Duration;
 
+use sockwire::engineio::endpoint::EndpointConfig;
+use sockwire::engineio::server::ServerConfig as EioServerConfig;
 use sockwire::socketio::Value;
+use sockwire::socketio::client::Transports;
 use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
 use sockwire_tokio::{SioClient, SioClientConfig, SioEvent};
 use tokio::net::TcpListener;
@@ -54,19 +59,45 @@ async fn start(listener: TcpListener) -> tokio::task::JoinHandle<std::io::Result
     ))
 }
 
+/// The next event but `Upgraded`.
 async fn next(c: &mut SioClient) -> SioEvent {
-    tokio::time::timeout(Duration::from_secs(5), c.next_event())
-        .await
-        .expect("an event in time")
-        .expect("the client is alive")
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), c.next_event())
+            .await
+            .expect("an event in time")
+            .expect("the client is alive");
+        if !matches!(e, SioEvent::Upgraded) {
+            return e;
+        }
+    }
+}
+
+fn config(transports: Transports) -> SioClientConfig {
+    let mut cfg = SioClientConfig::default();
+    cfg.transports = transports;
+    cfg
 }
 
 #[tokio::test]
-async fn events_acks_and_binary_both_ways() {
+async fn events_acks_and_binary_over_polling() {
+    events_acks_and_binary_both_ways(Transports::Polling).await;
+}
+
+#[tokio::test]
+async fn events_acks_and_binary_over_websocket() {
+    events_acks_and_binary_both_ways(Transports::WebSocket).await;
+}
+
+#[tokio::test]
+async fn events_acks_and_binary_with_upgrade() {
+    events_acks_and_binary_both_ways(Transports::PollingThenUpgrade).await;
+}
+
+async fn events_acks_and_binary_both_ways(transports: Transports) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let _server = start(listener).await;
-    let mut c = SioClient::connect(&addr, "/", None, SioClientConfig::default(), entropy())
+    let mut c = SioClient::connect(&addr, "/", None, config(transports), entropy())
         .await
         .unwrap();
     let SioEvent::Connect { sid } = next(&mut c).await else {
@@ -204,4 +235,77 @@ async fn reconnects_after_the_server_restarts() {
             }
         }
     }
+}
+
+/// The server pings every 100 ms and gives up after 100 ms more; the application does not
+/// await `next_event` for a second: the driver answers the pings meanwhile.
+#[tokio::test]
+async fn heartbeats_run_while_nobody_awaits_events() {
+    for transports in [
+        Transports::Polling,
+        Transports::WebSocket,
+        Transports::PollingThenUpgrade,
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let eio = EioServerConfig::default()
+            .ping_interval(Duration::from_millis(100))
+            .ping_timeout(Duration::from_millis(100));
+        let opts = ServerOptions::default()
+            .endpoint(EndpointConfig::default().path("/socket.io/").server(eio));
+        drop(tokio::spawn(sockwire_tokio::serve(
+            listener,
+            Server::new(Echo, opts, ids()),
+        )));
+        let mut c = SioClient::connect(&addr, "/", None, config(transports), entropy())
+            .await
+            .unwrap();
+        let SioEvent::Connect { .. } = next(&mut c).await else {
+            panic!("connect first")
+        };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        c.emit("echo", &[Value::Str("still here")]).await.unwrap();
+        loop {
+            match next(&mut c).await {
+                SioEvent::Event { name, args, .. } if name == "echoed" => {
+                    assert_eq!(args, ["\"still here\""]);
+                    break;
+                }
+                e @ (SioEvent::Disconnect { .. } | SioEvent::Reconnecting { .. }) => {
+                    panic!("{transports:?}: {e:?}")
+                }
+                _ => {}
+            }
+        }
+        c.disconnect().await.unwrap();
+    }
+}
+
+/// Nobody listens: each attempt fails, the backoff (no jitter: 1 s, then 2 s) is waited out on
+/// tokio's paused clock, and the client gives up after its attempts.
+#[tokio::test(start_paused = true)]
+async fn gives_up_after_its_attempts_on_the_paused_clock() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener); // the port is closed now
+    let mut cfg = config(Transports::WebSocket);
+    cfg.reconnection_attempts = 2;
+    cfg.randomization_permille = 0;
+    let start = tokio::time::Instant::now();
+    let mut c = SioClient::connect(&addr, "/", None, cfg, entropy())
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Some(e) = c.next_event().await {
+        seen.push(format!("{e:?}"));
+    }
+    assert_eq!(
+        seen,
+        ["Reconnecting { attempt: 1 }", "Reconnecting { attempt: 2 }"]
+    );
+    assert!(
+        start.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -1,9 +1,11 @@
 //! `SioClient` against the reference Node server (`tests/interop/sio_client/server.mjs`, socket.io
 //! 4.8), started by `tests/ci/49-sio-client-node.sh`, which runs this with `--ignored` and the
-//! server's address in `SIO_NODE_ADDR`. Without that variable the test fails (never a silent pass).
+//! server's address in `SIO_NODE_ADDR`. Without that variable the tests fail (never a silent
+//! pass). The same scenario runs on long-polling only, WebSocket only, and polling then upgrade.
 use std::time::Duration;
 
 use sockwire::socketio::Value;
+use sockwire::socketio::client::Transports;
 use sockwire_tokio::{SioClient, SioClientConfig, SioEvent};
 
 fn entropy() -> impl FnMut() -> [u8; 16] + Send + 'static {
@@ -14,12 +16,22 @@ fn entropy() -> impl FnMut() -> [u8; 16] + Send + 'static {
     }
 }
 
+/// The next event; `Upgraded` is noted in `UPGRADED` and skipped.
 async fn next(c: &mut SioClient) -> SioEvent {
-    tokio::time::timeout(Duration::from_secs(10), c.next_event())
-        .await
-        .expect("an event in time")
-        .expect("the client is alive")
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), c.next_event())
+            .await
+            .expect("an event in time")
+            .expect("the client is alive");
+        if matches!(e, SioEvent::Upgraded) {
+            UPGRADED.store(true, std::sync::atomic::Ordering::Relaxed);
+            continue;
+        }
+        return e;
+    }
 }
+
+static UPGRADED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The next `Event` named `want`, skipping others (the server's pings and questions).
 async fn event(c: &mut SioClient, want: &str) -> (Vec<String>, Vec<Vec<u8>>) {
@@ -45,10 +57,32 @@ async fn event(c: &mut SioClient, want: &str) -> (Vec<String>, Vec<Vec<u8>>) {
 
 #[tokio::test]
 #[ignore = "needs the Node server of tests/ci/49-sio-client-node.sh"]
-async fn against_the_reference_server() {
+async fn polling_only_against_the_reference_server() {
+    scenario(Transports::Polling).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Node server of tests/ci/49-sio-client-node.sh"]
+async fn websocket_only_against_the_reference_server() {
+    scenario(Transports::WebSocket).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the Node server of tests/ci/49-sio-client-node.sh"]
+async fn upgrade_against_the_reference_server() {
+    UPGRADED.store(false, std::sync::atomic::Ordering::Relaxed);
+    scenario(Transports::PollingThenUpgrade).await;
+    assert!(
+        UPGRADED.load(std::sync::atomic::Ordering::Relaxed),
+        "upgraded to websocket"
+    );
+}
+
+async fn scenario(transports: Transports) {
     let addr =
         std::env::var("SIO_NODE_ADDR").expect("SIO_NODE_ADDR (run tests/ci/49-sio-client-node.sh)");
     let mut cfg = SioClientConfig::default();
+    cfg.transports = transports;
     cfg.reconnection_delay = Duration::from_millis(100);
     let mut c = SioClient::connect(&addr, "/", None, cfg, entropy())
         .await
@@ -102,8 +136,9 @@ async fn against_the_reference_server() {
     assert!(saw.iter().any(|e| e.starts_with("Reconnecting")), "{saw:?}");
     c.emit("echo", &[Value::Str("again")]).await.unwrap();
     assert_eq!(event(&mut c, "echoed").await.0, ["\"again\""]);
-    // Heartbeats (answered while `next_event` is awaited): still connected after several ping
-    // intervals, with no reconnection.
+    // Heartbeats, answered by the driver while nobody awaits `next_event`: still connected
+    // after several ping intervals (1 s + 1 s timeout), with no reconnection.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let quiet = tokio::time::sleep(Duration::from_millis(2500));
     tokio::pin!(quiet);
     loop {

@@ -34,6 +34,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+#[cfg(feature = "alloc")]
+pub mod client;
 mod json;
 pub mod msgpack;
 pub mod packet;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# sockwire-tokio's SioClient against the reference Node server (socket.io 4.8, npm): connect,
-# the server's emit with ack, events with binary both ways, our emit with ack, reconnection after
-# the server drops the connection, heartbeats. Exits non-zero on any failure or missing peer.
+# sockwire-tokio's SioClient against the reference Node server (socket.io 4.8, npm), on
+# long-polling only, WebSocket only, and polling then upgrade: connect, the server's emit with
+# ack, events with binary both ways, our emit with ack, reconnection after the server drops the
+# connection, heartbeats answered while the application is busy. Exits non-zero on any failure
+# or missing peer.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/interop/lib.sh
