@@ -94,7 +94,8 @@ fn integer(v: &Value<'_>) -> Option<u64> {
 
 /// Decodes one binary Engine.IO message as a msgpack Socket.IO packet.
 pub fn decode_packet<'a>(msg: &'a [u8], limits: &Limits) -> Result<MsgpackPacket<'a>, PacketError> {
-    let Value::Map(pairs) = crate::msgpack::decode(msg, limits).map_err(PacketError::Msgpack)? else {
+    let Value::Map(pairs) = crate::msgpack::decode(msg, limits).map_err(PacketError::Msgpack)?
+    else {
         return Err(PacketError::NotAMap);
     };
     let (mut ty, mut nsp, mut data, mut id) = (None, None, None, None);
