@@ -19,6 +19,8 @@
 //!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
 //!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
 //!   listener) on a `TcpListener`.
+//! * [`tower`] (feature `tower`): the same machine as a tower `Layer` mounted at its path inside
+//!   an existing hyper or axum app, every other request passed to the app.
 //! * [`SioClient`]: a Socket.IO client (WebSocket transport) with acks and reconnection.
 //!
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
@@ -26,6 +28,8 @@
 
 mod server;
 mod sio_client;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use server::{MAX_QUEUED_WRITES, Machine, serve};
 pub use sio_client::{SioClient, SioClientConfig, SioEvent};
