@@ -32,6 +32,10 @@
 //! # }
 //! ```
 //!
+//! With axum, add the layer after the routes and the fallback (`Router::layer` wraps what the
+//! router has so far, the default fallback included), or wrap the whole router:
+//! `SocketIoLayer::layer(&layer, router)`.
+//!
 //! # How a request reaches the machine
 //!
 //! The core's [`Endpoint`] makes every HTTP decision of Engine.IO (routing by `sid`, CORS,
@@ -58,11 +62,14 @@
 //! * **HTTP/2** long-polling works (the core sees HTTP/1.1). A WebSocket over HTTP/2 (RFC 8441
 //!   extended CONNECT) is not supported: such a request gets the core's `400`, and clients fall
 //!   back to polling or open the WebSocket over HTTP/1.1.
+//! * **Timeouts**: a request body must arrive within the endpoint's
+//!   [`request_timeout`](EndpointConfig::request_timeout) (else `408` and the connection
+//!   closes); hyper's own settings bound the head.
 //! * **Caps**: each request in flight is a connection of the endpoint, so
 //!   [`EndpointConfig::max_connections`] bounds held GETs and WebSockets (`503` over it); a
 //!   connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind is dropped.
 //!
-//! [`ServerConfig::max_payload`]: sockwire::engineio::ServerConfig::max_payload
+//! [`ServerConfig::max_payload`]: sockwire::engineio::server::ServerConfig::max_payload
 
 use std::future::Future;
 use std::io;
@@ -131,6 +138,7 @@ struct Shared {
     next: AtomicU64,
     paths: Vec<String>,
     max_body: usize,
+    request_timeout: std::time::Duration,
 }
 
 impl Shared {
@@ -159,6 +167,7 @@ impl SocketIoLayer {
             next: AtomicU64::new(1),
             paths: cfg.paths.clone(),
             max_body: cfg.server.max_payload,
+            request_timeout: cfg.request_timeout,
         });
         tokio::spawn(drive(machine, rx));
         SocketIoLayer { shared }
@@ -413,11 +422,20 @@ where
         req.version() <= http::Version::HTTP_11 && req.headers().contains_key(header::UPGRADE);
     let on_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
     let (parts, body) = req.into_parts();
+    let parts_method_is_head = parts.method == http::Method::HEAD;
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let (body, len) = match read_body(body, declared, shared.max_body).await {
+    let read = read_body(body, declared, shared.max_body);
+    let Ok(read) = tokio::time::timeout(shared.request_timeout, read).await else {
+        // The endpoint's request timeout, as on a raw connection: no answer, and hyper closes.
+        let mut r = bare(StatusCode::REQUEST_TIMEOUT);
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return r;
+    };
+    let (body, len) = match read {
         Ok(Ok(b)) => {
             let len = b.len();
             let send_len = len > 0 || declared.is_some() || parts.method == http::Method::POST;
@@ -476,9 +494,14 @@ where
         }
         return bare(StatusCode::INTERNAL_SERVER_ERROR);
     }
-    // The body: Content-Length bytes, or everything up to the close.
+    // The body: Content-Length bytes, or everything up to the close (none for HEAD).
     let mut body = rest;
+    let head_only = parts_method_is_head;
     loop {
+        if head_only {
+            body.clear();
+            break;
+        }
         match head.content_length {
             Some(n) if body.len() >= n => {
                 body.truncate(n);
@@ -555,4 +578,101 @@ async fn bridge(
         () = read => {}
     }
     drop(guard);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(req: Request<()>, upgrade: bool, len: Option<usize>) -> String {
+        let (parts, ()) = req.into_parts();
+        String::from_utf8(serialize_head(&parts, upgrade, len)).unwrap()
+    }
+
+    #[test]
+    fn a_polling_post_is_written_with_its_length_and_connection_close() {
+        let req = Request::post("/socket.io/?EIO=4&transport=polling&sid=abc")
+            .header("host", "example.com")
+            .header("connection", "keep-alive")
+            .header("keep-alive", "timeout=5")
+            .header("transfer-encoding", "chunked")
+            .header("content-length", "99")
+            .header("origin", "https://app")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head(req, false, Some(4)),
+            "POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\n\
+             host: example.com\r\norigin: https://app\r\n\
+             connection: close\r\ncontent-length: 4\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn an_http2_request_gets_host_from_its_authority() {
+        let req = Request::get("https://example.com:8443/socket.io/?EIO=4&transport=polling")
+            .version(http::Version::HTTP_2)
+            .header("x-a", "1")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head(req, false, None),
+            "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\n\
+             host: example.com:8443\r\nx-a: 1\r\nconnection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn an_upgrade_keeps_its_connection_and_upgrade_headers() {
+        let req = Request::get("/socket.io/?EIO=4&transport=websocket")
+            .header("host", "x")
+            .header("upgrade", "websocket")
+            .header("connection", "Upgrade")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header("sec-websocket-version", "13")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            head(req, true, None),
+            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nhost: x\r\n\
+             upgrade: websocket\r\nconnection: Upgrade\r\n\
+             sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn response_heads_parse_at_every_split_point() {
+        let resp = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\
+                     Connection: close\r\n\r\nok";
+        for cut in 0..resp.len() {
+            let got = parse_head(&resp[..cut]).unwrap();
+            let complete = cut >= resp.len() - 2;
+            assert_eq!(got.is_some(), complete, "cut at {cut}");
+        }
+        let h = parse_head(resp).unwrap().unwrap();
+        assert_eq!(
+            (h.status, h.head_len, h.content_length),
+            (200, resp.len() - 2, Some(2))
+        );
+        assert_eq!(h.headers.len(), 3);
+        assert!(parse_head(b"nonsense\r\n\r\n").is_err());
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn only_the_mounts_are_ours() {
+        let shared = Shared {
+            tx: mpsc::channel(1).0,
+            next: AtomicU64::new(1),
+            paths: vec!["/socket.io/".into(), "/eio".into()],
+            max_body: 10,
+            request_timeout: std::time::Duration::from_secs(1),
+        };
+        for p in ["/socket.io/", "/socket.io", "/eio"] {
+            assert!(shared.is_ours(p), "{p}");
+        }
+        for p in ["/", "/socket.io/x", "/socket.iox", "/eio/", "/SOCKET.IO/"] {
+            assert!(!shared.is_ours(p), "{p}");
+        }
+    }
 }

@@ -132,6 +132,9 @@ async fn other_paths_reach_the_inner_service() {
             "{path}"
         );
     }
+    // A HEAD to the mount is answered (the endpoint's refusal) without waiting for a body.
+    let (status, body) = call(&mut c, req("HEAD", EIO, "")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::BAD_REQUEST, ""));
     // The mount without its trailing slash is the endpoint's (an Engine.IO error).
     let (status, body) = call(&mut c, req("GET", "/socket.io", "")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
