@@ -13,6 +13,7 @@ use hyper::client::conn::{http1, http2};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use sockwire::engineio::endpoint::EndpointConfig;
+use sockwire::engineio::http::Cors;
 use sockwire::engineio::server::ServerConfig;
 use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
 use sockwire::ws::{Connection, ConnectionConfig};
@@ -32,14 +33,18 @@ impl App for Echo {
 
 /// An axum app with its own `/app` route and the Socket.IO server (`maxPayload` = `max`).
 async fn start(max: usize) -> SocketAddr {
+    let endpoint = EndpointConfig::default()
+        .path("/socket.io/")
+        .server(ServerConfig::default().max_payload(max));
+    start_with(endpoint).await
+}
+
+async fn start_with(endpoint: EndpointConfig) -> SocketAddr {
     let mut n = 0u8;
     let ids = move || {
         n = n.wrapping_add(1);
         [n; 15]
     };
-    let endpoint = EndpointConfig::default()
-        .path("/socket.io/")
-        .server(ServerConfig::default().max_payload(max));
     let server = Server::new(Echo, ServerOptions::default().endpoint(endpoint), ids);
     let app = Router::new()
         .route("/app", get(|| async { "the app" }))
@@ -323,4 +328,76 @@ async fn http2_long_polling() {
     ))
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn cors_preflight_and_headers_come_from_the_endpoint() {
+    let cors = Cors {
+        allow_origin: None,
+        allow_credentials: true,
+    };
+    let addr = start_with(
+        EndpointConfig::default()
+            .path("/socket.io/")
+            .cors(Some(cors)),
+    )
+    .await;
+    let mut c = h1(addr).await;
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri(EIO)
+        .header("host", "x")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    c.ready().await.unwrap();
+    let resp = c.send_request(preflight).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://app.example");
+    assert_eq!(h["access-control-allow-credentials"], "true");
+    assert!(
+        h.get("connection").is_none(),
+        "hop-by-hop headers stay in the core's HTTP/1.1"
+    );
+    let open = Request::builder()
+        .uri(EIO)
+        .header("host", "x")
+        .header("origin", "https://app.example")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    c.ready().await.unwrap();
+    let resp = c.send_request(open).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+}
+
+#[tokio::test]
+async fn requests_in_flight_count_against_the_connection_cap() {
+    let addr = start_with(
+        EndpointConfig::default()
+            .path("/socket.io/")
+            .max_connections(2),
+    )
+    .await;
+    let mut a = h1(addr).await;
+    let sid = open_polling(&mut a).await;
+    let url = format!("{EIO}&sid={sid}");
+    // The held GET is one virtual connection; a WebSocket is another.
+    let held = tokio::spawn(async move { call(&mut a, req("GET", &url, "")).await });
+    let mut ws = upgrade(addr, "/socket.io/?EIO=4&transport=websocket").await;
+    assert!(recv_text(&mut ws).await.starts_with("0{"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!held.is_finished());
+    // A third request in flight is over the cap: the endpoint's 503. The app is not affected.
+    let mut b = h1(addr).await;
+    assert_eq!(
+        call(&mut b, req("GET", EIO, "")).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(call(&mut b, req("GET", "/app", "")).await.0, StatusCode::OK);
 }
