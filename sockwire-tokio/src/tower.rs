@@ -390,11 +390,7 @@ fn bare(status: StatusCode) -> Response<Full<Bytes>> {
 
 /// Reads a request's body under `max`: `Ok(body)`, or `Err(declared)` with the length to
 /// declare to the machine instead (over its cap, so that it answers 413).
-async fn read_body<B>(
-    body: B,
-    declared: Option<u64>,
-    max: usize,
-) -> io::Result<Result<Vec<u8>, u64>>
+async fn read_body<B>(body: B, declared: Option<u64>, max: usize) -> io::Result<Result<Bytes, u64>>
 where
     B: Body,
     B::Error: Into<BoxError>,
@@ -405,7 +401,7 @@ where
         }
     }
     match Limited::new(body, max).collect().await {
-        Ok(c) => Ok(Ok(c.to_bytes().to_vec())),
+        Ok(c) => Ok(Ok(c.to_bytes())),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Ok(Err(max as u64 + 1)),
         Err(e) => Err(io::Error::other(e)),
     }
@@ -441,11 +437,12 @@ where
             let send_len = len > 0 || declared.is_some() || parts.method == http::Method::POST;
             (b, send_len.then_some(len))
         }
-        Ok(Err(n)) => (Vec::new(), Some(usize::try_from(n).unwrap_or(usize::MAX))),
+        Ok(Err(n)) => (Bytes::new(), Some(usize::try_from(n).unwrap_or(usize::MAX))),
         // The body broke off: the client is gone or sent garbage.
         Err(_) => return bare(StatusCode::BAD_REQUEST),
     };
     let mut bytes = serialize_head(&parts, upgrade, len);
+    bytes.reserve_exact(body.len());
     bytes.extend_from_slice(&body);
     drop(body);
 

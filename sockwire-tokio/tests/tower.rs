@@ -401,3 +401,32 @@ async fn requests_in_flight_count_against_the_connection_cap() {
     );
     assert_eq!(call(&mut b, req("GET", "/app", "")).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_body_that_never_ends_gets_408_after_the_request_timeout() {
+    let endpoint = EndpointConfig::default()
+        .path("/socket.io/")
+        .request_timeout(Duration::from_millis(200));
+    let addr = start_with(endpoint).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        b"POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\nHost: x\r\n\
+          Transfer-Encoding: chunked\r\n\r\n2\r\n40\r\n",
+    )
+    .await
+    .unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut chunk))
+            .await
+            .expect("answered, then closed")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
+}
