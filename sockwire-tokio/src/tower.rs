@@ -34,7 +34,10 @@
 //!
 //! With axum, add the layer after the routes and the fallback (`Router::layer` wraps what the
 //! router has so far, the default fallback included), or wrap the whole router:
-//! `SocketIoLayer::layer(&layer, router)`.
+//! `SocketIoLayer::layer(&layer, router)`. Not `Router::nest_service`: it strips the prefix
+//! the machine routes on. With hyper alone, wrap the app's service in the layer and hand it to
+//! hyper through `hyper_util::service::TowerToHyperService`; serve connections
+//! `with_upgrades()` so that WebSockets work.
 //!
 //! # How a request reaches the machine
 //!
@@ -297,14 +300,15 @@ impl Drop for EofGuard {
     }
 }
 
-/// Headers not forwarded to the machine: connection-level (HTTP/1.1 hop-by-hop, and the ones
-/// the adapter writes itself).
+/// Headers not forwarded to the machine: connection-level (HTTP/1.1 hop-by-hop, `Expect`,
+/// which hyper has answered, and the ones the adapter writes itself).
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     name == header::CONNECTION
         || name == header::UPGRADE
         || name == header::TRANSFER_ENCODING
         || name == header::TE
         || name == header::CONTENT_LENGTH
+        || name == header::EXPECT
         || name == "keep-alive"
         || name == "proxy-connection"
 }
@@ -595,6 +599,7 @@ mod tests {
             .header("transfer-encoding", "chunked")
             .header("content-length", "99")
             .header("origin", "https://app")
+            .header("expect", "100-continue")
             .body(())
             .unwrap();
         assert_eq!(
