@@ -430,3 +430,58 @@ async fn a_body_that_never_ends_gets_408_after_the_request_timeout() {
     let text = String::from_utf8_lossy(&got);
     assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
 }
+
+/// The app's own service in the plain-hyper test: `404 not here` for everything.
+#[derive(Clone)]
+struct NotHere;
+impl<B> tower_service::Service<Request<B>> for NotHere {
+    type Response = hyper::Response<Full<Bytes>>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, _: Request<B>) -> Self::Future {
+        let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"not here")));
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        std::future::ready(Ok(r))
+    }
+}
+
+#[tokio::test]
+async fn mounts_on_plain_hyper_too() {
+    use tower_layer::Layer;
+    let mut n = 0u8;
+    let ids = move || {
+        n = n.wrapping_add(1);
+        [n; 15]
+    };
+    let layer = SocketIoLayer::new(Server::new(Echo, ServerOptions::default(), ids));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let svc = hyper_util::service::TowerToHyperService::new(layer.layer(NotHere));
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tcp), svc)
+                    .with_upgrades(),
+            );
+        }
+    });
+    let mut c = h1(addr).await;
+    assert_eq!(
+        call(&mut c, req("GET", "/", "")).await,
+        (StatusCode::NOT_FOUND, "not here".to_owned())
+    );
+    let sid = open_polling(&mut c).await;
+    assert_eq!(sid.len(), 20);
+    let mut ws = upgrade(addr, "/socket.io/?EIO=4&transport=websocket").await;
+    assert!(recv_text(&mut ws).await.starts_with("0{"));
+    ws.send(&Message::Text("40".into())).await.unwrap();
+    assert!(recv_text(&mut ws).await.starts_with("40{"));
+}
