@@ -429,7 +429,8 @@ where
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let read = read_body(body, declared, shared.max_body);
     let Ok(read) = tokio::time::timeout(shared.request_timeout, read).await else {
-        // The endpoint's request timeout, as on a raw connection: no answer, and hyper closes.
+        // The endpoint's request timeout: a raw connection is just closed; hyper wants an
+        // answer, so 408 and the connection closes.
         let mut r = bare(StatusCode::REQUEST_TIMEOUT);
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
