@@ -47,9 +47,12 @@
 //! back out as HTTP/1.1 (`Connection: close`, hop-by-hop headers dropped, `Host` from the
 //! `:authority` of an HTTP/2 request, `Content-Length` from the body it read), feeds those bytes
 //! to the machine and turns the HTTP/1.1 response the machine writes on that id back into an
-//! [`http::Response`]. The cost is one serialization and one parse per request; in exchange the
-//! hyper path and the raw [`serve`](crate::serve) path run the very same, already tested,
-//! decisions, and the core needs no second request API.
+//! [`http::Response`]. Why not a core entry point taking the parsed request: the core's
+//! request is a view its own parser lays over the received bytes, and every decision
+//! (`classify_request`, the upgrade validation, the caps) reads that view; a second entry would
+//! duplicate those paths or reshape them all. Re-serializing costs one write and one parse per
+//! request (see `benches/tower_polling.rs`); in exchange the hyper path and the raw
+//! [`serve`](crate::serve) path run the very same, already tested, decisions.
 //!
 //! * **Bodies** are read under the machine's `maxPayload` ([`ServerConfig::max_payload`]):
 //!   a declared `Content-Length` over it is passed on without the body, and a body without
