@@ -15,12 +15,12 @@
 //! * **Timers** (keepalive, pong and close timeouts) run while [`WsReader::recv`] is awaited:
 //!   keep one task receiving, as with every WebSocket library.
 //!
+//! * [`tower`] (feature `tower`): a [`serve`] machine as a tower `Layer` mounted at its path
+//!   inside an existing hyper or axum app, every other request passed to the app.
 //! * [`serve`] runs a whole sans-IO server machine (a Socket.IO
 //!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
 //!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
 //!   listener) on a `TcpListener`.
-//! * [`tower`] (feature `tower`): the same machine as a tower `Layer` mounted at its path inside
-//!   an existing hyper or axum app, every other request passed to the app.
 //! * [`SioClient`]: a Socket.IO client (WebSocket transport) with acks and reconnection.
 //!
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
