@@ -15,6 +15,8 @@
 //! * **Timers** (keepalive, pong and close timeouts) run while [`WsReader::recv`] is awaited:
 //!   keep one task receiving, as with every WebSocket library.
 //!
+//! * [`tower`] (feature `tower`): a [`serve`] machine as a tower `Layer` mounted at its path
+//!   inside an existing hyper or axum app, every other request passed to the app.
 //! * [`serve`] runs a whole sans-IO server machine (a Socket.IO
 //!   [`Server`](sockwire::socketio::server::Server) or an Engine.IO
 //!   [`Endpoint`](sockwire::engineio::Endpoint): HTTP long-polling, WebSocket and upgrade on one
@@ -29,6 +31,8 @@
 
 mod server;
 mod sio_client;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use server::{MAX_QUEUED_WRITES, Machine, serve};
 pub use sio_client::{SioClient, SioClientConfig, SioEvent};
