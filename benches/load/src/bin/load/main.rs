@@ -58,9 +58,11 @@ async fn open(addr: &str) -> std::io::Result<TcpStream> {
     Ok(s)
 }
 
-/// Holds `s` until `until`, answering Pings; then sends "ok?" and waits for the echo.
-async fn hold(mut s: TcpStream, until: Instant) -> bool {
+/// Holds `s` until `until`, answering Pings; then sends "ok?" and waits for the echo. The
+/// Pings answered, or `None` when the connection failed.
+async fn hold(mut s: TcpStream, until: Instant) -> Option<u32> {
     let mut buf = vec![0u8; 256];
+    let mut pings = 0;
     loop {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -68,7 +70,7 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
         }
         match tokio::time::timeout(left, s.read(&mut buf)).await {
             Err(_) => break,
-            Ok(Ok(0)) | Ok(Err(_)) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return None,
             Ok(Ok(n)) => {
                 // Pings (0x89, short): answer each with a Pong carrying its payload.
                 let mut at = 0;
@@ -77,8 +79,9 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
                     if buf[at] == 0x89 && at + 2 + len <= n {
                         let p = buf[at + 2..at + 2 + len].to_vec();
                         if s.write_all(&frame(0xA, &p)).await.is_err() {
-                            return false;
+                            return None;
                         }
+                        pings += 1;
                     }
                     at += 2 + len;
                 }
@@ -86,7 +89,7 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
         }
     }
     if s.write_all(&frame(0x1, b"ok?")).await.is_err() {
-        return false;
+        return None;
     }
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -94,10 +97,10 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, s.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
-            _ => return false,
+            _ => return None,
         }
     }
-    true
+    Some(pings)
 }
 
 /// One connection of `echo` mode: sends a SIZE-byte text message, waits for its echo, repeats
@@ -218,13 +221,17 @@ async fn main() {
         .into_iter()
         .map(|s| tokio::spawn(hold(s, until)))
         .collect();
-    let mut alive = 0;
+    let (mut alive, mut pmin, mut pmax) = (0, u32::MAX, 0);
     for t in tasks {
-        if t.await.unwrap_or(false) {
+        if let Some(p) = t.await.ok().flatten() {
             alive += 1;
+            (pmin, pmax) = (pmin.min(p), pmax.max(p));
         }
     }
-    println!("alive after {secs} s: {alive}/{n}, dropped {}", n - alive);
+    println!(
+        "alive after {secs} s: {alive}/{n}, dropped {}; Pings answered per connection {pmin}..{pmax}",
+        n - alive
+    );
     if alive != n {
         std::process::exit(1);
     }
