@@ -31,7 +31,7 @@ run() {
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   printf '%-22s ' "$name"
   if ! kill -0 "$pid" 2>/dev/null; then # a peer that cannot run here is said so, not skipped silently
-    echo "DID NOT START: $(grep -m1 -E 'Error|error' "$err")"; rm -f "$err"; SERVER=""; return
+    echo "DID NOT START: $(grep -m1 -oE "version .GLIBC_[0-9.]+' not found" "$err" || grep -m1 -E 'Error|error' "$err")"; rm -f "$err"; SERVER=""; return
   fi
   rm -f "$err"
   taskset -c 1 "$LOAD" echo "127.0.0.1:$port" "$CONNS" "$SIZE" "$SECS"
