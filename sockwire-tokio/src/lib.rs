@@ -54,8 +54,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, Wr
 use tokio::sync::{Mutex, Notify};
 use tokio::time::Instant;
 
-/// Size of one read once data is flowing (allocated for the read, released when fed).
-const READ_CHUNK: usize = 8 * 1024;
+/// Size of one read once data is flowing (allocated for the read, released when fed): a
+/// 16 KiB message takes two reads (the small one, then one chunk), not four.
+const READ_CHUNK: usize = 32 * 1024;
 /// Size of the read an idle connection waits in (inline, no allocation).
 const SMALL_READ: usize = 128;
 /// Cap on the opening handshake's head (request or response).

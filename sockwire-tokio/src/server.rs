@@ -3,21 +3,24 @@
 //! one timer; every protocol decision is the machine's.
 //!
 //! One task owns the machine and is the only one that touches it (no lock): connection tasks
-//! hand it what they read, and it hands each connection's writer task the bytes of
-//! [`Transmit`]s. A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind (a
-//! client that does not read) is closed rather than buffered without bound.
+//! hand it what they read. It writes each [`Transmit`] straight to its socket when that
+//! connection has nothing queued and the socket takes it whole (a broadcast to a room costs one
+//! `write` per member, no task wake-up); what the socket does not take goes to the connection's
+//! writer task, in order. A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind
+//! (a client that does not read) is closed rather than buffered without bound.
 //!
 //! [`socketio::server::Server`]: sockwire::socketio::server::Server
 //! [`engineio::Endpoint`]: sockwire::engineio::Endpoint
 
 use std::collections::HashMap;
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sockwire::engineio::Endpoint;
 use sockwire::engineio::endpoint::Transmit;
 use sockwire::socketio::server::{App, Server};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
@@ -86,9 +89,18 @@ impl<A: App + Send + 'static> Machine for Server<A> {
     }
 }
 
+/// The machine's task's side of a connection's writing.
+struct Writer {
+    wr: Arc<OwnedWriteHalf>,
+    /// Transmits handed to the writer task and not yet written out (the machine's task writes
+    /// directly only while this is 0, so the bytes stay in order).
+    queued: Arc<AtomicUsize>,
+    tx: mpsc::Sender<Transmit>,
+}
+
 /// What connection tasks tell the machine's task.
 enum Input {
-    Accepted(u64, mpsc::Sender<Transmit>),
+    Accepted(u64, Writer),
     Read(u64, Vec<u8>),
     Eof(u64),
 }
@@ -105,13 +117,20 @@ pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<
         next += 1;
         let conn = next;
         let (rd, wr) = tcp.into_split();
+        let wr = Arc::new(wr);
+        let queued = Arc::new(AtomicUsize::new(0));
         let (wtx, wrx) = mpsc::channel(MAX_QUEUED_WRITES);
         // The writer's end (the machine closed the connection, a write failed, or it fell too
         // far behind) stops the reader too.
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        tokio::spawn(write_loop(wr, wrx, stop_tx));
+        tokio::spawn(write_loop(wr.clone(), queued.clone(), wrx, stop_tx));
+        let w = Writer {
+            wr,
+            queued,
+            tx: wtx,
+        };
         // Accepted before the first read can reach the machine.
-        if tx.send(Input::Accepted(conn, wtx)).await.is_err() {
+        if tx.send(Input::Accepted(conn, w)).await.is_err() {
             return Ok(()); // the machine's task ended
         }
         tokio::spawn(read_loop(conn, rd, tx.clone(), stop_rx));
@@ -121,15 +140,14 @@ pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<
 /// The machine's task: inputs in, transmits out to the writers, one timer.
 async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
     let start = Instant::now();
-    let mut writers: HashMap<u64, mpsc::Sender<Transmit>> = HashMap::new();
+    let mut writers: HashMap<u64, Writer> = HashMap::new();
     loop {
         while let Some(t) = m.poll_transmit() {
             let conn = t.conn;
-            let close = t.close;
             if let Some(w) = writers.get(&conn) {
-                // A writer this far behind has a client that does not read: drop it (its
-                // socket closes; the machine hears the EOF from the reader).
-                if w.try_send(t).is_err() || close {
+                // Dropping the writer ends its task once its queue is written: the socket
+                // closes and the reader stops (the machine hears the EOF).
+                if !write(w, t) {
                     writers.remove(&conn);
                 }
             }
@@ -162,41 +180,80 @@ async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
     }
 }
 
+/// Writes `t` out: straight to the socket when nothing is queued before it, else (or for what
+/// the socket did not take) through the writer task. False when the connection is done: closed
+/// by the machine, failed, or too far behind (a client that does not read).
+fn write(w: &Writer, mut t: Transmit) -> bool {
+    if w.queued.load(Ordering::SeqCst) == 0 {
+        let mut at = 0;
+        while at < t.data.len() {
+            match w.wr.try_write(&t.data[at..]) {
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => return false,
+            }
+        }
+        if at == t.data.len() {
+            return !t.close;
+        }
+        t.data.drain(..at);
+    }
+    w.queued.fetch_add(1, Ordering::SeqCst);
+    let close = t.close;
+    w.tx.try_send(t).is_ok() && !close
+}
+
 async fn read_loop(
     conn: u64,
-    mut rd: OwnedReadHalf,
+    rd: OwnedReadHalf,
     tx: mpsc::Sender<Input>,
     mut stop: oneshot::Receiver<()>,
 ) {
-    let mut buf = vec![0u8; READ_CHUNK];
     loop {
+        // An idle connection waits for readiness with no buffer at all; the chunk is allocated
+        // for the read and handed to the machine's task as is.
         tokio::select! {
-            r = rd.read(&mut buf) => match r {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.send(Input::Read(conn, buf[..n].to_vec())).await.is_err() {
-                        return;
-                    }
-                }
-            },
+            r = rd.readable() => if r.is_err() { break },
             _ = &mut stop => break,
+        }
+        let mut buf = Vec::with_capacity(READ_CHUNK);
+        match rd.try_read_buf(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {
+                if tx.send(Input::Read(conn, buf)).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
         }
     }
     let _ = tx.send(Input::Eof(conn)).await;
 }
 
 async fn write_loop(
-    mut wr: OwnedWriteHalf,
+    wr: Arc<OwnedWriteHalf>,
+    queued: Arc<AtomicUsize>,
     mut rx: mpsc::Receiver<Transmit>,
     _stop: oneshot::Sender<()>,
 ) {
-    while let Some(t) = rx.recv().await {
-        if !t.data.is_empty() && wr.write_all(&t.data).await.is_err() {
-            break;
+    // Dropping the last handle of the write half (this task's, once the machine's task has
+    // dropped its own) shuts the socket's write side down.
+    'out: while let Some(t) = rx.recv().await {
+        let mut at = 0;
+        while at < t.data.len() {
+            if wr.writable().await.is_err() {
+                break 'out;
+            }
+            match wr.try_write(&t.data[at..]) {
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => break 'out,
+            }
         }
+        queued.fetch_sub(1, Ordering::SeqCst);
         if t.close {
             break;
         }
     }
-    let _ = wr.shutdown().await;
 }

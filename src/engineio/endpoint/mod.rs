@@ -566,6 +566,26 @@ impl Endpoint {
         Ok(true)
     }
 
+    /// [`Endpoint::send_ws_encoded`] of uncompressed frames, done only when session `sid` is on a
+    /// WebSocket that did not negotiate permessage-deflate (else false: send it the messages):
+    /// a broadcast's recipient looked up once, not in three calls.
+    pub(crate) fn send_ws_uncompressed(&mut self, sid: &str, frames: &[u8]) -> bool {
+        let Some(id) = self.ws_of(sid) else {
+            return false;
+        };
+        match self.conns.get_mut(&id).map(|c| &mut c.state) {
+            Some(conn::State::Ws(w)) if w.ws.config().deflate_params().is_none() => {
+                if w.ws.send_encoded(frames).is_err() {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        self.ws_output(id);
+        self.flush();
+        true
+    }
+
     /// The connection of `sid`'s WebSocket when the session is open on WebSocket with nothing
     /// queued in front (so frames written directly keep the session's order).
     fn ws_of(&self, sid: &str) -> Option<u64> {

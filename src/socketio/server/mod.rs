@@ -490,9 +490,7 @@ impl<A: App> Server<A> {
                     };
                 }
                 Output::Shared(p) => {
-                    if self.endpoint.ws_deflate(&sid).is_none()
-                        && self.endpoint.send_ws_encoded(&sid, p.ws_frames()) == Ok(true)
-                    {
+                    if self.endpoint.send_ws_uncompressed(&sid, p.ws_frames()) {
                         continue;
                     }
                     // The Engine.IO messages: text then attachments, or the one binary

@@ -5,7 +5,12 @@
 //!   every one still echoes a message. Bounded: N ≤ 60,000, SECS ≤ 600.
 //! * `load echo ADDR CONNS SIZE SECS`: CONNS connections each send a SIZE-byte text message and
 //!   wait for its echo, in a loop, for SECS seconds; prints messages/s and p50/p99 round trip.
-//!   Bounded: CONNS ≤ 10,000, SIZE < 126, SECS ≤ 120.
+//!   Bounded: CONNS ≤ 10,000, SIZE ≤ 65,535, SECS ≤ 120.
+//! * `load sio ADDR N HOLD ROUNDS`: N Socket.IO clients over the WebSocket transport
+//!   (`/socket.io/?EIO=4&transport=websocket`, CONNECT to `/`, `join` the room `bench` with an
+//!   ack), held HOLD seconds answering the server's pings, then ROUNDS broadcasts: a control
+//!   client (not in the room) emits `go` and the time until the last of the N has `msg` is
+//!   measured (module `sio`). Bounded: N ≤ 60,000, HOLD ≤ 600, ROUNDS ≤ 100.
 //!
 //! Every wait has a timeout. One line of figures per run.
 use std::time::{Duration, Instant};
@@ -13,12 +18,23 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+const REQUEST: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
-/// One masked client frame (mask key 0: the payload is sent as is).
+mod sio;
+
+/// One masked client frame (mask key 0: the payload is sent as is); payload ≤ 65,535 bytes.
 fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x80 | opcode, 0x80 | payload.len() as u8, 0, 0, 0, 0];
+    let mut f = vec![0x80 | opcode];
+    match payload.len() {
+        n @ 0..=125 => f.push(0x80 | n as u8),
+        n => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&u16::try_from(n).expect("payload > 65535").to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&[0, 0, 0, 0]);
     f.extend_from_slice(payload);
     f
 }
@@ -42,9 +58,11 @@ async fn open(addr: &str) -> std::io::Result<TcpStream> {
     Ok(s)
 }
 
-/// Holds `s` until `until`, answering Pings; then sends "ok?" and waits for the echo.
-async fn hold(mut s: TcpStream, until: Instant) -> bool {
+/// Holds `s` until `until`, answering Pings; then sends "ok?" and waits for the echo. The
+/// Pings answered, or `None` when the connection failed.
+async fn hold(mut s: TcpStream, until: Instant) -> Option<u32> {
     let mut buf = vec![0u8; 256];
+    let mut pings = 0;
     loop {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -52,7 +70,7 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
         }
         match tokio::time::timeout(left, s.read(&mut buf)).await {
             Err(_) => break,
-            Ok(Ok(0)) | Ok(Err(_)) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return None,
             Ok(Ok(n)) => {
                 // Pings (0x89, short): answer each with a Pong carrying its payload.
                 let mut at = 0;
@@ -61,8 +79,9 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
                     if buf[at] == 0x89 && at + 2 + len <= n {
                         let p = buf[at + 2..at + 2 + len].to_vec();
                         if s.write_all(&frame(0xA, &p)).await.is_err() {
-                            return false;
+                            return None;
                         }
+                        pings += 1;
                     }
                     at += 2 + len;
                 }
@@ -70,7 +89,7 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
         }
     }
     if s.write_all(&frame(0x1, b"ok?")).await.is_err() {
-        return false;
+        return None;
     }
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -78,18 +97,19 @@ async fn hold(mut s: TcpStream, until: Instant) -> bool {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, s.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
-            _ => return false,
+            _ => return None,
         }
     }
-    true
+    Some(pings)
 }
 
 /// One connection of `echo` mode: sends a SIZE-byte text message, waits for its echo, repeats
 /// until `until`; returns the round trips completed and their latencies (µs).
 async fn echo_loop(mut s: TcpStream, size: usize, until: Instant) -> (u64, Vec<u32>) {
     let msg = frame(0x1, &vec![b'x'; size]);
-    let want = 2 + size; // the unmasked echo: 2-byte header (size < 126) + payload
-    let mut buf = vec![0u8; 4096];
+    // The unmasked echo: a 2-byte header (4 from 126 bytes on) and the payload.
+    let want = if size < 126 { 2 } else { 4 } + size;
+    let mut buf = vec![0u8; 64 * 1024];
     let (mut n, mut lat) = (0u64, Vec::new());
     while Instant::now() < until {
         let t = Instant::now();
@@ -112,14 +132,17 @@ async fn echo_loop(mut s: TcpStream, size: usize, until: Instant) -> (u64, Vec<u
 }
 
 async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
-    assert!(conns <= 10_000 && size < 126 && secs <= 120, "bounded");
+    assert!(conns <= 10_000 && size <= 65_535 && secs <= 120, "bounded");
     let mut streams = Vec::new();
     for _ in 0..conns {
         streams.push(open(addr).await.expect("connect"));
     }
     let until = Instant::now() + Duration::from_secs(secs);
     let t0 = Instant::now();
-    let tasks: Vec<_> = streams.into_iter().map(|s| tokio::spawn(echo_loop(s, size, until))).collect();
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|s| tokio::spawn(echo_loop(s, size, until)))
+        .collect();
     let (mut total, mut lat) = (0u64, Vec::new());
     for t in tasks {
         let (n, l) = t.await.unwrap();
@@ -128,7 +151,11 @@ async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
     }
     let el = t0.elapsed().as_secs_f64();
     lat.sort_unstable();
-    let p = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
+    let p = |q: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
     println!(
         "echo {conns} conns x {size} B for {secs} s: {total} round trips, {:.0} msgs/s, p50 {} us, p99 {} us",
         total as f64 / el,
@@ -141,16 +168,33 @@ async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
 async fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
     if a.len() == 5 && a[0] == "echo" {
-        let (n, size, secs) = (a[2].parse().unwrap(), a[3].parse().unwrap(), a[4].parse().unwrap());
+        let (n, size, secs) = (
+            a[2].parse().unwrap(),
+            a[3].parse().unwrap(),
+            a[4].parse().unwrap(),
+        );
         return echo_mode(&a[1], n, size, secs).await;
     }
+    if a.len() == 5 && a[0] == "sio" {
+        let (n, hold, rounds) = (
+            a[2].parse().unwrap(),
+            a[3].parse().unwrap(),
+            a[4].parse().unwrap(),
+        );
+        return sio::run(&a[1], n, hold, rounds).await;
+    }
     if a.len() != 4 || a[0] != "idle" {
-        eprintln!("usage: load idle ADDR N SECS | load echo ADDR CONNS SIZE SECS");
+        eprintln!(
+            "usage: load idle ADDR N SECS | load echo ADDR CONNS SIZE SECS | load sio ADDR N HOLD ROUNDS"
+        );
         std::process::exit(2);
     }
     let (addr, n, secs): (String, usize, u64) =
         (a[1].clone(), a[2].parse().unwrap(), a[3].parse().unwrap());
-    assert!(n <= 60_000 && secs <= 600, "bounded: N <= 60000, SECS <= 600");
+    assert!(
+        n <= 60_000 && secs <= 600,
+        "bounded: N <= 60000, SECS <= 600"
+    );
     let t0 = Instant::now();
     let mut conns = Vec::with_capacity(n);
     for i in 0..n {
@@ -163,18 +207,31 @@ async fn main() {
         }
     }
     let opened = t0.elapsed();
-    println!("opened {n} in {:.1} s; holding {secs} s", opened.as_secs_f64());
+    println!(
+        "opened {n} in {:.1} s; holding {secs} s",
+        opened.as_secs_f64()
+    );
     // Tell the measuring script that every connection is up (it samples the server's RSS now).
-    let _ = std::fs::write(std::env::var("LOAD_READY").unwrap_or("/dev/null".into()), b"ready");
+    let _ = std::fs::write(
+        std::env::var("LOAD_READY").unwrap_or("/dev/null".into()),
+        b"ready",
+    );
     let until = Instant::now() + Duration::from_secs(secs);
-    let tasks: Vec<_> = conns.into_iter().map(|s| tokio::spawn(hold(s, until))).collect();
-    let mut alive = 0;
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|s| tokio::spawn(hold(s, until)))
+        .collect();
+    let (mut alive, mut pmin, mut pmax) = (0, u32::MAX, 0);
     for t in tasks {
-        if t.await.unwrap_or(false) {
+        if let Some(p) = t.await.ok().flatten() {
             alive += 1;
+            (pmin, pmax) = (pmin.min(p), pmax.max(p));
         }
     }
-    println!("alive after {secs} s: {alive}/{n}, dropped {}", n - alive);
+    println!(
+        "alive after {secs} s: {alive}/{n}, dropped {}; Pings answered per connection {pmin}..{pmax}",
+        n - alive
+    );
     if alive != n {
         std::process::exit(1);
     }
