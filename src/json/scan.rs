@@ -67,7 +67,6 @@ pub(crate) fn special_bytes(w: u64) -> u64 {
 
 /// [`special_bytes`] and, separately, its quote part: the lowest set bit of the first is a
 /// quote exactly when it is also set in the second (each part is exact at its lowest bit).
-#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn special_and_quote(w: u64) -> (u64, u64) {
     let q = w ^ (LO * u64::from(b'"'));

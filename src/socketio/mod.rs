@@ -34,7 +34,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-mod json;
+// The JSON scanner (its fast path); `socket::{client, server}` import it from here.
+use crate::json::fast as json;
+
 pub mod packet;
 pub mod recovery;
 #[cfg(feature = "alloc")]
