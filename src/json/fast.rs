@@ -348,37 +348,49 @@ pub(crate) fn flat_object(b: &[u8], i: usize, rec: &mut FlatMembers) -> Option<u
 
 /// End (after the closing quote) of the string token whose opening quote is at `i`, and whether
 /// it holds an escape; `None` if it is not a valid JSON string. One pass: plain bytes are
-/// skipped eight at a time, escapes checked as they come.
+/// skipped sixteen at a time with SSE2 ([`crate::arch::json_string_stop`]; eight at a time in
+/// a `u64` elsewhere, or in text under 16 bytes), escapes checked as they come.
 #[inline(always)]
 pub(crate) fn str_end_esc(b: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut j = i + 1;
     let mut esc = false;
     loop {
-        while let Some(w) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
-            let (m, quote) = super::scan::special_and_quote(u64::from_le_bytes(*w));
-            if m != 0 {
-                let first = m & m.wrapping_neg();
-                j += (first.trailing_zeros() / 8) as usize;
-                if quote & first != 0 {
-                    // The first special byte is the closing quote: no need to load it again.
+        // 16 bytes at a time where the CPU allows (SSE2), straight to the byte that stops.
+        if let Some(k) = crate::arch::json_string_stop(b, j) {
+            j = k;
+            match *b.get(j)? {
+                b'"' => return Some((j + 1, esc)),
+                b'\\' => {}
+                _ => return None,
+            }
+        } else {
+            // Short text, or no SSE2: eight bytes at a time, then byte by byte.
+            while let Some(w) = b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
+                let (m, quote) = super::scan::special_and_quote(u64::from_le_bytes(*w));
+                if m != 0 {
+                    let first = m & m.wrapping_neg();
+                    j += (first.trailing_zeros() / 8) as usize;
+                    if quote & first != 0 {
+                        // The first special byte is the closing quote: no need to load it again.
+                        return Some((j + 1, esc));
+                    }
+                    break;
+                }
+                j += 8;
+            }
+            loop {
+                let c = *b.get(j)?;
+                if c == b'"' {
                     return Some((j + 1, esc));
                 }
-                break;
+                if c == b'\\' {
+                    break;
+                }
+                if c < 0x20 {
+                    return None;
+                }
+                j += 1;
             }
-            j += 8;
-        }
-        loop {
-            let c = *b.get(j)?;
-            if c == b'"' {
-                return Some((j + 1, esc));
-            }
-            if c == b'\\' {
-                break;
-            }
-            if c < 0x20 {
-                return None;
-            }
-            j += 1;
         }
         esc = true;
         match *b.get(j + 1)? {
