@@ -783,5 +783,6 @@ pub(crate) fn placeholder_num(obj: &[u8]) -> Option<Option<usize>> {
     if is_ph { Some(num) } else { None }
 }
 
-#[cfg(test)]
+// The tests build their inputs in `String`s.
+#[cfg(all(test, feature = "alloc"))]
 pub(crate) mod tests;
