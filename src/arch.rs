@@ -330,6 +330,65 @@ pub(crate) fn target_stops(chunk: &[u8; 16]) -> u32 {
     }
 }
 
+/// Bit `i` set when `chunk[i]` ends a run of plain JSON string content: `"`, `\\` or a control
+/// byte (below 0x20). SSE2.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn json_string_stops(chunk: &[u8; 16]) -> u32 {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
+    // SAFETY: SSE2 is enabled for this target (the `cfg`), so its intrinsics are available;
+    // the load reads exactly the 16 bytes of `chunk` and has no alignment requirement.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // v <= 0x1F (unsigned): bytes 0x80..=0xFF are not flagged.
+        let ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), ctl)) as u32
+    }
+}
+
+/// The offset of the first byte at or after `i` in `b` that ends plain JSON string content
+/// (`"`, `\\` or below 0x20), or `b.len()` when there is none, scanned 16 bytes at a time
+/// (a short tail is read as the last 16 bytes of `b`, the bytes before `i` masked off).
+/// `None` when `b` is shorter than 16 bytes or the target has no SSE2 (aarch64 included):
+/// the caller then runs its portable word-at-a-time scan, the reference of the tests.
+#[inline(always)]
+pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        let tail = b.len().checked_sub(16)?;
+        let mut i = i;
+        while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+            let m = json_string_stops(chunk);
+            if m != 0 {
+                return Some(i + m.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        if i >= b.len() {
+            return Some(b.len());
+        }
+        // Fewer than 16 bytes left: the last 16 bytes of `b`, those before `i` shifted out.
+        let last = b[tail..].first_chunk::<16>()?;
+        let m = json_string_stops(last) >> (i - tail);
+        Some(if m != 0 {
+            i + m.trailing_zeros() as usize
+        } else {
+            b.len()
+        })
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        let _ = (b, i);
+        None
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
@@ -405,6 +464,59 @@ mod tests {
                         "{b:#x} in lane {lane} among {fill:#x}"
                     );
                 }
+            }
+        }
+    }
+
+    /// The first `"`, `\\` or control byte at or after `i`, byte by byte.
+    fn json_string_stop_reference(b: &[u8], i: usize) -> usize {
+        (i..b.len())
+            .find(|&k| matches!(b[k], b'"' | b'\\' | 0..=0x1f))
+            .unwrap_or(b.len())
+    }
+
+    #[test]
+    fn json_string_stop_matches_the_reference() {
+        // Every byte value at every position of lengths around the 16-byte chunk and tail
+        // boundaries, from every start offset, in otherwise plain text.
+        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 47, 50] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut v = std::vec![b'a'; len];
+                    v[at] = b;
+                    for i in 0..=len {
+                        match json_string_stop(&v, i) {
+                            Some(k) => assert_eq!(
+                                k,
+                                json_string_stop_reference(&v, i),
+                                "len {len} byte {b:#x} at {at} from {i}"
+                            ),
+                            None => assert!(
+                                len < 16 || !cfg!(target_arch = "x86_64"),
+                                "no fast path for {len} bytes"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_string_stop_matches_the_reference_on_random_text(
+            v in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(b"ab \x7f\xc3\xa9".to_vec()),
+                    1 => proptest::sample::select(b"\"\\\x00\x1f\x20".to_vec()),
+                ],
+                0..80,
+            ),
+            i in 0usize..80,
+        ) {
+            let i = i.min(v.len());
+            if let Some(k) = json_string_stop(&v, i) {
+                proptest::prop_assert_eq!(k, json_string_stop_reference(&v, i));
             }
         }
     }

@@ -300,3 +300,63 @@ proptest! {
         prop_assert_eq!(last, s.len());
     }
 }
+
+/// A compact document (the fast path's input) with one edit: an atom of `jsonish` inserted at,
+/// or replacing the byte at, a position (`edit` 0: unchanged, 1: insert, 2: replace, 3: delete).
+fn edited_compact() -> impl Strategy<Value = String> {
+    let atom = prop::sample::select(vec![
+        "{", "}", "[", "]", ",", ":", " ", "\"", "\\", "\\u", "0", "-", ".", "e", "\u{1}", "x",
+    ]);
+    (value(), any::<prop::sample::Index>(), 0u8..4, atom).prop_map(|(v, at, edit, atom)| {
+        let mut s = String::new();
+        write(&v, &mut s);
+        let mut i = at.index(s.len() + 1);
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        let next = s[i..].chars().next().map_or(0, char::len_utf8);
+        match edit {
+            1 => s.insert_str(i, atom),
+            2 => s.replace_range(i..i + next, atom),
+            3 => s.replace_range(i..i + next, ""),
+            _ => {}
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+    /// `validate` tries the one-shot compact validator first: compact text, valid or one edit
+    /// away from it, must get the reference's answer, and errors the tokenizer's offset.
+    #[test]
+    fn compact_fast_path_agrees_with_reference(s in edited_compact()) {
+        prop_assert_eq!(json::validate(&s).is_ok(), reference_valid(&s), "{:?}", s);
+        let mut tokens_ok = true;
+        for t in json::Tokenizer::new(&s) {
+            if t.is_err() {
+                tokens_ok = false;
+                prop_assert_eq!(json::validate(&s), t.map(|_| ()));
+                break;
+            }
+        }
+        prop_assert_eq!(tokens_ok, json::validate(&s).is_ok());
+    }
+}
+
+/// The fast path follows 64 levels; deeper compact text and smaller caps go to the tokenizer.
+#[test]
+fn compact_fast_path_depth_cap() {
+    for depth in [1usize, 63, 64, 65, 128, 129] {
+        let s = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        for cap in [1usize, 63, 64, 65, 128, 200] {
+            assert_eq!(
+                json::validate_with_depth(&s, cap).is_ok(),
+                depth <= cap,
+                "{depth} {cap}"
+            );
+        }
+        let o = format!("{}1{}", "{\"k\":".repeat(depth), "}".repeat(depth));
+        assert_eq!(json::validate(&o).is_ok(), depth <= 128, "{depth}");
+    }
+}

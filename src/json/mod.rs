@@ -24,6 +24,7 @@
 //! [RFC 8259]: https://www.rfc-editor.org/rfc/rfc8259
 
 mod error;
+pub(crate) mod fast;
 mod read;
 mod scan;
 mod tokenizer;
@@ -36,8 +37,7 @@ pub use read::unescape;
 pub use read::{parse_u64, str_borrowed, string_eq};
 #[cfg(feature = "alloc")]
 pub(crate) use scan::has_backslash;
-#[cfg(feature = "alloc")]
-pub(crate) use scan::{scan_string, special_and_quote};
+pub(crate) use scan::scan_string;
 pub use tokenizer::{Token, TokenKind, Tokenizer};
 pub use value::{
     ArrayItems, ObjectMembers, array_items, object_members, validate, validate_with_depth,

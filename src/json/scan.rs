@@ -5,8 +5,23 @@ use super::error::err;
 use super::{JsonError, JsonErrorKind};
 
 /// Scans the string starting at `input[start] == b'"'`; returns the offset after the closing quote.
+///
+/// Valid strings take the fast path's one-pass scanner ([`str_end_esc`](super::fast::str_end_esc),
+/// 16 bytes at a time with SSE2); only a rejected one is rescanned below, to locate and name
+/// the error.
 #[inline]
 pub(crate) fn scan_string(input: &[u8], start: usize) -> Result<usize, JsonError> {
+    match super::fast::str_end_esc(input, start) {
+        Some((end, _)) => Ok(end),
+        None => string_error(input, start),
+    }
+}
+
+/// The error of the invalid string starting at `input[start]` (the word-at-a-time scan that
+/// was the string scanner before the fast path; it returns `Ok` only if the string is valid).
+#[cold]
+#[inline(never)]
+fn string_error(input: &[u8], start: usize) -> Result<usize, JsonError> {
     let mut i = start + 1;
     loop {
         // Fast path: skip ordinary bytes a word at a time, then byte by byte.
@@ -67,7 +82,6 @@ pub(crate) fn special_bytes(w: u64) -> u64 {
 
 /// [`special_bytes`] and, separately, its quote part: the lowest set bit of the first is a
 /// quote exactly when it is also set in the second (each part is exact at its lowest bit).
-#[cfg(feature = "alloc")]
 #[inline(always)]
 pub(crate) fn special_and_quote(w: u64) -> (u64, u64) {
     let q = w ^ (LO * u64::from(b'"'));

@@ -18,6 +18,14 @@ pub fn validate(input: &str) -> Result<(), JsonError> {
 
 /// [`validate`] with an explicit nesting cap.
 pub fn validate_with_depth(input: &str, max_depth: usize) -> Result<(), JsonError> {
+    // Fast path: compact text (no whitespace outside strings, as serializers write it) in one
+    // tight pass. It accepts only what the tokenizer below accepts at a depth of at least
+    // `COMPACT_DEPTH`; anything else, valid or not, is decided (and any error located) below.
+    if max_depth >= super::fast::COMPACT_DEPTH as usize
+        && super::fast::compact_end(input.as_bytes(), 0) == Some(input.len())
+    {
+        return Ok(());
+    }
     for t in Tokenizer::with_max_depth(input, max_depth) {
         t?;
     }

@@ -21,21 +21,50 @@ fn escape_of(b: u8) -> Option<&'static str> {
     }
 }
 
+/// The index of the first byte of `b` that needs an escape, or `b.len()`: eight bytes at a
+/// time, the last (partial) word read overlapping the one before it, so nothing is copied.
+#[inline]
+fn first_special(b: &[u8]) -> usize {
+    let Some(last) = b.len().checked_sub(8) else {
+        return b
+            .iter()
+            .position(|&c| escape_of(c).is_some())
+            .unwrap_or(b.len());
+    };
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        super::scan::special_bytes(u64::from_le_bytes(w))
+    };
+    let mut i = 0;
+    while i < last {
+        let m = word(i);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    // The bytes before `i` are plain, so the lowest flag of the last word is exact (see
+    // `special_bytes`) and lies at or after `i`.
+    let m = word(last);
+    if m != 0 {
+        last + (m.trailing_zeros() / 8) as usize
+    } else {
+        b.len()
+    }
+}
+
 /// Calls `sink` with consecutive pieces of `s` written as a JSON string (quotes included).
 /// Escapes are ASCII, so every cut falls on a character boundary.
 #[inline]
 fn write_pieces<E>(s: &str, mut sink: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
     sink("\"")?;
-    // Plain bytes are skipped eight at a time up to the first byte that needs an escape.
     let b = s.as_bytes();
-    let mut first = 0;
-    while let Some(w) = b.get(first..).and_then(<[u8]>::first_chunk::<8>) {
-        let m = super::scan::special_bytes(u64::from_le_bytes(*w));
-        if m != 0 {
-            first += (m.trailing_zeros() / 8) as usize;
-            break;
-        }
-        first += 8;
+    let first = first_special(b);
+    if first == b.len() {
+        // Nothing to escape (event names, keys): one piece.
+        sink(s)?;
+        return sink("\"");
     }
     let mut run = 0;
     for (i, &c) in b.iter().enumerate().skip(first) {

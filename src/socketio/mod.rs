@@ -34,9 +34,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+// The JSON scanner (its fast path); `socket::{client, server}` import it from here.
+use crate::json::fast as json;
+
 #[cfg(feature = "alloc")]
 pub mod client;
-mod json;
 pub mod msgpack;
 pub mod packet;
 pub mod recovery;

@@ -2,8 +2,8 @@
 
 use super::types::is_reserved_raw;
 use super::{DecodeConfig, Meta, Packet, PacketType};
+use crate::json::fast::{self as json, ScanError};
 use crate::socketio::SocketIoError;
-use crate::socketio::json::{self, ScanError};
 
 /// The error for a payload starting at `start` that the fast scanner refused. For a syntax
 /// error the strict scanner of [`crate::json`] runs once more over the payload (error path only)

@@ -7,8 +7,8 @@ use alloc::vec::Vec;
 
 use super::decode::scan_err;
 use super::{DecodeConfig, PacketType, decode, is_reserved_event};
+use crate::json::fast::{self as json, ScanError};
 use crate::socketio::SocketIoError;
-use crate::socketio::json::{self, ScanError};
 
 /// The error for raw JSON given to an encoder (offsets counted in that text).
 #[cold]
@@ -492,7 +492,7 @@ mod prop_tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]
-        fn json_arg_matches_the_general_path(j in json::prop_tests::text()) {
+        fn json_arg_matches_the_general_path(j in json::tests::prop_tests::text()) {
             let mut out = String::new();
             let mut atts = Vec::new();
             let got = write_value(&mut out, &mut atts, &Value::Json(&j)).map(|()| out);

@@ -1,7 +1,7 @@
 //! The packet vocabulary: the seven [`PacketType`]s, the reserved event names and the decoder's
 //! caps ([`DecodeConfig`]).
 
-use crate::socketio::json;
+use crate::json::fast as json;
 
 /// The seven Socket.IO v5 packet types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

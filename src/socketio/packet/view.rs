@@ -5,7 +5,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 
 use super::PacketType;
-use crate::socketio::json;
+use crate::json::fast as json;
 
 /// Byte offsets of a decoded packet's parts inside its text (internal, `Copy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
