@@ -147,6 +147,8 @@ pub mod ws;
 mod b64;
 
 #[cfg(feature = "alloc")]
+pub mod cluster;
+#[cfg(feature = "alloc")]
 pub mod engineio;
 #[cfg(feature = "alloc")]
 pub mod hub;

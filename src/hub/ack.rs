@@ -41,6 +41,25 @@ pub enum HubEvent {
         /// Whether the deadline passed with some recipients still silent.
         timed_out: bool,
     },
+    /// Another node of the cluster asked these local sockets to disconnect
+    /// (`disconnectSockets`); with `close`, their whole Engine.IO session closes.
+    /// [`Server`](crate::socketio::server::Server) does it itself.
+    ClusterDisconnect {
+        /// The local sockets selected.
+        sockets: Vec<SocketId>,
+        /// Close the underlying connection too.
+        close: bool,
+    },
+    /// Another node of the cluster called `serverSideEmit`. With a `request_id`, it waits for
+    /// one answer: [`Hub::cluster_answer_server_side_emit`].
+    ServerSideEmit {
+        /// The namespace.
+        nsp: alloc::string::String,
+        /// The event name and arguments, as a JSON array.
+        data: alloc::string::String,
+        /// The id to answer with, when the sender waits for an answer.
+        request_id: Option<alloc::string::String>,
+    },
 }
 
 impl Hub {

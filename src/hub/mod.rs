@@ -144,6 +144,7 @@ use crate::socketio::{Parser, SocketIoError};
 
 mod ack;
 mod broadcast;
+mod cluster;
 mod data;
 mod encode;
 mod recovery;
@@ -414,6 +415,8 @@ pub struct Hub {
     stores: BTreeMap<Box<str>, recovery::Store>,
     /// The latest time the caller gave (stamps stored packets).
     now: Duration,
+    /// The cluster adapter ([`Hub::set_cluster`]).
+    cluster: Option<Box<crate::cluster::Adapter>>,
 }
 
 impl fmt::Debug for Hub {
@@ -467,6 +470,7 @@ impl Hub {
             chosen: Vec::new(),
             stores: BTreeMap::new(),
             now: Duration::ZERO,
+            cluster: None,
         }
     }
 

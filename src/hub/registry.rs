@@ -168,6 +168,9 @@ impl Hub {
             Some(&i) => i,
             None => self.sockets.len() as u32,
         };
+        if let Some(c) = self.cluster.as_deref_mut() {
+            c.add_namespace(namespace);
+        }
         let nsp = self.namespaces.entry(namespace.into()).or_default();
         let nsp_pos = nsp.members.len();
         nsp.members.push(index);

@@ -254,6 +254,7 @@ pub struct Emitter<'c> {
     except_rooms: Vec<String>,
     except: Option<SocketId>,
     now: Duration,
+    local: bool,
 }
 
 impl<'c> Emitter<'c> {
@@ -265,7 +266,15 @@ impl<'c> Emitter<'c> {
             except_rooms: Vec::new(),
             except,
             now,
+            local: false,
         }
+    }
+
+    /// Only this node's clients, not the cluster's (`io.local`).
+    #[must_use]
+    pub fn local(mut self) -> Self {
+        self.local = true;
+        self
     }
 
     /// Only the members of `room` (several calls: the union).
@@ -295,6 +304,9 @@ impl<'c> Emitter<'c> {
 
     /// Emits `name` with `args` to every recipient, encoded once. Returns how many.
     pub fn emit(mut self, name: &str, args: &[Value<'_>]) -> Result<usize, HubError> {
+        if self.local {
+            return self.with_target(|hub, t| hub.broadcast_local(t, name, args));
+        }
         self.with_target(|hub, t| hub.broadcast(t, name, args))
     }
 
