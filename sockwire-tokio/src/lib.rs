@@ -24,9 +24,13 @@
 //! Lean by design: no read buffer is held while a connection is idle (it is allocated for a
 //! read and released once every byte of it has been fed), and no task is spawned.
 
+#[cfg(feature = "redis")]
+pub mod redis;
 mod server;
 mod sio_client;
 
+#[cfg(feature = "redis")]
+pub use redis::serve_cluster;
 pub use server::{MAX_QUEUED_WRITES, Machine, serve};
 pub use sio_client::{SioClient, SioClientConfig, SioEvent};
 

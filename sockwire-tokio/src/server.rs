@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::io;
 use std::time::Duration;
 
+use sockwire::cluster::Command;
 use sockwire::engineio::Endpoint;
 use sockwire::engineio::endpoint::Transmit;
 use sockwire::socketio::server::{App, Server};
@@ -42,6 +43,15 @@ pub trait Machine: Send + 'static {
     fn poll_transmit(&mut self) -> Option<Transmit>;
     /// The next deadline.
     fn poll_timeout(&self) -> Option<Duration>;
+    /// A message from the cluster bus (see `serve_cluster`, feature `redis`); ignored by
+    /// default.
+    fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
+        let _ = (now, channel, payload);
+    }
+    /// The next command for the cluster bus; none by default.
+    fn poll_bus(&mut self) -> Option<Command> {
+        None
+    }
 }
 
 impl Machine for Endpoint {
@@ -84,20 +94,40 @@ impl<A: App + Send + 'static> Machine for Server<A> {
     fn poll_timeout(&self) -> Option<Duration> {
         Server::poll_timeout(self)
     }
+    fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
+        // A malformed message from the bus is dropped; nothing else to do with it.
+        let _ = Server::handle_cluster_message(self, now, channel, payload);
+    }
+    fn poll_bus(&mut self) -> Option<Command> {
+        Server::poll_cluster_transmit(self)
+    }
 }
 
-/// What connection tasks tell the machine's task.
-enum Input {
+/// What connection tasks (and the bus) tell the machine's task.
+pub(crate) enum Input {
     Accepted(u64, mpsc::Sender<Transmit>),
     Read(u64, Vec<u8>),
     Eof(u64),
+    /// A message from the cluster bus: channel and payload.
+    Bus(String, Vec<u8>),
 }
 
 /// Serves `machine` on `listener` until accepting fails. Spawns tasks (call it inside a tokio
 /// runtime); returns only on an accept error.
 pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<Input>(1024);
-    tokio::spawn(drive(machine, rx));
+    serve_inner(listener, machine, tx, rx, None).await
+}
+
+/// [`serve`] with the machine's bus commands going to `bus` and bus messages arriving on `tx`.
+pub(crate) async fn serve_inner<M: Machine>(
+    listener: TcpListener,
+    machine: M,
+    tx: mpsc::Sender<Input>,
+    rx: mpsc::Receiver<Input>,
+    bus: Option<mpsc::Sender<Command>>,
+) -> io::Result<()> {
+    tokio::spawn(drive(machine, rx, bus));
     let mut next: u64 = 0;
     loop {
         let (tcp, _) = listener.accept().await?;
@@ -119,10 +149,21 @@ pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<
 }
 
 /// The machine's task: inputs in, transmits out to the writers, one timer.
-async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
+async fn drive<M: Machine>(
+    mut m: M,
+    mut rx: mpsc::Receiver<Input>,
+    bus: Option<mpsc::Sender<Command>>,
+) {
     let start = Instant::now();
     let mut writers: HashMap<u64, mpsc::Sender<Transmit>> = HashMap::new();
     loop {
+        while let Some(c) = m.poll_bus() {
+            if let Some(b) = &bus {
+                // A full queue (Redis away or slower than us) drops the command: local
+                // delivery never waits for the bus.
+                let _ = b.try_send(c);
+            }
+        }
         while let Some(t) = m.poll_transmit() {
             let conn = t.conn;
             let close = t.close;
@@ -154,6 +195,7 @@ async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
                         m.handle_eof(now, conn);
                         writers.remove(&conn);
                     }
+                    Some(Input::Bus(channel, payload)) => m.handle_bus(now, &channel, &payload),
                     None => return,
                 }
             }

@@ -1,0 +1,118 @@
+//! A Socket.IO server joined to a Redis cluster, the target of `tests/ci/80-cluster.sh`:
+//! `cargo run -p sockwire-tokio --features redis --example sio_cluster -- --addr 127.0.0.1:3001
+//! --redis 127.0.0.1:6379 --name rust1`
+//!
+//! Events (the Node server of `tests/interop/cluster/run.mjs` answers the same):
+//! * `join(room)`, acked `"ok"`: joins `room`;
+//! * `bcast(event, rooms, except)`, acked `"ok"`: `io.to(rooms).except(except).emit(event,
+//!   name)` across the cluster, rooms and except as comma-separated lists (empty: none);
+//! * `whoami`, acked with the node name.
+//!
+//! A `serverSideEmit("sse", x)` from another node is re-emitted locally as `sse-got(name, x)`,
+//! and answered with the node name when the sender waits for answers.
+use std::hash::{BuildHasher, RandomState};
+
+use sockwire::cluster::{Adapter, ClusterConfig};
+use sockwire::hub::{Hub, HubEvent, Target};
+use sockwire::socketio::packet::Value::{Json, Str};
+use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
+
+struct Node {
+    name: String,
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|r| !r.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+impl App for Node {
+    fn on_event(&mut self, ctx: &mut Ctx<'_>, mut ev: Event<'_>) {
+        let arg = |i| ev.str_arg(i).unwrap_or_default().into_owned();
+        let (a0, a1, a2) = (arg(0), arg(1), arg(2));
+        match ev.name() {
+            "join" => drop(ctx.join(&a0)),
+            "bcast" => {
+                let mut e = ctx.everyone();
+                for r in list(&a1) {
+                    e = e.to(&r);
+                }
+                for r in list(&a2) {
+                    e = e.except(&r);
+                }
+                let _ = e.emit(&a0, &[Str(&self.name)]);
+            }
+            "whoami" => {}
+            _ => return,
+        }
+        if let Some(ack) = ev.take_ack() {
+            let answer = if ev.name() == "whoami" {
+                self.name.as_str()
+            } else {
+                "ok"
+            };
+            let _ = ctx.ack(ack, &[Str(answer)]);
+        }
+    }
+
+    fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
+        if let HubEvent::ServerSideEmit {
+            nsp,
+            data,
+            request_id,
+        } = event
+        {
+            // data is `["sse", x, ...]`: re-emit x locally.
+            if let Some(x) = data
+                .strip_prefix("[\"sse\",")
+                .and_then(|d| d.strip_suffix(']'))
+            {
+                let _ = hub.broadcast_local(
+                    &Target::namespace(&nsp),
+                    "sse-got",
+                    &[Str(&self.name), Json(x)],
+                );
+            }
+            if let Some(id) = request_id {
+                let mut answer = String::new();
+                sockwire::json::push_string(&mut answer, &self.name);
+                hub.cluster_answer_server_side_emit(&nsp, &id, &answer);
+            }
+        }
+    }
+}
+
+/// Ids from std's randomly keyed SipHash, a fresh key per call (use a CSPRNG in production).
+fn ids() -> [u8; 15] {
+    let s = RandomState::new();
+    let b = (u128::from(s.hash_one(1u8)) << 64 | u128::from(s.hash_one(2u8))).to_le_bytes();
+    b[..15].try_into().unwrap()
+}
+
+fn flag(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.into())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let addr = flag(&args, "--addr", "127.0.0.1:3000");
+    let redis = flag(&args, "--redis", "127.0.0.1:6379");
+    let name = flag(&args, "--name", "rust");
+    // The node uid: 6 characters, as the Node adapter's.
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let uid: String = ids()[..6]
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    let mut server = Server::new(Node { name }, ServerOptions::default(), ids);
+    server.set_cluster(Adapter::new(ClusterConfig::default(), &uid));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    sockwire_tokio::serve_cluster(listener, server, &redis).await
+}

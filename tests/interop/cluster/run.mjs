@@ -1,0 +1,166 @@
+// The cluster interop test: one Node socket.io 4.8 server with @socket.io/redis-adapter 8.3 and
+// two sockwire servers (sockwire-tokio/examples/sio_cluster.rs) sharing one redis-server, two
+// socket.io-client clients on each.
+//   node run.mjs node-server PORT REDIS_URL   (the Node node; forked by `test`)
+//   node run.mjs test REDIS_URL RUST_URL1 RUST_URL2
+//   node run.mjs cross URL1 URL2 | local URL1    (Redis restart checks)
+// Exits non-zero on the first failed check.
+import { createServer } from "node:http";
+import { fork } from "node:child_process";
+import { Server } from "socket.io";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
+import { io as ioc } from "socket.io-client";
+
+const [mode, ...rest] = process.argv.slice(2);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const list = (s) => (s ? s.split(",") : []);
+
+if (mode === "node-server") {
+  const [port, url] = rest;
+  const pub = createClient({ url }), sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  const http = createServer();
+  const io = new Server(http, { adapter: createAdapter(pub, sub) });
+  const name = "node";
+  io.on("connection", (s) => {
+    s.on("join", (room, cb) => { s.join(room); cb?.("ok"); });
+    s.on("bcast", (ev, rooms, except, cb) => {
+      io.to(list(rooms)).except(list(except)).emit(ev, name);
+      cb?.("ok");
+    });
+    s.on("whoami", (cb) => cb(name));
+    s.on("fetch", async (room, cb) => {
+      const sockets = await (room ? io.in(room) : io).fetchSockets();
+      cb(sockets.map((x) => x.id).sort());
+    });
+    s.on("sjoin", (room, newRoom, cb) => { io.in(room).socketsJoin(newRoom); cb?.("ok"); });
+    s.on("sleave", (room, oldRoom, cb) => { (room ? io.in(room) : io).socketsLeave(oldRoom); cb?.("ok"); });
+    s.on("sse", (x, cb) => { io.serverSideEmit("sse", x); cb?.("ok"); });
+    s.on("sse-ack", async (x, cb) => {
+      try {
+        const r = await io.serverSideEmitWithAck("sse", x);
+        cb(r.slice().sort());
+      } catch (e) {
+        cb("error: " + e.message);
+      }
+    });
+    s.on("kick", (room, cb) => { io.in(room).disconnectSockets(true); cb?.("ok"); });
+    s.on("rooms", async (cb) => cb([...(await io.of("/").adapter.allRooms())].sort()));
+  });
+  http.listen(Number(port), () => process.send?.("ready"));
+} else if (mode === "test") {
+  const [url, rust1, rust2] = rest;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = fork(new URL(import.meta.url).pathname, ["node-server", String(port), url]);
+  await new Promise((r, j) => { child.on("message", r); child.on("exit", j); });
+  const urls = [`http://127.0.0.1:${port}`, rust1, rust2];
+  const names = ["node", "rust1", "rust2"];
+  let failures = 0;
+  const check = (ok, what) => {
+    console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+    if (!ok) failures++;
+  };
+  // Two clients per node; clients 0, 2, 4 are "even", 1, 3, 5 "odd".
+  const clients = [];
+  for (let k = 0; k < 3; k++) {
+    for (let j = 0; j < 2; j++) {
+      const c = ioc(urls[k], { transports: ["websocket"], forceNew: true, reconnection: false });
+      c.got = [];
+      c.onAny((ev, ...args) => c.got.push([ev, ...args]));
+      c.node = k;
+      clients.push(c);
+    }
+  }
+  await Promise.all(clients.map((c) => new Promise((r) => c.on("connect", r))));
+  for (const [i, c] of clients.entries()) {
+    await c.timeout(3000).emitWithAck("join", i % 2 ? "odd" : "even");
+  }
+  const who = await Promise.all(clients.map((c) => c.timeout(3000).emitWithAck("whoami")));
+  check(JSON.stringify(who) === JSON.stringify(["node", "node", "rust1", "rust1", "rust2", "rust2"]), `whoami ${who}`);
+  await sleep(300);
+  const count = (c, ev) => c.got.filter((g) => g[0] === ev).length;
+  // A broadcast from every node reaches every client of every node exactly once; rooms and
+  // except across nodes.
+  const cases = [
+    ["all", "", "", [0, 1, 2, 3, 4, 5]],
+    ["even", "even", "", [0, 2, 4]],
+    ["noteven", "", "even", [1, 3, 5]],
+    ["union-except", "even,odd", "odd", [0, 2, 4]],
+  ];
+  for (let k = 0; k < 3; k++) {
+    for (const [ev, rooms, except] of cases) {
+      await clients[2 * k].timeout(3000).emitWithAck("bcast", `${ev}-${k}`, rooms, except);
+    }
+  }
+  await sleep(800);
+  for (let k = 0; k < 3; k++) {
+    for (const [ev, , , who] of cases) {
+      const counts = clients.map((c) => count(c, `${ev}-${k}`));
+      const want = clients.map((_, i) => (who.includes(i) ? 1 : 0));
+      const senders = clients.flatMap((c) => c.got.filter((g) => g[0] === `${ev}-${k}`).map((g) => g[1]));
+      check(
+        JSON.stringify(counts) === JSON.stringify(want) && senders.every((s) => s === names[k]),
+        `broadcast ${ev} from ${names[k]}: counts ${counts} (want ${want})`,
+      );
+    }
+  }
+  // Requests from the Node node acting on Rust clients.
+  const ids = clients.map((c) => c.id);
+  const fetched = await clients[0].timeout(8000).emitWithAck("fetch", "");
+  check(JSON.stringify(fetched) === JSON.stringify(ids.slice().sort()), `fetchSockets from node sees all 6 sockets (${fetched.length})`);
+  const fetchedOdd = await clients[0].timeout(8000).emitWithAck("fetch", "odd");
+  check(JSON.stringify(fetchedOdd) === JSON.stringify([1, 3, 5].map((i) => ids[i]).sort()), `fetchSockets("odd") from node: ${fetchedOdd.length} sockets`);
+  const rooms = await clients[0].timeout(8000).emitWithAck("rooms");
+  check(["even", "odd", ...ids].every((r) => rooms.includes(r)), `allRooms from node: ${rooms.length} rooms`);
+  await clients[0].timeout(3000).emitWithAck("sjoin", "odd", "late");
+  await sleep(300);
+  await clients[2].timeout(3000).emitWithAck("bcast", "late-1", "late", "");
+  await sleep(500);
+  check(JSON.stringify(clients.map((c) => count(c, "late-1"))) === "[0,1,0,1,0,1]", "socketsJoin from node, then a broadcast from rust1 to the new room");
+  await clients[0].timeout(3000).emitWithAck("sleave", "", "late");
+  await sleep(300);
+  await clients[2].timeout(3000).emitWithAck("bcast", "late-2", "late", "");
+  await sleep(500);
+  check(clients.every((c) => count(c, "late-2") === 0), "socketsLeave from node");
+  await clients[0].timeout(3000).emitWithAck("sse", 5);
+  await sleep(500);
+  check(JSON.stringify(clients.map((c) => count(c, "sse-got"))) === "[0,0,1,1,1,1]", "serverSideEmit from node reaches both rust nodes once");
+  const acks = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
+  check(JSON.stringify(acks) === JSON.stringify(["rust1", "rust2"]), `serverSideEmitWithAck from node: ${JSON.stringify(acks)}`);
+  // disconnectSockets from node: the even clients of every node go.
+  const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
+  await clients[1].timeout(3000).emitWithAck("kick", "even");
+  const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(3000).then(() => false)]))));
+  check([0, 2, 4].every((i) => outcome[i] && !clients[i].connected) && [1, 3, 5].every((i) => clients[i].connected), "disconnectSockets from node closes the even clients of every node");
+  // A node killed mid-run: the others go on working.
+  child.kill("SIGKILL");
+  await sleep(500);
+  await clients[3].timeout(3000).emitWithAck("bcast", "after-kill", "", "");
+  await sleep(500);
+  check(count(clients[3], "after-kill") === 1 && count(clients[5], "after-kill") === 1, "node killed: rust1's broadcast still reaches rust2's client once");
+  for (const c of clients) c.disconnect();
+  console.log(failures ? `${failures} check(s) failed` : "all cluster checks passed");
+  process.exit(failures ? 1 : 0);
+} else if (mode === "cross" || mode === "local") {
+  // cross URL1 URL2: a broadcast from URL1's node reaches a client of each node once.
+  // local URL1: with Redis down, the node still delivers its own broadcast locally.
+  const urls = rest;
+  const clients = urls.map((u) => {
+    const c = ioc(u, { transports: ["websocket"], forceNew: true, reconnection: false });
+    c.got = [];
+    c.onAny((ev) => c.got.push(ev));
+    return c;
+  });
+  await Promise.all(clients.map((c) => new Promise((r, j) => { c.on("connect", r); c.on("connect_error", j); })));
+  await clients[0].timeout(3000).emitWithAck("bcast", mode, "", "");
+  await sleep(500);
+  const counts = clients.map((c) => c.got.filter((e) => e === mode).length);
+  const ok = counts.every((n) => n === 1);
+  console.log(`${ok ? "ok  " : "FAIL"} ${mode}: counts ${counts}`);
+  for (const c of clients) c.disconnect();
+  process.exit(ok ? 0 : 1);
+} else {
+  console.error("usage: run.mjs node-server PORT REDIS_URL | test REDIS_URL RUST_URL1 RUST_URL2");
+  process.exit(2);
+}
