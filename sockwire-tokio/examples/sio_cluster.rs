@@ -6,7 +6,10 @@
 //! * `join(room)`, acked `"ok"`: joins `room`;
 //! * `bcast(event, rooms, except)`, acked `"ok"`: `io.to(rooms).except(except).emit(event,
 //!   name)` across the cluster, rooms and except as comma-separated lists (empty: none);
-//! * `whoami`, acked with the node name.
+//! * `whoami`, acked with the node name;
+//! * `sjoin(room, new)` / `sleave(room, old)`: `io.in(room).socketsJoin(new)` / `socketsLeave`
+//!   (room `""`: everyone); `kick(room)`: `io.in(room).disconnectSockets(true)`;
+//!   `sse(x)`: `serverSideEmit("sse", x)` (x a number).
 //!
 //! A `serverSideEmit("sse", x)` from another node is re-emitted locally as `sse-got(name, x)`,
 //! and answered with the node name when the sender waits for answers.
@@ -44,6 +47,20 @@ impl App for Node {
                 }
                 let _ = e.emit(&a0, &[Str(&self.name)]);
             }
+            // (room, new room): io.in(room).socketsJoin(new room); room "" is everyone.
+            "sjoin" | "sleave" => {
+                let mut e = ctx.everyone();
+                if !a0.is_empty() {
+                    e = e.to(&a0);
+                }
+                let _ = if ev.name() == "sjoin" {
+                    e.sockets_join(&[&a1])
+                } else {
+                    e.sockets_leave(&[&a1])
+                };
+            }
+            "kick" => drop(ctx.everyone().to(&a0).disconnect_sockets(true)),
+            "sse" => drop(ctx.hub().server_side_emit("/", "sse", &[&a0])),
             "whoami" => {}
             _ => return,
         }

@@ -109,6 +109,7 @@ pub(crate) enum Input {
     Read(u64, Vec<u8>),
     Eof(u64),
     /// A message from the cluster bus: channel and payload.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Bus(String, Vec<u8>),
 }
 

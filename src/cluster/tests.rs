@@ -418,3 +418,47 @@ fn hostile_messages_are_refused_without_effect() {
     assert!(publishes(&mut hub).is_empty());
     assert_eq!(hub.poll_event(), None);
 }
+
+#[test]
+fn our_requests_are_the_node_adapters_bytes() {
+    let uid = node_uid();
+    let mut hub = hub_with(&uid);
+    let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    hub.join(a, "room1").unwrap();
+    let _ = publishes(&mut hub);
+    let t = Target::namespace("/");
+    assert_eq!(
+        hub.sockets_join(&t.rooms(&["room1"]), &["r9", "r10"]),
+        Ok(1)
+    );
+    assert_eq!(
+        hub.rooms_of(a).collect::<Vec<_>>(),
+        ["aaaaaaaaaaaaaaaaaaaa", "room1", "r9", "r10"]
+    );
+    assert_eq!(
+        hub.sockets_leave(&t.except_rooms(&["room1"]), &["room2"]),
+        Ok(0)
+    );
+    assert_eq!(hub.disconnect_sockets(&t.rooms(&["room2"]), true), 0);
+    hub.server_side_emit("/", "hello-srv", &["42"]).unwrap();
+    let got = publishes(&mut hub);
+    for (g, name) in got.iter().zip([
+        "sockets-join",
+        "sockets-leave",
+        "disconnect-sockets",
+        "server-side-emit",
+    ]) {
+        assert_eq!(*g, first(name), "{name}");
+    }
+    assert_eq!(got.len(), 4);
+    // Local effects of a disconnect come back as an event for the server.
+    assert_eq!(hub.disconnect_sockets(&t.rooms(&["room1"]), false), 1);
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterDisconnect {
+            sockets: alloc::vec![a],
+            close: false
+        })
+    );
+    assert!(hub.server_side_emit("/", "x", &["{"]).is_err());
+}

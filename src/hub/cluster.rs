@@ -326,4 +326,142 @@ impl Hub {
             .raw("data", arg_json);
         self.respond(nsp, r.finish());
     }
+
+    /// The request channel of `nsp` and the `opts` JSON of `target` (its except sockets as
+    /// their sid rooms), for a request from this node.
+    fn request_parts(&self, target: &Target<'_>) -> Option<(String, String)> {
+        let c = self.cluster.as_deref()?;
+        let mut except: Vec<&str> = target.except_rooms.to_vec();
+        except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
+        Some((
+            c.request_channel(target.namespace),
+            wire::json_opts(target.rooms, &except),
+        ))
+    }
+
+    fn publish_request(&mut self, channel: String, json: String) {
+        if let Some(c) = self.cluster.as_deref_mut() {
+            c.publish(channel, json.into_bytes());
+        }
+    }
+
+    fn uid_or_empty(&self) -> String {
+        self.cluster
+            .as_deref()
+            .map_or_else(String::new, |c| c.uid().to_string())
+    }
+
+    /// `socketsJoin`: the sockets `target` selects on every node join `rooms` (here at once,
+    /// elsewhere through a REMOTE_JOIN request). Returns how many local sockets joined.
+    ///
+    /// # Errors
+    /// A room name over its cap (checked before anything changes).
+    pub fn sockets_join(&mut self, target: &Target<'_>, rooms: &[&str]) -> Result<usize, HubError> {
+        self.sockets_join_leave(target, rooms, true)
+    }
+
+    /// `socketsLeave`: as [`Hub::sockets_join`], leaving `rooms`.
+    ///
+    /// # Errors
+    /// As [`Hub::sockets_join`].
+    pub fn sockets_leave(
+        &mut self,
+        target: &Target<'_>,
+        rooms: &[&str],
+    ) -> Result<usize, HubError> {
+        self.sockets_join_leave(target, rooms, false)
+    }
+
+    fn sockets_join_leave(
+        &mut self,
+        target: &Target<'_>,
+        rooms: &[&str],
+        join: bool,
+    ) -> Result<usize, HubError> {
+        for r in rooms {
+            super::check_name(r, self.config.max_room_len, "room")?;
+        }
+        if let Some((channel, opts)) = self.request_parts(target) {
+            let t = if join {
+                RequestType::RemoteJoin
+            } else {
+                RequestType::RemoteLeave
+            };
+            let json = JsonObject::new()
+                .str("uid", &self.uid_or_empty())
+                .num("type", u64::from(t.number()))
+                .raw("opts", &opts)
+                .list("rooms", rooms.iter().copied())
+                .finish();
+            self.publish_request(channel, json);
+        }
+        let sockets = self.recipients(target);
+        for s in &sockets {
+            for r in rooms {
+                let _ = if join {
+                    self.join(*s, r)
+                } else {
+                    self.leave(*s, r)
+                };
+            }
+        }
+        Ok(sockets.len())
+    }
+
+    /// `disconnectSockets(close)`: the sockets `target` selects on every node disconnect. The
+    /// local ones come back as one [`HubEvent::ClusterDisconnect`] (the
+    /// [`Server`](crate::socketio::server::Server) acts on it), the others through a
+    /// REMOTE_DISCONNECT request. Returns how many local sockets were selected.
+    pub fn disconnect_sockets(&mut self, target: &Target<'_>, close: bool) -> usize {
+        if let Some((channel, opts)) = self.request_parts(target) {
+            let json = JsonObject::new()
+                .str("uid", &self.uid_or_empty())
+                .num("type", u64::from(RequestType::RemoteDisconnect.number()))
+                .raw("opts", &opts)
+                .bool("close", close)
+                .finish();
+            self.publish_request(channel, json);
+        }
+        let sockets = self.recipients(target);
+        let n = sockets.len();
+        if n > 0 {
+            self.events
+                .push_back(HubEvent::ClusterDisconnect { sockets, close });
+        }
+        n
+    }
+
+    /// `serverSideEmit(event, ...args)` to the other nodes of the cluster (no answer awaited);
+    /// `args_json` are the arguments as JSON texts. No-op without a cluster.
+    ///
+    /// # Errors
+    /// An argument that is not valid JSON, or an event name over its cap.
+    pub fn server_side_emit(
+        &mut self,
+        nsp: &str,
+        event: &str,
+        args_json: &[&str],
+    ) -> Result<(), HubError> {
+        super::check_name(event, self.config.max_event_len, "event")?;
+        let mut data = String::from("[");
+        crate::json::push_string(&mut data, event);
+        for a in args_json {
+            crate::json::validate(a)
+                .map_err(|e| HubError::Encode(crate::socketio::SocketIoError::InvalidJson(e)))?;
+            data.push(',');
+            data.push_str(a);
+        }
+        data.push(']');
+        let Some(c) = self.cluster.as_deref() else {
+            return Ok(());
+        };
+        let channel = c.request_channel(nsp);
+        let json = JsonObject::new()
+            .str("uid", c.uid())
+            .num("type", u64::from(RequestType::ServerSideEmit.number()))
+            .raw("data", &data)
+            .finish();
+        self.publish_request(channel, json);
+        Ok(())
+    }
 }

@@ -321,4 +321,21 @@ impl<'c> Emitter<'c> {
         let now = self.now;
         self.with_target(|hub, t| hub.broadcast_with_ack(t, name, args, now, timeout))
     }
+
+    /// `socketsJoin(rooms)`: the selected sockets of every node of the cluster join `rooms`.
+    /// Returns how many local sockets were selected.
+    pub fn sockets_join(mut self, rooms: &[&str]) -> Result<usize, HubError> {
+        self.with_target(|hub, t| hub.sockets_join(t, rooms))
+    }
+
+    /// `socketsLeave(rooms)`, across the cluster.
+    pub fn sockets_leave(mut self, rooms: &[&str]) -> Result<usize, HubError> {
+        self.with_target(|hub, t| hub.sockets_leave(t, rooms))
+    }
+
+    /// `disconnectSockets(close)`: the selected sockets of every node of the cluster
+    /// disconnect (with `close`, their connection closes too). Returns how many are local.
+    pub fn disconnect_sockets(mut self, close: bool) -> usize {
+        self.with_target(|hub, t| hub.disconnect_sockets(t, close))
+    }
 }

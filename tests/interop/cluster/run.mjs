@@ -48,6 +48,11 @@ if (mode === "node-server") {
     s.on("kick", (room, cb) => { io.in(room).disconnectSockets(true); cb?.("ok"); });
     s.on("rooms", async (cb) => cb([...(await io.of("/").adapter.allRooms())].sort()));
   });
+  // serverSideEmit("sse", x) from another node: re-emitted locally, answered with the name.
+  io.on("sse", (x, cb) => {
+    io.local.emit("sse-got", name, x);
+    if (typeof cb === "function") cb(name);
+  });
   http.listen(Number(port), () => process.send?.("ready"));
 } else if (mode === "test") {
   const [url, rust1, rust2] = rest;
@@ -128,11 +133,31 @@ if (mode === "node-server") {
   check(JSON.stringify(clients.map((c) => count(c, "sse-got"))) === "[0,0,1,1,1,1]", "serverSideEmit from node reaches both rust nodes once");
   const acks = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
   check(JSON.stringify(acks) === JSON.stringify(["rust1", "rust2"]), `serverSideEmitWithAck from node: ${JSON.stringify(acks)}`);
+  // The same requests from a Rust node acting on the Node node's clients (and the other's).
+  await clients[2].timeout(3000).emitWithAck("sjoin", "odd", "late3");
+  await sleep(300);
+  await clients[1].timeout(3000).emitWithAck("bcast", "late-3", "late3", "");
+  await sleep(500);
+  check(JSON.stringify(clients.map((c) => count(c, "late-3"))) === "[0,1,0,1,0,1]", "socketsJoin from rust1, then a broadcast from node to the new room");
+  await clients[4].timeout(3000).emitWithAck("sleave", "", "late3");
+  await sleep(300);
+  await clients[1].timeout(3000).emitWithAck("bcast", "late-4", "late3", "");
+  await sleep(500);
+  check(clients.every((c) => count(c, "late-4") === 0), "socketsLeave from rust2");
+  const sseBefore = clients.map((c) => count(c, "sse-got"));
+  await clients[3].timeout(3000).emitWithAck("sse", "7");
+  await sleep(500);
+  const sseGot = clients.map((c, i) => count(c, "sse-got") - sseBefore[i]);
+  check(JSON.stringify(sseGot) === "[1,1,0,0,1,1]", `serverSideEmit from rust1 reaches node and rust2 once: ${sseGot}`);
   // disconnectSockets from node: the even clients of every node go.
   const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
   await clients[1].timeout(3000).emitWithAck("kick", "even");
   const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(3000).then(() => false)]))));
   check([0, 2, 4].every((i) => outcome[i] && !clients[i].connected) && [1, 3, 5].every((i) => clients[i].connected), "disconnectSockets from node closes the even clients of every node");
+  const gone1 = new Promise((r) => clients[1].on("disconnect", () => r(true)));
+  await clients[3].timeout(3000).emitWithAck("kick", ids[1]);
+  const kicked = await Promise.race([gone1, sleep(3000).then(() => false)]);
+  check(kicked && clients[3].connected && clients[5].connected, "disconnectSockets from rust1 closes the node's client (by its id room)");
   // A node killed mid-run: the others go on working.
   child.kill("SIGKILL");
   await sleep(500);
