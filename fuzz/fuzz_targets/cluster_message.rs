@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         2 => "socket.io-request#/#",
         _ => "socket.io-response#/#",
     };
-    let _ = hub.handle_cluster_message(channel, msg);
+    let _ = hub.handle_cluster_message(core::time::Duration::ZERO, channel, msg);
     while hub.poll_transmit().is_some() {}
     while hub.poll_event().is_some() {}
     while hub.poll_cluster_transmit().is_some() {}

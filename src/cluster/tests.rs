@@ -4,6 +4,7 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use super::wire::{self, Writer};
 use super::{Adapter, ClusterConfig, Command, Emitter, RequestType};
@@ -163,13 +164,13 @@ fn remote_broadcasts_are_delivered_once_and_never_republished() {
     let _ = publishes(&mut hub);
 
     let (ch, b) = first("broadcast-all");
-    hub.handle_cluster_message(&ch, &b).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     let all: Vec<_> = delivered(&mut hub);
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|(_, t, _)| t == r#"2["hello","world",1]"#));
 
     let (ch, b) = first("broadcast-room");
-    hub.handle_cluster_message(&ch, &b).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     let got = delivered(&mut hub);
     let sessions: Vec<_> = got.iter().map(|g| g.0).collect();
     assert_eq!(sessions, [sa, sc]);
@@ -177,12 +178,12 @@ fn remote_broadcasts_are_delivered_once_and_never_republished() {
 
     // room1 ∪ room2 minus room3: a only.
     let (ch, b) = first("broadcast-rooms-except");
-    hub.handle_cluster_message(&ch, &b).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     let got = delivered(&mut hub);
     assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [sa]);
 
     let (ch, b) = first("broadcast-binary");
-    hub.handle_cluster_message(&ch, &b).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     let got = delivered(&mut hub);
     assert_eq!(got.len(), 3);
     assert_eq!(got[0].1, r#"51-["bin",{"_placeholder":true,"num":0},"t"]"#);
@@ -190,12 +191,12 @@ fn remote_broadcasts_are_delivered_once_and_never_republished() {
 
     // No local socket on /chat: nothing.
     let (ch, b) = first("broadcast-nsp");
-    hub.handle_cluster_message(&ch, &b).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     assert!(delivered(&mut hub).is_empty());
 
     // The emitter's messages too.
     for (ch, b) in section("emitter") {
-        hub.handle_cluster_message(&ch, &b).unwrap();
+        hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     }
     let got = delivered(&mut hub);
     // Everyone, then room1 but not room2 (a and c).
@@ -213,7 +214,7 @@ fn own_messages_are_skipped() {
     let mut hub = hub_with(&uid);
     let _ = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
     let (ch, b) = first("broadcast-all");
-    hub.handle_cluster_message(&ch, &b).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
     assert!(delivered(&mut hub).is_empty());
 }
 
@@ -233,7 +234,7 @@ fn requests_from_node_are_answered_and_applied() {
     };
 
     let (ch, m) = req("all-rooms");
-    hub.handle_cluster_message(&ch, &m).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
     let id = |m: &[u8]| {
         let mut s = Vec::new();
         wire::decode_message(m, &mut s, 1 << 20)
@@ -253,7 +254,7 @@ fn requests_from_node_are_answered_and_applied() {
     );
 
     let (ch, m) = req("fetch-sockets-room");
-    hub.handle_cluster_message(&ch, &m).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
     let got = String::from_utf8(publishes(&mut hub).remove(0).1).unwrap();
     assert!(got.starts_with(&alloc::format!(
         r#"{{"requestId":"{}","sockets":[{{"id":"bbbbbbbbbbbbbbbbbbbb","handshake":{{"headers":{{}}"#,
@@ -266,20 +267,20 @@ fn requests_from_node_are_answered_and_applied() {
 
     // socketsJoin(["r9","r10"]) on room1; socketsLeave("room2") except room1.
     let (ch, m) = req("sockets-join");
-    hub.handle_cluster_message(&ch, &m).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
     assert_eq!(
         hub.rooms_of(a).collect::<Vec<_>>(),
         ["aaaaaaaaaaaaaaaaaaaa", "room1", "r9", "r10"]
     );
     let (ch, m) = req("sockets-leave");
-    hub.handle_cluster_message(&ch, &m).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
     assert_eq!(
         hub.rooms_of(b).collect::<Vec<_>>(),
         ["bbbbbbbbbbbbbbbbbbbb"]
     );
 
     let (ch, m) = req("server-side-emit-ack");
-    hub.handle_cluster_message(&ch, &m).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
     let Some(HubEvent::ServerSideEmit {
         nsp,
         data,
@@ -299,7 +300,7 @@ fn requests_from_node_are_answered_and_applied() {
 
     hub.join(b, "room2").unwrap();
     let (ch, m) = req("disconnect-sockets");
-    hub.handle_cluster_message(&ch, &m).unwrap();
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
     assert_eq!(
         hub.poll_event(),
         Some(HubEvent::ClusterDisconnect {
@@ -399,12 +400,12 @@ fn hostile_messages_are_refused_without_effect() {
     let (ch, b) = first("broadcast-all");
     // Every prefix of a valid message: refused or harmless, never a panic.
     for i in 0..b.len() {
-        let _ = hub.handle_cluster_message(&ch, &b[..i]);
+        let _ = hub.handle_cluster_message(Duration::ZERO, &ch, &b[..i]);
     }
     assert!(delivered(&mut hub).is_empty());
     let big = alloc::vec![0x91u8; 2 << 20];
     assert_eq!(
-        hub.handle_cluster_message(&ch, &big),
+        hub.handle_cluster_message(Duration::ZERO, &ch, &big),
         Err(wire::WireError::TooLarge)
     );
     for m in [
@@ -413,7 +414,7 @@ fn hostile_messages_are_refused_without_effect() {
         b"\xc1",
         b"{\"type\":6,\"data\":\"x\"}",
     ] {
-        let _ = hub.handle_cluster_message("socket.io-request#/#", m);
+        let _ = hub.handle_cluster_message(Duration::ZERO, "socket.io-request#/#", m);
     }
     assert!(publishes(&mut hub).is_empty());
     assert_eq!(hub.poll_event(), None);
@@ -461,4 +462,100 @@ fn our_requests_are_the_node_adapters_bytes() {
         })
     );
     assert!(hub.server_side_emit("/", "x", &["{"]).is_err());
+}
+
+#[test]
+fn broadcast_with_acks_from_node_is_counted_and_answered_like_node() {
+    let mut hub = hub_with("rustA1");
+    let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let _ = publishes(&mut hub);
+    let msgs = section("broadcast-ack");
+    hub.handle_cluster_message(Duration::ZERO, &msgs[0].0, &msgs[0].1)
+        .unwrap();
+    let got = delivered(&mut hub);
+    let id = 1u64 << 40;
+    assert_eq!(got[0].1, alloc::format!(r#"2{id}["ask",7]"#));
+    // The client count and, once the client answers, its answer: Node's bytes.
+    assert_eq!(publishes(&mut hub), [msgs[1].clone()]);
+    assert!(hub.handle_ack(a, id, r#"["answer-7"]"#, Vec::new()));
+    assert_eq!(publishes(&mut hub), [msgs[2].clone()]);
+    // Not ours: no event for the application.
+    assert_eq!(hub.poll_event(), None);
+    assert_eq!(hub.pending_acks(), 0);
+}
+
+#[test]
+fn our_broadcast_with_acks_collects_the_other_nodes_answers() {
+    let uid = node_uid();
+    let mut hub = hub_with(&uid);
+    let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let _ = publishes(&mut hub);
+    let t = Target::namespace("/");
+    let id = hub
+        .broadcast_with_ack(
+            &t,
+            "ask",
+            &[Value::Json("7")],
+            Duration::ZERO,
+            Duration::from_secs(2),
+        )
+        .unwrap();
+    let _ = delivered(&mut hub);
+    // Node's request with its random request id swapped for ours.
+    let msgs = section("broadcast-ack");
+    let node_id = {
+        let mut s = Vec::new();
+        wire::decode_message(&msgs[0].1, &mut s, 1 << 20)
+            .unwrap()
+            .request_id
+            .unwrap()
+            .to_string()
+    };
+    let ours = alloc::format!("{uid}-{id}");
+    let mut want = msgs[0].1.clone();
+    let pos = want
+        .windows(node_id.len())
+        .position(|w| w == node_id.as_bytes())
+        .unwrap();
+    want.splice(pos - 1..pos + node_id.len(), {
+        let mut v = Vec::new();
+        crate::msgpack::encode(&crate::msgpack::Value::Str(&ours), &mut v);
+        v
+    });
+    assert_eq!(publishes(&mut hub), [(msgs[0].0.clone(), want)]);
+    // The local answer does not end it: the other nodes may still answer.
+    assert!(hub.handle_ack(a, id, r#"["local"]"#, Vec::new()));
+    assert_eq!(hub.poll_event(), None);
+    let swap = |m: &[u8]| {
+        let s = String::from_utf8_lossy(m).replace(&node_id, &ours);
+        if m[0] == b'{' {
+            s.into_bytes()
+        } else {
+            let mut out = m.to_vec();
+            let p = out
+                .windows(node_id.len())
+                .position(|w| w == node_id.as_bytes())
+                .unwrap();
+            let mut v = Vec::new();
+            crate::msgpack::encode(&crate::msgpack::Value::Str(&ours), &mut v);
+            out.splice(p - 1..p + node_id.len(), v);
+            out
+        }
+    };
+    for m in &msgs[1..] {
+        hub.handle_cluster_message(Duration::ZERO, &m.0, &swap(&m.1))
+            .unwrap();
+    }
+    hub.handle_timeout(Duration::from_secs(2));
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterAcks {
+            id,
+            client_count: 1,
+            answers: alloc::vec![String::from(r#""answer-7""#)]
+        })
+    );
+    assert!(
+        matches!(hub.poll_event(), Some(HubEvent::AckComplete { id: i, timed_out: false, .. }) if i == id)
+    );
 }

@@ -60,6 +60,17 @@ pub enum HubEvent {
         /// The id to answer with, when the sender waits for an answer.
         request_id: Option<alloc::string::String>,
     },
+    /// The other nodes' part of a broadcast with acks ([`Hub::broadcast_with_ack`] with a
+    /// cluster), queued just before its [`HubEvent::AckComplete`]: how many clients the other
+    /// nodes sent it to, and the first argument of each answer they relayed, as JSON.
+    ClusterAcks {
+        /// The ack id of the broadcast.
+        id: u64,
+        /// Clients reached on the other nodes (the sum of their counts).
+        client_count: u64,
+        /// Each remote client's answer (its first argument), as JSON.
+        answers: Vec<alloc::string::String>,
+    },
 }
 
 impl Hub {
@@ -89,6 +100,7 @@ impl Hub {
         let waiting: BTreeSet<SocketId> = self.chosen.iter().map(|r| r.socket).collect();
         self.send_chosen(target.namespace, event, args, Some(id))?;
         self.next_ack = self.next_ack.wrapping_add(1);
+        self.publish_broadcast_with_ack(target, event, args, id, timeout)?;
         let empty = waiting.is_empty();
         self.pending.insert(
             id,
@@ -98,7 +110,7 @@ impl Hub {
                 outcomes: Vec::new(),
             },
         );
-        if empty {
+        if empty && !self.awaits_cluster(id) {
             self.complete_ack(id, false);
         }
         Ok(id)
@@ -123,6 +135,12 @@ impl Hub {
         if !p.waiting.remove(&socket) {
             return false;
         }
+        if self.remote_acks.contains_key(&id) {
+            self.relay_ack(id, args, &attachments);
+        }
+        let Some(p) = self.pending.get_mut(&id) else {
+            return false;
+        };
         p.outcomes.push((
             socket,
             AckOutcome::Answered {
@@ -130,7 +148,7 @@ impl Hub {
                 attachments,
             },
         ));
-        if p.waiting.is_empty() {
+        if p.waiting.is_empty() && !self.awaits_cluster(id) {
             self.complete_ack(id, false);
         }
         true
@@ -190,6 +208,12 @@ impl Hub {
     }
 
     pub(super) fn complete_ack(&mut self, id: u64, timed_out: bool) {
+        if self.remote_acks.remove(&id).is_some() {
+            // Another node's broadcast: its answers were relayed one by one.
+            self.pending.remove(&id);
+            return;
+        }
+        self.cluster_ack_complete(id);
         if let Some(mut p) = self.pending.remove(&id) {
             for s in core::mem::take(&mut p.waiting) {
                 p.outcomes.push((s, AckOutcome::TimedOut));
@@ -237,7 +261,9 @@ impl Hub {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            self.complete_ack(id, true);
+            // A clustered broadcast ends at its deadline even when every local socket answered.
+            let late = self.pending.get(&id).is_some_and(|p| !p.waiting.is_empty());
+            self.complete_ack(id, late);
         }
     }
 }

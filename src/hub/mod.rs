@@ -417,6 +417,10 @@ pub struct Hub {
     now: Duration,
     /// The cluster adapter ([`Hub::set_cluster`]).
     cluster: Option<Box<crate::cluster::Adapter>>,
+    /// Broadcasts with acks another node asked for: our ack id -> (namespace, request id).
+    remote_acks: BTreeMap<u64, (Box<str>, Box<str>)>,
+    /// Our broadcasts with acks published to the cluster, by request id.
+    cluster_acks: BTreeMap<Box<str>, cluster::ClusterAck>,
 }
 
 impl fmt::Debug for Hub {
@@ -471,6 +475,8 @@ impl Hub {
             stores: BTreeMap::new(),
             now: Duration::ZERO,
             cluster: None,
+            remote_acks: BTreeMap::new(),
+            cluster_acks: BTreeMap::new(),
         }
     }
 

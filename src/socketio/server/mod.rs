@@ -288,7 +288,7 @@ impl<A: App> Server<A> {
         payload: &[u8],
     ) -> Result<(), crate::cluster::WireError> {
         self.now = self.now.max(now);
-        let r = self.hub.handle_cluster_message(channel, payload);
+        let r = self.hub.handle_cluster_message(now, channel, payload);
         self.flush_hub();
         self.write_out();
         self.pump();
