@@ -672,7 +672,7 @@ impl Hub {
                 let (json, _) =
                     wire::to_json(v, 0).unwrap_or_else(|_| (String::from("null"), Vec::new()));
                 // At most one answer per remote client; a node sending more is capped.
-                if (c.answers.len() as u64) < c.client_count.max(1).min(1 << 20) {
+                if (c.answers.len() as u64) < c.client_count.clamp(1, 1 << 20) {
                     c.answers.push(json);
                 }
             }
