@@ -9,19 +9,32 @@
 //! * `whoami`, acked with the node name;
 //! * `sjoin(room, new)` / `sleave(room, old)`: `io.in(room).socketsJoin(new)` / `socketsLeave`
 //!   (room `""`: everyone); `kick(room)`: `io.in(room).disconnectSockets(true)`;
-//!   `sse(x)`: `serverSideEmit("sse", x)` (x a number).
+//!   `sse(x)`: `serverSideEmit("sse", x)` (x a number);
+//! * `bcast-ack(event)`: `io.timeout(2000).emitWithAck(event)` across the cluster; the sorted
+//!   first arguments of every answer come back to the asker as `acks-result`.
 //!
 //! A `serverSideEmit("sse", x)` from another node is re-emitted locally as `sse-got(name, x)`,
 //! and answered with the node name when the sender waits for answers.
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
 
 use sockwire::cluster::{Adapter, ClusterConfig};
-use sockwire::hub::{Hub, HubEvent, Target};
+use sockwire::hub::{AckOutcome, Hub, HubEvent, Target};
 use sockwire::socketio::packet::Value::{Json, Str};
 use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
 
 struct Node {
     name: String,
+    /// Broadcasts with acks in flight: ack id -> the asking socket's id.
+    asking: HashMap<u64, String>,
+    /// The other nodes' answers, until the broadcast completes.
+    remote: HashMap<u64, Vec<String>>,
+}
+
+/// The first argument of an ack's JSON arguments array.
+fn first_arg(args: &str) -> Option<String> {
+    sockwire::json::array_items(args).ok()?.next()?.ok().map(String::from)
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -61,6 +74,14 @@ impl App for Node {
             }
             "kick" => drop(ctx.everyone().to(&a0).disconnect_sockets(true)),
             "sse" => drop(ctx.hub().server_side_emit("/", "sse", &[&a0])),
+            // bcast-ack(event): io.timeout(2s).emitWithAck(event) across the cluster; the
+            // sorted answers come back to the asker as `acks-result`.
+            "bcast-ack" => {
+                let me = ctx.id().to_string();
+                if let Ok(id) = ctx.everyone().emit_with_ack(&a0, &[], Duration::from_secs(2)) {
+                    self.asking.insert(id, me);
+                }
+            }
             "whoami" => {}
             _ => return,
         }
@@ -75,6 +96,29 @@ impl App for Node {
     }
 
     fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
+        if let HubEvent::ClusterAcks { id, answers, .. } = event {
+            self.remote.insert(id, answers);
+            return;
+        }
+        if let HubEvent::AckComplete { id, outcomes, .. } = &event {
+            let Some(asker) = self.asking.remove(id) else {
+                return;
+            };
+            let mut all: Vec<String> = outcomes
+                .iter()
+                .filter_map(|(_, o)| match o {
+                    AckOutcome::Answered { args, .. } => first_arg(args),
+                    _ => None,
+                })
+                .collect();
+            all.extend(self.remote.remove(id).unwrap_or_default());
+            all.sort();
+            let list = format!("[{}]", all.join(","));
+            let room = [asker.as_str()];
+            let t = Target::namespace("/").rooms(&room);
+            let _ = hub.broadcast_local(&t, "acks-result", &[Json(&list)]);
+            return;
+        }
         if let HubEvent::ServerSideEmit {
             nsp,
             data,
@@ -128,7 +172,12 @@ async fn main() -> std::io::Result<()> {
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect();
-    let mut server = Server::new(Node { name }, ServerOptions::default(), ids);
+    let node = Node {
+        name,
+        asking: HashMap::new(),
+        remote: HashMap::new(),
+    };
+    let mut server = Server::new(node, ServerOptions::default(), ids);
     server.set_cluster(Adapter::new(ClusterConfig::default(), &uid));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     sockwire_tokio::serve_cluster(listener, server, &redis).await

@@ -45,6 +45,15 @@ if (mode === "node-server") {
         cb("error: " + e.message);
       }
     });
+    s.on("bcast-ack", async (ev, cb) => {
+      try {
+        const r = await io.timeout(2000).emitWithAck(ev);
+        s.emit("acks-result", r.slice().sort());
+      } catch (e) {
+        s.emit("acks-result", "error: " + e.message + " " + JSON.stringify(e.responses));
+      }
+      cb?.("ok");
+    });
     s.on("kick", (room, cb) => { io.in(room).disconnectSockets(true); cb?.("ok"); });
     s.on("rooms", async (cb) => cb([...(await io.of("/").adapter.allRooms())].sort()));
   });
@@ -78,6 +87,7 @@ if (mode === "node-server") {
     }
   }
   await Promise.all(clients.map((c) => new Promise((r) => c.on("connect", r))));
+  clients.forEach((c, i) => c.on("ask", (cb) => cb(`c${i}`)));
   for (const [i, c] of clients.entries()) {
     await c.timeout(3000).emitWithAck("join", i % 2 ? "odd" : "even");
   }
@@ -133,6 +143,15 @@ if (mode === "node-server") {
   check(JSON.stringify(clients.map((c) => count(c, "sse-got"))) === "[0,0,1,1,1,1]", "serverSideEmit from node reaches both rust nodes once");
   const acks = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
   check(JSON.stringify(acks) === JSON.stringify(["rust1", "rust2"]), `serverSideEmitWithAck from node: ${JSON.stringify(acks)}`);
+  // Broadcasts with acks collect every node's clients' answers, from each node.
+  const all6 = JSON.stringify(clients.map((_, i) => `c${i}`).sort());
+  for (const k of [0, 1, 2]) {
+    const asker = clients[2 * k + 1];
+    const result = new Promise((r) => asker.once("acks-result", r));
+    asker.emit("bcast-ack", "ask");
+    const got = await Promise.race([result, sleep(6000).then(() => "no result")]);
+    check(JSON.stringify(got) === all6, `emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
+  }
   // The same requests from a Rust node acting on the Node node's clients (and the other's).
   await clients[2].timeout(3000).emitWithAck("sjoin", "odd", "late3");
   await sleep(300);
