@@ -10,6 +10,9 @@
 //! * `sjoin(room, new)` / `sleave(room, old)`: `io.in(room).socketsJoin(new)` / `socketsLeave`
 //!   (room `""`: everyone); `kick(room)`: `io.in(room).disconnectSockets(true)`;
 //!   `sse(x)`: `serverSideEmit("sse", x)` (x a number);
+//! * `fetch(room)`, `rooms`, `sse-ack(x)`: fetchSockets, allRooms, serverSideEmitWithAck
+//!   across the cluster; the sorted JSON items come back as `fetch-result` / `rooms-result` /
+//!   `sse-ack-result`;
 //! * `bcast-ack(event)`: `io.timeout(2000).emitWithAck(event)` across the cluster; the sorted
 //!   first arguments of every answer come back to the asker as `acks-result`.
 //!
@@ -30,11 +33,17 @@ struct Node {
     asking: HashMap<u64, String>,
     /// The other nodes' answers, until the broadcast completes.
     remote: HashMap<u64, Vec<String>>,
+    /// Cluster requests in flight: request number -> (asker's id, result event name).
+    requests: HashMap<u64, (String, &'static str)>,
 }
 
 /// The first argument of an ack's JSON arguments array.
 fn first_arg(args: &str) -> Option<String> {
-    sockwire::json::array_items(args).ok()?.next()?.ok().map(String::from)
+    sockwire::json::array_items(args)
+        .ok()?
+        .next()?
+        .ok()
+        .map(String::from)
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -78,8 +87,32 @@ impl App for Node {
             // sorted answers come back to the asker as `acks-result`.
             "bcast-ack" => {
                 let me = ctx.id().to_string();
-                if let Ok(id) = ctx.everyone().emit_with_ack(&a0, &[], Duration::from_secs(2)) {
+                if let Ok(id) = ctx
+                    .everyone()
+                    .emit_with_ack(&a0, &[], Duration::from_secs(2))
+                {
                     self.asking.insert(id, me);
+                }
+            }
+            // fetch(room) / rooms / sse-ack(x): fetchSockets, allRooms and
+            // serverSideEmitWithAck across the cluster; the result comes back as
+            // `<name>-result` with the JSON items sorted.
+            "fetch" | "rooms" | "sse-ack" => {
+                let me = ctx.id().to_string();
+                let hub = ctx.hub();
+                let room = [a0.as_str()];
+                let t = Target::namespace("/");
+                let t = if a0.is_empty() { t } else { t.rooms(&room) };
+                let (r, kind) = match ev.name() {
+                    "fetch" => (hub.cluster_fetch_sockets(&t), "fetch-result"),
+                    "rooms" => (hub.cluster_all_rooms("/"), "rooms-result"),
+                    _ => (
+                        hub.cluster_server_side_emit_with_ack("/", "sse", &[&a0]),
+                        "sse-ack-result",
+                    ),
+                };
+                if let Ok(n) = r {
+                    self.requests.insert(n, (me, kind));
                 }
             }
             "whoami" => {}
@@ -96,6 +129,21 @@ impl App for Node {
     }
 
     fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
+        if let HubEvent::ClusterReply {
+            request,
+            mut results,
+            ..
+        } = event
+        {
+            if let Some((asker, kind)) = self.requests.remove(&request) {
+                results.sort();
+                let list = format!("[{}]", results.join(","));
+                let room = [asker.as_str()];
+                let _ =
+                    hub.broadcast_local(&Target::namespace("/").rooms(&room), kind, &[Json(&list)]);
+            }
+            return;
+        }
         if let HubEvent::ClusterAcks { id, answers, .. } = event {
             self.remote.insert(id, answers);
             return;
@@ -176,6 +224,7 @@ async fn main() -> std::io::Result<()> {
         name,
         asking: HashMap::new(),
         remote: HashMap::new(),
+        requests: HashMap::new(),
     };
     let mut server = Server::new(node, ServerOptions::default(), ids);
     server.set_cluster(Adapter::new(ClusterConfig::default(), &uid));

@@ -192,10 +192,10 @@ pub async fn serve_cluster<M: Machine>(
 ) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<Input>(1024);
     let (bus_tx, bus_rx) = mpsc::channel::<Command>(MAX_BUS_QUEUE);
-    let (pub_tx, pub_rx) = mpsc::channel::<Vec<u8>>(MAX_BUS_QUEUE);
+    let (pub_tx, pub_rx) = mpsc::channel::<(Vec<u8>, Option<String>)>(MAX_BUS_QUEUE);
     let (sub_tx, sub_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     tokio::spawn(route(bus_rx, pub_tx, sub_tx));
-    tokio::spawn(publisher(redis.to_string(), pub_rx));
+    tokio::spawn(publisher(redis.to_string(), pub_rx, tx.clone()));
     tokio::spawn(subscriber(redis.to_string(), sub_rx, tx.clone()));
     serve_inner(listener, machine, tx, rx, Some(bus_tx)).await
 }
@@ -203,7 +203,7 @@ pub async fn serve_cluster<M: Machine>(
 /// Splits the machine's commands: publishes to the publisher, subscriptions to the subscriber.
 async fn route(
     mut rx: mpsc::Receiver<Command>,
-    publish: mpsc::Sender<Vec<u8>>,
+    publish: mpsc::Sender<(Vec<u8>, Option<String>)>,
     subscribe: mpsc::UnboundedSender<Vec<u8>>,
 ) {
     while let Some(c) = rx.recv().await {
@@ -212,7 +212,11 @@ async fn route(
             Command::Publish { channel, payload } => {
                 encode_command(&mut out, &[b"PUBLISH", channel.as_bytes(), &payload]);
                 // Dropped when the publisher is that far behind.
-                let _ = publish.try_send(out);
+                let _ = publish.try_send((out, None));
+            }
+            Command::NumSub(ch) => {
+                encode_command(&mut out, &[b"PUBSUB", b"NUMSUB", ch.as_bytes()]);
+                let _ = publish.try_send((out, Some(ch)));
             }
             Command::Subscribe(ch) => {
                 encode_command(&mut out, &[b"SUBSCRIBE", ch.as_bytes()]);
@@ -227,7 +231,11 @@ async fn route(
     }
 }
 
-async fn publisher(addr: String, mut rx: mpsc::Receiver<Vec<u8>>) {
+async fn publisher(
+    addr: String,
+    mut rx: mpsc::Receiver<(Vec<u8>, Option<String>)>,
+    machine: mpsc::Sender<Input>,
+) {
     loop {
         let Ok(tcp) = TcpStream::connect(&addr).await else {
             tokio::time::sleep(RETRY).await;
@@ -235,22 +243,55 @@ async fn publisher(addr: String, mut rx: mpsc::Receiver<Vec<u8>>) {
         };
         let _ = tcp.set_nodelay(true);
         let (mut rd, mut wr) = tcp.into_split();
-        // Replies (subscriber counts) are read and dropped, so Redis never blocks on us; the
-        // reader's end (Redis went away) ends this connection at once, not at the next write.
+        // One entry per command written, in order: `Some(channel)` for a PUBSUB NUMSUB whose
+        // answer goes to the machine, `None` for a PUBLISH (its reply is dropped). Bounded by
+        // the commands in flight.
+        let (exp_tx, mut exp_rx) = mpsc::unbounded_channel::<Option<String>>();
+        let to_machine = machine.clone();
+        // The reader's end (Redis went away) ends this connection at once, not at the next
+        // write.
         let mut reader = tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            while matches!(rd.read(&mut buf).await, Ok(n) if n > 0) {}
+            let mut buf: Vec<u8> = Vec::new();
+            let mut chunk = vec![0u8; 8192];
+            loop {
+                let n = match rd.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                let mut used = 0;
+                while let Ok(Some((reply, n))) = decode(&buf[used..]) {
+                    used += n;
+                    let Some(Some(ch)) = exp_rx.recv().await else {
+                        continue;
+                    };
+                    if let Reply::Array(Some(items)) = &reply {
+                        if let Some(Reply::Int(count)) = items.get(1) {
+                            let count = u64::try_from(*count).unwrap_or(0);
+                            if to_machine.send(Input::BusCount(ch, count)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+                buf.drain(..used);
+                if buf.len() > MAX_BULK + 64 {
+                    return;
+                }
+            }
         });
         loop {
             let first = tokio::select! {
                 m = rx.recv() => m,
                 _ = &mut reader => break,
             };
-            let Some(mut batch) = first else {
+            let Some((mut batch, tag)) = first else {
                 return;
             };
-            while let Ok(more) = rx.try_recv() {
+            let _ = exp_tx.send(tag);
+            while let Ok((more, tag)) = rx.try_recv() {
                 batch.extend_from_slice(&more);
+                let _ = exp_tx.send(tag);
                 if batch.len() > 1 << 20 {
                     break;
                 }

@@ -48,6 +48,10 @@ pub trait Machine: Send + 'static {
     fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
         let _ = (now, channel, payload);
     }
+    /// The answer to a [`Command::NumSub`]; ignored by default.
+    fn handle_bus_count(&mut self, now: Duration, channel: &str, count: u64) {
+        let _ = (now, channel, count);
+    }
     /// The next command for the cluster bus; none by default.
     fn poll_bus(&mut self) -> Option<Command> {
         None
@@ -101,6 +105,9 @@ impl<A: App + Send + 'static> Machine for Server<A> {
     fn poll_bus(&mut self) -> Option<Command> {
         Server::poll_cluster_transmit(self)
     }
+    fn handle_bus_count(&mut self, now: Duration, channel: &str, count: u64) {
+        Server::handle_cluster_numsub(self, now, channel, count);
+    }
 }
 
 /// What connection tasks (and the bus) tell the machine's task.
@@ -111,6 +118,9 @@ pub(crate) enum Input {
     /// A message from the cluster bus: channel and payload.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Bus(String, Vec<u8>),
+    /// A `PUBSUB NUMSUB` answer: channel and subscriber count.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    BusCount(String, u64),
 }
 
 /// Serves `machine` on `listener` until accepting fails. Spawns tasks (call it inside a tokio
@@ -197,6 +207,7 @@ async fn drive<M: Machine>(
                         writers.remove(&conn);
                     }
                     Some(Input::Bus(channel, payload)) => m.handle_bus(now, &channel, &payload),
+                    Some(Input::BusCount(channel, n)) => m.handle_bus_count(now, &channel, n),
                     None => return,
                 }
             }

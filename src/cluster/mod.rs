@@ -53,6 +53,8 @@ pub struct ClusterConfig {
     /// Most commands queued and not yet polled (default 65 536); more are dropped and counted
     /// in [`Adapter::dropped`].
     pub max_queued: usize,
+    /// Most requests of this node waiting for answers (default 1024).
+    pub max_pending_requests: usize,
 }
 
 impl Default for ClusterConfig {
@@ -62,6 +64,7 @@ impl Default for ClusterConfig {
             request_timeout: Duration::from_secs(5),
             max_message_len: 1 << 20,
             max_queued: 1 << 16,
+            max_pending_requests: 1024,
         }
     }
 }
@@ -97,6 +100,9 @@ pub enum Command {
     Subscribe(String),
     /// `PSUBSCRIBE pattern` (on the subscriber connection).
     PSubscribe(String),
+    /// `PUBSUB NUMSUB channel` (on the publisher connection): answer with the count through
+    /// [`Hub::handle_cluster_numsub`](crate::hub::Hub::handle_cluster_numsub).
+    NumSub(String),
     /// `PUBLISH channel payload` (on the publisher connection).
     Publish {
         /// The channel.
@@ -246,6 +252,11 @@ impl Adapter {
     /// Queues a publish of `payload` on `channel`.
     pub fn publish(&mut self, channel: String, payload: Vec<u8>) {
         self.push(Command::Publish { channel, payload });
+    }
+
+    /// Queues a command.
+    pub fn push_command(&mut self, c: Command) {
+        self.push(c);
     }
 
     fn push(&mut self, c: Command) {

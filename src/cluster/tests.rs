@@ -559,3 +559,63 @@ fn our_broadcast_with_acks_collects_the_other_nodes_answers() {
         matches!(hub.poll_event(), Some(HubEvent::AckComplete { id: i, timed_out: false, .. }) if i == id)
     );
 }
+
+#[test]
+fn our_fetch_sockets_asks_numsub_then_publishes_nodes_request_and_collects() {
+    let uid = node_uid();
+    let mut hub = hub_with(&uid);
+    let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    hub.join(a, "room2").unwrap();
+    let _ = publishes(&mut hub);
+    let n = hub
+        .cluster_fetch_sockets(&Target::namespace("/").rooms(&["room2"]))
+        .unwrap();
+    assert_eq!(
+        hub.poll_cluster_transmit(),
+        Some(Command::NumSub("socket.io-request#/#".into()))
+    );
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io-request#/#", 2);
+    let got = publishes(&mut hub);
+    let (ch, want) = section("fetch-sockets-room").remove(0);
+    let node_req = String::from_utf8(want).unwrap();
+    let node_id = &node_req[node_req.find("requestId\":\"").unwrap() + 12..][..6];
+    let ours = alloc::format!("{uid}-r{n}");
+    assert_eq!(got, [(ch, node_req.replace(node_id, &ours).into_bytes())]);
+    // Node's answer, with our request id: one more socket, and it is complete.
+    let (rch, resp) = section("fetch-sockets-room").remove(1);
+    let resp = String::from_utf8(resp).unwrap().replace(node_id, &ours);
+    hub.handle_cluster_message(Duration::ZERO, &rch, resp.as_bytes())
+        .unwrap();
+    let Some(HubEvent::ClusterReply {
+        request,
+        results,
+        timed_out: false,
+    }) = hub.poll_event()
+    else {
+        panic!()
+    };
+    assert_eq!(request, n);
+    assert_eq!(results.len(), 2);
+    assert!(results[0].starts_with(r#"{"id":"aaaaaaaaaaaaaaaaaaaa","#));
+    assert!(results[1].starts_with(r#"{"id":"mXLZJ1vJrQCTFFdBAAAB","#));
+    // Alone in the cluster: complete at once with the local part; no answer: the timeout.
+    let _ = hub.cluster_all_rooms("/").unwrap();
+    let _ = hub.poll_cluster_transmit();
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io-request#/#", 1);
+    assert!(matches!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterReply {
+            timed_out: false,
+            ..
+        })
+    ));
+    let _ = hub
+        .cluster_server_side_emit_with_ack("/", "x", &["1"])
+        .unwrap();
+    assert_eq!(hub.poll_timeout(), Some(Duration::from_secs(5)));
+    hub.handle_timeout(Duration::from_secs(5));
+    assert!(matches!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterReply { timed_out: true, ref results, .. }) if results.is_empty()
+    ));
+}

@@ -71,6 +71,17 @@ pub enum HubEvent {
         /// Each remote client's answer (its first argument), as JSON.
         answers: Vec<alloc::string::String>,
     },
+    /// The result of [`Hub::cluster_fetch_sockets`], [`Hub::cluster_all_rooms`] or
+    /// [`Hub::cluster_server_side_emit_with_ack`]: every node answered, or the request timed
+    /// out with the answers so far.
+    ClusterReply {
+        /// The number the request call returned.
+        request: u64,
+        /// The items, as JSON (sockets, room names, answers).
+        results: Vec<alloc::string::String>,
+        /// Whether the timeout passed before every node answered.
+        timed_out: bool,
+    },
 }
 
 impl Hub {
@@ -243,6 +254,10 @@ impl Hub {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
         let acks = self.pending.values().map(|p| p.deadline).min();
+        let acks = match (acks, self.requests_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match (acks, self.recovery_timeout()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -254,6 +269,7 @@ impl Hub {
     /// drops the recovery sessions and packets older than the maximum disconnection duration.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.recovery_handle_timeout(now);
+        self.requests_handle_timeout(now);
         let expired: Vec<u64> = self
             .pending
             .iter()

@@ -286,10 +286,15 @@ impl Hub {
     /// `[{"id":..,"handshake":{..},"rooms":[..],"data":{}}, ...]` for a REMOTE_FETCH answer.
     fn fetch_json(&self, sockets: &[SocketId]) -> String {
         let mut out = String::from("[");
-        for (i, s) in sockets.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+        out.push_str(&self.fetch_items(sockets).join(","));
+        out.push(']');
+        out
+    }
+
+    /// Each socket as a REMOTE_FETCH answer writes it.
+    pub(super) fn fetch_items(&self, sockets: &[SocketId]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in sockets {
             let mut hs = JsonObject::new();
             if let Some(info) = self.handshake(*s) {
                 let mut headers = JsonObject::new();
@@ -314,9 +319,8 @@ impl Hub {
                 .raw("handshake", &hs.finish())
                 .list("rooms", self.rooms_of(*s))
                 .raw("data", "{}");
-            out.push_str(&o.finish());
+            out.push(o.finish());
         }
-        out.push(']');
         out
     }
 
@@ -660,6 +664,9 @@ impl Hub {
     fn remote_response(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
         let mut scratch = Vec::new();
         let m = wire::decode_message(payload, &mut scratch, max)?;
+        if self.request_response(&m) {
+            return Ok(());
+        }
         let Some(c) = m.request_id.and_then(|r| self.cluster_acks.get_mut(r)) else {
             return Ok(());
         };

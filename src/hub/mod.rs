@@ -145,6 +145,7 @@ use crate::socketio::{Parser, SocketIoError};
 mod ack;
 mod broadcast;
 mod cluster;
+mod cluster_requests;
 mod data;
 mod encode;
 mod recovery;
@@ -421,6 +422,9 @@ pub struct Hub {
     remote_acks: BTreeMap<u64, (Box<str>, Box<str>)>,
     /// Our broadcasts with acks published to the cluster, by request id.
     cluster_acks: BTreeMap<Box<str>, cluster::ClusterAck>,
+    /// Our requests waiting for the other nodes' answers, by request id.
+    requests: BTreeMap<Box<str>, cluster_requests::Request>,
+    next_request: u64,
 }
 
 impl fmt::Debug for Hub {
@@ -477,6 +481,8 @@ impl Hub {
             cluster: None,
             remote_acks: BTreeMap::new(),
             cluster_acks: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            next_request: 0,
         }
     }
 

@@ -295,6 +295,15 @@ impl<A: App> Server<A> {
         r
     }
 
+    /// The answer to a [`crate::cluster::Command::NumSub`]: `count` subscribers of `channel`.
+    pub fn handle_cluster_numsub(&mut self, now: Duration, channel: &str, count: u64) {
+        self.now = self.now.max(now);
+        self.hub.handle_cluster_numsub(now, channel, count);
+        self.flush_hub();
+        self.write_out();
+        self.pump();
+    }
+
     /// The next command for the cluster bus (subscribe, publish).
     #[must_use]
     pub fn poll_cluster_transmit(&mut self) -> Option<crate::cluster::Command> {

@@ -152,6 +152,21 @@ if (mode === "node-server") {
     const got = await Promise.race([result, sleep(6000).then(() => "no result")]);
     check(JSON.stringify(got) === all6, `emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
   }
+  // fetchSockets / allRooms / serverSideEmitWithAck from a Rust node see the Node node's
+  // clients and answers.
+  const ask = async (c, ev, ...args) => {
+    const result = new Promise((r) => c.once(`${ev}-result`, r));
+    c.emit(ev, ...args);
+    return Promise.race([result, sleep(8000).then(() => "no result")]);
+  };
+  const rf = await ask(clients[2], "fetch", "");
+  check(Array.isArray(rf) && JSON.stringify(rf.map((x) => x.id).sort()) === JSON.stringify(ids.slice().sort()), `fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(rf).slice(0, 80)}`);
+  const rfo = await ask(clients[4], "fetch", "odd");
+  check(Array.isArray(rfo) && JSON.stringify(rfo.map((x) => x.id).sort()) === JSON.stringify([1, 3, 5].map((i) => ids[i]).sort()), `fetchSockets("odd") from rust2: ${rfo.length} sockets`);
+  const rr = await ask(clients[2], "rooms");
+  check(Array.isArray(rr) && ["even", "odd", ...ids].every((r) => rr.includes(r)), `allRooms from rust1: ${rr.length} rooms`);
+  const rs = await ask(clients[4], "sse-ack", "8");
+  check(JSON.stringify(rs) === JSON.stringify(["node", "rust1"]), `serverSideEmitWithAck from rust2: ${JSON.stringify(rs)}`);
   // The same requests from a Rust node acting on the Node node's clients (and the other's).
   await clients[2].timeout(3000).emitWithAck("sjoin", "odd", "late3");
   await sleep(300);
