@@ -9,7 +9,9 @@
 #    acks) and disconnectSockets from the Node node act on the Rust nodes' clients;
 #  * the Node node killed mid-run leaves the Rust nodes working;
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
-#    resubscribe.
+#    resubscribe;
+#  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
+#    a post on one reaches a client of the other.
 # Exits non-zero on any failure, or if node, npm or redis-server is missing (after trying apt).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +39,9 @@ echo '{"private":true,"type":"module"}' > "$TMP/package.json"
 cp tests/interop/cluster/run.mjs "$TMP/run.mjs"
 
 cargo build --release -p sockwire-tokio --features redis --example sio_cluster
+cargo build --release --example chat
 BIN="${CARGO_TARGET_DIR:-target}/release/examples/sio_cluster"
+CHAT="${CARGO_TARGET_DIR:-target}/release/examples/chat"
 
 RPORT=$(free_port)
 start_redis() {
@@ -63,6 +67,16 @@ timeout 30 node "$TMP/run.mjs" local "http://127.0.0.1:$P1" || rc=1
 start_redis
 sleep 1.5 # the nodes retry every 500 ms
 timeout 30 node "$TMP/run.mjs" cross "http://127.0.0.1:$P1" "http://127.0.0.1:$P2" || rc=1
+
+# The chat demo as two processes on two ports sharing the Redis.
+C1=$(free_port); C2=$(free_port)
+"$CHAT" --addr "127.0.0.1:$C1" --redis "127.0.0.1:$RPORT" 2>/dev/null &
+PIDS+=($!)
+"$CHAT" --addr "127.0.0.1:$C2" --redis "127.0.0.1:$RPORT" 2>/dev/null &
+PIDS+=($!)
+wait_port "$C1"; wait_port "$C2"
+sleep 0.5
+timeout 30 node "$TMP/run.mjs" chat "http://127.0.0.1:$C1" "http://127.0.0.1:$C2" || rc=1
 
 if [ "$rc" = 0 ]; then echo "80-cluster: ok"; else echo "80-cluster: FAILED"; fi
 exit "$rc"

@@ -4,6 +4,7 @@
 //   node run.mjs node-server PORT REDIS_URL   (the Node node; forked by `test`)
 //   node run.mjs test REDIS_URL RUST_URL1 RUST_URL2
 //   node run.mjs cross URL1 URL2 | local URL1    (Redis restart checks)
+//   node run.mjs chat URL1 URL2                  (the chat demo, two processes)
 // Exits non-zero on the first failed check.
 import { createServer } from "node:http";
 import { fork } from "node:child_process";
@@ -89,12 +90,23 @@ if (mode === "node-server") {
   await Promise.all(clients.map((c) => new Promise((r) => c.on("connect", r))));
   clients.forEach((c, i) => c.on("ask", (cb) => cb(`c${i}`)));
   for (const [i, c] of clients.entries()) {
-    await c.timeout(3000).emitWithAck("join", i % 2 ? "odd" : "even");
+    await c.timeout(10000).emitWithAck("join", i % 2 ? "odd" : "even");
   }
-  const who = await Promise.all(clients.map((c) => c.timeout(3000).emitWithAck("whoami")));
+  const who = await Promise.all(clients.map((c) => c.timeout(10000).emitWithAck("whoami")));
   check(JSON.stringify(who) === JSON.stringify(["node", "node", "rust1", "rust1", "rust2", "rust2"]), `whoami ${who}`);
   await sleep(300);
   const count = (c, ev) => c.got.filter((g) => g[0] === ev).length;
+  // Waits until no client received anything for 400 ms (at most 10 s): a late duplicate would
+  // still arrive inside the window on a loaded machine, a missing message gets time to come.
+  const quiet = async () => {
+    let last = -1;
+    for (let i = 0; i < 25; i++) {
+      const total = clients.reduce((n, c) => n + c.got.length, 0);
+      if (total === last) return;
+      last = total;
+      await sleep(400);
+    }
+  };
   // A broadcast from every node reaches every client of every node exactly once; rooms and
   // except across nodes.
   const cases = [
@@ -105,10 +117,10 @@ if (mode === "node-server") {
   ];
   for (let k = 0; k < 3; k++) {
     for (const [ev, rooms, except] of cases) {
-      await clients[2 * k].timeout(3000).emitWithAck("bcast", `${ev}-${k}`, rooms, except);
+      await clients[2 * k].timeout(10000).emitWithAck("bcast", `${ev}-${k}`, rooms, except);
     }
   }
-  await sleep(800);
+  await quiet();
   for (let k = 0; k < 3; k++) {
     for (const [ev, , , who] of cases) {
       const counts = clients.map((c) => count(c, `${ev}-${k}`));
@@ -128,18 +140,18 @@ if (mode === "node-server") {
   check(JSON.stringify(fetchedOdd) === JSON.stringify([1, 3, 5].map((i) => ids[i]).sort()), `fetchSockets("odd") from node: ${fetchedOdd.length} sockets`);
   const rooms = await clients[0].timeout(8000).emitWithAck("rooms");
   check(["even", "odd", ...ids].every((r) => rooms.includes(r)), `allRooms from node: ${rooms.length} rooms`);
-  await clients[0].timeout(3000).emitWithAck("sjoin", "odd", "late");
-  await sleep(300);
-  await clients[2].timeout(3000).emitWithAck("bcast", "late-1", "late", "");
-  await sleep(500);
+  await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
+  await sleep(1000);
+  await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
+  await quiet();
   check(JSON.stringify(clients.map((c) => count(c, "late-1"))) === "[0,1,0,1,0,1]", "socketsJoin from node, then a broadcast from rust1 to the new room");
-  await clients[0].timeout(3000).emitWithAck("sleave", "", "late");
-  await sleep(300);
-  await clients[2].timeout(3000).emitWithAck("bcast", "late-2", "late", "");
-  await sleep(500);
+  await clients[0].timeout(10000).emitWithAck("sleave", "", "late");
+  await sleep(1000);
+  await clients[2].timeout(10000).emitWithAck("bcast", "late-2", "late", "");
+  await quiet();
   check(clients.every((c) => count(c, "late-2") === 0), "socketsLeave from node");
-  await clients[0].timeout(3000).emitWithAck("sse", 5);
-  await sleep(500);
+  await clients[0].timeout(10000).emitWithAck("sse", 5);
+  await quiet();
   check(JSON.stringify(clients.map((c) => count(c, "sse-got"))) === "[0,0,1,1,1,1]", "serverSideEmit from node reaches both rust nodes once");
   const acks = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
   check(JSON.stringify(acks) === JSON.stringify(["rust1", "rust2"]), `serverSideEmitWithAck from node: ${JSON.stringify(acks)}`);
@@ -149,7 +161,7 @@ if (mode === "node-server") {
     const asker = clients[2 * k + 1];
     const result = new Promise((r) => asker.once("acks-result", r));
     asker.emit("bcast-ack", "ask");
-    const got = await Promise.race([result, sleep(6000).then(() => "no result")]);
+    const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
     check(JSON.stringify(got) === all6, `emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
   }
   // fetchSockets / allRooms / serverSideEmitWithAck from a Rust node see the Node node's
@@ -157,7 +169,7 @@ if (mode === "node-server") {
   const ask = async (c, ev, ...args) => {
     const result = new Promise((r) => c.once(`${ev}-result`, r));
     c.emit(ev, ...args);
-    return Promise.race([result, sleep(8000).then(() => "no result")]);
+    return Promise.race([result, sleep(10000).then(() => "no result")]);
   };
   const rf = await ask(clients[2], "fetch", "");
   check(Array.isArray(rf) && JSON.stringify(rf.map((x) => x.id).sort()) === JSON.stringify(ids.slice().sort()), `fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(rf).slice(0, 80)}`);
@@ -168,39 +180,56 @@ if (mode === "node-server") {
   const rs = await ask(clients[4], "sse-ack", "8");
   check(JSON.stringify(rs) === JSON.stringify(["node", "rust1"]), `serverSideEmitWithAck from rust2: ${JSON.stringify(rs)}`);
   // The same requests from a Rust node acting on the Node node's clients (and the other's).
-  await clients[2].timeout(3000).emitWithAck("sjoin", "odd", "late3");
-  await sleep(300);
-  await clients[1].timeout(3000).emitWithAck("bcast", "late-3", "late3", "");
-  await sleep(500);
+  await clients[2].timeout(10000).emitWithAck("sjoin", "odd", "late3");
+  await sleep(1000);
+  await clients[1].timeout(10000).emitWithAck("bcast", "late-3", "late3", "");
+  await quiet();
   check(JSON.stringify(clients.map((c) => count(c, "late-3"))) === "[0,1,0,1,0,1]", "socketsJoin from rust1, then a broadcast from node to the new room");
-  await clients[4].timeout(3000).emitWithAck("sleave", "", "late3");
-  await sleep(300);
-  await clients[1].timeout(3000).emitWithAck("bcast", "late-4", "late3", "");
-  await sleep(500);
+  await clients[4].timeout(10000).emitWithAck("sleave", "", "late3");
+  await sleep(1000);
+  await clients[1].timeout(10000).emitWithAck("bcast", "late-4", "late3", "");
+  await quiet();
   check(clients.every((c) => count(c, "late-4") === 0), "socketsLeave from rust2");
   const sseBefore = clients.map((c) => count(c, "sse-got"));
-  await clients[3].timeout(3000).emitWithAck("sse", "7");
-  await sleep(500);
+  await clients[3].timeout(10000).emitWithAck("sse", "7");
+  await quiet();
   const sseGot = clients.map((c, i) => count(c, "sse-got") - sseBefore[i]);
   check(JSON.stringify(sseGot) === "[1,1,0,0,1,1]", `serverSideEmit from rust1 reaches node and rust2 once: ${sseGot}`);
   // disconnectSockets from node: the even clients of every node go.
   const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
-  await clients[1].timeout(3000).emitWithAck("kick", "even");
-  const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(3000).then(() => false)]))));
+  await clients[1].timeout(10000).emitWithAck("kick", "even");
+  const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(8000).then(() => false)]))));
   check([0, 2, 4].every((i) => outcome[i] && !clients[i].connected) && [1, 3, 5].every((i) => clients[i].connected), "disconnectSockets from node closes the even clients of every node");
   const gone1 = new Promise((r) => clients[1].on("disconnect", () => r(true)));
-  await clients[3].timeout(3000).emitWithAck("kick", ids[1]);
-  const kicked = await Promise.race([gone1, sleep(3000).then(() => false)]);
+  await clients[3].timeout(10000).emitWithAck("kick", ids[1]);
+  const kicked = await Promise.race([gone1, sleep(8000).then(() => false)]);
   check(kicked && clients[3].connected && clients[5].connected, "disconnectSockets from rust1 closes the node's client (by its id room)");
   // A node killed mid-run: the others go on working.
   child.kill("SIGKILL");
-  await sleep(500);
-  await clients[3].timeout(3000).emitWithAck("bcast", "after-kill", "", "");
-  await sleep(500);
+  await quiet();
+  await clients[3].timeout(10000).emitWithAck("bcast", "after-kill", "", "");
+  await quiet();
   check(count(clients[3], "after-kill") === 1 && count(clients[5], "after-kill") === 1, "node killed: rust1's broadcast still reaches rust2's client once");
   for (const c of clients) c.disconnect();
   console.log(failures ? `${failures} check(s) failed` : "all cluster checks passed");
   process.exit(failures ? 1 : 0);
+} else if (mode === "chat") {
+  // chat URL1 URL2: the chat demo as two processes sharing Redis; a post by alice on the first
+  // reaches bob on the second once.
+  const [u1, u2] = rest;
+  const alice = ioc(u1, { transports: ["websocket"], forceNew: true, reconnection: false });
+  const bob = ioc(u2, { transports: ["websocket"], forceNew: true, reconnection: false });
+  const posts = [];
+  bob.on("chat-post", (p) => posts.push(p));
+  await Promise.all([alice, bob].map((c) => new Promise((r, j) => { c.on("connect", r); c.on("connect_error", j); })));
+  await alice.timeout(10000).emitWithAck("set user", "alice");
+  await bob.timeout(10000).emitWithAck("set user", "bob");
+  alice.emit("chat-post-send", { msg: "hello across processes" });
+  await sleep(1500);
+  const ok = posts.length === 1 && posts[0].user === "alice" && posts[0].msg === "hello across processes";
+  console.log(`${ok ? "ok  " : "FAIL"} chat demo on two ports sharing Redis: ${JSON.stringify(posts)}`);
+  alice.disconnect(); bob.disconnect();
+  process.exit(ok ? 0 : 1);
 } else if (mode === "cross" || mode === "local") {
   // cross URL1 URL2: a broadcast from URL1's node reaches a client of each node once.
   // local URL1: with Redis down, the node still delivers its own broadcast locally.
@@ -212,8 +241,8 @@ if (mode === "node-server") {
     return c;
   });
   await Promise.all(clients.map((c) => new Promise((r, j) => { c.on("connect", r); c.on("connect_error", j); })));
-  await clients[0].timeout(3000).emitWithAck("bcast", mode, "", "");
-  await sleep(500);
+  await clients[0].timeout(10000).emitWithAck("bcast", mode, "", "");
+  await sleep(1500);
   const counts = clients.map((c) => c.got.filter((e) => e === mode).length);
   const ok = counts.every((n) => n === 1);
   console.log(`${ok ? "ok  " : "FAIL"} ${mode}: counts ${counts}`);
