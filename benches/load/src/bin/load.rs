@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+const REQUEST: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 /// One masked client frame (mask key 0: the payload is sent as is).
@@ -119,7 +120,10 @@ async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
     }
     let until = Instant::now() + Duration::from_secs(secs);
     let t0 = Instant::now();
-    let tasks: Vec<_> = streams.into_iter().map(|s| tokio::spawn(echo_loop(s, size, until))).collect();
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|s| tokio::spawn(echo_loop(s, size, until)))
+        .collect();
     let (mut total, mut lat) = (0u64, Vec::new());
     for t in tasks {
         let (n, l) = t.await.unwrap();
@@ -128,7 +132,11 @@ async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
     }
     let el = t0.elapsed().as_secs_f64();
     lat.sort_unstable();
-    let p = |q: f64| lat.get(((lat.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0);
+    let p = |q: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
     println!(
         "echo {conns} conns x {size} B for {secs} s: {total} round trips, {:.0} msgs/s, p50 {} us, p99 {} us",
         total as f64 / el,
@@ -141,7 +149,11 @@ async fn echo_mode(addr: &str, conns: usize, size: usize, secs: u64) {
 async fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
     if a.len() == 5 && a[0] == "echo" {
-        let (n, size, secs) = (a[2].parse().unwrap(), a[3].parse().unwrap(), a[4].parse().unwrap());
+        let (n, size, secs) = (
+            a[2].parse().unwrap(),
+            a[3].parse().unwrap(),
+            a[4].parse().unwrap(),
+        );
         return echo_mode(&a[1], n, size, secs).await;
     }
     if a.len() != 4 || a[0] != "idle" {
@@ -150,7 +162,10 @@ async fn main() {
     }
     let (addr, n, secs): (String, usize, u64) =
         (a[1].clone(), a[2].parse().unwrap(), a[3].parse().unwrap());
-    assert!(n <= 60_000 && secs <= 600, "bounded: N <= 60000, SECS <= 600");
+    assert!(
+        n <= 60_000 && secs <= 600,
+        "bounded: N <= 60000, SECS <= 600"
+    );
     let t0 = Instant::now();
     let mut conns = Vec::with_capacity(n);
     for i in 0..n {
@@ -163,11 +178,20 @@ async fn main() {
         }
     }
     let opened = t0.elapsed();
-    println!("opened {n} in {:.1} s; holding {secs} s", opened.as_secs_f64());
+    println!(
+        "opened {n} in {:.1} s; holding {secs} s",
+        opened.as_secs_f64()
+    );
     // Tell the measuring script that every connection is up (it samples the server's RSS now).
-    let _ = std::fs::write(std::env::var("LOAD_READY").unwrap_or("/dev/null".into()), b"ready");
+    let _ = std::fs::write(
+        std::env::var("LOAD_READY").unwrap_or("/dev/null".into()),
+        b"ready",
+    );
     let until = Instant::now() + Duration::from_secs(secs);
-    let tasks: Vec<_> = conns.into_iter().map(|s| tokio::spawn(hold(s, until))).collect();
+    let tasks: Vec<_> = conns
+        .into_iter()
+        .map(|s| tokio::spawn(hold(s, until)))
+        .collect();
     let mut alive = 0;
     for t in tasks {
         if t.await.unwrap_or(false) {

@@ -11,7 +11,9 @@ async fn main() {
         let (tcp, _) = listener.accept().await.unwrap();
         tokio::spawn(async move {
             let _ = tcp.set_nodelay(true);
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                return;
+            };
             while let Some(Ok(m)) = ws.next().await {
                 if (m.is_text() || m.is_binary()) && ws.send(m).await.is_err() {
                     break;
