@@ -7,6 +7,7 @@
 #    except across nodes;
 #  * fetchSockets, allRooms, socketsJoin / socketsLeave, serverSideEmit (with and without
 #    acks) and disconnectSockets from the Node node act on the Rust nodes' clients;
+#  * the Rust emitter (`--example cluster_emit`, `cluster::Emitter`) reaches every node;
 #  * the Node node killed mid-run leaves the Rust nodes working;
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
@@ -38,7 +39,7 @@ echo '{"private":true,"type":"module"}' > "$TMP/package.json"
   socket.io@4.8 @socket.io/redis-adapter@8.3 redis@4.7 socket.io-client@4.8)
 cp tests/interop/cluster/run.mjs "$TMP/run.mjs"
 
-cargo build --release -p sockwire-tokio --features redis --example sio_cluster
+cargo build --release -p sockwire-tokio --features redis --example sio_cluster --example cluster_emit
 cargo build --release --example chat
 BIN="${CARGO_TARGET_DIR:-target}/release/examples/sio_cluster"
 CHAT="${CARGO_TARGET_DIR:-target}/release/examples/chat"
@@ -59,7 +60,8 @@ wait_port "$P1"; wait_port "$P2"
 sleep 0.5 # the subscriptions
 
 rc=0
-timeout 120 node "$TMP/run.mjs" test "redis://127.0.0.1:$RPORT" "http://127.0.0.1:$P1" "http://127.0.0.1:$P2" || rc=1
+EMIT_BIN="${CARGO_TARGET_DIR:-target}/release/examples/cluster_emit" \
+  timeout 180 node "$TMP/run.mjs" test "redis://127.0.0.1:$RPORT" "http://127.0.0.1:$P1" "http://127.0.0.1:$P2" || rc=1
 
 # Redis away: local delivery goes on; Redis back: the nodes reconnect and resubscribe.
 kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=

@@ -12,6 +12,7 @@ import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { io as ioc } from "socket.io-client";
+import { execFileSync } from "node:child_process";
 
 const [mode, ...rest] = process.argv.slice(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -163,6 +164,19 @@ if (mode === "node-server") {
     asker.emit("bcast-ack", "ask");
     const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
     check(JSON.stringify(got) === all6, `emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
+  }
+  // The Rust emitter (not a server) publishes into the cluster: every node delivers.
+  if (process.env.EMIT_BIN) {
+    const redisAddr = url.replace("redis://", "");
+    execFileSync(process.env.EMIT_BIN, ["--redis", redisAddr, "--event", "emitted", "--to", "odd", "--arg", "[1,{\"a\":true}]"]);
+    execFileSync(process.env.EMIT_BIN, ["--redis", redisAddr, "--event", "emitted-all"]);
+    await quiet();
+    const e1 = clients.map((c) => count(c, "emitted"));
+    const e2 = clients.map((c) => count(c, "emitted-all"));
+    const arg = clients[1].got.find((g) => g[0] === "emitted");
+    check(JSON.stringify(e1) === "[0,1,0,1,0,1]" && JSON.stringify(e2) === "[1,1,1,1,1,1]" && JSON.stringify(arg?.[1]) === '[1,{"a":true}]', `Rust emitter (cluster::Emitter): to("odd") ${e1}, everyone ${e2}`);
+  } else {
+    check(false, "EMIT_BIN not set");
   }
   // fetchSockets / allRooms / serverSideEmitWithAck from a Rust node see the Node node's
   // clients and answers.
