@@ -1,4 +1,5 @@
-//! A Socket.IO server joined to a Redis cluster, the target of `tests/ci/80-cluster.sh`:
+//! A Socket.IO server joined to a Redis cluster, the target of `tests/ci/80-cluster.sh`
+//! (`--sharded`: the sharded variant, broadcasts only):
 //! `cargo run -p sockwire-tokio --features redis --example sio_cluster -- --addr 127.0.0.1:3001
 //! --redis 127.0.0.1:6379 --name rust1`
 //!
@@ -227,7 +228,11 @@ async fn main() -> std::io::Result<()> {
         requests: HashMap::new(),
     };
     let mut server = Server::new(node, ServerOptions::default(), ids);
-    server.set_cluster(Adapter::new(ClusterConfig::default(), &uid));
+    let sharded = args.iter().any(|a| a == "--sharded");
+    server.set_cluster(Adapter::new(
+        ClusterConfig::default().sharded(sharded),
+        &uid,
+    ));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     sockwire_tokio::serve_cluster(listener, server, &redis).await
 }

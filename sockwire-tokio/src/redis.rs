@@ -165,7 +165,8 @@ fn decode_at(buf: &[u8], at: usize, depth: usize) -> Result<Option<(Reply, usize
     }))
 }
 
-/// The channel and payload of a subscriber push (`message` or `pmessage`), if it is one.
+/// The channel and payload of a subscriber push (`message`, `pmessage` or `smessage`), if it
+/// is one.
 #[must_use]
 pub fn as_message(r: &Reply) -> Option<(&[u8], &[u8])> {
     let Reply::Array(Some(items)) = r else {
@@ -176,7 +177,7 @@ pub fn as_message(r: &Reply) -> Option<(&[u8], &[u8])> {
         _ => None,
     };
     match bulk(0)? {
-        b"message" if items.len() == 3 => Some((bulk(1)?, bulk(2)?)),
+        b"message" | b"smessage" if items.len() == 3 => Some((bulk(1)?, bulk(2)?)),
         b"pmessage" if items.len() == 4 => Some((bulk(2)?, bulk(3)?)),
         _ => None,
     }
@@ -193,7 +194,7 @@ pub async fn serve_cluster<M: Machine>(
     let (tx, rx) = mpsc::channel::<Input>(1024);
     let (bus_tx, bus_rx) = mpsc::channel::<Command>(MAX_BUS_QUEUE);
     let (pub_tx, pub_rx) = mpsc::channel::<(Vec<u8>, Option<String>)>(MAX_BUS_QUEUE);
-    let (sub_tx, sub_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let (sub_tx, sub_rx) = mpsc::unbounded_channel::<Command>();
     tokio::spawn(route(bus_rx, pub_tx, sub_tx));
     tokio::spawn(publisher(redis.to_string(), pub_rx, tx.clone()));
     tokio::spawn(subscriber(redis.to_string(), sub_rx, tx.clone()));
@@ -204,7 +205,7 @@ pub async fn serve_cluster<M: Machine>(
 async fn route(
     mut rx: mpsc::Receiver<Command>,
     publish: mpsc::Sender<(Vec<u8>, Option<String>)>,
-    subscribe: mpsc::UnboundedSender<Vec<u8>>,
+    subscribe: mpsc::UnboundedSender<Command>,
 ) {
     while let Some(c) = rx.recv().await {
         let mut out = Vec::new();
@@ -218,13 +219,17 @@ async fn route(
                 encode_command(&mut out, &[b"PUBSUB", b"NUMSUB", ch.as_bytes()]);
                 let _ = publish.try_send((out, Some(ch)));
             }
-            Command::Subscribe(ch) => {
-                encode_command(&mut out, &[b"SUBSCRIBE", ch.as_bytes()]);
-                let _ = subscribe.send(out);
+            Command::SPublish { channel, payload } => {
+                encode_command(&mut out, &[b"SPUBLISH", channel.as_bytes(), &payload]);
+                let _ = publish.try_send((out, None));
             }
-            Command::PSubscribe(p) => {
-                encode_command(&mut out, &[b"PSUBSCRIBE", p.as_bytes()]);
-                let _ = subscribe.send(out);
+            // Subscriptions: a handful per namespace plus one per room in the sharded
+            // variant, each bounded by the hub's caps.
+            c @ (Command::Subscribe(_)
+            | Command::PSubscribe(_)
+            | Command::SSubscribe(_)
+            | Command::SUnsubscribe(_)) => {
+                let _ = subscribe.send(c);
             }
             _ => {}
         }
@@ -305,13 +310,27 @@ async fn publisher(
     }
 }
 
+/// The subscription command for `c`, and whether it adds (`true`) or removes a channel.
+fn subscription(c: &Command) -> Option<(Vec<u8>, String, bool)> {
+    let (verb, ch, add): (&[u8], &String, bool) = match c {
+        Command::Subscribe(ch) => (b"SUBSCRIBE", ch, true),
+        Command::PSubscribe(p) => (b"PSUBSCRIBE", p, true),
+        Command::SSubscribe(ch) => (b"SSUBSCRIBE", ch, true),
+        Command::SUnsubscribe(ch) => (b"SUNSUBSCRIBE", ch, false),
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    encode_command(&mut out, &[verb, ch.as_bytes()]);
+    Some((out, ch.clone(), add))
+}
+
 async fn subscriber(
     addr: String,
-    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut rx: mpsc::UnboundedReceiver<Command>,
     tx: mpsc::Sender<Input>,
 ) {
-    // Every subscription made, replayed on each connection (a handful of commands).
-    let mut subs: Vec<Vec<u8>> = Vec::new();
+    // The subscriptions in force (channel -> command), replayed on each connection.
+    let mut subs: std::collections::BTreeMap<String, Vec<u8>> = std::collections::BTreeMap::new();
     loop {
         let Ok(tcp) = TcpStream::connect(&addr).await else {
             tokio::time::sleep(RETRY).await;
@@ -319,7 +338,7 @@ async fn subscriber(
         };
         let (mut rd, mut wr) = tcp.into_split();
         let mut ok = true;
-        for s in &subs {
+        for s in subs.values() {
             ok &= wr.write_all(s).await.is_ok();
         }
         let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
@@ -328,8 +347,14 @@ async fn subscriber(
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     Some(c) => {
-                        ok = wr.write_all(&c).await.is_ok();
-                        subs.push(c);
+                        if let Some((bytes, ch, add)) = subscription(&c) {
+                            ok = wr.write_all(&bytes).await.is_ok();
+                            if add {
+                                subs.insert(ch, bytes);
+                            } else {
+                                subs.remove(&ch);
+                            }
+                        }
                     }
                     None => return,
                 },

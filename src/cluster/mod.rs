@@ -37,6 +37,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
+pub mod sharded;
 pub mod wire;
 
 pub use wire::{BroadcastMessage, Flags, Message, Opts, RequestType, WireError, Writer};
@@ -55,6 +56,10 @@ pub struct ClusterConfig {
     pub max_queued: usize,
     /// Most requests of this node waiting for answers (default 1024).
     pub max_pending_requests: usize,
+    /// The sharded variant (`createShardedAdapter`, Redis 7 sharded pub/sub, dynamic room
+    /// channels): see [`sharded`]. Off by default. Broadcasts only (other message types are
+    /// neither sent nor answered in this mode yet).
+    pub sharded: bool,
 }
 
 impl Default for ClusterConfig {
@@ -65,6 +70,7 @@ impl Default for ClusterConfig {
             max_message_len: 1 << 20,
             max_queued: 1 << 16,
             max_pending_requests: 1024,
+            sharded: false,
         }
     }
 }
@@ -81,6 +87,13 @@ impl ClusterConfig {
     #[must_use]
     pub fn request_timeout(mut self, t: Duration) -> Self {
         self.request_timeout = t;
+        self
+    }
+
+    /// Sets [`ClusterConfig::sharded`].
+    #[must_use]
+    pub fn sharded(mut self, on: bool) -> Self {
+        self.sharded = on;
         self
     }
 
@@ -103,6 +116,17 @@ pub enum Command {
     /// `PUBSUB NUMSUB channel` (on the publisher connection): answer with the count through
     /// [`Hub::handle_cluster_numsub`](crate::hub::Hub::handle_cluster_numsub).
     NumSub(String),
+    /// `SSUBSCRIBE channel` (sharded variant, subscriber connection).
+    SSubscribe(String),
+    /// `SUNSUBSCRIBE channel` (sharded variant, subscriber connection).
+    SUnsubscribe(String),
+    /// `SPUBLISH channel payload` (sharded variant, publisher connection).
+    SPublish {
+        /// The channel.
+        channel: String,
+        /// The bytes.
+        payload: Vec<u8>,
+    },
     /// `PUBLISH channel payload` (on the publisher connection).
     Publish {
         /// The channel.
@@ -179,6 +203,13 @@ impl Adapter {
         if !self.namespaces.insert(String::from(nsp)) {
             return false;
         }
+        if self.cfg.sharded {
+            let main = wire::broadcast_channel(&self.cfg.prefix, nsp, &[]);
+            let mine = wire::broadcast_channel(&self.cfg.prefix, nsp, &[self.uid.as_str()]);
+            self.push(Command::SSubscribe(main));
+            self.push(Command::SSubscribe(mine));
+            return true;
+        }
         let mut pattern = wire::broadcast_channel(&self.cfg.prefix, nsp, &[]);
         pattern.push('*');
         self.push(Command::PSubscribe(pattern));
@@ -241,8 +272,42 @@ impl Adapter {
         }
     }
 
+    /// Whether this is the sharded variant.
+    #[must_use]
+    pub fn is_sharded(&self) -> bool {
+        self.cfg.sharded
+    }
+
+    /// A room appeared on this node: the sharded variant subscribes its channel (except for
+    /// socket-id rooms, as Node's "dynamic" mode).
+    pub fn room_created(&mut self, nsp: &str, room: &str) {
+        if self.cfg.sharded && !sharded::looks_like_socket_id(room) {
+            let ch = wire::broadcast_channel(&self.cfg.prefix, nsp, &[room]);
+            self.push(Command::SSubscribe(ch));
+        }
+    }
+
+    /// A room disappeared from this node: the sharded variant unsubscribes its channel.
+    pub fn room_deleted(&mut self, nsp: &str, room: &str) {
+        if self.cfg.sharded && !sharded::looks_like_socket_id(room) {
+            let ch = wire::broadcast_channel(&self.cfg.prefix, nsp, &[room]);
+            self.push(Command::SUnsubscribe(ch));
+        }
+    }
+
     /// Queues a publish of a broadcast: `packet` is the msgpack packet object.
     pub fn publish_broadcast(&mut self, nsp: &str, packet: &[u8], opts: &Opts<'_>) {
+        if self.cfg.sharded {
+            let one = match opts.rooms.as_slice() {
+                [r] if !sharded::looks_like_socket_id(r) => opts.rooms.as_slice(),
+                _ => &[],
+            };
+            let channel = wire::broadcast_channel(&self.cfg.prefix, nsp, one);
+            if let Some(payload) = sharded::encode_broadcast(&self.uid, nsp, packet, opts) {
+                self.push(Command::SPublish { channel, payload });
+            }
+            return;
+        }
         let channel = wire::broadcast_channel(&self.cfg.prefix, nsp, &opts.rooms);
         let mut payload = Vec::with_capacity(packet.len() + 64);
         wire::encode_broadcast(&mut payload, Writer::Adapter, &self.uid, packet, opts);

@@ -619,3 +619,115 @@ fn our_fetch_sockets_asks_numsub_then_publishes_nodes_request_and_collects() {
         Some(HubEvent::ClusterReply { timed_out: true, ref results, .. }) if results.is_empty()
     ));
 }
+
+const SHARDED: &str = include_str!("../../tests/data/cluster/redis-adapter-8.3-sharded.tsv");
+
+fn sharded_section(name: &str) -> (String, Vec<u8>) {
+    let mut inside = false;
+    for line in SHARDED.lines() {
+        let (ch, hex) = line.split_once('\t').unwrap();
+        if ch == "#" {
+            inside = hex == name;
+        } else if inside {
+            return (ch.to_string(), unhex(hex));
+        }
+    }
+    panic!("no {name}");
+}
+
+#[test]
+fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
+    let (_, first) = sharded_section("broadcast-all");
+    let mut s = Vec::new();
+    let uid = super::sharded::decode(&first, &mut s, 1 << 20)
+        .unwrap()
+        .uid
+        .unwrap()
+        .to_string();
+    let mut hub = Hub::new(HubConfig::default());
+    hub.set_cluster(Adapter::new(ClusterConfig::default().sharded(true), &uid));
+    let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let (_, b) = client(&mut hub, "/", "bbbbbbbbbbbbbbbbbbbb");
+    hub.join(a, "room2").unwrap();
+    let mut subs = Vec::new();
+    let mut pubs = Vec::new();
+    let drain = |hub: &mut Hub, subs: &mut Vec<Command>, pubs: &mut Vec<(String, Vec<u8>)>| {
+        while let Some(c) = hub.poll_cluster_transmit() {
+            match c {
+                Command::SPublish { channel, payload } => pubs.push((channel, payload)),
+                other => subs.push(other),
+            }
+        }
+    };
+    drain(&mut hub, &mut subs, &mut pubs);
+    // The node's channels, then one per room that is not a socket id.
+    assert_eq!(
+        subs,
+        [
+            Command::SSubscribe("socket.io#/#".into()),
+            Command::SSubscribe(alloc::format!("socket.io#/#{uid}#")),
+            Command::SSubscribe("socket.io#/#room2#".into()),
+        ]
+    );
+    let t = Target::namespace("/");
+    hub.broadcast(&t, "hello", &[Value::Str("world"), Value::Json("1")])
+        .unwrap();
+    hub.broadcast(&t.rooms(&["room2"]), "news", &[Value::Json(r#"{"a":1}"#)])
+        .unwrap();
+    hub.broadcast(
+        &t.rooms(&["room1", "room2"]).except_rooms(&["room3"]),
+        "multi",
+        &[Value::Str("x")],
+    )
+    .unwrap();
+    hub.broadcast(&t, "bin", &[Value::Binary(&[1, 2, 3])])
+        .unwrap();
+    drain(&mut hub, &mut subs, &mut pubs);
+    let names = [
+        "broadcast-all",
+        "broadcast-room",
+        "broadcast-rooms-except",
+        "broadcast-binary",
+    ];
+    assert_eq!(pubs.len(), 4);
+    for (g, n) in pubs.iter().zip(names) {
+        assert_eq!(*g, sharded_section(n), "{n}");
+    }
+    let _ = delivered(&mut hub);
+    // Received from another node: delivered here (a and b, then a only).
+    let mut hub2 = Hub::new(HubConfig::default());
+    hub2.set_cluster(Adapter::new(
+        ClusterConfig::default().sharded(true),
+        "other1",
+    ));
+    let (_, a2) = client(&mut hub2, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let _ = client(&mut hub2, "/", "bbbbbbbbbbbbbbbbbbbb");
+    hub2.join(a2, "room2").unwrap();
+    for n in names {
+        let (ch, m) = sharded_section(n);
+        hub2.handle_cluster_message(Duration::ZERO, &ch, &m)
+            .unwrap();
+    }
+    let got: Vec<String> = delivered(&mut hub2).into_iter().map(|d| d.1).collect();
+    assert_eq!(
+        got,
+        [
+            r#"2["hello","world",1]"#,
+            r#"2["hello","world",1]"#,
+            r#"2["news",{"a":1}]"#,
+            r#"2["multi","x"]"#,
+            r#"51-["bin",{"_placeholder":true,"num":0}]"#,
+            r#"51-["bin",{"_placeholder":true,"num":0}]"#,
+        ]
+    );
+    // Its own messages are skipped; the room's channel goes when the room does.
+    let (ch, m) = sharded_section("broadcast-all");
+    hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();
+    assert!(delivered(&mut hub).is_empty());
+    hub.leave(a, "room2").unwrap();
+    assert_eq!(
+        hub.poll_cluster_transmit(),
+        Some(Command::SUnsubscribe("socket.io#/#room2#".into()))
+    );
+    let _ = b;
+}

@@ -222,6 +222,14 @@ fn opts<'a>(v: &Value<'a>) -> Result<Opts<'a>, WireError> {
     })
 }
 
+/// Reads an `opts` map (`{rooms, except, flags}`).
+///
+/// # Errors
+/// Not a map, or rooms / except not lists of strings.
+pub fn opts_of<'a>(v: &Value<'a>) -> Result<Opts<'a>, WireError> {
+    opts(v)
+}
+
 /// Decodes a broadcast message of at most `max` bytes.
 ///
 /// # Errors

@@ -107,6 +107,9 @@ impl Hub {
             return Ok(());
         };
         let max = c.config().max_message_len;
+        if c.is_sharded() {
+            return self.sharded_message(payload, max);
+        }
         match c.classify(channel) {
             Some(ChannelKind::Broadcast(nsp, _)) => self.remote_broadcast(nsp, payload, max),
             Some(ChannelKind::Request(nsp)) => self.remote_request(nsp, payload, max),
@@ -123,6 +126,37 @@ impl Hub {
         }
         let mut packet = Vec::with_capacity(payload.len());
         crate::msgpack::encode(&m.packet, &mut packet);
+        self.deliver_remote(nsp, &packet, &m.opts)
+    }
+
+    /// A message of the sharded variant: broadcasts are delivered, the rest ignored.
+    fn sharded_message(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
+        let mut scratch = Vec::new();
+        let m = crate::cluster::sharded::decode(payload, &mut scratch, max)?;
+        let uid = self.cluster.as_deref().map(Adapter::uid);
+        if m.kind != Some(crate::cluster::sharded::BROADCAST)
+            || m.uid == uid
+            || !self.namespaces.contains_key(m.nsp)
+        {
+            return Ok(());
+        }
+        let packet = m
+            .packet
+            .as_ref()
+            .and_then(|p| crate::cluster::sharded::with_nsp(p, m.nsp))
+            .ok_or(WireError::BadField("packet"))?;
+        self.deliver_remote(m.nsp, &packet, &m.opts)
+    }
+
+    /// Delivers a remote broadcast (`packet`: the msgpack packet object with its namespace) to
+    /// the local sockets `opts` selects, each once, one encoding per parser.
+    fn deliver_remote(
+        &mut self,
+        nsp: &str,
+        packet: &[u8],
+        opts: &Opts<'_>,
+    ) -> Result<(), WireError> {
+        let packet = packet.to_vec();
         let cfg = DecodeConfig {
             max_attachments: self.config.max_attachments,
             ..DecodeConfig::default()
@@ -133,8 +167,8 @@ impl Hub {
             return Err(WireError::BadField("packet"));
         }
         let target = Target::namespace(nsp)
-            .rooms(&m.opts.rooms)
-            .except_rooms(&m.opts.except);
+            .rooms(&opts.rooms)
+            .except_rooms(&opts.except);
         self.choose(&target);
         let hot = &self.hot;
         let is_mp = |r: &Recipient| hot.get(r.socket.index as usize).is_some_and(|h| h.msgpack);
@@ -171,7 +205,7 @@ impl Hub {
     }
 
     fn respond(&mut self, nsp: &str, json: String) {
-        if let Some(c) = self.cluster.as_deref_mut() {
+        if let Some(c) = self.cluster.as_deref_mut().filter(|c| !c.is_sharded()) {
             let ch = c.response_channel(nsp);
             c.publish(ch, json.into_bytes());
         }
@@ -337,7 +371,7 @@ impl Hub {
     /// The request channel of `nsp` and the `opts` JSON of `target` (its except sockets as
     /// their sid rooms), for a request from this node.
     fn request_parts(&self, target: &Target<'_>) -> Option<(String, String)> {
-        let c = self.cluster.as_deref()?;
+        let c = self.cluster.as_deref().filter(|c| !c.is_sharded())?;
         let mut except: Vec<&str> = target.except_rooms.to_vec();
         except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
         Some((

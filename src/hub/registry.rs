@@ -176,6 +176,9 @@ impl Hub {
         nsp.members.push(index);
         nsp.by_sid.insert(sid.into(), index);
         nsp.rooms.entry(sid.into()).or_default().insert(index);
+        if let Some(c) = self.cluster.as_deref_mut() {
+            c.room_created(namespace, sid);
+        }
         let socket = Socket {
             generation,
             session,
@@ -255,6 +258,9 @@ impl Hub {
                     set.remove(&id.index);
                     if set.is_empty() {
                         nsp.rooms.remove(room);
+                        if let Some(c) = self.cluster.as_deref_mut() {
+                            c.room_deleted(&sock.namespace, room);
+                        }
                     }
                 }
             }

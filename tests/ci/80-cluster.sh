@@ -11,6 +11,7 @@
 #  * the Node node killed mid-run leaves the Rust nodes working;
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
+#  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
 #    a post on one reaches a client of the other.
 # Exits non-zero on any failure, or if node, npm or redis-server is missing (after trying apt).
@@ -69,6 +70,17 @@ timeout 30 node "$TMP/run.mjs" local "http://127.0.0.1:$P1" || rc=1
 start_redis
 sleep 1.5 # the nodes retry every 500 ms
 timeout 30 node "$TMP/run.mjs" cross "http://127.0.0.1:$P1" "http://127.0.0.1:$P2" || rc=1
+
+# The sharded variant (Redis 7 SSUBSCRIBE / SPUBLISH, dynamic room channels): broadcasts,
+# rooms and except across a sharded Node node and two sharded sockwire nodes.
+S1=$(free_port); S2=$(free_port)
+"$BIN" --addr "127.0.0.1:$S1" --redis "127.0.0.1:$RPORT" --name rust1 --sharded &
+PIDS+=($!)
+"$BIN" --addr "127.0.0.1:$S2" --redis "127.0.0.1:$RPORT" --name rust2 --sharded &
+PIDS+=($!)
+wait_port "$S1"; wait_port "$S2"
+sleep 0.5
+SHARDED=1 timeout 120 node "$TMP/run.mjs" test "redis://127.0.0.1:$RPORT" "http://127.0.0.1:$S1" "http://127.0.0.1:$S2" || rc=1
 
 # The chat demo as two processes on two ports sharing the Redis.
 C1=$(free_port); C2=$(free_port)
