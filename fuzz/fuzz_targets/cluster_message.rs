@@ -1,6 +1,6 @@
 #![no_main]
 //! The cluster adapter's decoders and a hub fed cluster messages: never panic. The first byte
-//! picks the channel kind; a decoded broadcast re-encodes to a message that decodes equal.
+//! picks the channel kind and the variant (classic or sharded); a decoded broadcast re-encodes to a message that decodes equal.
 use libfuzzer_sys::fuzz_target;
 use sockwire::cluster::{Adapter, ClusterConfig, Writer, wire};
 use sockwire::hub::{Hub, HubConfig, SessionInfo};
@@ -19,8 +19,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut scratch = Vec::new();
     let _ = wire::decode_message(msg, &mut scratch, 1 << 16);
+    let _ = sockwire::cluster::sharded::decode(msg, &mut scratch, 1 << 16);
+    // Bit 2 of the selector: the sharded variant.
+    let cfg = ClusterConfig::default().max_message_len(1 << 16).sharded(sel & 4 != 0);
     let mut hub = Hub::new(HubConfig::default());
-    hub.set_cluster(Adapter::new(ClusterConfig::default().max_message_len(1 << 16), "fuzz00"));
+    hub.set_cluster(Adapter::new(cfg, "fuzz00"));
     for sid in ["aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb"] {
         let s = hub.add_session(SessionInfo::default()).unwrap();
         let id = hub.add_socket(s, "/", sid, None).unwrap();

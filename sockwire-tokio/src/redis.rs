@@ -430,6 +430,76 @@ mod tests {
         );
     }
 
+    fn encode_reply(r: &Reply, out: &mut Vec<u8>) {
+        match r {
+            Reply::Simple(s) => out.extend_from_slice(format!("+{s}\r\n").as_bytes()),
+            Reply::Error(s) => out.extend_from_slice(format!("-{s}\r\n").as_bytes()),
+            Reply::Int(i) => out.extend_from_slice(format!(":{i}\r\n").as_bytes()),
+            Reply::Bulk(None) => out.extend_from_slice(b"$-1\r\n"),
+            Reply::Bulk(Some(b)) => {
+                out.extend_from_slice(format!("${}\r\n", b.len()).as_bytes());
+                out.extend_from_slice(b);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Array(None) => out.extend_from_slice(b"*-1\r\n"),
+            Reply::Array(Some(items)) => {
+                out.extend_from_slice(format!("*{}\r\n", items.len()).as_bytes());
+                for i in items {
+                    encode_reply(i, out);
+                }
+            }
+        }
+    }
+
+    fn reply() -> impl proptest::strategy::Strategy<Value = Reply> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            "[a-zA-Z0-9 ]{0,20}".prop_map(Reply::Simple),
+            "[a-zA-Z0-9 ]{0,20}".prop_map(Reply::Error),
+            any::<i64>().prop_map(Reply::Int),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40))
+                .prop_map(Reply::Bulk),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            proptest::option::of(proptest::collection::vec(inner, 0..5)).prop_map(Reply::Array)
+        })
+    }
+
+    proptest::proptest! {
+        /// A stream of replies cut anywhere: the prefix decodes to the replies it holds
+        /// completely and reports the rest as incomplete, never an error.
+        #[test]
+        fn every_split_point_decodes_the_same(replies in proptest::collection::vec(reply(), 1..5), cut in 0usize..10_000) {
+            let mut bytes = Vec::new();
+            for r in &replies {
+                encode_reply(r, &mut bytes);
+            }
+            let cut = cut % (bytes.len() + 1);
+            let mut at = 0;
+            let mut got = Vec::new();
+            while let Some((r, n)) = decode(&bytes[at..cut]).unwrap() {
+                got.push(r);
+                at += n;
+            }
+            let mut rest = bytes[at..].to_vec();
+            let mut at2 = 0;
+            while let Some((r, n)) = decode(&rest[at2..]).unwrap() {
+                got.push(r);
+                at2 += n;
+            }
+            rest.clear();
+            proptest::prop_assert_eq!(got, replies);
+        }
+
+        /// Arbitrary bytes never panic and never claim more than they hold.
+        #[test]
+        fn arbitrary_bytes_are_safe(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            if let Ok(Some((_, n))) = decode(&bytes) {
+                proptest::prop_assert!(n <= bytes.len());
+            }
+        }
+    }
+
     #[test]
     fn hostile_replies_are_refused() {
         assert_eq!(decode(b"$99999999999\r\n"), Err(RespError::TooLarge));
