@@ -11,9 +11,9 @@
 //! * `sjoin(room, new)` / `sleave(room, old)`: `io.in(room).socketsJoin(new)` / `socketsLeave`
 //!   (room `""`: everyone); `kick(room)`: `io.in(room).disconnectSockets(true)`;
 //!   `sse(x)`: `serverSideEmit("sse", x)` (x a number);
-//! * `fetch(room)`, `rooms`, `sse-ack(x)`: fetchSockets, allRooms, serverSideEmitWithAck
-//!   across the cluster; the sorted JSON items come back as `fetch-result` / `rooms-result` /
-//!   `sse-ack-result`;
+//! * `fetch(room)`, `rooms`, `sse-ack(x)`, `count`: fetchSockets, allRooms,
+//!   serverSideEmitWithAck, serverCount across the cluster; the sorted JSON items come back as
+//!   `fetch-result` / `rooms-result` / `sse-ack-result` / `count-result`;
 //! * `bcast-ack(event)`: `io.timeout(2000).emitWithAck(event)` across the cluster; the sorted
 //!   first arguments of every answer come back to the asker as `acks-result`.
 //!
@@ -98,7 +98,7 @@ impl App for Node {
             // fetch(room) / rooms / sse-ack(x): fetchSockets, allRooms and
             // serverSideEmitWithAck across the cluster; the result comes back as
             // `<name>-result` with the JSON items sorted.
-            "fetch" | "rooms" | "sse-ack" => {
+            "fetch" | "rooms" | "sse-ack" | "count" => {
                 let me = ctx.id().to_string();
                 let hub = ctx.hub();
                 let room = [a0.as_str()];
@@ -107,6 +107,7 @@ impl App for Node {
                 let (r, kind) = match ev.name() {
                     "fetch" => (hub.cluster_fetch_sockets(&t), "fetch-result"),
                     "rooms" => (hub.cluster_all_rooms("/"), "rooms-result"),
+                    "count" => (hub.cluster_server_count("/"), "count-result"),
                     _ => (
                         hub.cluster_server_side_emit_with_ack("/", "sse", &[&a0]),
                         "sse-ack-result",

@@ -598,6 +598,19 @@ fn our_fetch_sockets_asks_numsub_then_publishes_nodes_request_and_collects() {
     assert_eq!(results.len(), 2);
     assert!(results[0].starts_with(r#"{"id":"aaaaaaaaaaaaaaaaaaaa","#));
     assert!(results[1].starts_with(r#"{"id":"mXLZJ1vJrQCTFFdBAAAB","#));
+    // serverCount(): the NUMSUB answer itself.
+    let c = hub.cluster_server_count("/").unwrap();
+    let _ = hub.poll_cluster_transmit();
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io-request#/#", 3);
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterReply {
+            request: c,
+            results: alloc::vec![String::from("3")],
+            timed_out: false
+        })
+    );
+    assert!(publishes(&mut hub).is_empty());
     // Alone in the cluster: complete at once with the local part; no answer: the timeout.
     let _ = hub.cluster_all_rooms("/").unwrap();
     let _ = hub.poll_cluster_transmit();

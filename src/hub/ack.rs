@@ -71,8 +71,8 @@ pub enum HubEvent {
         /// Each remote client's answer (its first argument), as JSON.
         answers: Vec<alloc::string::String>,
     },
-    /// The result of [`Hub::cluster_fetch_sockets`], [`Hub::cluster_all_rooms`] or
-    /// [`Hub::cluster_server_side_emit_with_ack`]: every node answered, or the request timed
+    /// The result of [`Hub::cluster_fetch_sockets`], [`Hub::cluster_all_rooms`],
+    /// [`Hub::cluster_server_side_emit_with_ack`] or [`Hub::cluster_server_count`]: every node answered, or the request timed
     /// out with the answers so far.
     ClusterReply {
         /// The number the request call returned.

@@ -25,6 +25,8 @@ pub(super) struct Request {
     got: u64,
     deadline: Duration,
     results: Vec<String>,
+    /// `serverCount()`: done as soon as the count is known.
+    count_only: bool,
 }
 
 impl Hub {
@@ -60,6 +62,7 @@ impl Hub {
                 got: 0,
                 deadline,
                 results: local,
+                count_only: false,
             },
         );
         Ok(n)
@@ -153,6 +156,24 @@ impl Hub {
         )
     }
 
+    /// `serverCount()`: the number of servers in the cluster, this one included (the
+    /// subscribers of the namespace's request channel), as the single item of a
+    /// [`HubEvent::ClusterReply`].
+    ///
+    /// # Errors
+    /// As [`Hub::cluster_fetch_sockets`].
+    pub fn cluster_server_count(&mut self, nsp: &str) -> Result<u64, HubError> {
+        let n = self.start_request(RequestType::Sockets, nsp, |_, _| String::new(), Vec::new())?;
+        if let Some(r) = self
+            .requests
+            .values_mut()
+            .find(|r| r.body.as_deref() == Some(""))
+        {
+            r.count_only = true;
+        }
+        Ok(n)
+    }
+
     /// The answer to a [`Command::NumSub`]: `count` subscribers of `channel` (this node
     /// included). The oldest request waiting for that channel's count publishes now, or
     /// completes at once when this node is alone.
@@ -175,6 +196,11 @@ impl Hub {
         };
         r.expected = Some(count.saturating_sub(1));
         let body = r.body.take().unwrap_or_default();
+        if r.count_only {
+            r.results.push(alloc::format!("{count}"));
+            self.finish_request(&key, false);
+            return;
+        }
         if count <= 1 {
             self.finish_request(&key, false);
             return;

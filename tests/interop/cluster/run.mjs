@@ -201,6 +201,8 @@ if (mode === "node-server") {
   check(Array.isArray(rfo) && JSON.stringify(rfo.map((x) => x.id).sort()) === JSON.stringify([1, 3, 5].map((i) => ids[i]).sort()), `fetchSockets("odd") from rust2: ${rfo.length} sockets`);
   const rr = await ask(clients[2], "rooms");
   check(Array.isArray(rr) && ["even", "odd", ...ids].every((r) => rr.includes(r)), `allRooms from rust1: ${rr.length} rooms`);
+  const rc = await ask(clients[2], "count");
+  check(JSON.stringify(rc) === "[3]", `serverCount from rust1: ${JSON.stringify(rc)}`);
   const rs = await ask(clients[4], "sse-ack", "8");
   check(JSON.stringify(rs) === JSON.stringify(["node", "rust1"]), `serverSideEmitWithAck from rust2: ${JSON.stringify(rs)}`);
   // The same requests from a Rust node acting on the Node node's clients (and the other's).
