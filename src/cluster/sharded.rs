@@ -7,8 +7,9 @@
 //!
 //! Messages are the `ClusterAdapter` ones: `{type, data, uid, nsp}` as JSON, or as msgpack
 //! when `data` holds binary. A broadcast is type 3 with `data = {packet: {type, data}, opts:
-//! {rooms, except, flags}}`. This module reads and writes broadcasts; the other types
-//! (heartbeats, socketsJoin, fetchSockets, serverSideEmit, acks) are not handled yet.
+//! {rooms, except, flags}}`. This module reads and writes broadcasts, and reads socketsJoin /
+//! socketsLeave / disconnectSockets / serverSideEmit (applied, not answered); the other types
+//! (fetchSockets, answers, broadcasts with acks, heartbeats) are not handled yet.
 
 use alloc::vec::Vec;
 
@@ -17,6 +18,14 @@ use crate::msgpack::{self, Limits, Value};
 
 /// The `ClusterAdapter` message type of a broadcast.
 pub const BROADCAST: u64 = 3;
+/// `socketsJoin`.
+pub const SOCKETS_JOIN: u64 = 4;
+/// `socketsLeave`.
+pub const SOCKETS_LEAVE: u64 = 5;
+/// `disconnectSockets`.
+pub const DISCONNECT_SOCKETS: u64 = 6;
+/// `serverSideEmit`.
+pub const SERVER_SIDE_EMIT: u64 = 9;
 
 /// Node's test for rooms that get no channel of their own: socket ids are 20 characters.
 #[must_use]
@@ -38,6 +47,12 @@ pub struct Message<'a> {
     pub packet: Option<Value<'a>>,
     /// `data.opts`.
     pub opts: Opts<'a>,
+    /// `data.rooms` (socketsJoin / Leave).
+    pub rooms: Vec<&'a str>,
+    /// `data.close` (disconnectSockets).
+    pub close: bool,
+    /// `data.requestId` (messages that wait for answers).
+    pub request_id: Option<&'a str>,
 }
 
 fn get<'v, 'a>(m: &'v [(Value<'a>, Value<'a>)], k: &str) -> Option<&'v Value<'a>> {
@@ -91,8 +106,21 @@ pub fn decode<'a>(
         Some(_) => return Err(WireError::BadField("nsp")),
     };
     let (mut packet, mut opts) = (None, Opts::default());
+    let (mut rooms, mut close, mut request_id) = (Vec::new(), false, None);
     if let Some(Value::Map(d)) = get(&m, "data") {
         packet = get(d, "packet").cloned();
+        close = matches!(get(d, "close"), Some(Value::Bool(true)));
+        if let Some(Value::Str(r)) = get(d, "requestId") {
+            request_id = Some(*r);
+        }
+        if let Some(Value::Array(items)) = get(d, "rooms") {
+            for i in items {
+                match i {
+                    Value::Str(r) => rooms.push(*r),
+                    _ => return Err(WireError::BadField("rooms")),
+                }
+            }
+        }
         if let Some(o) = get(d, "opts") {
             // The same opts shape as the classic broadcast's.
             opts = wire::opts_of(o)?;
@@ -104,6 +132,9 @@ pub fn decode<'a>(
         nsp,
         packet,
         opts,
+        rooms,
+        close,
+        request_id,
     })
 }
 

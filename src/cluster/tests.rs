@@ -733,6 +733,22 @@ fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
             r#"51-["bin",{"_placeholder":true,"num":0}]"#,
         ]
     );
+    // socketsJoin and serverSideEmit from a sharded Node node are applied.
+    let (ch, m) = sharded_section("sockets-join");
+    hub2.handle_cluster_message(Duration::ZERO, &ch, &m)
+        .unwrap();
+    assert!(hub2.rooms_of(a2).any(|r| r == "r9"));
+    let (ch, m) = sharded_section("server-side-emit");
+    hub2.handle_cluster_message(Duration::ZERO, &ch, &m)
+        .unwrap();
+    assert_eq!(
+        hub2.poll_event(),
+        Some(HubEvent::ServerSideEmit {
+            nsp: "/".into(),
+            data: r#"["hello-srv",42]"#.into(),
+            request_id: None
+        })
+    );
     // Its own messages are skipped; the room's channel goes when the room does.
     let (ch, m) = sharded_section("broadcast-all");
     hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();

@@ -129,16 +129,36 @@ impl Hub {
         self.deliver_remote(nsp, &packet, &m.opts)
     }
 
-    /// A message of the sharded variant: broadcasts are delivered, the rest ignored.
+    /// A message of the sharded variant: broadcasts are delivered; socketsJoin / Leave,
+    /// disconnectSockets and serverSideEmit are applied (none of them answered); the rest is
+    /// ignored.
     fn sharded_message(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
+        use crate::cluster::sharded;
         let mut scratch = Vec::new();
-        let m = crate::cluster::sharded::decode(payload, &mut scratch, max)?;
+        let m = sharded::decode(payload, &mut scratch, max)?;
         let uid = self.cluster.as_deref().map(Adapter::uid);
-        if m.kind != Some(crate::cluster::sharded::BROADCAST)
-            || m.uid == uid
-            || !self.namespaces.contains_key(m.nsp)
-        {
+        if m.uid == uid || !self.namespaces.contains_key(m.nsp) {
             return Ok(());
+        }
+        let kind = match m.kind {
+            Some(sharded::BROADCAST) if m.request_id.is_none() => None,
+            Some(sharded::SOCKETS_JOIN) => Some(RequestType::RemoteJoin),
+            Some(sharded::SOCKETS_LEAVE) => Some(RequestType::RemoteLeave),
+            Some(sharded::DISCONNECT_SOCKETS) => Some(RequestType::RemoteDisconnect),
+            Some(sharded::SERVER_SIDE_EMIT) => Some(RequestType::ServerSideEmit),
+            _ => return Ok(()),
+        };
+        if let Some(kind) = kind {
+            let classic = wire::Message {
+                kind: Some(kind),
+                uid: m.uid,
+                opts: Some(m.opts.clone()),
+                rooms: m.rooms.clone(),
+                close: m.close,
+                data: m.packet.clone(),
+                ..wire::Message::default()
+            };
+            return self.apply_request(m.nsp, &classic);
         }
         let packet = m
             .packet
@@ -214,6 +234,11 @@ impl Hub {
     fn remote_request(&mut self, nsp: &str, payload: &[u8], max: usize) -> Result<(), WireError> {
         let mut scratch = Vec::new();
         let m = wire::decode_message(payload, &mut scratch, max)?;
+        self.apply_request(nsp, &m)
+    }
+
+    /// Answers or applies one decoded request of another node.
+    fn apply_request(&mut self, nsp: &str, m: &wire::Message<'_>) -> Result<(), WireError> {
         let own = self.cluster.as_deref().map(Adapter::uid);
         if m.uid.is_some() && m.uid == own {
             return Ok(());
@@ -311,7 +336,7 @@ impl Hub {
                     request_id: m.request_id.map(str::to_string),
                 });
             }
-            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, &m)?,
+            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m)?,
             _ => {}
         }
         Ok(())

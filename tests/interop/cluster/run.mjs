@@ -137,7 +137,18 @@ if (mode === "node-server") {
     }
   }
   if (sharded) {
-    // The sharded variant: broadcasts only (requests are not implemented on the Rust side).
+    // The sharded variant: broadcasts, and the Node node's socketsJoin / serverSideEmit
+    // (the other requests are not implemented on the Rust side).
+    await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
+    await sleep(1000);
+    await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
+    await quiet();
+    const late = clients.map((c) => count(c, "late-1"));
+    check(JSON.stringify(late) === "[0,1,0,1,0,1]", `sharded socketsJoin from node, then a broadcast from rust1 to the new room (its own channel): ${late}`);
+    await clients[0].timeout(10000).emitWithAck("sse", 5);
+    await quiet();
+    const sse = clients.map((c) => count(c, "sse-got"));
+    check(JSON.stringify(sse) === "[0,0,1,1,1,1]", `sharded serverSideEmit from node reaches both rust nodes once: ${sse}`);
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
