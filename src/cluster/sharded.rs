@@ -7,9 +7,9 @@
 //!
 //! Messages are the `ClusterAdapter` ones: `{type, data, uid, nsp}` as JSON, or as msgpack
 //! when `data` holds binary. A broadcast is type 3 with `data = {packet: {type, data}, opts:
-//! {rooms, except, flags}}`. This module reads and writes broadcasts, and reads socketsJoin /
-//! socketsLeave / disconnectSockets / serverSideEmit (applied, not answered); the other types
-//! (fetchSockets, answers, broadcasts with acks, heartbeats) are not handled yet.
+//! {rooms, except, flags}}`. Broadcasts, socketsJoin / socketsLeave / disconnectSockets and
+//! serverSideEmit (without answers) go both ways; the other types (fetchSockets, answers,
+//! broadcasts with acks, heartbeats) are not handled yet.
 
 use alloc::vec::Vec;
 

@@ -749,6 +749,24 @@ fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
             request_id: None
         })
     );
+    // Our socketsJoin / serverSideEmit in the sharded form: Node's bytes.
+    let _ = hub.poll_cluster_transmit();
+    hub.sockets_join(&Target::namespace("/").rooms(&["room2"]), &["r9"])
+        .unwrap();
+    hub.server_side_emit("/", "hello-srv", &["42"]).unwrap();
+    let mut ours = Vec::new();
+    while let Some(c) = hub.poll_cluster_transmit() {
+        if let Command::SPublish { channel, payload } = c {
+            ours.push((channel, payload));
+        }
+    }
+    assert_eq!(
+        ours,
+        [
+            sharded_section("sockets-join"),
+            sharded_section("server-side-emit")
+        ]
+    );
     // Its own messages are skipped; the room's channel goes when the room does.
     let (ch, m) = sharded_section("broadcast-all");
     hub.handle_cluster_message(Duration::ZERO, &ch, &m).unwrap();

@@ -447,6 +447,18 @@ impl Hub {
         for r in rooms {
             super::check_name(r, self.config.max_room_len, "room")?;
         }
+        if let Some(o) = self.sharded_opts(target) {
+            let data = JsonObject::new()
+                .raw("opts", &o)
+                .list("rooms", rooms.iter().copied())
+                .finish();
+            let k = if join {
+                crate::cluster::sharded::SOCKETS_JOIN
+            } else {
+                crate::cluster::sharded::SOCKETS_LEAVE
+            };
+            self.sharded_publish(target.namespace, k, &data);
+        }
         if let Some((channel, opts)) = self.request_parts(target) {
             let t = if join {
                 RequestType::RemoteJoin
@@ -479,6 +491,14 @@ impl Hub {
     /// [`Server`](crate::socketio::server::Server) acts on it), the others through a
     /// REMOTE_DISCONNECT request. Returns how many local sockets were selected.
     pub fn disconnect_sockets(&mut self, target: &Target<'_>, close: bool) -> usize {
+        if let Some(o) = self.sharded_opts(target) {
+            let data = JsonObject::new()
+                .raw("opts", &o)
+                .bool("close", close)
+                .finish();
+            let k = crate::cluster::sharded::DISCONNECT_SOCKETS;
+            self.sharded_publish(target.namespace, k, &data);
+        }
         if let Some((channel, opts)) = self.request_parts(target) {
             let json = JsonObject::new()
                 .str("uid", &self.uid_or_empty())
@@ -521,6 +541,11 @@ impl Hub {
         let Some(c) = self.cluster.as_deref() else {
             return Ok(());
         };
+        if c.is_sharded() {
+            let d = JsonObject::new().raw("packet", &data).finish();
+            self.sharded_publish(nsp, crate::cluster::sharded::SERVER_SIDE_EMIT, &d);
+            return Ok(());
+        }
         let channel = c.request_channel(nsp);
         let json = JsonObject::new()
             .str("uid", c.uid())
@@ -529,6 +554,38 @@ impl Hub {
             .finish();
         self.publish_request(channel, json);
         Ok(())
+    }
+
+    /// The sharded variant's `opts` of `target` (`{rooms, except, flags}`), if sharded.
+    fn sharded_opts(&self, target: &Target<'_>) -> Option<String> {
+        self.cluster.as_deref().filter(|c| c.is_sharded())?;
+        let mut except: Vec<&str> = target.except_rooms.to_vec();
+        except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
+        Some(
+            JsonObject::new()
+                .list("rooms", target.rooms.iter().copied())
+                .list("except", except)
+                .raw("flags", "{}")
+                .finish(),
+        )
+    }
+
+    /// Publishes a sharded `{type, data, uid, nsp}` message on the namespace's main channel.
+    fn sharded_publish(&mut self, nsp: &str, kind: u64, data: &str) {
+        let Some(c) = self.cluster.as_deref_mut() else {
+            return;
+        };
+        let json = JsonObject::new()
+            .num("type", kind)
+            .raw("data", data)
+            .str("uid", c.uid())
+            .str("nsp", nsp)
+            .finish();
+        let channel = crate::cluster::wire::broadcast_channel(&c.config().prefix, nsp, &[]);
+        c.push_command(Command::SPublish {
+            channel,
+            payload: json.into_bytes(),
+        });
     }
 
     /// Whether broadcast-with-ack `id` waits for other nodes (so ends at its deadline).

@@ -149,6 +149,16 @@ if (mode === "node-server") {
     await quiet();
     const sse = clients.map((c) => count(c, "sse-got"));
     check(JSON.stringify(sse) === "[0,0,1,1,1,1]", `sharded serverSideEmit from node reaches both rust nodes once: ${sse}`);
+    await clients[2].timeout(10000).emitWithAck("sjoin", "even", "late2");
+    await sleep(1000);
+    await clients[1].timeout(10000).emitWithAck("bcast", "late-2", "late2", "");
+    await quiet();
+    const late2 = clients.map((c) => count(c, "late-2"));
+    check(JSON.stringify(late2) === "[1,0,1,0,1,0]", `sharded socketsJoin from rust1, then a broadcast from node to the new room: ${late2}`);
+    await clients[3].timeout(10000).emitWithAck("sse", "7");
+    await quiet();
+    const sse2 = clients.map((c, i) => count(c, "sse-got") - sse[i]);
+    check(JSON.stringify(sse2) === "[1,1,0,0,1,1]", `sharded serverSideEmit from rust1 reaches node and rust2 once: ${sse2}`);
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
