@@ -228,7 +228,14 @@ async fn main() -> std::io::Result<()> {
         remote: HashMap::new(),
         requests: HashMap::new(),
     };
-    let mut server = Server::new(node, ServerOptions::default(), ids);
+    // Room for the fan-out benchmark (benches/load/cluster.sh): 20,000 connections.
+    let mut opts = ServerOptions::default();
+    opts.endpoint = opts
+        .endpoint
+        .clone()
+        .max_connections(20_000)
+        .max_sessions(20_000);
+    let mut server = Server::new(node, opts, ids);
     let sharded = args.iter().any(|a| a == "--sharded");
     server.set_cluster(Adapter::new(
         ClusterConfig::default().sharded(sharded),
