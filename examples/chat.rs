@@ -2,8 +2,11 @@
 //! the Socket.IO endpoint on the same origin, served by `sockwire-tokio`.
 //!
 //! ```text
-//! cargo run --release --example chat [-- --addr 127.0.0.1:8080]
+//! cargo run --release --example chat [-- --addr 127.0.0.1:8080] [--redis 127.0.0.1:6379]
 //! ```
+//!
+//! With `--redis`, several chat processes (on several ports) share one Redis as one cluster,
+//! wire-compatible with Node's `@socket.io/redis-adapter`: a post on one reaches the others.
 //!
 //! The page speaks Socket.IO v5 through a small client written on the browser's WebSocket; any
 //! standard Socket.IO client can join too. The chat logic lives in `chat/app.rs`, on
@@ -15,6 +18,7 @@ mod app;
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
+use sockwire::cluster::{Adapter, ClusterConfig};
 use sockwire::engineio::server::ServerConfig;
 use sockwire::socketio::server::{Server, ServerOptions};
 
@@ -26,6 +30,15 @@ fn ids() -> [u8; 15] {
     let s = RandomState::new();
     let b = (u128::from(s.hash_one(1u8)) << 64 | u128::from(s.hash_one(2u8))).to_le_bytes();
     b[..15].try_into().unwrap_or_default()
+}
+
+/// The node's uid in a cluster: 6 characters, as the Node adapter's.
+fn node_uid() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    ids()[..6]
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// The chat server: Socket.IO at `/socket.io/`, the page at `/`.
@@ -49,12 +62,16 @@ fn chat_server() -> Server<app::Chat> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut addr = String::from("127.0.0.1:8080");
+    let mut redis: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match (a.as_str(), args.next()) {
             ("--addr", Some(v)) => addr = v,
+            ("--redis", Some(v)) => redis = Some(v),
             _ => {
-                eprintln!("usage: chat [--addr HOST:PORT]   (default 127.0.0.1:8080)");
+                eprintln!(
+                    "usage: chat [--addr HOST:PORT] [--redis HOST:PORT]   (default 127.0.0.1:8080)"
+                );
                 std::process::exit(2);
             }
         }
@@ -67,7 +84,16 @@ async fn main() {
         }
     };
     eprintln!("chat: open http://{addr}/ in two browser windows");
-    if let Err(e) = sockwire_tokio::serve(listener, chat_server()).await {
+    let served = match redis {
+        Some(r) => {
+            let mut server = chat_server();
+            server.set_cluster(Adapter::new(ClusterConfig::default(), &node_uid()));
+            eprintln!("chat: cluster through Redis at {r}");
+            sockwire_tokio::serve_cluster(listener, server, &r).await
+        }
+        None => sockwire_tokio::serve(listener, chat_server()).await,
+    };
+    if let Err(e) = served {
         eprintln!("chat: {e}");
         std::process::exit(1);
     }
@@ -194,6 +220,56 @@ mod tests {
             ]
         );
         assert_eq!(n.io.hub().socket_count("/"), 1);
+    }
+
+    /// Two chat servers joined as one cluster through an in-memory bus (what Redis does
+    /// between two processes): a post on one reaches a client of the other, once.
+    #[test]
+    fn two_chat_nodes_share_posts_through_the_cluster() {
+        use sockwire::cluster::Command;
+        let (mut a, mut b) = (Net::new(), Net::new());
+        a.io.set_cluster(Adapter::new(ClusterConfig::default(), "nodeAA"));
+        b.io.set_cluster(Adapter::new(ClusterConfig::default(), "nodeBB"));
+        // Every publish goes to both nodes, as Redis does (each skips its own).
+        let bus = |a: &mut Net, b: &mut Net| {
+            let mut msgs = Vec::new();
+            for n in [&mut *a, &mut *b] {
+                while let Some(c) = n.io.poll_cluster_transmit() {
+                    if let Command::Publish { channel, payload } = c {
+                        msgs.push((channel, payload));
+                    }
+                }
+            }
+            for (ch, p) in &msgs {
+                for n in [&mut *a, &mut *b] {
+                    n.io.handle_cluster_message(NOW, ch, p).unwrap();
+                }
+            }
+        };
+        let alice = a.join();
+        a.take(alice);
+        // Both test servers draw the same ids: a first client on b makes bob's differ from
+        // alice's (real servers draw random ones).
+        let first = b.join();
+        b.take(first);
+        let bob = b.join();
+        b.take(bob);
+        a.post(alice, "421[\"set user\",\"alice\"]");
+        bus(&mut a, &mut b);
+        a.take(alice);
+        // Bob (on the other node) heard alice arrive (the user list is each node's own).
+        let heard = b.take(bob);
+        assert!(
+            heard.contains(&"42[\"user connected\",{\"user\":\"alice\"}]".to_string()),
+            "{heard:?}"
+        );
+        a.post(alice, r#"42["chat-post-send",{"msg":"hi from a"}]"#);
+        bus(&mut a, &mut b);
+        assert_eq!(
+            b.take(bob),
+            [r#"42["chat-post",{"user":"alice","msg":"hi from a"}]"#]
+        );
+        assert_eq!(a.take(alice), ["42[\"chat-post-rcd\",{\"status\":\"ok\"}]"]);
     }
 
     #[test]

@@ -20,7 +20,10 @@
 //!    connection id: HTTP routing, held GETs, WebSocket upgrades, one deadline) and
 //!    [`socketio::server::Server`] on top of both (one socket machine per session, an `App` of
 //!    callbacks with `emit` / `to(room)` / `broadcast` / `join` / `set`), so a runtime only moves
-//!    bytes: `handle_read(now, conn, bytes)` in, `poll_transmit()` out, one timer.
+//!    bytes: `handle_read(now, conn, bytes)` in, `poll_transmit()` out, one timer. The
+//!    [`cluster`] adapter joins several servers through a pub/sub bus in the wire format of
+//!    Node's `@socket.io/redis-adapter` (`handle_cluster_message` in, `poll_cluster_transmit`
+//!    out).
 //!
 //! How they connect, for a Socket.IO server: TCP bytes → [`http`] head parser → Engine.IO
 //! request routing ([`engineio::http`], [`engineio::server`]) or the WebSocket [`handshake`]
@@ -146,6 +149,8 @@ pub mod ws;
 
 mod b64;
 
+#[cfg(feature = "alloc")]
+pub mod cluster;
 #[cfg(feature = "alloc")]
 pub mod engineio;
 #[cfg(feature = "alloc")]

@@ -29,11 +29,15 @@
 //! read and released once every byte of it has been fed), and a connection spawns no task (the
 //! Socket.IO client spawns its driver and one small task per TCP connection).
 
+#[cfg(feature = "redis")]
+pub mod redis;
 mod server;
 mod sio_client;
 #[cfg(feature = "tower")]
 pub mod tower;
 
+#[cfg(feature = "redis")]
+pub use redis::serve_cluster;
 pub use server::{MAX_QUEUED_WRITES, Machine, serve};
 pub use sio_client::{SioClient, SioClientConfig, SioEvent};
 

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sockwire::cluster::Command;
 use sockwire::engineio::Endpoint;
 use sockwire::engineio::endpoint::Transmit;
 use sockwire::socketio::server::{App, Server};
@@ -45,6 +46,19 @@ pub trait Machine: Send + 'static {
     fn poll_transmit(&mut self) -> Option<Transmit>;
     /// The next deadline.
     fn poll_timeout(&self) -> Option<Duration>;
+    /// A message from the cluster bus (see `serve_cluster`, feature `redis`); ignored by
+    /// default.
+    fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
+        let _ = (now, channel, payload);
+    }
+    /// The answer to a [`Command::NumSub`]; ignored by default.
+    fn handle_bus_count(&mut self, now: Duration, channel: &str, count: u64) {
+        let _ = (now, channel, count);
+    }
+    /// The next command for the cluster bus; none by default.
+    fn poll_bus(&mut self) -> Option<Command> {
+        None
+    }
 }
 
 impl Machine for Endpoint {
@@ -87,10 +101,20 @@ impl<A: App + Send + 'static> Machine for Server<A> {
     fn poll_timeout(&self) -> Option<Duration> {
         Server::poll_timeout(self)
     }
+    fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
+        // A malformed message from the bus is dropped; nothing else to do with it.
+        let _ = Server::handle_cluster_message(self, now, channel, payload);
+    }
+    fn poll_bus(&mut self) -> Option<Command> {
+        Server::poll_cluster_transmit(self)
+    }
+    fn handle_bus_count(&mut self, now: Duration, channel: &str, count: u64) {
+        Server::handle_cluster_numsub(self, now, channel, count);
+    }
 }
 
 /// The machine's task's side of a connection's writing.
-struct Writer {
+pub(crate) struct Writer {
     wr: Arc<OwnedWriteHalf>,
     /// Transmits handed to the writer task and not yet written out (the machine's task writes
     /// directly only while this is 0, so the bytes stay in order).
@@ -98,18 +122,35 @@ struct Writer {
     tx: mpsc::Sender<Transmit>,
 }
 
-/// What connection tasks tell the machine's task.
-enum Input {
+/// What connection tasks (and the bus) tell the machine's task.
+pub(crate) enum Input {
     Accepted(u64, Writer),
     Read(u64, Vec<u8>),
     Eof(u64),
+    /// A message from the cluster bus: channel and payload.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Bus(String, Vec<u8>),
+    /// A `PUBSUB NUMSUB` answer: channel and subscriber count.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    BusCount(String, u64),
 }
 
 /// Serves `machine` on `listener` until accepting fails. Spawns tasks (call it inside a tokio
 /// runtime); returns only on an accept error.
 pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<Input>(1024);
-    tokio::spawn(drive(machine, rx));
+    serve_inner(listener, machine, tx, rx, None).await
+}
+
+/// [`serve`] with the machine's bus commands going to `bus` and bus messages arriving on `tx`.
+pub(crate) async fn serve_inner<M: Machine>(
+    listener: TcpListener,
+    machine: M,
+    tx: mpsc::Sender<Input>,
+    rx: mpsc::Receiver<Input>,
+    bus: Option<mpsc::Sender<Command>>,
+) -> io::Result<()> {
+    tokio::spawn(drive(machine, rx, bus));
     let mut next: u64 = 0;
     loop {
         let (tcp, _) = listener.accept().await?;
@@ -138,10 +179,21 @@ pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<
 }
 
 /// The machine's task: inputs in, transmits out to the writers, one timer.
-async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
+async fn drive<M: Machine>(
+    mut m: M,
+    mut rx: mpsc::Receiver<Input>,
+    bus: Option<mpsc::Sender<Command>>,
+) {
     let start = Instant::now();
     let mut writers: HashMap<u64, Writer> = HashMap::new();
     loop {
+        while let Some(c) = m.poll_bus() {
+            if let Some(b) = &bus {
+                // A full queue (Redis away or slower than us) drops the command: local
+                // delivery never waits for the bus.
+                let _ = b.try_send(c);
+            }
+        }
         while let Some(t) = m.poll_transmit() {
             let conn = t.conn;
             if let Some(w) = writers.get(&conn) {
@@ -172,6 +224,8 @@ async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
                         m.handle_eof(now, conn);
                         writers.remove(&conn);
                     }
+                    Some(Input::Bus(channel, payload)) => m.handle_bus(now, &channel, &payload),
+                    Some(Input::BusCount(channel, n)) => m.handle_bus_count(now, &channel, n),
                     None => return,
                 }
             }

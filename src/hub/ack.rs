@@ -41,6 +41,47 @@ pub enum HubEvent {
         /// Whether the deadline passed with some recipients still silent.
         timed_out: bool,
     },
+    /// Another node of the cluster asked these local sockets to disconnect
+    /// (`disconnectSockets`); with `close`, their whole Engine.IO session closes.
+    /// [`Server`](crate::socketio::server::Server) does it itself.
+    ClusterDisconnect {
+        /// The local sockets selected.
+        sockets: Vec<SocketId>,
+        /// Close the underlying connection too.
+        close: bool,
+    },
+    /// Another node of the cluster called `serverSideEmit`. With a `request_id`, it waits for
+    /// one answer: [`Hub::cluster_answer_server_side_emit`].
+    ServerSideEmit {
+        /// The namespace.
+        nsp: alloc::string::String,
+        /// The event name and arguments, as a JSON array.
+        data: alloc::string::String,
+        /// The id to answer with, when the sender waits for an answer.
+        request_id: Option<alloc::string::String>,
+    },
+    /// The other nodes' part of a broadcast with acks ([`Hub::broadcast_with_ack`] with a
+    /// cluster), queued just before its [`HubEvent::AckComplete`]: how many clients the other
+    /// nodes sent it to, and the first argument of each answer they relayed, as JSON.
+    ClusterAcks {
+        /// The ack id of the broadcast.
+        id: u64,
+        /// Clients reached on the other nodes (the sum of their counts).
+        client_count: u64,
+        /// Each remote client's answer (its first argument), as JSON.
+        answers: Vec<alloc::string::String>,
+    },
+    /// The result of [`Hub::cluster_fetch_sockets`], [`Hub::cluster_all_rooms`],
+    /// [`Hub::cluster_server_side_emit_with_ack`] or [`Hub::cluster_server_count`]: every node answered, or the request timed
+    /// out with the answers so far.
+    ClusterReply {
+        /// The number the request call returned.
+        request: u64,
+        /// The items, as JSON (sockets, room names, answers).
+        results: Vec<alloc::string::String>,
+        /// Whether the timeout passed before every node answered.
+        timed_out: bool,
+    },
 }
 
 impl Hub {
@@ -70,6 +111,7 @@ impl Hub {
         let waiting: BTreeSet<SocketId> = self.chosen.iter().map(|r| r.socket).collect();
         self.send_chosen(target.namespace, event, args, Some(id))?;
         self.next_ack = self.next_ack.wrapping_add(1);
+        self.publish_broadcast_with_ack(target, event, args, id, timeout)?;
         let empty = waiting.is_empty();
         self.pending.insert(
             id,
@@ -79,7 +121,7 @@ impl Hub {
                 outcomes: Vec::new(),
             },
         );
-        if empty {
+        if empty && !self.awaits_cluster(id) {
             self.complete_ack(id, false);
         }
         Ok(id)
@@ -104,6 +146,12 @@ impl Hub {
         if !p.waiting.remove(&socket) {
             return false;
         }
+        if self.remote_acks.contains_key(&id) {
+            self.relay_ack(id, args, &attachments);
+        }
+        let Some(p) = self.pending.get_mut(&id) else {
+            return false;
+        };
         p.outcomes.push((
             socket,
             AckOutcome::Answered {
@@ -111,7 +159,7 @@ impl Hub {
                 attachments,
             },
         ));
-        if p.waiting.is_empty() {
+        if p.waiting.is_empty() && !self.awaits_cluster(id) {
             self.complete_ack(id, false);
         }
         true
@@ -171,6 +219,12 @@ impl Hub {
     }
 
     pub(super) fn complete_ack(&mut self, id: u64, timed_out: bool) {
+        if self.remote_acks.remove(&id).is_some() {
+            // Another node's broadcast: its answers were relayed one by one.
+            self.pending.remove(&id);
+            return;
+        }
+        self.cluster_ack_complete(id);
         if let Some(mut p) = self.pending.remove(&id) {
             for s in core::mem::take(&mut p.waiting) {
                 p.outcomes.push((s, AckOutcome::TimedOut));
@@ -200,6 +254,10 @@ impl Hub {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
         let acks = self.pending.values().map(|p| p.deadline).min();
+        let acks = match (acks, self.requests_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match (acks, self.recovery_timeout()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -211,6 +269,7 @@ impl Hub {
     /// drops the recovery sessions and packets older than the maximum disconnection duration.
     pub fn handle_timeout(&mut self, now: Duration) {
         self.recovery_handle_timeout(now);
+        self.requests_handle_timeout(now);
         let expired: Vec<u64> = self
             .pending
             .iter()
@@ -218,7 +277,9 @@ impl Hub {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            self.complete_ack(id, true);
+            // A clustered broadcast ends at its deadline even when every local socket answered.
+            let late = self.pending.get(&id).is_some_and(|p| !p.waiting.is_empty());
+            self.complete_ack(id, late);
         }
     }
 }

@@ -280,6 +280,9 @@ impl Hub {
     /// With [`HubConfig::recovery`](super::HubConfig::recovery) on, the packet carries its
     /// offset as last argument and is stored for replay (see [`Hub::recover_socket`]).
     ///
+    /// With a cluster ([`Hub::set_cluster`]) the broadcast is also published for the other
+    /// nodes ([`Hub::poll_cluster_transmit`]); [`Hub::broadcast_local`] is not.
+    ///
     /// # Errors
     /// Invalid or reserved event name, an argument that is not JSON, too many attachments.
     pub fn broadcast(
@@ -288,12 +291,15 @@ impl Hub {
         event: &str,
         args: &[Value<'_>],
     ) -> Result<usize, HubError> {
-        if self.config.recovery.is_some() {
-            return self.broadcast_recorded(target, event, args);
-        }
-        check_name(event, self.config.max_event_len, "event")?;
-        self.choose(target);
-        self.send_chosen(target.namespace, event, args, None)
+        let n = if self.config.recovery.is_some() {
+            self.broadcast_recorded(target, event, args)?
+        } else {
+            check_name(event, self.config.max_event_len, "event")?;
+            self.choose(target);
+            self.send_chosen(target.namespace, event, args, None)?
+        };
+        self.publish_broadcast(target, event, args)?;
+        Ok(n)
     }
 
     /// Sends a packet the caller encoded (for example with the Socket.IO codec) to every

@@ -144,6 +144,8 @@ use crate::socketio::{Parser, SocketIoError};
 
 mod ack;
 mod broadcast;
+mod cluster;
+mod cluster_requests;
 mod data;
 mod encode;
 mod recovery;
@@ -414,6 +416,15 @@ pub struct Hub {
     stores: BTreeMap<Box<str>, recovery::Store>,
     /// The latest time the caller gave (stamps stored packets).
     now: Duration,
+    /// The cluster adapter ([`Hub::set_cluster`]).
+    cluster: Option<Box<crate::cluster::Adapter>>,
+    /// Broadcasts with acks another node asked for: our ack id -> (namespace, request id).
+    remote_acks: BTreeMap<u64, (Box<str>, Box<str>)>,
+    /// Our broadcasts with acks published to the cluster, by request id.
+    cluster_acks: BTreeMap<Box<str>, cluster::ClusterAck>,
+    /// Our requests waiting for the other nodes' answers, by request id.
+    requests: BTreeMap<Box<str>, cluster_requests::Request>,
+    next_request: u64,
 }
 
 impl fmt::Debug for Hub {
@@ -467,6 +478,11 @@ impl Hub {
             chosen: Vec::new(),
             stores: BTreeMap::new(),
             now: Duration::ZERO,
+            cluster: None,
+            remote_acks: BTreeMap::new(),
+            cluster_acks: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            next_request: 0,
         }
     }
 

@@ -168,11 +168,17 @@ impl Hub {
             Some(&i) => i,
             None => self.sockets.len() as u32,
         };
+        if let Some(c) = self.cluster.as_deref_mut() {
+            c.add_namespace(namespace);
+        }
         let nsp = self.namespaces.entry(namespace.into()).or_default();
         let nsp_pos = nsp.members.len();
         nsp.members.push(index);
         nsp.by_sid.insert(sid.into(), index);
         nsp.rooms.entry(sid.into()).or_default().insert(index);
+        if let Some(c) = self.cluster.as_deref_mut() {
+            c.room_created(namespace, sid);
+        }
         let socket = Socket {
             generation,
             session,
@@ -252,6 +258,9 @@ impl Hub {
                     set.remove(&id.index);
                     if set.is_empty() {
                         nsp.rooms.remove(room);
+                        if let Some(c) = self.cluster.as_deref_mut() {
+                            c.room_deleted(&sock.namespace, room);
+                        }
                     }
                 }
             }

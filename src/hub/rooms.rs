@@ -27,7 +27,12 @@ impl Hub {
         sock.rooms.push(room.into());
         let nsp_name = sock.namespace.clone();
         if let Some(nsp) = self.namespaces.get_mut(&nsp_name) {
-            nsp.rooms.entry(room.into()).or_default().insert(id.index);
+            let set = nsp.rooms.entry(room.into()).or_default();
+            let created = set.is_empty();
+            set.insert(id.index);
+            if let (true, Some(c)) = (created, self.cluster.as_deref_mut()) {
+                c.room_created(&nsp_name, room);
+            }
         }
         Ok(true)
     }
@@ -49,6 +54,9 @@ impl Hub {
                 set.remove(&id.index);
                 if set.is_empty() {
                     nsp.rooms.remove(room);
+                    if let Some(c) = self.cluster.as_deref_mut() {
+                        c.room_deleted(&nsp_name, room);
+                    }
                 }
             }
         }
@@ -62,12 +70,17 @@ impl Hub {
     pub fn leave_all(&mut self, id: SocketId) -> Result<(), HubError> {
         let rooms = core::mem::take(&mut self.socket_mut(id).ok_or(HubError::UnknownSocket)?.rooms);
         let nsp_name = self.socket_ref(id).map(|s| s.namespace.clone());
-        if let Some(nsp) = nsp_name.and_then(|n| self.namespaces.get_mut(&n)) {
+        if let Some((name, nsp)) =
+            nsp_name.and_then(|n| Some((n.clone(), self.namespaces.get_mut(&n)?)))
+        {
             for room in &rooms {
                 if let Some(set) = nsp.rooms.get_mut(room) {
                     set.remove(&id.index);
                     if set.is_empty() {
                         nsp.rooms.remove(room);
+                        if let Some(c) = self.cluster.as_deref_mut() {
+                            c.room_deleted(&name, room);
+                        }
                     }
                 }
             }

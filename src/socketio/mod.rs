@@ -45,6 +45,7 @@ pub mod recovery;
 #[cfg(feature = "alloc")]
 pub mod server;
 mod socket;
+pub(crate) use socket::mpbridge;
 
 pub use packet::{Args, DecodeConfig, Members, Packet, PacketType, Value};
 /// The msgpack form of an encoded text packet and its attachments (for the hub).

@@ -254,6 +254,7 @@ pub struct Emitter<'c> {
     except_rooms: Vec<String>,
     except: Option<SocketId>,
     now: Duration,
+    local: bool,
 }
 
 impl<'c> Emitter<'c> {
@@ -265,7 +266,15 @@ impl<'c> Emitter<'c> {
             except_rooms: Vec::new(),
             except,
             now,
+            local: false,
         }
+    }
+
+    /// Only this node's clients, not the cluster's (`io.local`).
+    #[must_use]
+    pub fn local(mut self) -> Self {
+        self.local = true;
+        self
     }
 
     /// Only the members of `room` (several calls: the union).
@@ -295,6 +304,9 @@ impl<'c> Emitter<'c> {
 
     /// Emits `name` with `args` to every recipient, encoded once. Returns how many.
     pub fn emit(mut self, name: &str, args: &[Value<'_>]) -> Result<usize, HubError> {
+        if self.local {
+            return self.with_target(|hub, t| hub.broadcast_local(t, name, args));
+        }
         self.with_target(|hub, t| hub.broadcast(t, name, args))
     }
 
@@ -308,5 +320,22 @@ impl<'c> Emitter<'c> {
     ) -> Result<u64, HubError> {
         let now = self.now;
         self.with_target(|hub, t| hub.broadcast_with_ack(t, name, args, now, timeout))
+    }
+
+    /// `socketsJoin(rooms)`: the selected sockets of every node of the cluster join `rooms`.
+    /// Returns how many local sockets were selected.
+    pub fn sockets_join(mut self, rooms: &[&str]) -> Result<usize, HubError> {
+        self.with_target(|hub, t| hub.sockets_join(t, rooms))
+    }
+
+    /// `socketsLeave(rooms)`, across the cluster.
+    pub fn sockets_leave(mut self, rooms: &[&str]) -> Result<usize, HubError> {
+        self.with_target(|hub, t| hub.sockets_leave(t, rooms))
+    }
+
+    /// `disconnectSockets(close)`: the selected sockets of every node of the cluster
+    /// disconnect (with `close`, their connection closes too). Returns how many are local.
+    pub fn disconnect_sockets(mut self, close: bool) -> usize {
+        self.with_target(|hub, t| hub.disconnect_sockets(t, close))
     }
 }

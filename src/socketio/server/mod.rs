@@ -269,6 +269,47 @@ impl<A: App> Server<A> {
         self.pump();
     }
 
+    /// Joins a cluster (see [`crate::cluster`]): broadcasts are published for the other nodes
+    /// and theirs delivered here. Drain [`Server::poll_cluster_transmit`] after every input.
+    pub fn set_cluster(&mut self, adapter: crate::cluster::Adapter) {
+        self.hub.set_cluster(adapter);
+    }
+
+    /// A message from the cluster bus on `channel`: a remote broadcast is delivered to the
+    /// local clients it selects, a request is answered or applied (join, leave, disconnect;
+    /// `serverSideEmit` reaches [`App::on_hub_event`]).
+    ///
+    /// # Errors
+    /// A malformed or oversized message; nothing happened.
+    pub fn handle_cluster_message(
+        &mut self,
+        now: Duration,
+        channel: &str,
+        payload: &[u8],
+    ) -> Result<(), crate::cluster::WireError> {
+        self.now = self.now.max(now);
+        let r = self.hub.handle_cluster_message(now, channel, payload);
+        self.flush_hub();
+        self.write_out();
+        self.pump();
+        r
+    }
+
+    /// The answer to a [`crate::cluster::Command::NumSub`]: `count` subscribers of `channel`.
+    pub fn handle_cluster_numsub(&mut self, now: Duration, channel: &str, count: u64) {
+        self.now = self.now.max(now);
+        self.hub.handle_cluster_numsub(now, channel, count);
+        self.flush_hub();
+        self.write_out();
+        self.pump();
+    }
+
+    /// The next command for the cluster bus (subscribe, publish).
+    #[must_use]
+    pub fn poll_cluster_transmit(&mut self) -> Option<crate::cluster::Command> {
+        self.hub.poll_cluster_transmit()
+    }
+
     // ---- outputs ---------------------------------------------------------------------------
 
     /// The next bytes to write (see [`Transmit`]).
@@ -466,8 +507,29 @@ impl<A: App> Server<A> {
 
     /// The hub's events to the application, its transmits to the output queue.
     fn flush_hub(&mut self) {
+        let mut kick = alloc::vec::Vec::new();
         while let Some(ev) = self.hub.poll_event() {
+            if let HubEvent::ClusterDisconnect { sockets, close } = &ev {
+                kick.extend(sockets.iter().map(|s| (*s, *close)));
+            }
             self.app.on_hub_event(&mut self.hub, ev);
+        }
+        for (socket, close) in kick {
+            let (Some(session), Some(nsp)) =
+                (self.hub.session_of(socket), self.hub.namespace_of(socket))
+            else {
+                continue;
+            };
+            let nsp = nsp.to_string();
+            let Some(sid) = self.by_hub_id.get(&session).cloned() else {
+                continue;
+            };
+            if close {
+                self.out.push_back((sid, Output::Close));
+            } else if let Some(s) = self.sessions.get_mut(&sid) {
+                let _ = s.machine.disconnect(&nsp);
+                self.drive(&sid);
+            }
         }
         while let Some(t) = self.hub.poll_transmit() {
             if let Some(sid) = self.by_hub_id.get(&t.session) {

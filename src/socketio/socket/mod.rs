@@ -96,7 +96,7 @@ use super::packet::{self, Value};
 use super::{OwnedPacket, SocketIoError};
 
 mod client;
-mod mpbridge;
+pub(crate) mod mpbridge;
 mod server;
 mod shared;
 

@@ -102,7 +102,7 @@ fn placeholder(raw: &str) -> Option<usize> {
 
 /// Writes the JSON value `data` as msgpack, placeholders as `bin` (in a binary packet only: in
 /// a plain one a `{"_placeholder":true,...}` object is just an object, as for the reference).
-fn json_to_msgpack(
+pub(crate) fn json_to_msgpack(
     data: &str,
     binary: bool,
     atts: &[&[u8]],
@@ -257,7 +257,7 @@ pub(crate) fn msgpack_to_text(
     Ok((text, atts))
 }
 
-fn write_json(
+pub(crate) fn write_json(
     v: &Mp<'_>,
     out: &mut String,
     atts: &mut Vec<Vec<u8>>,

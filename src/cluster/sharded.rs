@@ -1,0 +1,224 @@
+//! The sharded variant of `@socket.io/redis-adapter` 8.3 (`createShardedAdapter`, Redis 7
+//! `SSUBSCRIBE` / `SPUBLISH`), in its default "dynamic" subscription mode.
+//!
+//! Channels: `<prefix>#<nsp>#` (every node), `<prefix>#<nsp>#<uid>#` (responses for one node)
+//! and, per room that exists on a node, `<prefix>#<nsp>#<room>#` (a broadcast to exactly one
+//! room that is not a socket id goes there, so only the nodes with that room get it).
+//!
+//! Messages are the `ClusterAdapter` ones: `{type, data, uid, nsp}` as JSON, or as msgpack
+//! when `data` holds binary. A broadcast is type 3 with `data = {packet: {type, data}, opts:
+//! {rooms, except, flags}}`. Broadcasts, socketsJoin / socketsLeave / disconnectSockets and
+//! serverSideEmit (without answers) go both ways; the other types (fetchSockets, answers,
+//! broadcasts with acks, heartbeats) are not handled yet.
+
+use alloc::vec::Vec;
+
+use super::wire::{self, JsonObject, Opts, WireError};
+use crate::msgpack::{self, Limits, Value};
+
+/// The `ClusterAdapter` message type of a broadcast.
+pub const BROADCAST: u64 = 3;
+/// `socketsJoin`.
+pub const SOCKETS_JOIN: u64 = 4;
+/// `socketsLeave`.
+pub const SOCKETS_LEAVE: u64 = 5;
+/// `disconnectSockets`.
+pub const DISCONNECT_SOCKETS: u64 = 6;
+/// `serverSideEmit`.
+pub const SERVER_SIDE_EMIT: u64 = 9;
+
+/// Node's test for rooms that get no channel of their own: socket ids are 20 characters.
+#[must_use]
+pub fn looks_like_socket_id(room: &str) -> bool {
+    room.len() == 20
+}
+
+/// A decoded sharded message: its type, sender, namespace and (for a broadcast) the packet
+/// object and opts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message<'a> {
+    /// The `ClusterAdapter` message type.
+    pub kind: Option<u64>,
+    /// The sender's uid.
+    pub uid: Option<&'a str>,
+    /// The namespace.
+    pub nsp: &'a str,
+    /// `data.packet` (a broadcast's `{type, data}`).
+    pub packet: Option<Value<'a>>,
+    /// `data.opts`.
+    pub opts: Opts<'a>,
+    /// `data.rooms` (socketsJoin / Leave).
+    pub rooms: Vec<&'a str>,
+    /// `data.close` (disconnectSockets).
+    pub close: bool,
+    /// `data.requestId` (messages that wait for answers).
+    pub request_id: Option<&'a str>,
+}
+
+fn get<'v, 'a>(m: &'v [(Value<'a>, Value<'a>)], k: &str) -> Option<&'v Value<'a>> {
+    m.iter()
+        .rev()
+        .find(|(key, _)| key.as_str() == Some(k))
+        .map(|(_, v)| v)
+}
+
+/// Decodes a sharded message of at most `max` bytes (JSON when it starts with `{`, converted
+/// into `scratch`; msgpack otherwise).
+///
+/// # Errors
+/// Too large, malformed, or not an object with the expected field types.
+pub fn decode<'a>(
+    msg: &'a [u8],
+    scratch: &'a mut Vec<u8>,
+    max: usize,
+) -> Result<Message<'a>, WireError> {
+    if msg.len() > max {
+        return Err(WireError::TooLarge);
+    }
+    let bytes: &'a [u8] = if msg.first() == Some(&b'{') {
+        let text = core::str::from_utf8(msg).map_err(|_| WireError::Malformed)?;
+        scratch.clear();
+        crate::socketio::mpbridge::json_to_msgpack(text, false, &[], scratch)
+            .map_err(|_| WireError::Malformed)?;
+        scratch
+    } else {
+        msg
+    };
+    let limits = Limits {
+        max_input: max.max(bytes.len()),
+        max_depth: 32,
+        max_values: max.min(1 << 20),
+    };
+    let Value::Map(m) = msgpack::decode(bytes, &limits).map_err(|_| WireError::Malformed)? else {
+        return Err(WireError::BadField("message"));
+    };
+    let kind = get(&m, "type")
+        .and_then(Value::as_i64)
+        .and_then(|n| u64::try_from(n).ok());
+    let uid = match get(&m, "uid") {
+        Some(Value::Str(s)) => Some(*s),
+        None => None,
+        Some(_) => return Err(WireError::BadField("uid")),
+    };
+    let nsp = match get(&m, "nsp") {
+        Some(Value::Str(s)) => *s,
+        None => "/",
+        Some(_) => return Err(WireError::BadField("nsp")),
+    };
+    let (mut packet, mut opts) = (None, Opts::default());
+    let (mut rooms, mut close, mut request_id) = (Vec::new(), false, None);
+    if let Some(Value::Map(d)) = get(&m, "data") {
+        packet = get(d, "packet").cloned();
+        close = matches!(get(d, "close"), Some(Value::Bool(true)));
+        if let Some(Value::Str(r)) = get(d, "requestId") {
+            request_id = Some(*r);
+        }
+        if let Some(Value::Array(items)) = get(d, "rooms") {
+            for i in items {
+                match i {
+                    Value::Str(r) => rooms.push(*r),
+                    _ => return Err(WireError::BadField("rooms")),
+                }
+            }
+        }
+        if let Some(o) = get(d, "opts") {
+            // The same opts shape as the classic broadcast's.
+            opts = wire::opts_of(o)?;
+        }
+    }
+    Ok(Message {
+        kind,
+        uid,
+        nsp,
+        packet,
+        opts,
+        rooms,
+        close,
+        request_id,
+    })
+}
+
+/// Encodes our broadcast (`packet`: the msgpack packet object `{type, data, nsp}`) as the
+/// sharded adapter does: JSON, or msgpack when the arguments hold binary. `None` when the
+/// packet is not one this crate wrote.
+#[must_use]
+pub fn encode_broadcast(uid: &str, nsp: &str, packet: &[u8], opts: &Opts<'_>) -> Option<Vec<u8>> {
+    let Ok(Value::Map(p)) = msgpack::decode(packet, &Limits::default()) else {
+        return None;
+    };
+    let kind = get(&p, "type").and_then(Value::as_i64)?;
+    let data = get(&p, "data")?;
+    let (json, atts) = wire::to_json(data, usize::MAX).ok()?;
+    if atts.is_empty() {
+        let packet = JsonObject::new()
+            .num("type", u64::try_from(kind).ok()?)
+            .raw("data", &json)
+            .finish();
+        let o = JsonObject::new()
+            .list("rooms", opts.rooms.iter().copied())
+            .list("except", opts.except.iter().copied())
+            .raw("flags", "{}")
+            .finish();
+        let d = JsonObject::new()
+            .raw("packet", &packet)
+            .raw("opts", &o)
+            .finish();
+        let msg = JsonObject::new()
+            .num("type", BROADCAST)
+            .raw("data", &d)
+            .str("uid", uid)
+            .str("nsp", nsp)
+            .finish();
+        return Some(msg.into_bytes());
+    }
+    fn s(v: &str) -> Value<'_> {
+        Value::Str(v)
+    }
+    fn list<'v>(l: &[&'v str]) -> Value<'v> {
+        Value::Array(l.iter().map(|r| Value::Str(r)).collect())
+    }
+    let v = Value::Map(alloc::vec![
+        (s("type"), Value::UInt(BROADCAST)),
+        (
+            s("data"),
+            Value::Map(alloc::vec![
+                (
+                    s("packet"),
+                    Value::Map(alloc::vec![
+                        (s("type"), Value::UInt(u64::try_from(kind).ok()?)),
+                        (s("data"), data.clone()),
+                    ])
+                ),
+                (
+                    s("opts"),
+                    Value::Map(alloc::vec![
+                        (s("rooms"), list(&opts.rooms)),
+                        (s("except"), list(&opts.except)),
+                        (s("flags"), Value::Map(Vec::new())),
+                    ])
+                ),
+            ])
+        ),
+        (s("uid"), s(uid)),
+        (s("nsp"), s(nsp)),
+    ]);
+    let mut out = Vec::new();
+    msgpack::encode(&v, &mut out);
+    Some(out)
+}
+
+/// The classic packet object `{type, data, nsp}` for a sharded broadcast's `{type, data}`.
+#[must_use]
+pub fn with_nsp(packet: &Value<'_>, nsp: &str) -> Option<Vec<u8>> {
+    let Value::Map(p) = packet else {
+        return None;
+    };
+    let v = Value::Map(alloc::vec![
+        (Value::Str("type"), get(p, "type")?.clone()),
+        (Value::Str("data"), get(p, "data")?.clone()),
+        (Value::Str("nsp"), Value::Str(nsp)),
+    ]);
+    let mut out = Vec::new();
+    msgpack::encode(&v, &mut out);
+    Some(out)
+}

@@ -1,0 +1,814 @@
+//! The hub's side of the cluster adapter ([`crate::cluster`]): broadcasts are published, and
+//! messages from the bus become local deliveries, local room changes and answers.
+
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use super::{Encoded, Hub, HubError, HubEvent, Recipient, SocketId, Target};
+use crate::cluster::wire::{self, JsonObject};
+use crate::cluster::{Adapter, ChannelKind, Command, Flags, Opts, RequestType, WireError};
+use crate::socketio::packet::Value;
+use crate::socketio::{DecodeConfig, EncodedPacket, Parser};
+
+impl Hub {
+    /// Joins the hub to a cluster: from now on every [`Hub::broadcast`] is also published for
+    /// the other nodes (drain [`Hub::poll_cluster_transmit`]), and
+    /// [`Hub::handle_cluster_message`] delivers theirs.
+    pub fn set_cluster(&mut self, adapter: Adapter) {
+        let mut a = adapter;
+        for n in self.namespaces.keys() {
+            a.add_namespace(n);
+        }
+        self.cluster = Some(alloc::boxed::Box::new(a));
+    }
+
+    /// The cluster adapter, if the hub has one.
+    pub fn cluster(&mut self) -> Option<&mut Adapter> {
+        self.cluster.as_deref_mut()
+    }
+
+    /// The next command for the bus (subscriptions, publishes). Drain after every call that
+    /// broadcasts or handles a cluster message.
+    #[must_use]
+    pub fn poll_cluster_transmit(&mut self) -> Option<Command> {
+        self.cluster.as_mut()?.poll_transmit()
+    }
+
+    /// Like [`Hub::broadcast`], but never published to the cluster (`io.local.emit`).
+    ///
+    /// # Errors
+    /// As [`Hub::broadcast`].
+    pub fn broadcast_local(
+        &mut self,
+        target: &Target<'_>,
+        event: &str,
+        args: &[Value<'_>],
+    ) -> Result<usize, HubError> {
+        let c = self.cluster.take();
+        let r = self.broadcast(target, event, args);
+        self.cluster = c;
+        r
+    }
+
+    /// Publishes a broadcast the hub just delivered locally (no-op without a cluster).
+    pub(super) fn publish_broadcast(
+        &mut self,
+        target: &Target<'_>,
+        event: &str,
+        args: &[Value<'_>],
+    ) -> Result<(), HubError> {
+        let Some(mut c) = self.cluster.take() else {
+            return Ok(());
+        };
+        let p = EncodedPacket::event_for(Parser::Msgpack, target.namespace, None, event, args)
+            .map_err(HubError::Encode);
+        let p = match p {
+            Ok(p) => p,
+            Err(e) => {
+                self.cluster = Some(c);
+                return Err(e);
+            }
+        };
+        let mut except: Vec<&str> = target.except_rooms.to_vec();
+        for s in target.except_sockets {
+            if let Some(sid) = self.sid(*s) {
+                except.push(sid);
+            }
+        }
+        let opts = Opts {
+            rooms: target.rooms.to_vec(),
+            except,
+            flags: Flags::default(),
+        };
+        let packet = p.msgpack().unwrap_or(&[]);
+        c.publish_broadcast(target.namespace, packet, &opts);
+        self.cluster = Some(c);
+        Ok(())
+    }
+
+    /// A message received from the bus on `channel` (broadcast, request or response channel):
+    /// delivers a remote broadcast to the local sockets it selects (each once, never published
+    /// again; the node's own messages are skipped), applies remote room changes, and answers
+    /// requests. Drain [`Hub::poll_transmit`], [`Hub::poll_event`] and
+    /// [`Hub::poll_cluster_transmit`] afterwards.
+    ///
+    /// # Errors
+    /// A malformed or oversized message ([`WireError`]); nothing happened.
+    pub fn handle_cluster_message(
+        &mut self,
+        now: Duration,
+        channel: &str,
+        payload: &[u8],
+    ) -> Result<(), WireError> {
+        self.now = self.now.max(now);
+        let Some(c) = self.cluster.as_deref() else {
+            return Ok(());
+        };
+        let max = c.config().max_message_len;
+        if c.is_sharded() {
+            return self.sharded_message(payload, max);
+        }
+        match c.classify(channel) {
+            Some(ChannelKind::Broadcast(nsp, _)) => self.remote_broadcast(nsp, payload, max),
+            Some(ChannelKind::Request(nsp)) => self.remote_request(nsp, payload, max),
+            Some(ChannelKind::Response(_)) => self.remote_response(payload, max),
+            None => Ok(()),
+        }
+    }
+
+    fn remote_broadcast(&mut self, nsp: &str, payload: &[u8], max: usize) -> Result<(), WireError> {
+        let m = wire::decode_broadcast(payload, max)?;
+        let uid = self.cluster.as_deref().map(Adapter::uid);
+        if Some(m.uid) == uid || m.nsp != nsp || !self.namespaces.contains_key(nsp) {
+            return Ok(());
+        }
+        let mut packet = Vec::with_capacity(payload.len());
+        crate::msgpack::encode(&m.packet, &mut packet);
+        self.deliver_remote(nsp, &packet, &m.opts)
+    }
+
+    /// A message of the sharded variant: broadcasts are delivered; socketsJoin / Leave,
+    /// disconnectSockets and serverSideEmit are applied (none of them answered); the rest is
+    /// ignored.
+    fn sharded_message(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
+        use crate::cluster::sharded;
+        let mut scratch = Vec::new();
+        let m = sharded::decode(payload, &mut scratch, max)?;
+        let uid = self.cluster.as_deref().map(Adapter::uid);
+        if m.uid == uid || !self.namespaces.contains_key(m.nsp) {
+            return Ok(());
+        }
+        let kind = match m.kind {
+            Some(sharded::BROADCAST) if m.request_id.is_none() => None,
+            Some(sharded::SOCKETS_JOIN) => Some(RequestType::RemoteJoin),
+            Some(sharded::SOCKETS_LEAVE) => Some(RequestType::RemoteLeave),
+            Some(sharded::DISCONNECT_SOCKETS) => Some(RequestType::RemoteDisconnect),
+            Some(sharded::SERVER_SIDE_EMIT) => Some(RequestType::ServerSideEmit),
+            _ => return Ok(()),
+        };
+        if let Some(kind) = kind {
+            let classic = wire::Message {
+                kind: Some(kind),
+                uid: m.uid,
+                opts: Some(m.opts.clone()),
+                rooms: m.rooms.clone(),
+                close: m.close,
+                data: m.packet.clone(),
+                ..wire::Message::default()
+            };
+            return self.apply_request(m.nsp, &classic);
+        }
+        let packet = m
+            .packet
+            .as_ref()
+            .and_then(|p| crate::cluster::sharded::with_nsp(p, m.nsp))
+            .ok_or(WireError::BadField("packet"))?;
+        self.deliver_remote(m.nsp, &packet, &m.opts)
+    }
+
+    /// Delivers a remote broadcast (`packet`: the msgpack packet object with its namespace) to
+    /// the local sockets `opts` selects, each once, one encoding per parser.
+    fn deliver_remote(
+        &mut self,
+        nsp: &str,
+        packet: &[u8],
+        opts: &Opts<'_>,
+    ) -> Result<(), WireError> {
+        let packet = packet.to_vec();
+        let cfg = DecodeConfig {
+            max_attachments: self.config.max_attachments,
+            ..DecodeConfig::default()
+        };
+        let (text, atts) = crate::socketio::mpbridge::msgpack_to_text(&packet, &cfg)
+            .map_err(|_| WireError::BadField("packet"))?;
+        if !text.starts_with(['2', '5']) {
+            return Err(WireError::BadField("packet"));
+        }
+        let target = Target::namespace(nsp)
+            .rooms(&opts.rooms)
+            .except_rooms(&opts.except);
+        self.choose(&target);
+        let hot = &self.hot;
+        let is_mp = |r: &Recipient| hot.get(r.socket.index as usize).is_some_and(|h| h.msgpack);
+        let mut mp: Vec<Recipient> = Vec::new();
+        self.chosen.retain(|r| {
+            if is_mp(r) {
+                mp.push(*r);
+                false
+            } else {
+                true
+            }
+        });
+        if !self.chosen.is_empty() {
+            let refs: Vec<&[u8]> = atts.iter().map(Vec::as_slice).collect();
+            let p = Arc::new(Encoded::new(&text, &refs));
+            self.enqueue(&p);
+        }
+        if !mp.is_empty() {
+            self.chosen = mp;
+            let p = Arc::new(Encoded::msgpack(&packet));
+            self.enqueue(&p);
+        }
+        Ok(())
+    }
+
+    /// The local sockets a request's `opts` selects.
+    fn select(&mut self, nsp: &str, opts: Option<&Opts<'_>>) -> Vec<SocketId> {
+        let empty = Opts::default();
+        let o = opts.unwrap_or(&empty);
+        let t = Target::namespace(nsp)
+            .rooms(&o.rooms)
+            .except_rooms(&o.except);
+        self.recipients(&t)
+    }
+
+    fn respond(&mut self, nsp: &str, json: String) {
+        if let Some(c) = self.cluster.as_deref_mut().filter(|c| !c.is_sharded()) {
+            let ch = c.response_channel(nsp);
+            c.publish(ch, json.into_bytes());
+        }
+    }
+
+    fn remote_request(&mut self, nsp: &str, payload: &[u8], max: usize) -> Result<(), WireError> {
+        let mut scratch = Vec::new();
+        let m = wire::decode_message(payload, &mut scratch, max)?;
+        self.apply_request(nsp, &m)
+    }
+
+    /// Answers or applies one decoded request of another node.
+    fn apply_request(&mut self, nsp: &str, m: &wire::Message<'_>) -> Result<(), WireError> {
+        let own = self.cluster.as_deref().map(Adapter::uid);
+        if m.uid.is_some() && m.uid == own {
+            return Ok(());
+        }
+        let Some(kind) = m.kind else {
+            return Ok(());
+        };
+        match kind {
+            RequestType::Sockets | RequestType::RemoteFetch => {
+                let Some(id) = m.request_id else {
+                    return Ok(());
+                };
+                let opts = m.opts.clone().unwrap_or(Opts {
+                    rooms: m.rooms.clone(),
+                    ..Opts::default()
+                });
+                let sockets = self.select(nsp, Some(&opts));
+                let list = if kind == RequestType::Sockets {
+                    wire::json_list(sockets.iter().filter_map(|s| self.sid(*s)))
+                } else {
+                    self.fetch_json(&sockets)
+                };
+                let r = JsonObject::new().str("requestId", id).raw("sockets", &list);
+                self.respond(nsp, r.finish());
+            }
+            RequestType::AllRooms => {
+                let Some(id) = m.request_id else {
+                    return Ok(());
+                };
+                let rooms: Vec<String> = self
+                    .namespaces
+                    .get(nsp)
+                    .map(|n| n.rooms.keys().map(|k| k.to_string()).collect())
+                    .unwrap_or_default();
+                let r = JsonObject::new()
+                    .str("requestId", id)
+                    .list("rooms", rooms.iter().map(String::as_str));
+                self.respond(nsp, r.finish());
+            }
+            RequestType::RemoteJoin | RequestType::RemoteLeave => {
+                let join = kind == RequestType::RemoteJoin;
+                let (sockets, rooms): (Vec<SocketId>, Vec<&str>) = if m.opts.is_some() {
+                    (self.select(nsp, m.opts.as_ref()), m.rooms.clone())
+                } else {
+                    let s = m.sid.and_then(|sid| self.socket_by_sid(nsp, sid));
+                    (s.into_iter().collect(), m.room.into_iter().collect())
+                };
+                for s in &sockets {
+                    for r in &rooms {
+                        let _ = if join {
+                            self.join(*s, r)
+                        } else {
+                            self.leave(*s, r)
+                        };
+                    }
+                }
+                if m.opts.is_none() && !sockets.is_empty() {
+                    if let Some(id) = m.request_id {
+                        self.respond(nsp, JsonObject::new().str("requestId", id).finish());
+                    }
+                }
+            }
+            RequestType::RemoteDisconnect => {
+                let sockets = if m.opts.is_some() {
+                    self.select(nsp, m.opts.as_ref())
+                } else {
+                    m.sid
+                        .and_then(|sid| self.socket_by_sid(nsp, sid))
+                        .into_iter()
+                        .collect()
+                };
+                if !sockets.is_empty() {
+                    if m.opts.is_none() {
+                        if let Some(id) = m.request_id {
+                            self.respond(nsp, JsonObject::new().str("requestId", id).finish());
+                        }
+                    }
+                    self.events.push_back(HubEvent::ClusterDisconnect {
+                        sockets,
+                        close: m.close,
+                    });
+                }
+            }
+            RequestType::ServerSideEmit => {
+                let Some(data) = &m.data else {
+                    return Ok(());
+                };
+                let (json, atts) = wire::to_json(data, 0)?;
+                if !json.starts_with("[\"") || !atts.is_empty() {
+                    return Err(WireError::BadField("data"));
+                }
+                self.events.push_back(HubEvent::ServerSideEmit {
+                    nsp: nsp.to_string(),
+                    data: json,
+                    request_id: m.request_id.map(str::to_string),
+                });
+            }
+            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `[{"id":..,"handshake":{..},"rooms":[..],"data":{}}, ...]` for a REMOTE_FETCH answer.
+    fn fetch_json(&self, sockets: &[SocketId]) -> String {
+        let mut out = String::from("[");
+        out.push_str(&self.fetch_items(sockets).join(","));
+        out.push(']');
+        out
+    }
+
+    /// Each socket as a REMOTE_FETCH answer writes it.
+    pub(super) fn fetch_items(&self, sockets: &[SocketId]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in sockets {
+            let mut hs = JsonObject::new();
+            if let Some(info) = self.handshake(*s) {
+                let mut headers = JsonObject::new();
+                for (k, v) in &info.headers {
+                    headers = headers.str(k, v);
+                }
+                let mut query = JsonObject::new();
+                for (k, v) in &info.query {
+                    query = query.str(k, v);
+                }
+                hs = hs
+                    .raw("headers", &headers.finish())
+                    .num("issued", info.issued.as_millis() as u64)
+                    .str("url", &info.url)
+                    .raw("query", &query.finish())
+                    .bool("secure", info.secure);
+            }
+            let auth = self.auth(*s).unwrap_or("{}");
+            hs = hs.raw("auth", auth);
+            let o = JsonObject::new()
+                .str("id", self.sid(*s).unwrap_or(""))
+                .raw("handshake", &hs.finish())
+                .list("rooms", self.rooms_of(*s))
+                .raw("data", "{}");
+            out.push(o.finish());
+        }
+        out
+    }
+
+    /// Answers a [`HubEvent::ServerSideEmit`] that carried a `request_id` with one argument
+    /// (raw JSON), as the Node `serverSideEmit` callback does.
+    pub fn cluster_answer_server_side_emit(&mut self, nsp: &str, request_id: &str, arg_json: &str) {
+        let r = JsonObject::new()
+            .num("type", u64::from(RequestType::ServerSideEmit.number()))
+            .str("requestId", request_id)
+            .raw("data", arg_json);
+        self.respond(nsp, r.finish());
+    }
+
+    /// The request channel of `nsp` and the `opts` JSON of `target` (its except sockets as
+    /// their sid rooms), for a request from this node.
+    fn request_parts(&self, target: &Target<'_>) -> Option<(String, String)> {
+        let c = self.cluster.as_deref().filter(|c| !c.is_sharded())?;
+        let mut except: Vec<&str> = target.except_rooms.to_vec();
+        except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
+        Some((
+            c.request_channel(target.namespace),
+            wire::json_opts(target.rooms, &except),
+        ))
+    }
+
+    fn publish_request(&mut self, channel: String, payload: impl Into<Vec<u8>>) {
+        if let Some(c) = self.cluster.as_deref_mut() {
+            c.publish(channel, payload.into());
+        }
+    }
+
+    fn uid_or_empty(&self) -> String {
+        self.cluster
+            .as_deref()
+            .map_or_else(String::new, |c| c.uid().to_string())
+    }
+
+    /// `socketsJoin`: the sockets `target` selects on every node join `rooms` (here at once,
+    /// elsewhere through a REMOTE_JOIN request). Returns how many local sockets joined.
+    ///
+    /// # Errors
+    /// A room name over its cap (checked before anything changes).
+    pub fn sockets_join(&mut self, target: &Target<'_>, rooms: &[&str]) -> Result<usize, HubError> {
+        self.sockets_join_leave(target, rooms, true)
+    }
+
+    /// `socketsLeave`: as [`Hub::sockets_join`], leaving `rooms`.
+    ///
+    /// # Errors
+    /// As [`Hub::sockets_join`].
+    pub fn sockets_leave(
+        &mut self,
+        target: &Target<'_>,
+        rooms: &[&str],
+    ) -> Result<usize, HubError> {
+        self.sockets_join_leave(target, rooms, false)
+    }
+
+    fn sockets_join_leave(
+        &mut self,
+        target: &Target<'_>,
+        rooms: &[&str],
+        join: bool,
+    ) -> Result<usize, HubError> {
+        for r in rooms {
+            super::check_name(r, self.config.max_room_len, "room")?;
+        }
+        if let Some(o) = self.sharded_opts(target) {
+            let data = JsonObject::new()
+                .raw("opts", &o)
+                .list("rooms", rooms.iter().copied())
+                .finish();
+            let k = if join {
+                crate::cluster::sharded::SOCKETS_JOIN
+            } else {
+                crate::cluster::sharded::SOCKETS_LEAVE
+            };
+            self.sharded_publish(target.namespace, k, &data);
+        }
+        if let Some((channel, opts)) = self.request_parts(target) {
+            let t = if join {
+                RequestType::RemoteJoin
+            } else {
+                RequestType::RemoteLeave
+            };
+            let json = JsonObject::new()
+                .str("uid", &self.uid_or_empty())
+                .num("type", u64::from(t.number()))
+                .raw("opts", &opts)
+                .list("rooms", rooms.iter().copied())
+                .finish();
+            self.publish_request(channel, json);
+        }
+        let sockets = self.recipients(target);
+        for s in &sockets {
+            for r in rooms {
+                let _ = if join {
+                    self.join(*s, r)
+                } else {
+                    self.leave(*s, r)
+                };
+            }
+        }
+        Ok(sockets.len())
+    }
+
+    /// `disconnectSockets(close)`: the sockets `target` selects on every node disconnect. The
+    /// local ones come back as one [`HubEvent::ClusterDisconnect`] (the
+    /// [`Server`](crate::socketio::server::Server) acts on it), the others through a
+    /// REMOTE_DISCONNECT request. Returns how many local sockets were selected.
+    pub fn disconnect_sockets(&mut self, target: &Target<'_>, close: bool) -> usize {
+        if let Some(o) = self.sharded_opts(target) {
+            let data = JsonObject::new()
+                .raw("opts", &o)
+                .bool("close", close)
+                .finish();
+            let k = crate::cluster::sharded::DISCONNECT_SOCKETS;
+            self.sharded_publish(target.namespace, k, &data);
+        }
+        if let Some((channel, opts)) = self.request_parts(target) {
+            let json = JsonObject::new()
+                .str("uid", &self.uid_or_empty())
+                .num("type", u64::from(RequestType::RemoteDisconnect.number()))
+                .raw("opts", &opts)
+                .bool("close", close)
+                .finish();
+            self.publish_request(channel, json);
+        }
+        let sockets = self.recipients(target);
+        let n = sockets.len();
+        if n > 0 {
+            self.events
+                .push_back(HubEvent::ClusterDisconnect { sockets, close });
+        }
+        n
+    }
+
+    /// `serverSideEmit(event, ...args)` to the other nodes of the cluster (no answer awaited);
+    /// `args_json` are the arguments as JSON texts. No-op without a cluster.
+    ///
+    /// # Errors
+    /// An argument that is not valid JSON, or an event name over its cap.
+    pub fn server_side_emit(
+        &mut self,
+        nsp: &str,
+        event: &str,
+        args_json: &[&str],
+    ) -> Result<(), HubError> {
+        super::check_name(event, self.config.max_event_len, "event")?;
+        let mut data = String::from("[");
+        crate::json::push_string(&mut data, event);
+        for a in args_json {
+            crate::json::validate(a)
+                .map_err(|e| HubError::Encode(crate::socketio::SocketIoError::InvalidJson(e)))?;
+            data.push(',');
+            data.push_str(a);
+        }
+        data.push(']');
+        let Some(c) = self.cluster.as_deref() else {
+            return Ok(());
+        };
+        if c.is_sharded() {
+            let d = JsonObject::new().raw("packet", &data).finish();
+            self.sharded_publish(nsp, crate::cluster::sharded::SERVER_SIDE_EMIT, &d);
+            return Ok(());
+        }
+        let channel = c.request_channel(nsp);
+        let json = JsonObject::new()
+            .str("uid", c.uid())
+            .num("type", u64::from(RequestType::ServerSideEmit.number()))
+            .raw("data", &data)
+            .finish();
+        self.publish_request(channel, json);
+        Ok(())
+    }
+
+    /// The sharded variant's `opts` of `target` (`{rooms, except, flags}`), if sharded.
+    fn sharded_opts(&self, target: &Target<'_>) -> Option<String> {
+        self.cluster.as_deref().filter(|c| c.is_sharded())?;
+        let mut except: Vec<&str> = target.except_rooms.to_vec();
+        except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
+        Some(
+            JsonObject::new()
+                .list("rooms", target.rooms.iter().copied())
+                .list("except", except)
+                .raw("flags", "{}")
+                .finish(),
+        )
+    }
+
+    /// Publishes a sharded `{type, data, uid, nsp}` message on the namespace's main channel.
+    fn sharded_publish(&mut self, nsp: &str, kind: u64, data: &str) {
+        let Some(c) = self.cluster.as_deref_mut() else {
+            return;
+        };
+        let json = JsonObject::new()
+            .num("type", kind)
+            .raw("data", data)
+            .str("uid", c.uid())
+            .str("nsp", nsp)
+            .finish();
+        let channel = crate::cluster::wire::broadcast_channel(&c.config().prefix, nsp, &[]);
+        c.push_command(Command::SPublish {
+            channel,
+            payload: json.into_bytes(),
+        });
+    }
+
+    /// Whether broadcast-with-ack `id` waits for other nodes (so ends at its deadline).
+    pub(super) fn awaits_cluster(&self, id: u64) -> bool {
+        !self.cluster_acks.is_empty() && self.cluster_acks.values().any(|c| c.id == id)
+    }
+
+    /// Publishes our broadcast with acks as a BROADCAST request (no-op without a cluster).
+    pub(super) fn publish_broadcast_with_ack(
+        &mut self,
+        target: &Target<'_>,
+        event: &str,
+        args: &[Value<'_>],
+        id: u64,
+        timeout: Duration,
+    ) -> Result<(), HubError> {
+        let Some(c) = self.cluster.as_deref() else {
+            return Ok(());
+        };
+        let p = EncodedPacket::event_for(Parser::Msgpack, target.namespace, None, event, args)
+            .map_err(HubError::Encode)?;
+        let uid = c.uid().to_string();
+        let channel = c.request_channel(target.namespace);
+        let request_id = alloc::format!("{uid}-{id}");
+        let mut except: Vec<&str> = target.except_rooms.to_vec();
+        except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let mut out = Vec::new();
+        out.push(0x85);
+        let s = |out: &mut Vec<u8>, v: &str| {
+            crate::msgpack::encode(&crate::msgpack::Value::Str(v), out)
+        };
+        s(&mut out, "uid");
+        s(&mut out, &uid);
+        s(&mut out, "requestId");
+        s(&mut out, &request_id);
+        s(&mut out, "type");
+        out.push(RequestType::Broadcast.number());
+        s(&mut out, "packet");
+        out.extend_from_slice(p.msgpack().unwrap_or(&[]));
+        s(&mut out, "opts");
+        // `{rooms, except, flags: {timeout}}`: the broadcast's own opts encoder, minus the array.
+        let opts = Opts {
+            rooms: target.rooms.to_vec(),
+            except,
+            flags: Flags {
+                timeout: Some(ms),
+                ..Flags::default()
+            },
+        };
+        let mut whole = Vec::new();
+        wire::encode_broadcast(&mut whole, wire::Writer::Adapter, "", &[0xc0], &opts);
+        out.extend_from_slice(&whole[3..]);
+        self.cluster_acks.insert(
+            request_id.into(),
+            ClusterAck {
+                id,
+                client_count: 0,
+                answers: Vec::new(),
+            },
+        );
+        self.publish_request(channel, out);
+        Ok(())
+    }
+
+    /// Sends one answer of a client to another node's broadcast with acks (BROADCAST_ACK).
+    pub(super) fn relay_ack(&mut self, id: u64, args: &str, attachments: &[Vec<u8>]) {
+        let Some((nsp, request_id)) = self.remote_acks.get(&id).cloned() else {
+            return;
+        };
+        let first = crate::json::array_items(args)
+            .ok()
+            .and_then(|mut it| it.next())
+            .and_then(Result::ok)
+            .unwrap_or("null");
+        let refs: Vec<&[u8]> = attachments.iter().map(Vec::as_slice).collect();
+        let mut packet = Vec::new();
+        if crate::socketio::mpbridge::json_to_msgpack(first, !refs.is_empty(), &refs, &mut packet)
+            .is_err()
+        {
+            packet = alloc::vec![0xc0];
+        }
+        let mut out = Vec::new();
+        out.push(0x83);
+        let s = |out: &mut Vec<u8>, v: &str| {
+            crate::msgpack::encode(&crate::msgpack::Value::Str(v), out)
+        };
+        s(&mut out, "type");
+        out.push(RequestType::BroadcastAck.number());
+        s(&mut out, "requestId");
+        s(&mut out, &request_id);
+        s(&mut out, "packet");
+        out.extend_from_slice(&packet);
+        if let Some(c) = self.cluster.as_deref_mut() {
+            let ch = c.response_channel(&nsp);
+            c.publish(ch, out);
+        }
+    }
+
+    /// Queues [`HubEvent::ClusterAcks`] for our broadcast `id`, if it went to the cluster.
+    pub(super) fn cluster_ack_complete(&mut self, id: u64) {
+        let key = self
+            .cluster_acks
+            .iter()
+            .find(|(_, c)| c.id == id)
+            .map(|(k, _)| k.clone());
+        if let Some(c) = key.and_then(|k| self.cluster_acks.remove(&k)) {
+            self.events.push_back(HubEvent::ClusterAcks {
+                id,
+                client_count: c.client_count,
+                answers: c.answers,
+            });
+        }
+    }
+
+    /// Another node's BROADCAST (with acks): delivered here with one of our ack ids; the count
+    /// and every answer go back to it.
+    fn remote_broadcast_with_ack(
+        &mut self,
+        nsp: &str,
+        m: &wire::Message<'_>,
+    ) -> Result<(), WireError> {
+        let (Some(request_id), Some(packet)) = (m.request_id, &m.packet) else {
+            return Err(WireError::BadField("packet"));
+        };
+        if self.cluster_acks.contains_key(request_id) || !self.namespaces.contains_key(nsp) {
+            return Ok(());
+        }
+        let crate::msgpack::Value::Map(pm) = packet else {
+            return Err(WireError::BadField("packet"));
+        };
+        let data = pm
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_str() == Some("data"))
+            .map(|(_, v)| v);
+        let Some(crate::msgpack::Value::Array(items)) = data else {
+            return Err(WireError::BadField("data"));
+        };
+        let Some(crate::msgpack::Value::Str(event)) = items.first() else {
+            return Err(WireError::BadField("data"));
+        };
+        let max = self.config.max_attachments;
+        let mut parts: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+        for v in &items[1..] {
+            parts.push(wire::to_json(v, max)?);
+        }
+        let args: Vec<Value<'_>> = parts
+            .iter()
+            .map(|(j, a)| {
+                if a.is_empty() {
+                    Value::JsonUnchecked(j)
+                } else {
+                    Value::WithAttachments(j, a)
+                }
+            })
+            .collect();
+        let empty = Opts::default();
+        let o = m.opts.as_ref().unwrap_or(&empty);
+        let timeout = Duration::from_millis(o.flags.timeout.unwrap_or(5000).min(3_600_000));
+        let target = Target::namespace(nsp)
+            .rooms(&o.rooms)
+            .except_rooms(&o.except);
+        let id = self.next_ack;
+        self.remote_acks.insert(id, (nsp.into(), request_id.into()));
+        // Delivered here only: the request is not published again.
+        let c = self.cluster.take();
+        let now = self.now;
+        let r = self.broadcast_with_ack(&target, event, &args, now, timeout);
+        self.cluster = c;
+        let Ok(id2) = r else {
+            self.remote_acks.remove(&id);
+            return Err(WireError::BadField("packet"));
+        };
+        let count = self
+            .pending
+            .get(&id2)
+            .map_or(0, |p| p.waiting.len() + p.outcomes.len());
+        let json = JsonObject::new()
+            .num(
+                "type",
+                u64::from(RequestType::BroadcastClientCount.number()),
+            )
+            .str("requestId", request_id)
+            .num("clientCount", count as u64)
+            .finish();
+        self.respond(nsp, json);
+        Ok(())
+    }
+
+    /// A response on the response channel: the parts of our broadcasts with acks.
+    fn remote_response(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
+        let mut scratch = Vec::new();
+        let m = wire::decode_message(payload, &mut scratch, max)?;
+        if self.request_response(&m) {
+            return Ok(());
+        }
+        let Some(c) = m.request_id.and_then(|r| self.cluster_acks.get_mut(r)) else {
+            return Ok(());
+        };
+        match m.kind {
+            Some(RequestType::BroadcastClientCount) => {
+                c.client_count = c.client_count.saturating_add(m.client_count.unwrap_or(0));
+            }
+            Some(RequestType::BroadcastAck) => {
+                let v = m.packet.as_ref().unwrap_or(&crate::msgpack::Value::Nil);
+                let (json, _) =
+                    wire::to_json(v, 0).unwrap_or_else(|_| (String::from("null"), Vec::new()));
+                // At most one answer per remote client; a node sending more is capped.
+                if (c.answers.len() as u64) < c.client_count.clamp(1, 1 << 20) {
+                    c.answers.push(json);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Our broadcast with acks, as published to the cluster.
+#[derive(Debug)]
+pub(super) struct ClusterAck {
+    pub(super) id: u64,
+    pub(super) client_count: u64,
+    pub(super) answers: Vec<String>,
+}

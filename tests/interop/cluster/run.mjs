@@ -1,0 +1,301 @@
+// The cluster interop test: one Node socket.io 4.8 server with @socket.io/redis-adapter 8.3 and
+// two sockwire servers (sockwire-tokio/examples/sio_cluster.rs) sharing one redis-server, two
+// socket.io-client clients on each.
+//   node run.mjs node-server PORT REDIS_URL   (the Node node; forked by `test`)
+//   node run.mjs test REDIS_URL RUST_URL1 RUST_URL2   (SHARDED=1: the sharded variant,
+//                                                     broadcasts only)
+//   node run.mjs cross URL1 URL2 | local URL1    (Redis restart checks)
+//   node run.mjs chat URL1 URL2                  (the chat demo, two processes)
+// Exits non-zero on the first failed check.
+import { createServer } from "node:http";
+import { fork } from "node:child_process";
+import { Server } from "socket.io";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
+import { io as ioc } from "socket.io-client";
+import { execFileSync } from "node:child_process";
+
+const [mode, ...rest] = process.argv.slice(2);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const list = (s) => (s ? s.split(",") : []);
+
+if (mode === "node-server") {
+  const [port, url, variant] = rest;
+  const pub = createClient({ url }), sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  const http = createServer();
+  const adapter = variant === "sharded" ? createShardedAdapter(pub, sub) : createAdapter(pub, sub);
+  const io = new Server(http, { adapter });
+  const name = "node";
+  io.on("connection", (s) => {
+    s.on("join", (room, cb) => { s.join(room); cb?.("ok"); });
+    s.on("bcast", (ev, rooms, except, cb) => {
+      io.to(list(rooms)).except(list(except)).emit(ev, name);
+      cb?.("ok");
+    });
+    s.on("whoami", (cb) => cb(name));
+    s.on("fetch", async (room, cb) => {
+      const sockets = await (room ? io.in(room) : io).fetchSockets();
+      cb(sockets.map((x) => x.id).sort());
+    });
+    s.on("sjoin", (room, newRoom, cb) => { io.in(room).socketsJoin(newRoom); cb?.("ok"); });
+    s.on("sleave", (room, oldRoom, cb) => { (room ? io.in(room) : io).socketsLeave(oldRoom); cb?.("ok"); });
+    s.on("sse", (x, cb) => { io.serverSideEmit("sse", x); cb?.("ok"); });
+    s.on("sse-ack", async (x, cb) => {
+      try {
+        const r = await io.serverSideEmitWithAck("sse", x);
+        cb(r.slice().sort());
+      } catch (e) {
+        cb("error: " + e.message);
+      }
+    });
+    s.on("bcast-ack", async (ev, cb) => {
+      try {
+        const r = await io.timeout(2000).emitWithAck(ev);
+        s.emit("acks-result", r.slice().sort());
+      } catch (e) {
+        s.emit("acks-result", "error: " + e.message + " " + JSON.stringify(e.responses));
+      }
+      cb?.("ok");
+    });
+    s.on("kick", (room, cb) => { io.in(room).disconnectSockets(true); cb?.("ok"); });
+    s.on("rooms", async (cb) => cb([...(await io.of("/").adapter.allRooms())].sort()));
+  });
+  // serverSideEmit("sse", x) from another node: re-emitted locally, answered with the name.
+  io.on("sse", (x, cb) => {
+    io.local.emit("sse-got", name, x);
+    if (typeof cb === "function") cb(name);
+  });
+  http.listen(Number(port), () => process.send?.("ready"));
+} else if (mode === "test") {
+  const [url, rust1, rust2] = rest;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const sharded = process.env.SHARDED === "1";
+  const child = fork(new URL(import.meta.url).pathname, ["node-server", String(port), url, sharded ? "sharded" : "classic"]);
+  await new Promise((r, j) => { child.on("message", r); child.on("exit", j); });
+  const urls = [`http://127.0.0.1:${port}`, rust1, rust2];
+  const names = ["node", "rust1", "rust2"];
+  let failures = 0;
+  const check = (ok, what) => {
+    console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+    if (!ok) failures++;
+  };
+  // Two clients per node; clients 0, 2, 4 are "even", 1, 3, 5 "odd".
+  const clients = [];
+  for (let k = 0; k < 3; k++) {
+    for (let j = 0; j < 2; j++) {
+      const c = ioc(urls[k], { transports: ["websocket"], forceNew: true, reconnection: false });
+      c.got = [];
+      c.onAny((ev, ...args) => c.got.push([ev, ...args]));
+      c.node = k;
+      clients.push(c);
+    }
+  }
+  await Promise.all(clients.map((c) => new Promise((r) => c.on("connect", r))));
+  clients.forEach((c, i) => c.on("ask", (cb) => cb(`c${i}`)));
+  for (const [i, c] of clients.entries()) {
+    await c.timeout(10000).emitWithAck("join", i % 2 ? "odd" : "even");
+  }
+  const who = await Promise.all(clients.map((c) => c.timeout(10000).emitWithAck("whoami")));
+  check(JSON.stringify(who) === JSON.stringify(["node", "node", "rust1", "rust1", "rust2", "rust2"]), `whoami ${who}`);
+  await sleep(300);
+  const count = (c, ev) => c.got.filter((g) => g[0] === ev).length;
+  // Waits until no client received anything for 400 ms (at most 10 s): a late duplicate would
+  // still arrive inside the window on a loaded machine, a missing message gets time to come.
+  const quiet = async () => {
+    let last = -1;
+    for (let i = 0; i < 25; i++) {
+      const total = clients.reduce((n, c) => n + c.got.length, 0);
+      if (total === last) return;
+      last = total;
+      await sleep(400);
+    }
+  };
+  // A broadcast from every node reaches every client of every node exactly once; rooms and
+  // except across nodes.
+  const cases = [
+    ["all", "", "", [0, 1, 2, 3, 4, 5]],
+    ["even", "even", "", [0, 2, 4]],
+    ["noteven", "", "even", [1, 3, 5]],
+    ["union-except", "even,odd", "odd", [0, 2, 4]],
+  ];
+  for (let k = 0; k < 3; k++) {
+    for (const [ev, rooms, except] of cases) {
+      await clients[2 * k].timeout(10000).emitWithAck("bcast", `${ev}-${k}`, rooms, except);
+    }
+  }
+  await quiet();
+  for (let k = 0; k < 3; k++) {
+    for (const [ev, , , who] of cases) {
+      const counts = clients.map((c) => count(c, `${ev}-${k}`));
+      const want = clients.map((_, i) => (who.includes(i) ? 1 : 0));
+      const senders = clients.flatMap((c) => c.got.filter((g) => g[0] === `${ev}-${k}`).map((g) => g[1]));
+      check(
+        JSON.stringify(counts) === JSON.stringify(want) && senders.every((s) => s === names[k]),
+        `${sharded ? "sharded " : ""}broadcast ${ev} from ${names[k]}: counts ${counts} (want ${want})`,
+      );
+    }
+  }
+  if (sharded) {
+    // The sharded variant: broadcasts, and the Node node's socketsJoin / serverSideEmit
+    // (the other requests are not implemented on the Rust side).
+    await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
+    await sleep(1000);
+    await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
+    await quiet();
+    const late = clients.map((c) => count(c, "late-1"));
+    check(JSON.stringify(late) === "[0,1,0,1,0,1]", `sharded socketsJoin from node, then a broadcast from rust1 to the new room (its own channel): ${late}`);
+    await clients[0].timeout(10000).emitWithAck("sse", 5);
+    await quiet();
+    const sse = clients.map((c) => count(c, "sse-got"));
+    check(JSON.stringify(sse) === "[0,0,1,1,1,1]", `sharded serverSideEmit from node reaches both rust nodes once: ${sse}`);
+    await clients[2].timeout(10000).emitWithAck("sjoin", "even", "late2");
+    await sleep(1000);
+    await clients[1].timeout(10000).emitWithAck("bcast", "late-2", "late2", "");
+    await quiet();
+    const late2 = clients.map((c) => count(c, "late-2"));
+    check(JSON.stringify(late2) === "[1,0,1,0,1,0]", `sharded socketsJoin from rust1, then a broadcast from node to the new room: ${late2}`);
+    await clients[3].timeout(10000).emitWithAck("sse", "7");
+    await quiet();
+    const sse2 = clients.map((c, i) => count(c, "sse-got") - sse[i]);
+    check(JSON.stringify(sse2) === "[1,1,0,0,1,1]", `sharded serverSideEmit from rust1 reaches node and rust2 once: ${sse2}`);
+    for (const c of clients) c.disconnect();
+    child.kill("SIGKILL");
+    console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
+    process.exit(failures ? 1 : 0);
+  }
+  // Requests from the Node node acting on Rust clients.
+  const ids = clients.map((c) => c.id);
+  const fetched = await clients[0].timeout(8000).emitWithAck("fetch", "");
+  check(JSON.stringify(fetched) === JSON.stringify(ids.slice().sort()), `fetchSockets from node sees all 6 sockets (${fetched.length})`);
+  const fetchedOdd = await clients[0].timeout(8000).emitWithAck("fetch", "odd");
+  check(JSON.stringify(fetchedOdd) === JSON.stringify([1, 3, 5].map((i) => ids[i]).sort()), `fetchSockets("odd") from node: ${fetchedOdd.length} sockets`);
+  const rooms = await clients[0].timeout(8000).emitWithAck("rooms");
+  check(["even", "odd", ...ids].every((r) => rooms.includes(r)), `allRooms from node: ${rooms.length} rooms`);
+  await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
+  await sleep(1000);
+  await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
+  await quiet();
+  check(JSON.stringify(clients.map((c) => count(c, "late-1"))) === "[0,1,0,1,0,1]", "socketsJoin from node, then a broadcast from rust1 to the new room");
+  await clients[0].timeout(10000).emitWithAck("sleave", "", "late");
+  await sleep(1000);
+  await clients[2].timeout(10000).emitWithAck("bcast", "late-2", "late", "");
+  await quiet();
+  check(clients.every((c) => count(c, "late-2") === 0), "socketsLeave from node");
+  await clients[0].timeout(10000).emitWithAck("sse", 5);
+  await quiet();
+  check(JSON.stringify(clients.map((c) => count(c, "sse-got"))) === "[0,0,1,1,1,1]", "serverSideEmit from node reaches both rust nodes once");
+  const acks = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
+  check(JSON.stringify(acks) === JSON.stringify(["rust1", "rust2"]), `serverSideEmitWithAck from node: ${JSON.stringify(acks)}`);
+  // Broadcasts with acks collect every node's clients' answers, from each node.
+  const all6 = JSON.stringify(clients.map((_, i) => `c${i}`).sort());
+  for (const k of [0, 1, 2]) {
+    const asker = clients[2 * k + 1];
+    const result = new Promise((r) => asker.once("acks-result", r));
+    asker.emit("bcast-ack", "ask");
+    const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
+    check(JSON.stringify(got) === all6, `emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
+  }
+  // The Rust emitter (not a server) publishes into the cluster: every node delivers.
+  if (process.env.EMIT_BIN) {
+    const redisAddr = url.replace("redis://", "");
+    execFileSync(process.env.EMIT_BIN, ["--redis", redisAddr, "--event", "emitted", "--to", "odd", "--arg", "[1,{\"a\":true}]"]);
+    execFileSync(process.env.EMIT_BIN, ["--redis", redisAddr, "--event", "emitted-all"]);
+    await quiet();
+    const e1 = clients.map((c) => count(c, "emitted"));
+    const e2 = clients.map((c) => count(c, "emitted-all"));
+    const arg = clients[1].got.find((g) => g[0] === "emitted");
+    check(JSON.stringify(e1) === "[0,1,0,1,0,1]" && JSON.stringify(e2) === "[1,1,1,1,1,1]" && JSON.stringify(arg?.[1]) === '[1,{"a":true}]', `Rust emitter (cluster::Emitter): to("odd") ${e1}, everyone ${e2}`);
+  } else {
+    check(false, "EMIT_BIN not set");
+  }
+  // fetchSockets / allRooms / serverSideEmitWithAck from a Rust node see the Node node's
+  // clients and answers.
+  const ask = async (c, ev, ...args) => {
+    const result = new Promise((r) => c.once(`${ev}-result`, r));
+    c.emit(ev, ...args);
+    return Promise.race([result, sleep(10000).then(() => "no result")]);
+  };
+  const rf = await ask(clients[2], "fetch", "");
+  check(Array.isArray(rf) && JSON.stringify(rf.map((x) => x.id).sort()) === JSON.stringify(ids.slice().sort()), `fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(rf).slice(0, 80)}`);
+  const rfo = await ask(clients[4], "fetch", "odd");
+  check(Array.isArray(rfo) && JSON.stringify(rfo.map((x) => x.id).sort()) === JSON.stringify([1, 3, 5].map((i) => ids[i]).sort()), `fetchSockets("odd") from rust2: ${rfo.length} sockets`);
+  const rr = await ask(clients[2], "rooms");
+  check(Array.isArray(rr) && ["even", "odd", ...ids].every((r) => rr.includes(r)), `allRooms from rust1: ${rr.length} rooms`);
+  const rc = await ask(clients[2], "count");
+  check(JSON.stringify(rc) === "[3]", `serverCount from rust1: ${JSON.stringify(rc)}`);
+  const rs = await ask(clients[4], "sse-ack", "8");
+  check(JSON.stringify(rs) === JSON.stringify(["node", "rust1"]), `serverSideEmitWithAck from rust2: ${JSON.stringify(rs)}`);
+  // The same requests from a Rust node acting on the Node node's clients (and the other's).
+  await clients[2].timeout(10000).emitWithAck("sjoin", "odd", "late3");
+  await sleep(1000);
+  await clients[1].timeout(10000).emitWithAck("bcast", "late-3", "late3", "");
+  await quiet();
+  check(JSON.stringify(clients.map((c) => count(c, "late-3"))) === "[0,1,0,1,0,1]", "socketsJoin from rust1, then a broadcast from node to the new room");
+  await clients[4].timeout(10000).emitWithAck("sleave", "", "late3");
+  await sleep(1000);
+  await clients[1].timeout(10000).emitWithAck("bcast", "late-4", "late3", "");
+  await quiet();
+  check(clients.every((c) => count(c, "late-4") === 0), "socketsLeave from rust2");
+  const sseBefore = clients.map((c) => count(c, "sse-got"));
+  await clients[3].timeout(10000).emitWithAck("sse", "7");
+  await quiet();
+  const sseGot = clients.map((c, i) => count(c, "sse-got") - sseBefore[i]);
+  check(JSON.stringify(sseGot) === "[1,1,0,0,1,1]", `serverSideEmit from rust1 reaches node and rust2 once: ${sseGot}`);
+  // disconnectSockets from node: the even clients of every node go.
+  const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
+  await clients[1].timeout(10000).emitWithAck("kick", "even");
+  const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(8000).then(() => false)]))));
+  check([0, 2, 4].every((i) => outcome[i] && !clients[i].connected) && [1, 3, 5].every((i) => clients[i].connected), "disconnectSockets from node closes the even clients of every node");
+  const gone1 = new Promise((r) => clients[1].on("disconnect", () => r(true)));
+  await clients[3].timeout(10000).emitWithAck("kick", ids[1]);
+  const kicked = await Promise.race([gone1, sleep(8000).then(() => false)]);
+  check(kicked && clients[3].connected && clients[5].connected, "disconnectSockets from rust1 closes the node's client (by its id room)");
+  // A node killed mid-run: the others go on working.
+  child.kill("SIGKILL");
+  await quiet();
+  await clients[3].timeout(10000).emitWithAck("bcast", "after-kill", "", "");
+  await quiet();
+  check(count(clients[3], "after-kill") === 1 && count(clients[5], "after-kill") === 1, "node killed: rust1's broadcast still reaches rust2's client once");
+  for (const c of clients) c.disconnect();
+  console.log(failures ? `${failures} check(s) failed` : "all cluster checks passed");
+  process.exit(failures ? 1 : 0);
+} else if (mode === "chat") {
+  // chat URL1 URL2: the chat demo as two processes sharing Redis; a post by alice on the first
+  // reaches bob on the second once.
+  const [u1, u2] = rest;
+  const alice = ioc(u1, { transports: ["websocket"], forceNew: true, reconnection: false });
+  const bob = ioc(u2, { transports: ["websocket"], forceNew: true, reconnection: false });
+  const posts = [];
+  bob.on("chat-post", (p) => posts.push(p));
+  await Promise.all([alice, bob].map((c) => new Promise((r, j) => { c.on("connect", r); c.on("connect_error", j); })));
+  await alice.timeout(10000).emitWithAck("set user", "alice");
+  await bob.timeout(10000).emitWithAck("set user", "bob");
+  alice.emit("chat-post-send", { msg: "hello across processes" });
+  await sleep(1500);
+  const ok = posts.length === 1 && posts[0].user === "alice" && posts[0].msg === "hello across processes";
+  console.log(`${ok ? "ok  " : "FAIL"} chat demo on two ports sharing Redis: ${JSON.stringify(posts)}`);
+  alice.disconnect(); bob.disconnect();
+  process.exit(ok ? 0 : 1);
+} else if (mode === "cross" || mode === "local") {
+  // cross URL1 URL2: a broadcast from URL1's node reaches a client of each node once.
+  // local URL1: with Redis down, the node still delivers its own broadcast locally.
+  const urls = rest;
+  const clients = urls.map((u) => {
+    const c = ioc(u, { transports: ["websocket"], forceNew: true, reconnection: false });
+    c.got = [];
+    c.onAny((ev) => c.got.push(ev));
+    return c;
+  });
+  await Promise.all(clients.map((c) => new Promise((r, j) => { c.on("connect", r); c.on("connect_error", j); })));
+  await clients[0].timeout(10000).emitWithAck("bcast", mode, "", "");
+  await sleep(1500);
+  const counts = clients.map((c) => c.got.filter((e) => e === mode).length);
+  const ok = counts.every((n) => n === 1);
+  console.log(`${ok ? "ok  " : "FAIL"} ${mode}: counts ${counts}`);
+  for (const c of clients) c.disconnect();
+  process.exit(ok ? 0 : 1);
+} else {
+  console.error("usage: run.mjs node-server PORT REDIS_URL | test REDIS_URL RUST_URL1 RUST_URL2");
+  process.exit(2);
+}
