@@ -12,11 +12,9 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::time::Duration;
 
-use sockwire::engineio::Endpoint;
-use sockwire::engineio::endpoint::Transmit;
-use sockwire::socketio::server::{App, Server};
+pub use sockwire::machine::Machine;
+use sockwire::machine::Transmit;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -28,64 +26,6 @@ pub const MAX_QUEUED_WRITES: usize = 256;
 /// Size of one read.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// A sans-IO server driven by connection ids: what [`serve`] needs of it.
-pub trait Machine: Send + 'static {
-    /// A connection was accepted.
-    fn handle_accept(&mut self, now: Duration, conn: u64);
-    /// Bytes were read from a connection.
-    fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]);
-    /// A connection's read side ended.
-    fn handle_eof(&mut self, now: Duration, conn: u64);
-    /// The deadline passed.
-    fn handle_timeout(&mut self, now: Duration);
-    /// The next bytes to write.
-    fn poll_transmit(&mut self) -> Option<Transmit>;
-    /// The next deadline.
-    fn poll_timeout(&self) -> Option<Duration>;
-}
-
-impl Machine for Endpoint {
-    fn handle_accept(&mut self, now: Duration, conn: u64) {
-        Endpoint::handle_accept(self, now, conn);
-    }
-    fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
-        Endpoint::handle_read(self, now, conn, bytes);
-    }
-    fn handle_eof(&mut self, now: Duration, conn: u64) {
-        Endpoint::handle_eof(self, now, conn);
-    }
-    fn handle_timeout(&mut self, now: Duration) {
-        Endpoint::handle_timeout(self, now);
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Endpoint::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<Duration> {
-        Endpoint::poll_timeout(self)
-    }
-}
-
-impl<A: App + Send + 'static> Machine for Server<A> {
-    fn handle_accept(&mut self, now: Duration, conn: u64) {
-        Server::handle_accept(self, now, conn);
-    }
-    fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
-        Server::handle_read(self, now, conn, bytes);
-    }
-    fn handle_eof(&mut self, now: Duration, conn: u64) {
-        Server::handle_eof(self, now, conn);
-    }
-    fn handle_timeout(&mut self, now: Duration) {
-        Server::handle_timeout(self, now);
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Server::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<Duration> {
-        Server::poll_timeout(self)
-    }
-}
-
 /// What connection tasks tell the machine's task.
 enum Input {
     Accepted(u64, mpsc::Sender<Transmit>),
@@ -95,7 +35,10 @@ enum Input {
 
 /// Serves `machine` on `listener` until accepting fails. Spawns tasks (call it inside a tokio
 /// runtime); returns only on an accept error.
-pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<()> {
+pub async fn serve<M: Machine + Send + 'static>(
+    listener: TcpListener,
+    machine: M,
+) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<Input>(1024);
     tokio::spawn(drive(machine, rx));
     let mut next: u64 = 0;
@@ -119,7 +62,7 @@ pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<
 }
 
 /// The machine's task: inputs in, transmits out to the writers, one timer.
-async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
+async fn drive<M: Machine + Send + 'static>(mut m: M, mut rx: mpsc::Receiver<Input>) {
     let start = Instant::now();
     let mut writers: HashMap<u64, mpsc::Sender<Transmit>> = HashMap::new();
     loop {
