@@ -30,6 +30,15 @@ pub trait Machine {
     /// When [`Machine::handle_timeout`] must be called next, if ever.
     #[must_use]
     fn poll_timeout(&self) -> Option<Duration>;
+    /// The host will report every written transmit with [`Machine::handle_written`]: the
+    /// machine then keeps one write in flight per connection, as the reference server does
+    /// ([`pacing`](crate::engineio::endpoint::pacing)). Call once, before the first input.
+    /// The default ignores it.
+    fn enable_write_pacing(&mut self) {}
+    /// The last transmit of `conn` is written (only with [`Machine::enable_write_pacing`]).
+    fn handle_written(&mut self, now: Duration, conn: u64) {
+        let _ = (now, conn);
+    }
 }
 
 impl Machine for crate::engineio::Endpoint {
@@ -51,6 +60,12 @@ impl Machine for crate::engineio::Endpoint {
     fn poll_timeout(&self) -> Option<Duration> {
         Self::poll_timeout(self)
     }
+    fn enable_write_pacing(&mut self) {
+        Self::enable_write_pacing(self);
+    }
+    fn handle_written(&mut self, now: Duration, conn: u64) {
+        Self::handle_written(self, now, conn);
+    }
 }
 
 impl<A: crate::socketio::server::App> Machine for crate::socketio::server::Server<A> {
@@ -71,5 +86,11 @@ impl<A: crate::socketio::server::App> Machine for crate::socketio::server::Serve
     }
     fn poll_timeout(&self) -> Option<Duration> {
         Self::poll_timeout(self)
+    }
+    fn enable_write_pacing(&mut self) {
+        Self::enable_write_pacing(self);
+    }
+    fn handle_written(&mut self, now: Duration, conn: u64) {
+        Self::handle_written(self, now, conn);
     }
 }

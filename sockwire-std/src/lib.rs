@@ -7,7 +7,9 @@
 //! threads: one thread owns the machine and is the only one that touches it (no lock); each
 //! connection has a reader thread that hands it what it reads and a writer thread that writes
 //! the machine's [`Transmit`]s. A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits
-//! behind (a client that does not read) is closed rather than buffered without bound.
+//! behind (a client that does not read) is closed rather than buffered without bound. Writes
+//! are paced ([`Machine::enable_write_pacing`]): each completed write is reported, so the
+//! machine keeps one write in flight per connection, as the reference server does.
 //!
 //! ```no_run
 //! use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
@@ -49,6 +51,8 @@ enum Input {
     Accepted(u64, SyncSender<Transmit>),
     Read(u64, Vec<u8>),
     Eof(u64),
+    /// A transmit of the connection was written.
+    Written(u64),
 }
 
 /// Serves `machine` on `listener` until accepting fails: spawns the machine's thread and two
@@ -66,7 +70,8 @@ pub fn serve<M: Machine + Send + 'static>(listener: TcpListener, machine: M) -> 
             continue;
         };
         let (wtx, wrx) = mpsc::sync_channel(MAX_QUEUED_WRITES);
-        thread::spawn(move || write_loop(wr, &wrx));
+        let wtx_done = tx.clone();
+        thread::spawn(move || write_loop(conn, wr, &wrx, &wtx_done));
         // Accepted before the first read can reach the machine.
         if tx.send(Input::Accepted(conn, wtx)).is_err() {
             return Ok(()); // the machine's thread ended
@@ -91,6 +96,7 @@ pub fn spawn<M: Machine + Send + 'static>(
 /// The machine's thread: inputs in, transmits out to the writers, one deadline.
 fn drive<M: Machine>(mut m: M, rx: &mpsc::Receiver<Input>) {
     let start = Instant::now();
+    m.enable_write_pacing();
     let mut writers: HashMap<u64, SyncSender<Transmit>> = HashMap::new();
     loop {
         while let Some(t) = m.poll_transmit() {
@@ -122,6 +128,7 @@ fn drive<M: Machine>(mut m: M, rx: &mpsc::Receiver<Input>) {
                 writers.remove(&conn);
                 m.handle_eof(now, conn);
             }
+            Ok(Input::Written(conn)) => m.handle_written(now, conn),
             Err(RecvTimeoutError::Timeout) => m.handle_timeout(now),
             Err(RecvTimeoutError::Disconnected) => return,
         }
@@ -143,13 +150,19 @@ fn read_loop(conn: u64, mut rd: TcpStream, tx: &SyncSender<Input>) {
     let _ = tx.send(Input::Eof(conn));
 }
 
-fn write_loop(mut wr: TcpStream, rx: &mpsc::Receiver<Transmit>) {
+fn write_loop(
+    conn: u64,
+    mut wr: TcpStream,
+    rx: &mpsc::Receiver<Transmit>,
+    done: &SyncSender<Input>,
+) {
     // Ends when the machine closes the connection, drops its writer, or a write fails.
     while let Ok(t) = rx.recv() {
         if !t.data.is_empty() && wr.write_all(&t.data).is_err() {
             break;
         }
-        if t.close {
+        // The machine keeps one write in flight per connection: tell it this one is done.
+        if t.close || done.send(Input::Written(conn)).is_err() {
             break;
         }
     }

@@ -50,10 +50,10 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use core::time::Duration;
 
-use crate::engineio::Message as EioMessage;
 use crate::engineio::endpoint::{self, Endpoint, EndpointConfig, OpenRequest, Transmit};
 use crate::engineio::server::CloseReason;
-use crate::hub::{Encoded, EngineIoMessage, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
+use crate::engineio::{Message as EioMessage, MessageRef};
+use crate::hub::{Encoded, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
 
 use super::recovery::RecoveryConfig;
 use super::{
@@ -308,6 +308,17 @@ impl<A: App> Server<A> {
         self.pump();
     }
 
+    /// Turns write pacing on (see [`Endpoint::enable_write_pacing`]).
+    pub fn enable_write_pacing(&mut self) {
+        self.endpoint.enable_write_pacing();
+    }
+
+    /// The last transmit of `conn` is written (see [`Endpoint::handle_written`]).
+    pub fn handle_written(&mut self, now: Duration, conn: u64) {
+        self.now = self.now.max(now);
+        self.endpoint.handle_written(now, conn);
+    }
+
     // ---- outputs ---------------------------------------------------------------------------
 
     /// The next bytes to write (see [`Transmit`]).
@@ -548,8 +559,8 @@ impl<A: App> Server<A> {
                     // message of a msgpack packet.
                     for m in p.engineio_messages() {
                         let _ = match m {
-                            EngineIoMessage::Text(t) => self.endpoint.send_text(&sid, &t[1..]),
-                            EngineIoMessage::Binary(b) => self.endpoint.send_binary(&sid, b),
+                            MessageRef::Text(t) => self.endpoint.send_text(&sid, t),
+                            MessageRef::Binary(b) => self.endpoint.send_binary(&sid, b),
                         };
                     }
                 }

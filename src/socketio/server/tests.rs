@@ -463,3 +463,41 @@ fn connection_state_recovery_restores_id_rooms_and_missed_packets() {
         "{got}"
     );
 }
+
+#[test]
+fn paced_writes_keep_one_transmit_in_flight_per_connection() {
+    let mut io = server();
+    io.enable_write_pacing();
+    let t = Duration::ZERO;
+    io.handle_accept(t, 9);
+    io.handle_read(
+        t,
+        9,
+        b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
+          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+          Sec-WebSocket-Version: 13\r\n\r\n",
+    );
+    // The 101 alone; the open packet waits for its write.
+    let first = io.poll_transmit().unwrap();
+    assert!(first.data.starts_with(b"HTTP/1.1 101") && !first.data.ends_with(b"}"));
+    assert_eq!(io.poll_transmit(), None);
+    io.handle_written(t, 9);
+    let open = io.poll_transmit().unwrap();
+    assert!(ws_texts(&open.data)[0].starts_with("0{"), "{open:?}");
+    io.handle_written(t, 9);
+    assert_eq!(io.poll_transmit(), None, "nothing held");
+    // Two events answered at once: the first answer leaves, the second waits, then both
+    // later ones leave together in one transmit.
+    io.handle_read(t, 9, &ws_text("40"));
+    let reply = io.poll_transmit().unwrap();
+    assert_eq!(ws_texts(&reply.data).len(), 1);
+    io.handle_read(t, 9, &ws_text("42[\"shout\",1]"));
+    io.handle_read(t, 9, &ws_text("42[\"shout\",2]"));
+    assert_eq!(io.poll_transmit(), None);
+    io.handle_written(t, 9);
+    let rest = io.poll_transmit().unwrap();
+    assert_eq!(
+        ws_texts(&rest.data),
+        ["42[\"shouted\",1]", "42[\"shouted\",2]"]
+    );
+}
