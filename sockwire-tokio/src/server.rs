@@ -4,7 +4,8 @@
 //!
 //! One task owns the machine and is the only one that touches it (no lock): connection tasks
 //! hand it what they read, and it hands each connection's writer task the bytes of
-//! [`Transmit`]s. A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind (a
+//! [`Transmit`]s, reporting each written one (write pacing: one write in flight per
+//! connection, as the reference server does). A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind (a
 //! client that does not read) is closed rather than buffered without bound.
 //!
 //! [`socketio::server::Server`]: sockwire::socketio::server::Server
@@ -31,6 +32,8 @@ enum Input {
     Accepted(u64, mpsc::Sender<Transmit>),
     Read(u64, Vec<u8>),
     Eof(u64),
+    /// A transmit of the connection was written (write pacing).
+    Written(u64),
 }
 
 /// Serves `machine` on `listener` until accepting fails. Spawns tasks (call it inside a tokio
@@ -52,7 +55,7 @@ pub async fn serve<M: Machine + Send + 'static>(
         // The writer's end (the machine closed the connection, a write failed, or it fell too
         // far behind) stops the reader too.
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        tokio::spawn(write_loop(wr, wrx, stop_tx));
+        tokio::spawn(write_loop(conn, wr, wrx, stop_tx, tx.clone()));
         // Accepted before the first read can reach the machine.
         if tx.send(Input::Accepted(conn, wtx)).await.is_err() {
             return Ok(()); // the machine's task ended
@@ -64,6 +67,7 @@ pub async fn serve<M: Machine + Send + 'static>(
 /// The machine's task: inputs in, transmits out to the writers, one timer.
 async fn drive<M: Machine + Send + 'static>(mut m: M, mut rx: mpsc::Receiver<Input>) {
     let start = Instant::now();
+    m.enable_write_pacing();
     let mut writers: HashMap<u64, mpsc::Sender<Transmit>> = HashMap::new();
     loop {
         while let Some(t) = m.poll_transmit() {
@@ -93,6 +97,7 @@ async fn drive<M: Machine + Send + 'static>(mut m: M, mut rx: mpsc::Receiver<Inp
                         m.handle_accept(now, conn);
                     }
                     Some(Input::Read(conn, bytes)) => m.handle_read(now, conn, &bytes),
+                    Some(Input::Written(conn)) => m.handle_written(now, conn),
                     Some(Input::Eof(conn)) => {
                         m.handle_eof(now, conn);
                         writers.remove(&conn);
@@ -129,15 +134,18 @@ async fn read_loop(
 }
 
 async fn write_loop(
+    conn: u64,
     mut wr: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Transmit>,
     _stop: oneshot::Sender<()>,
+    done: mpsc::Sender<Input>,
 ) {
     while let Some(t) = rx.recv().await {
         if !t.data.is_empty() && wr.write_all(&t.data).await.is_err() {
             break;
         }
-        if t.close {
+        // The machine keeps one write in flight per connection: tell it this one is done.
+        if t.close || done.send(Input::Written(conn)).await.is_err() {
             break;
         }
     }
