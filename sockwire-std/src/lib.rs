@@ -11,6 +11,9 @@
 //! are paced ([`Machine::enable_write_pacing`]): each completed write is reported, so the
 //! machine keeps one write in flight per connection, as the reference server does.
 //!
+//! [`ws`] is the blocking WebSocket of one connection: [`ws::accept`], [`ws::connect`] and the
+//! run loop [`ws::run`].
+//!
 //! ```no_run
 //! use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
 //!
@@ -38,6 +41,8 @@ use std::thread;
 use std::time::Instant;
 
 pub use sockwire::machine::{Machine, Transmit};
+
+pub mod ws;
 
 /// Transmits a connection's writer may have queued before the connection is closed as too slow.
 pub const MAX_QUEUED_WRITES: usize = 256;

@@ -121,3 +121,44 @@ fn entropy_never_repeats_across_clones() {
     let ids: std::collections::HashSet<[u8; 15]> = (0..1000).flat_map(|_| [a(), b()]).collect();
     assert_eq!(ids.len(), 2000);
 }
+
+#[test]
+fn blocking_websocket_echo_with_a_subprotocol() {
+    use sockwire::ws::{Connection, ConnectionConfig};
+    use sockwire_std::ws;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        let up = ws::accept(s, |p| p == "chat", None).unwrap().unwrap();
+        assert_eq!(up.subprotocol.as_deref(), Some("chat"));
+        let conn = Connection::server(ConnectionConfig::default());
+        ws::run(up.stream, conn, up.leftover, |kind, data, reply| {
+            reply.extend_from_slice(data);
+            Some(kind)
+        })
+    });
+    let hostport = addr.to_string();
+    let up = ws::connect(&hostport, "/", [7; 16], &["other", "chat"], None).unwrap();
+    assert_eq!(up.subprotocol.as_deref(), Some("chat"));
+    let mut s = up.stream;
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // A masked text frame "hello", then a masked Close 1000.
+    let key = [1u8, 2, 3, 4];
+    let mut f = vec![0x81, 0x85];
+    f.extend_from_slice(&key);
+    f.extend(b"hello".iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    f.extend_from_slice(&[0x88, 0x82]);
+    f.extend_from_slice(&key);
+    f.extend([0x03 ^ 1, 0xe8 ^ 2]);
+    s.write_all(&f).unwrap();
+    let mut got = up.leftover;
+    let mut buf = [0u8; 64];
+    while got.len() < 11 {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early: {got:?}");
+        got.extend_from_slice(&buf[..n]);
+    }
+    // The echo, byte-exact, then the Close reply with the same code.
+    assert_eq!(&got[..11], b"\x81\x05hello\x88\x02\x03\xe8");
+}
