@@ -21,9 +21,7 @@ use std::time::{Duration, Instant};
 use sockwire::deflate::DeflateOffer;
 use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind};
 
-#[path = "support/ws_connect.rs"]
-mod ws_connect;
-use ws_connect::Upgraded;
+use sockwire_std::ws::{self as ws_connect, Upgraded};
 
 fn main() {
     let mut url = String::from("ws://127.0.0.1:9001");

@@ -21,9 +21,7 @@ use std::time::{Duration, Instant};
 use sockwire::frame::CloseCode;
 use sockwire::ws::{Connection, ConnectionConfig, Event, MaskKeySource};
 
-#[path = "support/ws_connect.rs"]
-mod ws_connect;
-use ws_connect::Upgraded;
+use sockwire_std::ws::{self as ws_connect, Upgraded};
 
 fn main() {
     let mut url = None;

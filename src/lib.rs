@@ -156,6 +156,8 @@ pub mod engineio;
 #[cfg(feature = "alloc")]
 pub mod hub;
 #[cfg(feature = "alloc")]
+pub mod machine;
+#[cfg(feature = "alloc")]
 pub mod msgpack;
 #[cfg(feature = "alloc")]
 pub mod socketio;

@@ -5,9 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use sockwire::hub::{
-    Encoded, EngineIoMessage, Hub, HubConfig, HubError, SessionId, SessionInfo, SocketId, Target,
-};
+use sockwire::engineio::MessageRef;
+use sockwire::hub::{Encoded, Hub, HubConfig, HubError, SessionId, SessionInfo, SocketId, Target};
 use sockwire::socketio::{SocketIoError, Value};
 
 struct World {
@@ -235,9 +234,13 @@ fn exact_packet_bytes() {
     );
     let msgs: Vec<_> = p.engineio_messages().collect();
     assert_eq!(msgs.len(), 3);
-    assert_eq!(msgs[0], EngineIoMessage::Text(p.engineio_text()));
-    assert_eq!(msgs[1], EngineIoMessage::Binary(b"xy"));
-    assert_eq!(msgs[2], EngineIoMessage::Binary(&big[..]));
+    assert_eq!(
+        msgs[0],
+        MessageRef::Text(&p.engineio_text()[1..]),
+        "without the 4 prefix"
+    );
+    assert_eq!(msgs[1], MessageRef::Binary(b"xy"));
+    assert_eq!(msgs[2], MessageRef::Binary(&big[..]));
     // frames: text, binary(2), binary(300 -> 16-bit length)
     let t = p.engineio_text().len();
     let f = p.ws_frames();

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use sockwire::hub::{EngineIoMessage, Hub, HubConfig, SessionInfo, Target};
+use sockwire::engineio::MessageRef;
+use sockwire::hub::{Hub, HubConfig, SessionInfo, Target};
 use sockwire::socketio::{
     ClientConfig, ClientEvent, ClientSocket, EncodedPacket, Message, Parser, ServerConfig,
     ServerEvent, ServerSocket, SocketIoError, Value,
@@ -239,11 +240,11 @@ fn hub_encodes_once_per_parser() {
     while let Some(t) = hub.poll_transmit() {
         let msgs: Vec<_> = t.packet.engineio_messages().collect();
         match msgs[..] {
-            [EngineIoMessage::Text(text)] => {
-                assert_eq!(text, "42[\"hello\",\"you\"]");
+            [MessageRef::Text(text)] => {
+                assert_eq!(text, "2[\"hello\",\"you\"]");
                 json.push((t.socket, std::sync::Arc::as_ptr(t.packet)));
             }
-            [EngineIoMessage::Binary(b)] => {
+            [MessageRef::Binary(b)] => {
                 assert_eq!(b, README_NODE_ORDER);
                 assert_eq!(t.packet.msgpack_message(), Some(README_NODE_ORDER));
                 // One binary WebSocket frame: FIN + binary, 29-byte payload.

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use sockwire::hub::{EngineIoMessage, Hub, HubConfig, SessionId, SessionInfo, SocketId, Target};
+use sockwire::engineio::MessageRef;
+use sockwire::hub::{Hub, HubConfig, SessionId, SessionInfo, SocketId, Target};
 use sockwire::socketio::recovery::RecoveryConfig;
 use sockwire::socketio::{
     ClientConfig, ClientEvent, ClientSocket, DisconnectReason, Message, Parser, RecoveryRequest,
@@ -86,8 +87,8 @@ impl World {
             while let Some(t) = self.hub.poll_transmit() {
                 for m in t.packet.engineio_messages() {
                     out.push(match m {
-                        EngineIoMessage::Text(t) => (Some(t[1..].to_string()), None),
-                        EngineIoMessage::Binary(b) => (None, Some(b.to_vec())),
+                        MessageRef::Text(t) => (Some(t.to_string()), None),
+                        MessageRef::Binary(b) => (None, Some(b.to_vec())),
                     });
                 }
             }

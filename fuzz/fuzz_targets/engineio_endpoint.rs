@@ -3,7 +3,8 @@
 //! or pieces of valid requests and WebSocket frames, split anywhere), EOFs, timeouts, sends and
 //! closes. Checks: no panic; nothing is written on a connection after it was retired until it is
 //! accepted again; every session opens once and closes at most once, and nothing is reported
-//! about it after its close; the deadline is never in the past after `handle_timeout`.
+//! about it after its close; the deadline is never in the past after `handle_timeout`; with
+//! write pacing on, at most one transmit per connection is outstanding until `handle_written`.
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -76,7 +77,9 @@ Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
 
 fuzz_target!(|data: &[u8]| {
     let mut inp = Input(data);
-    let deflate = inp.byte().unwrap_or(0) & 1 == 1;
+    let flags = inp.byte().unwrap_or(0);
+    let deflate = flags & 1 == 1;
+    let paced = flags & 2 == 2;
     let cfg = EndpointConfig::default()
         .server(
             ServerConfig::default()
@@ -95,6 +98,10 @@ fuzz_target!(|data: &[u8]| {
         n = n.wrapping_add(1);
         [n; 15]
     });
+    if paced {
+        ep.enable_write_pacing();
+    }
+    let mut outstanding: HashSet<u64> = HashSet::new();
     let mut now = Duration::ZERO;
     let mut live: HashSet<u64> = HashSet::new();
     let mut sids: Vec<String> = Vec::new();
@@ -107,8 +114,13 @@ fuzz_target!(|data: &[u8]| {
         } else {
             sids[usize::from(inp.byte().unwrap_or(0)) % sids.len()].clone()
         };
-        match op % 9 {
+        match op % 10 {
+            9 => {
+                ep.handle_written(now, conn);
+                outstanding.remove(&conn);
+            }
             0 => {
+                outstanding.remove(&conn);
                 ep.handle_accept(now, conn);
                 live.insert(conn);
                 pending.remove(&conn);
@@ -122,7 +134,7 @@ fuzz_target!(|data: &[u8]| {
                 let at = usize::from(inp.byte().unwrap_or(0)) % (bytes.len() + 1);
                 ep.handle_read(now, conn, &bytes[..at]);
                 pending.insert(conn, bytes[at..].to_vec());
-                if op % 9 == 3 {
+                if op % 10 == 3 {
                     if let Some(rest) = pending.remove(&conn) {
                         ep.handle_read(now, conn, &rest);
                     }
@@ -155,6 +167,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(live.contains(&t.conn), "write on retired connection {}", t.conn);
             if t.close {
                 live.remove(&t.conn);
+                outstanding.remove(&t.conn);
+            } else if paced {
+                assert!(outstanding.insert(t.conn), "two writes in flight on {}", t.conn);
             }
         }
         while let Some(e) = ep.poll_event() {

@@ -186,7 +186,7 @@ pub fn as_message(r: &Reply) -> Option<(&[u8], &[u8])> {
 /// Serves `machine` (a [`Server`](sockwire::socketio::server::Server) with a cluster adapter)
 /// on `listener`, its cluster bus on the Redis server at `redis` (`host:port`). Returns only
 /// on an accept error.
-pub async fn serve_cluster<M: Machine>(
+pub async fn serve_cluster<M: Machine + Send + 'static>(
     listener: TcpListener,
     machine: M,
     redis: &str,

@@ -6,22 +6,21 @@
 //! hand it what they read. It writes each [`Transmit`] straight to its socket when that
 //! connection has nothing queued and the socket takes it whole (a broadcast to a room costs one
 //! `write` per member, no task wake-up); what the socket does not take goes to the connection's
-//! writer task, in order. A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind
+//! writer task, in order. Every written transmit is reported to the machine
+//! ([`Machine::handle_written`]: write pacing, one write in flight per connection, as the
+//! reference server does). A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind
 //! (a client that does not read) is closed rather than buffered without bound.
 //!
 //! [`socketio::server::Server`]: sockwire::socketio::server::Server
 //! [`engineio::Endpoint`]: sockwire::engineio::Endpoint
 
+use sockwire::cluster::Command;
+pub use sockwire::machine::Machine;
+use sockwire::machine::Transmit;
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-
-use sockwire::cluster::Command;
-use sockwire::engineio::Endpoint;
-use sockwire::engineio::endpoint::Transmit;
-use sockwire::socketio::server::{App, Server};
 use tokio::net::TcpListener;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
@@ -31,87 +30,6 @@ use tokio::time::Instant;
 pub const MAX_QUEUED_WRITES: usize = 256;
 /// Size of one read.
 const READ_CHUNK: usize = 8 * 1024;
-
-/// A sans-IO server driven by connection ids: what [`serve`] needs of it.
-pub trait Machine: Send + 'static {
-    /// A connection was accepted.
-    fn handle_accept(&mut self, now: Duration, conn: u64);
-    /// Bytes were read from a connection.
-    fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]);
-    /// A connection's read side ended.
-    fn handle_eof(&mut self, now: Duration, conn: u64);
-    /// The deadline passed.
-    fn handle_timeout(&mut self, now: Duration);
-    /// The next bytes to write.
-    fn poll_transmit(&mut self) -> Option<Transmit>;
-    /// The next deadline.
-    fn poll_timeout(&self) -> Option<Duration>;
-    /// A message from the cluster bus (see `serve_cluster`, feature `redis`); ignored by
-    /// default.
-    fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
-        let _ = (now, channel, payload);
-    }
-    /// The answer to a [`Command::NumSub`]; ignored by default.
-    fn handle_bus_count(&mut self, now: Duration, channel: &str, count: u64) {
-        let _ = (now, channel, count);
-    }
-    /// The next command for the cluster bus; none by default.
-    fn poll_bus(&mut self) -> Option<Command> {
-        None
-    }
-}
-
-impl Machine for Endpoint {
-    fn handle_accept(&mut self, now: Duration, conn: u64) {
-        Endpoint::handle_accept(self, now, conn);
-    }
-    fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
-        Endpoint::handle_read(self, now, conn, bytes);
-    }
-    fn handle_eof(&mut self, now: Duration, conn: u64) {
-        Endpoint::handle_eof(self, now, conn);
-    }
-    fn handle_timeout(&mut self, now: Duration) {
-        Endpoint::handle_timeout(self, now);
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Endpoint::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<Duration> {
-        Endpoint::poll_timeout(self)
-    }
-}
-
-impl<A: App + Send + 'static> Machine for Server<A> {
-    fn handle_accept(&mut self, now: Duration, conn: u64) {
-        Server::handle_accept(self, now, conn);
-    }
-    fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
-        Server::handle_read(self, now, conn, bytes);
-    }
-    fn handle_eof(&mut self, now: Duration, conn: u64) {
-        Server::handle_eof(self, now, conn);
-    }
-    fn handle_timeout(&mut self, now: Duration) {
-        Server::handle_timeout(self, now);
-    }
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        Server::poll_transmit(self)
-    }
-    fn poll_timeout(&self) -> Option<Duration> {
-        Server::poll_timeout(self)
-    }
-    fn handle_bus(&mut self, now: Duration, channel: &str, payload: &[u8]) {
-        // A malformed message from the bus is dropped; nothing else to do with it.
-        let _ = Server::handle_cluster_message(self, now, channel, payload);
-    }
-    fn poll_bus(&mut self) -> Option<Command> {
-        Server::poll_cluster_transmit(self)
-    }
-    fn handle_bus_count(&mut self, now: Duration, channel: &str, count: u64) {
-        Server::handle_cluster_numsub(self, now, channel, count);
-    }
-}
 
 /// The machine's task's side of a connection's writing.
 pub(crate) struct Writer {
@@ -127,6 +45,8 @@ pub(crate) enum Input {
     Accepted(u64, Writer),
     Read(u64, Vec<u8>),
     Eof(u64),
+    /// A transmit queued to the connection's writer task was written (write pacing).
+    Written(u64),
     /// A message from the cluster bus: channel and payload.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Bus(String, Vec<u8>),
@@ -137,13 +57,16 @@ pub(crate) enum Input {
 
 /// Serves `machine` on `listener` until accepting fails. Spawns tasks (call it inside a tokio
 /// runtime); returns only on an accept error.
-pub async fn serve<M: Machine>(listener: TcpListener, machine: M) -> io::Result<()> {
+pub async fn serve<M: Machine + Send + 'static>(
+    listener: TcpListener,
+    machine: M,
+) -> io::Result<()> {
     let (tx, rx) = mpsc::channel::<Input>(1024);
     serve_inner(listener, machine, tx, rx, None).await
 }
 
 /// [`serve`] with the machine's bus commands going to `bus` and bus messages arriving on `tx`.
-pub(crate) async fn serve_inner<M: Machine>(
+pub(crate) async fn serve_inner<M: Machine + Send + 'static>(
     listener: TcpListener,
     machine: M,
     tx: mpsc::Sender<Input>,
@@ -164,7 +87,14 @@ pub(crate) async fn serve_inner<M: Machine>(
         // The writer's end (the machine closed the connection, a write failed, or it fell too
         // far behind) stops the reader too.
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        tokio::spawn(write_loop(wr.clone(), queued.clone(), wrx, stop_tx));
+        tokio::spawn(write_loop(
+            conn,
+            wr.clone(),
+            queued.clone(),
+            wrx,
+            stop_tx,
+            tx.clone(),
+        ));
         let w = Writer {
             wr,
             queued,
@@ -179,12 +109,13 @@ pub(crate) async fn serve_inner<M: Machine>(
 }
 
 /// The machine's task: inputs in, transmits out to the writers, one timer.
-async fn drive<M: Machine>(
+async fn drive<M: Machine + Send + 'static>(
     mut m: M,
     mut rx: mpsc::Receiver<Input>,
     bus: Option<mpsc::Sender<Command>>,
 ) {
     let start = Instant::now();
+    m.enable_write_pacing();
     let mut writers: HashMap<u64, Writer> = HashMap::new();
     loop {
         while let Some(c) = m.poll_bus() {
@@ -194,13 +125,18 @@ async fn drive<M: Machine>(
                 let _ = b.try_send(c);
             }
         }
+        let now = start.elapsed();
         while let Some(t) = m.poll_transmit() {
             let conn = t.conn;
             if let Some(w) = writers.get(&conn) {
-                // Dropping the writer ends its task once its queue is written: the socket
-                // closes and the reader stops (the machine hears the EOF).
-                if !write(w, t) {
-                    writers.remove(&conn);
+                match write(w, t) {
+                    Wrote::Now => m.handle_written(now, conn),
+                    Wrote::Queued => {}
+                    // Dropping the writer ends its task once its queue is written: the socket
+                    // closes and the reader stops (the machine hears the EOF).
+                    Wrote::Done => {
+                        writers.remove(&conn);
+                    }
                 }
             }
         }
@@ -220,6 +156,7 @@ async fn drive<M: Machine>(
                         m.handle_accept(now, conn);
                     }
                     Some(Input::Read(conn, bytes)) => m.handle_read(now, conn, &bytes),
+                    Some(Input::Written(conn)) => m.handle_written(now, conn),
                     Some(Input::Eof(conn)) => {
                         m.handle_eof(now, conn);
                         writers.remove(&conn);
@@ -234,27 +171,40 @@ async fn drive<M: Machine>(
     }
 }
 
+/// What became of a transmit handed to [`write`].
+enum Wrote {
+    /// Written whole to the socket already.
+    Now,
+    /// Handed to the writer task (it reports [`Input::Written`] when done).
+    Queued,
+    /// The connection is done: closed by the machine, failed, or too far behind.
+    Done,
+}
+
 /// Writes `t` out: straight to the socket when nothing is queued before it, else (or for what
-/// the socket did not take) through the writer task. False when the connection is done: closed
-/// by the machine, failed, or too far behind (a client that does not read).
-fn write(w: &Writer, mut t: Transmit) -> bool {
+/// the socket did not take) through the writer task.
+fn write(w: &Writer, mut t: Transmit) -> Wrote {
     if w.queued.load(Ordering::SeqCst) == 0 {
         let mut at = 0;
         while at < t.data.len() {
             match w.wr.try_write(&t.data[at..]) {
                 Ok(n) => at += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => return false,
+                Err(_) => return Wrote::Done,
             }
         }
         if at == t.data.len() {
-            return !t.close;
+            return if t.close { Wrote::Done } else { Wrote::Now };
         }
         t.data.drain(..at);
     }
     w.queued.fetch_add(1, Ordering::SeqCst);
     let close = t.close;
-    w.tx.try_send(t).is_ok() && !close
+    if w.tx.try_send(t).is_ok() && !close {
+        Wrote::Queued
+    } else {
+        Wrote::Done
+    }
 }
 
 async fn read_loop(
@@ -286,10 +236,12 @@ async fn read_loop(
 }
 
 async fn write_loop(
+    conn: u64,
     wr: Arc<OwnedWriteHalf>,
     queued: Arc<AtomicUsize>,
     mut rx: mpsc::Receiver<Transmit>,
     _stop: oneshot::Sender<()>,
+    done: mpsc::Sender<Input>,
 ) {
     // Dropping the last handle of the write half (this task's, once the machine's task has
     // dropped its own) shuts the socket's write side down.
@@ -306,7 +258,8 @@ async fn write_loop(
             }
         }
         queued.fetch_sub(1, Ordering::SeqCst);
-        if t.close {
+        // The machine keeps one write in flight per connection: tell it this one is done.
+        if t.close || done.send(Input::Written(conn)).await.is_err() {
             break;
         }
     }

@@ -107,7 +107,7 @@ use crate::{MAX_QUEUED_WRITES, Machine};
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A machine that can be mounted: a [`Machine`] that tells its Engine.IO paths and caps.
-pub trait Mount: Machine {
+pub trait Mount: Machine + Send + 'static {
     /// The machine's endpoint settings (its [`paths`](EndpointConfig::paths) are the ones the
     /// layer takes for it, its `maxPayload` caps request bodies).
     fn endpoint_config(&self) -> &EndpointConfig;
@@ -242,7 +242,7 @@ where
 }
 
 /// The machine's task: inputs in, transmits out to each virtual connection, one timer.
-async fn drive<M: Machine>(mut m: M, mut rx: mpsc::Receiver<Input>) {
+async fn drive<M: Machine + Send + 'static>(mut m: M, mut rx: mpsc::Receiver<Input>) {
     let start = Instant::now();
     let mut writers: std::collections::HashMap<u64, mpsc::Sender<Transmit>> =
         std::collections::HashMap::new();

@@ -78,7 +78,41 @@ pub enum Message {
     Binary(alloc::vec::Vec<u8>),
 }
 
+/// A borrowed Engine.IO message: the one message type the layers hand each other (an
+/// [`engineio::Message`](Message) viewed with [`Message::view`], a Socket.IO machine's
+/// [`socketio::Message`](crate::socketio::Message) with its `view`, a hub broadcast's
+/// [`engineio_messages`](crate::hub::Encoded::engineio_messages)). Text is the message data
+/// only, never the Engine.IO `4` type prefix: send it with
+/// [`Endpoint::send_text`] / [`Endpoint::send_binary`] as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageRef<'a> {
+    /// A text message.
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
+}
+
+impl MessageRef<'_> {
+    /// An owned copy.
+    #[must_use]
+    pub fn into_owned(self) -> Message {
+        match self {
+            MessageRef::Text(t) => Message::Text(t.into()),
+            MessageRef::Binary(b) => Message::Binary(b.into()),
+        }
+    }
+}
+
 impl Message {
+    /// Borrows the message as a [`MessageRef`].
+    #[must_use]
+    pub fn view(&self) -> MessageRef<'_> {
+        match self {
+            Message::Text(t) => MessageRef::Text(t),
+            Message::Binary(b) => MessageRef::Binary(b),
+        }
+    }
+
     /// Borrows the message as a [`Packet`].
     pub fn as_packet(&self) -> Packet<'_> {
         match self {

@@ -4,6 +4,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use crate::engineio::MessageRef;
 use crate::frame::{FrameHeader, OpCode};
 
 /// A Socket.IO packet encoded once for all its recipients.
@@ -54,15 +55,6 @@ impl Encoded {
         }
         r
     }
-}
-
-/// One Engine.IO message of an [`Encoded`] packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EngineIoMessage<'a> {
-    /// A text message, including the Engine.IO `4` type prefix (for example `42["a"]`).
-    Text(&'a str),
-    /// A binary message (an attachment), without any prefix.
-    Binary(&'a [u8]),
 }
 
 impl Encoded {
@@ -161,17 +153,18 @@ impl Encoded {
         self.attachments.get(i).map(|&(s, e)| &self.buf[s..e])
     }
 
-    /// The Engine.IO messages in order: the text message, then the attachments (a msgpack
-    /// packet: its one binary message).
-    pub fn engineio_messages(&self) -> impl Iterator<Item = EngineIoMessage<'_>> + '_ {
+    /// The Engine.IO messages in order: the text message (the packet text, without the `4`
+    /// type prefix: pass it to [`Endpoint::send_text`](crate::engineio::Endpoint::send_text)
+    /// as is), then the attachments (a msgpack packet: its one binary message).
+    pub fn engineio_messages(&self) -> impl Iterator<Item = MessageRef<'_>> + '_ {
         let first = match self.msgpack_message() {
-            Some(m) => EngineIoMessage::Binary(m),
-            None => EngineIoMessage::Text(self.engineio_text()),
+            Some(m) => MessageRef::Binary(m),
+            None => MessageRef::Text(self.text()),
         };
         core::iter::once(first).chain(
             self.attachments
                 .iter()
-                .map(|&(s, e)| EngineIoMessage::Binary(&self.buf[s..e])),
+                .map(|&(s, e)| MessageRef::Binary(&self.buf[s..e])),
         )
     }
 }

@@ -155,7 +155,7 @@ mod session_info;
 
 pub use ack::{AckOutcome, HubEvent};
 pub use broadcast::{Broadcast, Recipient, Target, Transmit};
-pub use encode::{Encoded, EngineIoMessage};
+pub use encode::Encoded;
 pub use recovery::Recovered;
 pub use session_info::{SessionInfo, decode_query};
 

@@ -26,7 +26,7 @@ chromium --version || true
 
 # The chat and /hub logic driven in process (standard client socket machines, no IO).
 cargo test --example chat
-cargo test --example sio_server # the /hub namespace (examples/chat/hub_tests.rs)
+cargo test --example sio_server # the /hub namespace (examples/sio_server/hub_tests.rs)
 
 cargo build --release --example chat --example sio_server
 BIN="${CARGO_TARGET_DIR:-target}/release/examples"

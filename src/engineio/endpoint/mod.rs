@@ -125,6 +125,7 @@ use crate::http::HeadConfig;
 use crate::ws::ConnectionConfig;
 
 mod conn;
+pub mod pacing;
 mod session;
 mod timers;
 
@@ -339,6 +340,10 @@ pub struct Endpoint {
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     now: Duration,
+    /// Write pacing on ([`Endpoint::enable_write_pacing`]).
+    paced: bool,
+    /// With pacing: the connections with a write in flight, and what waits behind it.
+    in_flight: BTreeMap<u64, pacing::Held>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -374,6 +379,8 @@ impl Endpoint {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             now: Duration::ZERO,
+            paced: false,
+            in_flight: BTreeMap::new(),
         }
     }
 
@@ -417,6 +424,7 @@ impl Endpoint {
         if self.conns.contains_key(&conn) {
             self.drop_conn(conn);
         }
+        self.forget_held(conn);
         if self.conns.len() >= self.cfg.max_connections {
             self.transmits.push_back(Transmit {
                 conn,
@@ -446,6 +454,7 @@ impl Endpoint {
         self.advance(now);
         if self.conns.contains_key(&conn) {
             self.drop_conn(conn);
+            self.forget_held(conn);
             self.transmits.push_back(Transmit {
                 conn,
                 data: Vec::new(),
@@ -712,7 +721,7 @@ impl Endpoint {
     /// (not merged, so a host that writes each at once sends each message as soon as it is
     /// made; a host may still coalesce consecutive transmits with a vectored write).
     fn write(&mut self, conn: u64, data: &[u8]) {
-        if data.is_empty() {
+        if data.is_empty() || self.hold(conn, data) {
             return;
         }
         self.transmits.push_back(Transmit {
@@ -725,6 +734,10 @@ impl Endpoint {
     /// Queues the close of a connection after what was written, and forgets it.
     fn write_close(&mut self, conn: u64) {
         self.drop_conn(conn);
+        if self.hold_close(conn) {
+            return;
+        }
+        self.forget_held(conn);
         if let Some(last) = self.transmits.back_mut() {
             if last.conn == conn && !last.close {
                 last.close = true;

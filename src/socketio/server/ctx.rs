@@ -153,8 +153,20 @@ impl<'a> Ctx<'a> {
         self.nsp().to_string()
     }
 
-    /// Emits `name` with `args` to this socket (`socket.emit`).
+    /// Whether this socket was restored by connection state recovery (`socket.recovered`):
+    /// its id, rooms and data are the old ones, and the packets it missed follow.
+    #[must_use]
+    pub fn recovered(&self) -> bool {
+        self.machine.is_recovered(self.nsp())
+    }
+
+    /// Emits `name` with `args` to this socket (`socket.emit`). With connection state
+    /// recovery on, the packet carries an offset and is kept for a reconnecting client.
     pub fn emit(&mut self, name: &str, args: &[Value<'_>]) -> Result<(), SocketIoError> {
+        if self.hub.pid(self.socket).is_some() && self.hub.emit_to(self.socket, name, args).is_ok()
+        {
+            return Ok(());
+        }
         let nsp = self.nsp_owned();
         self.machine.emit(&nsp, name, args)
     }

@@ -50,13 +50,17 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use core::time::Duration;
 
-use crate::engineio::Message as EioMessage;
 use crate::engineio::endpoint::{self, Endpoint, EndpointConfig, OpenRequest, Transmit};
 use crate::engineio::server::CloseReason;
-use crate::hub::{Encoded, EngineIoMessage, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
+use crate::engineio::{Message as EioMessage, MessageRef};
+use crate::hub::{Encoded, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
 
-use super::{DisconnectReason, Message, OwnedPacket, ServerConfig, ServerEvent, ServerSocket};
+use super::recovery::RecoveryConfig;
+use super::{
+    DisconnectReason, Message, OwnedPacket, Parser, ServerConfig, ServerEvent, ServerSocket,
+};
 
+mod connect;
 mod ctx;
 
 pub use ctx::{Ctx, Emitter, Event};
@@ -85,6 +89,28 @@ impl Default for ServerOptions {
 }
 
 impl ServerOptions {
+    /// The wire format of every session: JSON (the default) or `socket.io-msgpack-parser`
+    /// (the socket machines and the hub's broadcasts alike).
+    #[must_use]
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.socket = self.socket.with_parser(parser);
+        self.hub = self.hub.parser(parser);
+        self
+    }
+
+    /// Turns connection state recovery on (Socket.IO 4.6+, the reference's
+    /// `connectionStateRecovery`): a socket that lost its connection for a recoverable reason
+    /// is kept `max_disconnection_duration`; a client reconnecting in time gets its old id,
+    /// rooms and data back, then the packets it missed ([`Ctx::recovered`] says so in
+    /// [`App::on_connect`]). With `skip_middlewares`, [`App::accept`] is not asked again for a
+    /// recovered socket. Emits to one socket ([`Ctx::emit`]) then carry an offset too.
+    #[must_use]
+    pub fn recovery(mut self, cfg: RecoveryConfig) -> Self {
+        self.socket = self.socket.with_recovery(cfg);
+        self.hub = self.hub.recovery(Some(cfg));
+        self
+    }
+
     /// Sets the endpoint settings.
     #[must_use]
     pub fn endpoint(mut self, cfg: EndpointConfig) -> Self {
@@ -137,6 +163,12 @@ pub trait App {
     fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
         let _ = (hub, event);
     }
+    /// A message on a plain Engine.IO session: one opened on any endpoint path but the first
+    /// (added with [`EndpointConfig::add_path`]; the first path speaks Socket.IO). Answer
+    /// through `endpoint` ([`Endpoint::send`]); the default ignores it.
+    fn on_engine_message(&mut self, endpoint: &mut Endpoint, sid: &str, message: EioMessage) {
+        let _ = (endpoint, sid, message);
+    }
 }
 
 /// What to write to one Engine.IO session, in order.
@@ -166,6 +198,8 @@ pub struct Server<A: App> {
     hub: Hub,
     cfg: ServerConfig,
     sessions: BTreeMap<String, Session>,
+    /// Plain Engine.IO sessions (on a path other than the first).
+    plain: BTreeSet<String>,
     by_hub_id: BTreeMap<SessionId, String>,
     /// Machine deadlines: touched only when due.
     timers: BTreeSet<(Duration, String)>,
@@ -198,6 +232,7 @@ impl<A: App> Server<A> {
             hub: Hub::new(options.hub),
             cfg: options.socket,
             sessions: BTreeMap::new(),
+            plain: BTreeSet::new(),
             by_hub_id: BTreeMap::new(),
             timers: BTreeSet::new(),
             out: VecDeque::new(),
@@ -226,6 +261,7 @@ impl<A: App> Server<A> {
     /// A TCP connection `conn` was accepted.
     pub fn handle_accept(&mut self, now: Duration, conn: u64) {
         self.now = self.now.max(now);
+        self.hub.set_time(self.now);
         self.endpoint.handle_accept(now, conn);
         self.pump();
     }
@@ -233,6 +269,7 @@ impl<A: App> Server<A> {
     /// Bytes read from connection `conn`.
     pub fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
         self.now = self.now.max(now);
+        self.hub.set_time(self.now);
         self.endpoint.handle_read(now, conn, bytes);
         self.pump();
     }
@@ -240,6 +277,7 @@ impl<A: App> Server<A> {
     /// Connection `conn` ended (a read returned 0 or failed).
     pub fn handle_eof(&mut self, now: Duration, conn: u64) {
         self.now = self.now.max(now);
+        self.hub.set_time(self.now);
         self.endpoint.handle_eof(now, conn);
         self.pump();
     }
@@ -247,6 +285,7 @@ impl<A: App> Server<A> {
     /// The deadline of [`Server::poll_timeout`] passed: runs what is due (and only that).
     pub fn handle_timeout(&mut self, now: Duration) {
         self.now = self.now.max(now);
+        self.hub.set_time(self.now);
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -310,6 +349,17 @@ impl<A: App> Server<A> {
         self.hub.poll_cluster_transmit()
     }
 
+    /// Turns write pacing on (see [`Endpoint::enable_write_pacing`]).
+    pub fn enable_write_pacing(&mut self) {
+        self.endpoint.enable_write_pacing();
+    }
+
+    /// The last transmit of `conn` is written (see [`Endpoint::handle_written`]).
+    pub fn handle_written(&mut self, now: Duration, conn: u64) {
+        self.now = self.now.max(now);
+        self.endpoint.handle_written(now, conn);
+    }
+
     // ---- outputs ---------------------------------------------------------------------------
 
     /// The next bytes to write (see [`Transmit`]).
@@ -339,6 +389,10 @@ impl<A: App> Server<A> {
         while let Some(ev) = self.endpoint.poll_event() {
             match ev {
                 endpoint::Event::Opened { sid, request, .. } => self.open(sid, &request),
+                endpoint::Event::Message { sid, message } if self.plain.contains(&sid) => {
+                    self.app
+                        .on_engine_message(&mut self.endpoint, &sid, message);
+                }
                 endpoint::Event::Message { sid, message } => {
                     let now = self.now;
                     if let Some(s) = self.sessions.get_mut(&sid) {
@@ -358,6 +412,10 @@ impl<A: App> Server<A> {
     }
 
     fn open(&mut self, sid: String, request: &OpenRequest) {
+        if self.endpoint.config().paths.first() != Some(&request.path) {
+            self.plain.insert(sid);
+            return;
+        }
         let info = SessionInfo {
             headers: request.headers.clone(),
             query: crate::hub::decode_query(request.target.split_once('?').map_or("", |q| q.1)),
@@ -384,6 +442,9 @@ impl<A: App> Server<A> {
     }
 
     fn closed(&mut self, sid: &str, reason: CloseReason) {
+        if self.plain.remove(sid) {
+            return;
+        }
         if let Some(s) = self.sessions.get_mut(sid) {
             s.machine.handle_transport_close(reason.into());
         }
@@ -417,19 +478,17 @@ impl<A: App> Server<A> {
             let hub_id = s.hub_id;
             match ev {
                 ServerEvent::Connect { nsp, auth } => {
-                    if let Err(msg) = self.app.accept(&nsp, auth.as_deref(), &s.info) {
-                        let _ = s.machine.refuse(&nsp, &msg, None);
-                    } else if let Ok(id) = s.machine.accept(&nsp, (self.entropy)()) {
-                        let id = id.to_string();
-                        match self.hub.add_socket(hub_id, &nsp, &id, auth.as_deref()) {
-                            Ok(socket) => {
-                                let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
-                                self.app.on_connect(&mut ctx);
-                            }
-                            Err(_) => {
-                                let _ = s.machine.disconnect(&nsp);
-                            }
-                        }
+                    if let Some(socket) = connect::connect(
+                        &mut self.app,
+                        &mut self.hub,
+                        s,
+                        &mut *self.entropy,
+                        now,
+                        &nsp,
+                        auth.as_deref(),
+                    ) {
+                        let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
+                        self.app.on_connect(&mut ctx);
                     }
                 }
                 ServerEvent::Event { packet, ack } => {
@@ -445,7 +504,8 @@ impl<A: App> Server<A> {
                     if let Some(socket) = self.hub.socket_of(hub_id, &nsp) {
                         let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
                         self.app.on_disconnect(&mut ctx, reason);
-                        let _ = self.hub.remove_socket(socket);
+                        // With recovery on, a recoverable loss keeps the socket's state.
+                        let _ = self.hub.disconnect_socket(socket, now, reason);
                     }
                 }
                 ServerEvent::Ack { packet } => {
@@ -559,8 +619,8 @@ impl<A: App> Server<A> {
                     // message of a msgpack packet.
                     for m in p.engineio_messages() {
                         let _ = match m {
-                            EngineIoMessage::Text(t) => self.endpoint.send_text(&sid, &t[1..]),
-                            EngineIoMessage::Binary(b) => self.endpoint.send_binary(&sid, b),
+                            MessageRef::Text(t) => self.endpoint.send_text(&sid, t),
+                            MessageRef::Binary(b) => self.endpoint.send_binary(&sid, b),
                         };
                     }
                 }

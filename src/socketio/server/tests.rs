@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::*;
+use crate::engineio::endpoint::EndpointConfig;
 use crate::socketio::packet::Value;
 
 /// A rooms chat: `join` (ack `true`), `say` to the room but the sender, `shout` to everyone,
@@ -21,6 +22,13 @@ struct Chat {
 impl App for Chat {
     fn on_connect(&mut self, ctx: &mut Ctx<'_>) {
         self.log.push(format!("connect {}", ctx.nsp()));
+        if ctx.recovered() {
+            self.log.push(format!("recovered {}", ctx.id()));
+        }
+    }
+
+    fn on_engine_message(&mut self, endpoint: &mut Endpoint, sid: &str, message: EioMessage) {
+        let _ = endpoint.send(sid, &message);
     }
 
     fn on_event(&mut self, ctx: &mut Ctx<'_>, mut event: Event<'_>) {
@@ -365,4 +373,131 @@ fn a_session_that_never_connects_a_namespace_is_closed_by_the_connect_timeout() 
     assert_eq!(now, Duration::from_secs(45));
     assert!(!io.endpoint().is_open(&a.sid));
     assert_eq!(io.hub().session_count(), 0);
+}
+
+/// Opens a WebSocket session on `conn` at `path` and connects the main namespace (the CONNECT
+/// reply is returned).
+fn ws_open(io: &mut Server<Chat>, p: &mut Vec<Transmit>, conn: u64, path: &str) -> Vec<String> {
+    io.handle_accept(Duration::ZERO, conn);
+    let req = format!(
+        "GET {path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n"
+    );
+    io.handle_read(Duration::ZERO, conn, req.as_bytes());
+    ws_texts(&drain(io, p, conn))
+}
+
+#[test]
+fn sessions_on_another_path_are_plain_engineio() {
+    let opts = ServerOptions::default();
+    let opts = opts.endpoint(
+        EndpointConfig::default()
+            .path("/socket.io/")
+            .add_path("/engine.io/"),
+    );
+    let mut n = 0u8;
+    let mut io = Server::new(Chat::default(), opts, move || {
+        n = n.wrapping_add(1);
+        [n; 15]
+    });
+    let mut p = Vec::new();
+    let open = ws_open(&mut io, &mut p, 1, "/engine.io/");
+    assert!(open[0].starts_with("0{\"sid\":"), "{open:?}");
+    // "40" is just a message here: echoed by the application, no Socket.IO machine involved.
+    io.handle_read(Duration::ZERO, 1, &ws_text("440"));
+    assert_eq!(ws_texts(&drain(&mut io, &mut p, 1)), ["440"]);
+    assert_eq!(io.hub().session_count(), 0);
+    io.handle_eof(Duration::ZERO, 1);
+    assert!(io.app().log.is_empty(), "{:?}", io.app().log);
+}
+
+#[test]
+fn connection_state_recovery_restores_id_rooms_and_missed_packets() {
+    let opts = ServerOptions::default().recovery(crate::socketio::recovery::RecoveryConfig::new());
+    let mut n = 0u8;
+    let mut io = Server::new(Chat::default(), opts, move || {
+        n = n.wrapping_add(1);
+        [n; 15]
+    });
+    let mut p = Vec::new();
+    let t = Duration::from_secs(1);
+    // a on WebSocket: its CONNECT reply carries a private session id.
+    ws_open(&mut io, &mut p, 9, "/socket.io/");
+    io.handle_read(t, 9, &ws_text("40"));
+    let reply = ws_texts(&drain(&mut io, &mut p, 9)).remove(0);
+    let (ida, pid) = (reply[10..30].to_string(), reply[39..59].to_string());
+    assert_eq!(reply, format!("40{{\"sid\":\"{ida}\",\"pid\":\"{pid}\"}}"));
+    io.handle_read(t, 9, &ws_text("42[\"join\",\"blue\"]"));
+    // b (polling) in the room; a's connection drops (recoverable: transport close).
+    let b = Poller::open(&mut io, &mut p, 1, t);
+    connect(&mut io, &mut p, &b, t);
+    b.post(&mut io, &mut p, t, "42[\"join\",\"blue\"]");
+    io.handle_eof(t, 9);
+    assert_eq!(io.hub().recoverable_sessions(), 1);
+    // While a is away, b says something to the room: kept for a, with an offset.
+    b.post(&mut io, &mut p, t, "42[\"shout\",1]");
+    // a comes back on a new session with its pid: same id, same rooms, the missed packet.
+    let c = Poller::open(&mut io, &mut p, 2, t);
+    c.post(&mut io, &mut p, t, &format!("40{{\"pid\":\"{pid}\"}}"));
+    let got = c.get(&mut io, &mut p, t).unwrap();
+    let mut parts = got.split('\x1e');
+    assert_eq!(
+        parts.next().unwrap(),
+        format!("40{{\"sid\":\"{ida}\",\"pid\":\"{pid}\"}}")
+    );
+    let missed = parts.next().expect("the missed packet");
+    assert!(missed.starts_with("42[\"shouted\",1,\""), "{missed}");
+    assert_eq!(io.hub().room_size("/", "blue"), 2);
+    assert!(
+        io.app().log.contains(&format!("recovered {ida}")),
+        "{:?}",
+        io.app().log
+    );
+    // An unknown pid gets a new socket.
+    let d = Poller::open(&mut io, &mut p, 3, t);
+    d.post(&mut io, &mut p, t, "40{\"pid\":\"nope\"}");
+    let got = d.get(&mut io, &mut p, t).unwrap();
+    assert!(
+        !got.contains(&ida) && got.starts_with("40{\"sid\":"),
+        "{got}"
+    );
+}
+
+#[test]
+fn paced_writes_keep_one_transmit_in_flight_per_connection() {
+    let mut io = server();
+    io.enable_write_pacing();
+    let t = Duration::ZERO;
+    io.handle_accept(t, 9);
+    io.handle_read(
+        t,
+        9,
+        b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
+          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+          Sec-WebSocket-Version: 13\r\n\r\n",
+    );
+    // The 101 alone; the open packet waits for its write.
+    let first = io.poll_transmit().unwrap();
+    assert!(first.data.starts_with(b"HTTP/1.1 101") && !first.data.ends_with(b"}"));
+    assert_eq!(io.poll_transmit(), None);
+    io.handle_written(t, 9);
+    let open = io.poll_transmit().unwrap();
+    assert!(ws_texts(&open.data)[0].starts_with("0{"), "{open:?}");
+    io.handle_written(t, 9);
+    assert_eq!(io.poll_transmit(), None, "nothing held");
+    // Two events answered at once: the first answer leaves, the second waits, then both
+    // later ones leave together in one transmit.
+    io.handle_read(t, 9, &ws_text("40"));
+    let reply = io.poll_transmit().unwrap();
+    assert_eq!(ws_texts(&reply.data).len(), 1);
+    io.handle_read(t, 9, &ws_text("42[\"shout\",1]"));
+    io.handle_read(t, 9, &ws_text("42[\"shout\",2]"));
+    assert_eq!(io.poll_transmit(), None);
+    io.handle_written(t, 9);
+    let rest = io.poll_transmit().unwrap();
+    assert_eq!(
+        ws_texts(&rest.data),
+        ["42[\"shouted\",1]", "42[\"shouted\",2]"]
+    );
 }

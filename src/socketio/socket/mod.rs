@@ -145,6 +145,18 @@ pub enum Message {
 }
 
 impl Message {
+    /// Borrows the message as the Engine.IO message that carries it.
+    #[must_use]
+    pub fn view(&self) -> crate::engineio::MessageRef<'_> {
+        use crate::engineio::MessageRef;
+        match self {
+            Message::Text(s) => MessageRef::Text(s),
+            Message::SharedText(s) => MessageRef::Text(s),
+            Message::Binary(b) => MessageRef::Binary(b),
+            Message::SharedBinary(b) => MessageRef::Binary(b),
+        }
+    }
+
     /// The text, for a text message.
     pub fn as_text(&self) -> Option<&str> {
         match self {
