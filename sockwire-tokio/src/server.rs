@@ -40,9 +40,24 @@ pub(crate) struct Writer {
     tx: mpsc::Sender<Transmit>,
 }
 
-/// What connection tasks (and the bus) tell the machine's task.
-pub(crate) enum Input {
-    Accepted(u64, Writer),
+/// Where the machine's task puts a connection's transmits: a TCP connection's [`Writer`] here,
+/// a virtual connection's channel in [`crate::tower`].
+pub(crate) trait Outlet: Send + 'static {
+    /// Hands `t` on.
+    fn put(&self, t: Transmit) -> Wrote;
+}
+
+impl Outlet for Writer {
+    fn put(&self, t: Transmit) -> Wrote {
+        write(self, t)
+    }
+}
+
+/// What connection tasks (and the bus) tell the machine's task; `W` is where a connection's
+/// transmits go.
+pub(crate) enum Input<W = Writer> {
+    /// A new connection and its outlet.
+    Accepted(u64, W),
     Read(u64, Vec<u8>),
     Eof(u64),
     /// A transmit queued to the connection's writer task was written (write pacing).
@@ -109,14 +124,14 @@ pub(crate) async fn serve_inner<M: Machine + Send + 'static>(
 }
 
 /// The machine's task: inputs in, transmits out to the writers, one timer.
-async fn drive<M: Machine + Send + 'static>(
+pub(crate) async fn drive<M: Machine + Send + 'static, W: Outlet>(
     mut m: M,
-    mut rx: mpsc::Receiver<Input>,
+    mut rx: mpsc::Receiver<Input<W>>,
     bus: Option<mpsc::Sender<Command>>,
 ) {
     let start = Instant::now();
     m.enable_write_pacing();
-    let mut writers: HashMap<u64, Writer> = HashMap::new();
+    let mut writers: HashMap<u64, W> = HashMap::new();
     loop {
         while let Some(c) = m.poll_bus() {
             if let Some(b) = &bus {
@@ -129,7 +144,7 @@ async fn drive<M: Machine + Send + 'static>(
         while let Some(t) = m.poll_transmit() {
             let conn = t.conn;
             if let Some(w) = writers.get(&conn) {
-                match write(w, t) {
+                match w.put(t) {
                     Wrote::Now => m.handle_written(now, conn),
                     Wrote::Queued => {}
                     // Dropping the writer ends its task once its queue is written: the socket
@@ -171,8 +186,8 @@ async fn drive<M: Machine + Send + 'static>(
     }
 }
 
-/// What became of a transmit handed to [`write`].
-enum Wrote {
+/// What became of a transmit handed to an [`Outlet`].
+pub(crate) enum Wrote {
     /// Written whole to the socket already.
     Now,
     /// Handed to the writer task (it reports [`Input::Written`] when done).

@@ -97,7 +97,6 @@ use sockwire::http::{DEFAULT_MAX_HEADERS, HeadConfig, Header, Status, parse_resp
 use sockwire::socketio::server::{App, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -128,14 +127,22 @@ impl<A: App + Send + 'static> Mount for Server<A> {
 /// The body of a [`SocketIoService`]'s responses: the machine's answer or the inner service's.
 pub type SocketIoBody<B> = Either<Full<Bytes>, B>;
 
-/// What request futures and upgraded connections tell the machine's task.
-enum Input {
-    /// A request's bytes on a new virtual connection, and where its transmits go.
-    Open(u64, Vec<u8>, mpsc::Sender<Transmit>),
-    /// Bytes read from an upgraded connection.
-    Read(u64, Vec<u8>),
-    /// The virtual connection ended.
-    Eof(u64),
+/// What request futures and upgraded connections tell the machine's task (the run loop of
+/// [`crate::serve`], over virtual connections): a new connection is `Accepted` with the channel
+/// its transmits go to, then its request bytes are `Read`.
+type Input = crate::server::Input<mpsc::Sender<Transmit>>;
+
+/// A virtual connection's transmits go to its request future (or upgraded connection) through a
+/// channel. Taken counts as written: the HTTP layer (hyper) paces the real writes.
+impl crate::server::Outlet for mpsc::Sender<Transmit> {
+    fn put(&self, t: Transmit) -> crate::server::Wrote {
+        let close = t.close;
+        if self.try_send(t).is_err() || close {
+            crate::server::Wrote::Done
+        } else {
+            crate::server::Wrote::Now
+        }
+    }
 }
 
 /// What every clone of the layer and its services share.
@@ -176,7 +183,7 @@ impl SocketIoLayer {
             max_body: cfg.server.max_payload,
             request_timeout: cfg.request_timeout,
         });
-        tokio::spawn(drive(machine, rx));
+        tokio::spawn(crate::server::drive(machine, rx, None));
         SocketIoLayer { shared }
     }
 
@@ -237,49 +244,6 @@ where
             let clone = self.inner.clone();
             let mut inner = std::mem::replace(&mut self.inner, clone);
             Box::pin(async move { Ok(inner.call(req).await?.map(Either::Right)) })
-        }
-    }
-}
-
-/// The machine's task: inputs in, transmits out to each virtual connection, one timer.
-async fn drive<M: Machine + Send + 'static>(mut m: M, mut rx: mpsc::Receiver<Input>) {
-    let start = Instant::now();
-    let mut writers: std::collections::HashMap<u64, mpsc::Sender<Transmit>> =
-        std::collections::HashMap::new();
-    loop {
-        while let Some(t) = m.poll_transmit() {
-            let (conn, close) = (t.conn, t.close);
-            if let Some(w) = writers.get(&conn) {
-                if w.try_send(t).is_err() || close {
-                    writers.remove(&conn);
-                }
-            }
-        }
-        let deadline = m.poll_timeout().map(|d| start + d);
-        let sleep = async {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(d).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            input = rx.recv() => {
-                let now = start.elapsed();
-                match input {
-                    Some(Input::Open(conn, bytes, w)) => {
-                        writers.insert(conn, w);
-                        m.handle_accept(now, conn);
-                        m.handle_read(now, conn, &bytes);
-                    }
-                    Some(Input::Read(conn, bytes)) => m.handle_read(now, conn, &bytes),
-                    Some(Input::Eof(conn)) => {
-                        writers.remove(&conn);
-                        m.handle_eof(now, conn);
-                    }
-                    None => return,
-                }
-            }
-            () = sleep => m.handle_timeout(start.elapsed()),
         }
     }
 }
@@ -456,7 +420,9 @@ where
     drop(body);
 
     let (wtx, mut wrx) = mpsc::channel(MAX_QUEUED_WRITES);
-    if shared.tx.send(Input::Open(conn, bytes, wtx)).await.is_err() {
+    if shared.tx.send(Input::Accepted(conn, wtx)).await.is_err()
+        || shared.tx.send(Input::Read(conn, bytes)).await.is_err()
+    {
         return bare(StatusCode::SERVICE_UNAVAILABLE);
     }
     let guard = EofGuard {
