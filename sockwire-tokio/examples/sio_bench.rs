@@ -2,7 +2,8 @@
 //! `cargo run --release -p sockwire-tokio --example sio_bench -- 127.0.0.1:3000`
 //! Events: `join` (a room; acked with "ok"), `go` (room, payload: emits `msg` with the payload
 //! to everyone in the room). Heartbeat: the default (ping every 25 s).
-use std::hash::{BuildHasher, RandomState};
+#[path = "../../examples/rooms/app.rs"]
+mod rooms;
 
 use sockwire::engineio::endpoint::EndpointConfig;
 use sockwire::socketio::packet::Value::{Json, JsonUnchecked};
@@ -30,13 +31,6 @@ impl App for Bench {
     }
 }
 
-/// Ids from std's randomly keyed SipHash, a fresh key per call (use a CSPRNG in production).
-fn ids() -> [u8; 15] {
-    let s = RandomState::new();
-    let b = (u128::from(s.hash_one(1u8)) << 64 | u128::from(s.hash_one(2u8))).to_le_bytes();
-    b[..15].try_into().unwrap()
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or("127.0.0.1:3000".into());
@@ -47,5 +41,5 @@ async fn main() -> std::io::Result<()> {
         .max_connections(60_000)
         .max_sessions(60_000);
     let opts = ServerOptions::default().endpoint(endpoint);
-    sockwire_tokio::serve(listener, Server::new(Bench, opts, ids)).await
+    sockwire_tokio::serve(listener, Server::new(Bench, opts, rooms::ids)).await
 }
