@@ -72,26 +72,7 @@ pub fn decode<'a>(
     scratch: &'a mut Vec<u8>,
     max: usize,
 ) -> Result<Message<'a>, WireError> {
-    if msg.len() > max {
-        return Err(WireError::TooLarge);
-    }
-    let bytes: &'a [u8] = if msg.first() == Some(&b'{') {
-        let text = core::str::from_utf8(msg).map_err(|_| WireError::Malformed)?;
-        scratch.clear();
-        crate::socketio::mpbridge::json_to_msgpack(text, false, &[], scratch)
-            .map_err(|_| WireError::Malformed)?;
-        scratch
-    } else {
-        msg
-    };
-    let limits = Limits {
-        max_input: max.max(bytes.len()),
-        max_depth: 32,
-        max_values: max.min(1 << 20),
-    };
-    let Value::Map(m) = msgpack::decode(bytes, &limits).map_err(|_| WireError::Malformed)? else {
-        return Err(WireError::BadField("message"));
-    };
+    let m = wire::decode_map(msg, scratch, max)?;
     let kind = get(&m, "type")
         .and_then(Value::as_i64)
         .and_then(|n| u64::try_from(n).ok());

@@ -163,6 +163,36 @@ pub struct Message<'a> {
     pub client_count: Option<u64>,
 }
 
+/// The top-level map of a bus message of at most `max` bytes, the one decoding path of every
+/// message type: JSON (the message starts with `{`) is converted into `scratch` first, msgpack
+/// is decoded in place under [`limits`].
+///
+/// # Errors
+/// Too large, malformed, or not a map.
+pub(crate) fn decode_map<'a>(
+    msg: &'a [u8],
+    scratch: &'a mut Vec<u8>,
+    max: usize,
+) -> Result<Vec<(Value<'a>, Value<'a>)>, WireError> {
+    if msg.len() > max {
+        return Err(WireError::TooLarge);
+    }
+    let bytes: &'a [u8] = if msg.first() == Some(&b'{') {
+        let text = core::str::from_utf8(msg).map_err(|_| WireError::Malformed)?;
+        scratch.clear();
+        crate::socketio::mpbridge::json_to_msgpack(text, false, &[], scratch)
+            .map_err(|_| WireError::Malformed)?;
+        scratch
+    } else {
+        msg
+    };
+    match msgpack::decode(bytes, &limits(max.max(bytes.len()))) {
+        Ok(Value::Map(m)) => Ok(m),
+        Ok(_) => Err(WireError::BadField("message")),
+        Err(_) => Err(WireError::Malformed),
+    }
+}
+
 fn limits(max: usize) -> Limits {
     Limits {
         max_input: max,
@@ -280,23 +310,7 @@ pub fn decode_message<'a>(
     scratch: &'a mut Vec<u8>,
     max: usize,
 ) -> Result<Message<'a>, WireError> {
-    if msg.len() > max {
-        return Err(WireError::TooLarge);
-    }
-    let bytes: &'a [u8] = if msg.first() == Some(&b'{') {
-        let text = core::str::from_utf8(msg).map_err(|_| WireError::Malformed)?;
-        scratch.clear();
-        crate::socketio::mpbridge::json_to_msgpack(text, false, &[], scratch)
-            .map_err(|_| WireError::Malformed)?;
-        scratch
-    } else {
-        msg
-    };
-    let v =
-        msgpack::decode(bytes, &limits(max.max(bytes.len()))).map_err(|_| WireError::Malformed)?;
-    let Value::Map(m) = v else {
-        return Err(WireError::BadField("message"));
-    };
+    let m = decode_map(msg, scratch, max)?;
     let s = |k: &'static str| -> Result<Option<&'a str>, WireError> {
         match get(&m, k) {
             None | Some(Value::Nil) => Ok(None),

@@ -517,6 +517,25 @@ impl Hub {
         n
     }
 
+    /// The `[event, ...args]` JSON array of a `serverSideEmit`, each raw JSON argument checked.
+    pub(super) fn server_side_event(
+        &self,
+        event: &str,
+        args_json: &[&str],
+    ) -> Result<String, HubError> {
+        super::check_name(event, self.config.max_event_len, "event")?;
+        let mut data = String::from("[");
+        crate::json::push_string(&mut data, event);
+        for a in args_json {
+            crate::json::validate(a)
+                .map_err(|e| HubError::Encode(crate::socketio::SocketIoError::InvalidJson(e)))?;
+            data.push(',');
+            data.push_str(a);
+        }
+        data.push(']');
+        Ok(data)
+    }
+
     /// `serverSideEmit(event, ...args)` to the other nodes of the cluster (no answer awaited);
     /// `args_json` are the arguments as JSON texts. No-op without a cluster.
     ///
@@ -528,16 +547,7 @@ impl Hub {
         event: &str,
         args_json: &[&str],
     ) -> Result<(), HubError> {
-        super::check_name(event, self.config.max_event_len, "event")?;
-        let mut data = String::from("[");
-        crate::json::push_string(&mut data, event);
-        for a in args_json {
-            crate::json::validate(a)
-                .map_err(|e| HubError::Encode(crate::socketio::SocketIoError::InvalidJson(e)))?;
-            data.push(',');
-            data.push_str(a);
-        }
-        data.push(']');
+        let data = self.server_side_event(event, args_json)?;
         let Some(c) = self.cluster.as_deref() else {
             return Ok(());
         };

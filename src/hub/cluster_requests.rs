@@ -131,16 +131,7 @@ impl Hub {
         event: &str,
         args_json: &[&str],
     ) -> Result<u64, HubError> {
-        super::check_name(event, self.config.max_event_len, "event")?;
-        let mut data = String::from("[");
-        crate::json::push_string(&mut data, event);
-        for a in args_json {
-            crate::json::validate(a)
-                .map_err(|e| HubError::Encode(crate::socketio::SocketIoError::InvalidJson(e)))?;
-            data.push(',');
-            data.push_str(a);
-        }
-        data.push(']');
+        let data = self.server_side_event(event, args_json)?;
         self.start_request(
             RequestType::ServerSideEmit,
             nsp,
