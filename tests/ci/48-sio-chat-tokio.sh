@@ -7,14 +7,7 @@ cd "$(dirname "$0")/../.."
 . tests/interop/lib.sh
 T0=$(date +%s)
 DIR=tests/interop/sio_chat
-require_node
-(cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error)
-cargo build --release -p sockwire-tokio --example sio_chat
-PORT=$(free_port)
-"${CARGO_TARGET_DIR:-target}/release/examples/sio_chat" "127.0.0.1:$PORT" 2>/dev/null &
-SERVER_PID=$!
-trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
-wait_port "$PORT"
+start_example_for "$DIR" sio_chat -p sockwire-tokio
 rc=0
 SIO_URL="http://127.0.0.1:$PORT" timeout 300 node "$DIR/run.mjs" || rc=1
 echo "48-sio-chat-tokio: done in $(( $(date +%s) - T0 )) s"

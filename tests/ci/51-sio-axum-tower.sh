@@ -8,14 +8,7 @@ cd "$(dirname "$0")/../.."
 . tests/interop/lib.sh
 T0=$(date +%s)
 DIR=tests/interop/sio_chat
-require_node
-(cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error)
-cargo build --release -p sockwire-tokio --features tower --example axum_chat
-PORT=$(free_port)
-"${CARGO_TARGET_DIR:-target}/release/examples/axum_chat" "127.0.0.1:$PORT" 2>/dev/null &
-SERVER_PID=$!
-trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
-wait_port "$PORT"
+start_example_for "$DIR" axum_chat -p sockwire-tokio --features tower
 rc=0
 SIO_URL="http://127.0.0.1:$PORT" timeout 300 node "$DIR/run.mjs" || rc=1
 SIO_URL="http://127.0.0.1:$PORT" timeout 60 node tests/interop/sio_axum/routes.mjs || rc=1

@@ -20,6 +20,29 @@ wait_port() {
   echo "FAIL: nothing listening on $1"; return 1
 }
 
+# Starts the built example $1 on a free loopback port, its address as the last argument after
+# any flags given in $2..., and waits for it. Sets PORT; the server is killed on exit.
+launch_example() {
+  local example=$1
+  shift
+  PORT=$(free_port)
+  "${CARGO_TARGET_DIR:-target}/release/examples/$example" "$@" "127.0.0.1:$PORT" 2>/dev/null &
+  SERVER_PID=$!
+  trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+  wait_port "$PORT"
+}
+
+# Installs the npm project in $1 (`npm ci`), builds example $2 with `cargo build --release`
+# plus the remaining arguments (package, features) and launches it (see launch_example).
+start_example_for() {
+  local dir=$1 example=$2
+  shift 2
+  require_node
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cargo build --release "$@" --example "$example"
+  launch_example "$example"
+}
+
 # For the Node peers of the Engine.IO / Socket.IO endpoints: installs the npm project in $1
 # (`npm ci`), builds the sio_server example and starts it on a free loopback port. Sets PORT;
 # the server is killed when the script exits.
@@ -27,9 +50,5 @@ start_sio_server_for() {
   require_node
   (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
   cargo build --release --example sio_server
-  PORT=$(free_port)
-  "${CARGO_TARGET_DIR:-target}/release/examples/sio_server" --addr "127.0.0.1:$PORT" 2>/dev/null &
-  SERVER_PID=$!
-  trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
-  wait_port "$PORT"
+  launch_example sio_server --addr
 }
