@@ -9,7 +9,7 @@
 //! driver runs on its own, so heartbeats are answered and deadlines kept whether or not
 //! [`SioClient::next_event`] is being awaited.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,6 +42,12 @@ pub struct SioClientConfig {
     pub randomization_permille: u32,
     /// The seed of that jitter (default 0; give each client its own).
     pub seed: u64,
+    /// Events held for [`SioClient::next_event`] before the client stops reading from the
+    /// server (default 1,024). While the application is behind, the driver keeps its timers
+    /// but reads nothing more, so TCP pushes back on the server; the queue holds at most
+    /// this many events plus those of one read. An application that stays behind for longer
+    /// than the server's ping timeout is disconnected by the server (and reconnects).
+    pub event_capacity: usize,
 }
 
 impl Default for SioClientConfig {
@@ -55,6 +61,7 @@ impl Default for SioClientConfig {
             reconnection_attempts: u32::MAX,
             randomization_permille: 500,
             seed: 0,
+            event_capacity: 1024,
         }
     }
 }
@@ -115,9 +122,21 @@ type Entropy = Box<dyn FnMut() -> [u8; 16] + Send>;
 /// The machine, shared by the handle (commands) and the driver (IO).
 struct Shared {
     client: Mutex<Client>,
-    /// Wakes the driver after a command.
+    /// Wakes the driver after a command, or when the event queue has room again.
     wake: Notify,
     start: Instant,
+    /// Events for the application, bounded by `capacity` (see [`SioClientConfig::event_capacity`]).
+    events: Mutex<Events>,
+    /// Wakes [`SioClient::next_event`].
+    ready: Notify,
+    capacity: usize,
+}
+
+/// The application's event queue; `closed` once the driver is done.
+#[derive(Default)]
+struct Events {
+    queue: VecDeque<SioEvent>,
+    closed: bool,
 }
 
 impl Shared {
@@ -129,7 +148,6 @@ impl Shared {
 /// A Socket.IO client connected to one namespace.
 pub struct SioClient {
     shared: Arc<Shared>,
-    events: mpsc::UnboundedReceiver<SioEvent>,
     driver: Option<JoinHandle<()>>,
     nsp: String,
 }
@@ -180,17 +198,17 @@ impl SioClient {
             client: Mutex::new(client),
             wake: Notify::new(),
             start,
+            events: Mutex::new(Events::default()),
+            ready: Notify::new(),
+            capacity: cfg.event_capacity.max(1),
         });
-        let (tx, events) = mpsc::unbounded_channel();
         let driver = tokio::spawn(drive(
             Arc::clone(&shared),
             addr.to_string(),
             nsp.to_string(),
-            tx,
         ));
         Ok(SioClient {
             shared,
-            events,
             driver: Some(driver),
             nsp: nsp.into(),
         })
@@ -249,7 +267,27 @@ impl SioClient {
     /// The next event; `None` once the client is closed for good (after
     /// [`disconnect`](Self::disconnect), or when reconnection is off or gave up).
     pub async fn next_event(&mut self) -> Option<SioEvent> {
-        self.events.recv().await
+        loop {
+            {
+                let mut ev = self.shared.events.lock().unwrap();
+                if let Some(e) = ev.queue.pop_front() {
+                    if ev.queue.len() + 1 == self.shared.capacity {
+                        self.shared.wake.notify_one(); // room again: the driver may read
+                    }
+                    return Some(e);
+                }
+                if ev.closed {
+                    return None;
+                }
+            }
+            // A notification between the unlock and here is kept as a permit: none is lost.
+            self.shared.ready.notified().await;
+        }
+    }
+
+    /// How many events wait for [`next_event`](Self::next_event).
+    pub fn pending_events(&self) -> usize {
+        self.shared.events.lock().unwrap().queue.len()
     }
 }
 
@@ -263,14 +301,10 @@ enum Input {
 const INBOUND: usize = 64;
 
 /// The driver: moves bytes between the machine and its connections, arms its one timer.
-async fn drive(
-    shared: Arc<Shared>,
-    addr: String,
-    nsp: String,
-    events: mpsc::UnboundedSender<SioEvent>,
-) {
+async fn drive(shared: Arc<Shared>, addr: String, nsp: String) {
     let (in_tx, mut in_rx) = mpsc::channel::<(u64, Input)>(INBOUND);
     let mut conns: HashMap<u64, mpsc::UnboundedSender<Option<Vec<u8>>>> = HashMap::new();
+    let mut full;
     loop {
         let deadline = {
             let mut c = shared.client.lock().unwrap();
@@ -295,20 +329,29 @@ async fn drive(
                 }
             }
             let mut closed = false;
+            let mut ev = shared.events.lock().unwrap();
+            let before = ev.queue.len();
             while let Some(e) = c.poll_event() {
                 if e == Event::Closed {
                     closed = true;
                 } else if let Some(e) = map_event(e, &nsp) {
-                    let _ = events.send(e);
+                    ev.queue.push_back(e);
                 }
             }
             if closed || c.is_closed() {
+                ev.closed = true;
+                drop(ev);
+                shared.ready.notify_one();
                 // What was written stays queued in the connection tasks, which finish it.
                 for (_, w) in conns.drain() {
                     let _ = w.send(None);
                 }
                 return;
             }
+            if ev.queue.len() > before {
+                shared.ready.notify_one();
+            }
+            full = ev.queue.len() >= shared.capacity;
             c.poll_timeout()
         };
         let sleep = async {
@@ -319,7 +362,8 @@ async fn drive(
         };
         tokio::select! {
             () = shared.wake.notified() => {}
-            Some((conn, input)) = in_rx.recv() => {
+            // Behind the application: read nothing more until it takes events.
+            Some((conn, input)) = in_rx.recv(), if !full => {
                 let now = shared.now();
                 let mut c = shared.client.lock().unwrap();
                 match input {

@@ -1,7 +1,7 @@
 //! `SioClient` against the crate's own `serve` + `socketio::server::Server` over loopback, on
 //! each transport (long-polling only, WebSocket only, polling then upgrade): connect, events
 //! both ways, acks both ways, binary, heartbeats kept by the driver while nobody awaits
-//! `next_event`, and reconnection after the server restarts.
+//! `next_event`, the bounded event queue, and reconnection after the server restarts.
 use std::time::Duration;
 
 use sockwire::engineio::endpoint::EndpointConfig;
@@ -23,6 +23,15 @@ impl App for Echo {
         let args: Vec<_> = ev.args().collect();
         match ev.name() {
             "echo" => drop(ctx.emit("echoed", &args)),
+            "flood" => {
+                let n: u32 = match args.first() {
+                    Some(Value::Json(t)) => t.parse().unwrap_or(0),
+                    _ => 0,
+                };
+                for i in 0..n {
+                    let _ = ctx.emit("n", &[Value::Json(&i.to_string())]);
+                }
+            }
             "ask" => {
                 if let Some(a) = ev.take_ack() {
                     let _ = ctx.ack(a, &args);
@@ -308,4 +317,46 @@ async fn gives_up_after_its_attempts_on_the_paused_clock() {
         "{:?}",
         start.elapsed()
     );
+}
+
+/// An application that does not take its events stops the client reading: the queue holds at
+/// most `event_capacity` plus one read's events (the unbounded queue of old held all 5,000,
+/// which fit in loopback's socket buffers), and every event still arrives, in order.
+#[tokio::test]
+async fn the_event_queue_is_bounded_and_loses_nothing() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let _server = start(listener).await;
+    let mut cfg = config(Transports::WebSocket);
+    cfg.event_capacity = 8;
+    let mut c = SioClient::connect(&addr, "/", None, cfg, entropy())
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut c).await, SioEvent::Connect { .. }));
+    assert!(matches!(next(&mut c).await, SioEvent::Event { .. })); // hello?
+    const N: usize = 5000;
+    c.emit("flood", &[Value::Json(&N.to_string())])
+        .await
+        .unwrap();
+    // Wait until the queue is full, then give the driver time to overrun it if it would.
+    for _ in 0..500 {
+        if c.pending_events() >= 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let held = c.pending_events();
+    // One read is at most 16 KiB, and the smallest event frame here (`42["n",0]` after a
+    // 2-byte header) is 11 bytes.
+    assert!((8..=8 + 16 * 1024 / 11).contains(&held), "{held} held");
+    for i in 0..N {
+        match next(&mut c).await {
+            SioEvent::Event { name, args, .. } => {
+                assert_eq!((name.as_str(), args), ("n", vec![i.to_string()]));
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+    c.disconnect().await.unwrap();
 }
