@@ -8,20 +8,19 @@
 //! text message with the number of cases), then `/runCase?case=N&agent=A` for every case
 //! (echoing every message until the server closes), then `/updateReports?agent=A`.
 //!
-//! Each connection is the sans-IO run loop: the handshake from `sockwire::handshake`, then a
-//! client `sockwire::ws::Connection` whose masking keys come from the standard library's
-//! randomly keyed SipHash (a keyed PRF over a counter; seeded from OS randomness).
+//! Each connection is `sockwire_std`'s blocking host: `ws::connect` (the opening handshake),
+//! then `ws::run` driving a client `sockwire::ws::Connection` whose masking keys come from the
+//! standard library's randomly keyed SipHash (a keyed PRF over a counter; seeded from OS
+//! randomness).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::time::{Duration, Instant};
+use std::io;
 
 use sockwire::deflate::DeflateOffer;
-use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind};
+use sockwire::ws::{Connection, ConnectionConfig};
 
-use sockwire_std::ws::{self as ws_connect, Upgraded};
+use sockwire_std::ws::{self, Upgraded};
 
 fn main() {
     let mut url = String::from("ws://127.0.0.1:9001");
@@ -124,7 +123,8 @@ fn config() -> ConnectionConfig {
         .max_fragments(1_000_000)
 }
 
-/// One WebSocket connection to `target`: returns the messages received; echoes them if `echo`.
+/// One WebSocket connection to `target`, run by `sockwire_std::ws::run`: returns the first
+/// messages received (at most 16); echoes every message if `echo`.
 fn session(
     hostport: &str,
     target: &str,
@@ -134,116 +134,22 @@ fn session(
     // permessage-deflate is offered when there is a codec (the `deflate` feature).
     let offer = cfg!(feature = "deflate").then(DeflateOffer::default);
     let Upgraded {
-        mut stream,
-        mut leftover,
+        stream,
+        leftover,
         deflate,
         ..
-    } = ws_connect::connect(hostport, target, rng.nonce(), &[], offer.as_ref())?;
-
-    let start = Instant::now();
-    let mut conn = Connection::client(config().permessage_deflate(deflate), rng.key_source());
+    } = ws::connect(hostport, target, rng.nonce(), &[], offer.as_ref())?;
+    let conn = Connection::client(config().permessage_deflate(deflate), rng.key_source());
     let mut received = Vec::new();
-    let mut buf = vec![0u8; 256 << 10];
-    let mut scratch = Vec::new();
-    let mut io = Io {
-        stream: &mut stream,
-        received: &mut received,
-        scratch: &mut scratch,
-        echo,
-    };
-    io.feed(&mut conn, start.elapsed(), &mut leftover)?;
-    loop {
-        if conn.should_close_tcp() {
-            break;
+    ws::run(stream, conn, leftover, |kind, data, reply| {
+        if echo {
+            reply.extend_from_slice(data);
+            return Some(kind);
         }
-        let timeout = conn.poll_timeout().map(|d| {
-            d.saturating_sub(start.elapsed())
-                .max(Duration::from_millis(1))
-        });
-        io.stream.set_read_timeout(timeout)?;
-        match io.stream.read(&mut buf) {
-            Ok(0) => {
-                conn.handle_eof(start.elapsed());
-                io.drain(&mut conn)?;
-                break;
-            }
-            Ok(n) => io.feed(&mut conn, start.elapsed(), &mut buf[..n])?,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                conn.handle_timeout(start.elapsed());
-                io.drain(&mut conn)?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => {
-                // A reset (typically right after the server's Close) ends it like EOF.
-                conn.handle_eof(start.elapsed());
-                break;
-            }
+        if received.len() < 16 {
+            received.push(data.to_vec());
         }
-    }
-    let _ = stream.shutdown(Shutdown::Both);
+        None
+    })?;
     Ok(received)
-}
-
-struct Io<'a> {
-    stream: &'a mut TcpStream,
-    received: &'a mut Vec<Vec<u8>>,
-    scratch: &'a mut Vec<u8>,
-    echo: bool,
-}
-
-impl Io<'_> {
-    fn feed<K: sockwire::ws::MaskKeySource>(
-        &mut self,
-        conn: &mut Connection<K>,
-        now: Duration,
-        bytes: &mut [u8],
-    ) -> io::Result<()> {
-        let mut pos = 0;
-        while pos < bytes.len() {
-            match conn.handle_read(now, &mut bytes[pos..]) {
-                Ok(n) => pos += n,
-                Err(_) => {
-                    self.drain(conn)?;
-                    return Ok(());
-                }
-            }
-            self.drain(conn)?;
-        }
-        Ok(())
-    }
-
-    fn drain<K: sockwire::ws::MaskKeySource>(
-        &mut self,
-        conn: &mut Connection<K>,
-    ) -> io::Result<()> {
-        loop {
-            while let Some(bytes) = conn.poll_transmit() {
-                self.stream.write_all(bytes)?;
-            }
-            let kind = match conn.poll_event() {
-                None => return Ok(()),
-                Some(Event::Text(t)) => {
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(t.as_bytes());
-                    MessageKind::Text
-                }
-                Some(Event::Binary(b)) => {
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(b);
-                    MessageKind::Binary
-                }
-                Some(_) => continue,
-            };
-            if self.echo {
-                let _ = conn.send_frame(kind, true, self.scratch);
-            } else if self.received.len() < 16 {
-                self.received.push(self.scratch.clone());
-            }
-        }
-    }
 }

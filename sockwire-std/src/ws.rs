@@ -12,7 +12,7 @@ use sockwire::handshake::http::{HeadConfig, Header, Status};
 use sockwire::handshake::{
     AcceptOptions, ClientHandshake, ClientOptions, ServerHandshake, ServerResponse,
 };
-use sockwire::ws::{Connection, Event, MessageKind};
+use sockwire::ws::{Connection, Event, MaskKeySource, MessageKind};
 
 /// Most header fields read in an opening handshake.
 const MAX_HEADERS: usize = 128;
@@ -141,17 +141,19 @@ pub fn connect(
 /// every transmit, runs the timers, and hands each whole message to `on_message(kind, data,
 /// reply)`; returning `Some(kind)` sends `reply` (cleared before each call) as a message of that
 /// kind. Closes TCP the way RFC 6455 asks (after our last frame, waiting briefly for the peer's
-/// FIN so that unread data does not turn the close into a reset).
-pub fn run(
+/// FIN so that unread data does not turn the close into a reset). A reset from the peer ends
+/// the connection like EOF (the machine reports 1006 unless the close handshake was done).
+/// Works for both roles: a client `Connection` masks with its own key source.
+pub fn run<K: MaskKeySource>(
     mut stream: TcpStream,
-    mut conn: Connection,
+    mut conn: Connection<K>,
     mut leftover: Vec<u8>,
     mut on_message: impl FnMut(MessageKind, &[u8], &mut Vec<u8>) -> Option<MessageKind>,
 ) -> io::Result<()> {
     let start = Instant::now();
     let mut reply = Vec::new();
     let mut on =
-        |conn: &mut Connection, s: &mut TcpStream| drain(conn, s, &mut on_message, &mut reply);
+        |conn: &mut Connection<K>, s: &mut TcpStream| drain(conn, s, &mut on_message, &mut reply);
     feed(
         &mut conn,
         &mut stream,
@@ -173,6 +175,12 @@ pub fn run(
             Ok(0) => {
                 conn.handle_eof(start.elapsed());
                 return on(&mut conn, &mut stream);
+            }
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                conn.handle_eof(start.elapsed());
+                // Nothing can be written any more; the events still reach the application.
+                let _ = on(&mut conn, &mut stream);
+                return Ok(());
             }
             Ok(n) => feed(
                 &mut conn,
@@ -198,12 +206,12 @@ pub fn run(
 
 /// Feeds one read, draining outputs after every step; a peer error ends the input (its Close
 /// frame is among the transmits).
-fn feed(
-    conn: &mut Connection,
+fn feed<K: MaskKeySource>(
+    conn: &mut Connection<K>,
     stream: &mut TcpStream,
     now: Duration,
     bytes: &mut [u8],
-    on: &mut impl FnMut(&mut Connection, &mut TcpStream) -> io::Result<()>,
+    on: &mut impl FnMut(&mut Connection<K>, &mut TcpStream) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut pos = 0;
     while pos < bytes.len() {
@@ -218,8 +226,8 @@ fn feed(
 }
 
 /// Writes pending output and hands messages to the application until both are drained.
-fn drain(
-    conn: &mut Connection,
+fn drain<K: MaskKeySource>(
+    conn: &mut Connection<K>,
     stream: &mut TcpStream,
     on_message: &mut impl FnMut(MessageKind, &[u8], &mut Vec<u8>) -> Option<MessageKind>,
     reply: &mut Vec<u8>,

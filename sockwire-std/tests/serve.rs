@@ -162,3 +162,37 @@ fn blocking_websocket_echo_with_a_subprotocol() {
     // The echo, byte-exact, then the Close reply with the same code.
     assert_eq!(&got[..11], b"\x81\x05hello\x88\x02\x03\xe8");
 }
+
+/// `ws::run` drives a client (masking) connection too, and a reset from the peer ends the run
+/// like EOF instead of an error: the server sends "hi", waits for the echo and drops the socket
+/// with the echo unread, which makes the kernel answer with RST.
+#[test]
+fn blocking_websocket_client_run_ends_cleanly_on_a_reset() {
+    use sockwire::ws::{Connection, ConnectionConfig};
+    use sockwire_std::ws;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        let mut up = ws::accept(s, |_| false, None).unwrap().unwrap();
+        up.stream.write_all(b"\x81\x02hi").unwrap();
+        let mut b = [0u8; 1];
+        up.stream.peek(&mut b).unwrap(); // the echo is here: leave it unread
+        drop(up.stream);
+    });
+    let up = ws::connect(&addr.to_string(), "/", [7; 16], &[], None).unwrap();
+    let mut n = 0u32;
+    let conn = Connection::client(ConnectionConfig::default(), move || {
+        n += 1;
+        n.to_le_bytes()
+    });
+    let mut got = Vec::new();
+    let r = ws::run(up.stream, conn, up.leftover, |kind, data, reply| {
+        got.push(data.to_vec());
+        reply.extend_from_slice(data);
+        Some(kind)
+    });
+    server.join().unwrap();
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(got, [b"hi".to_vec()]);
+}
