@@ -8,20 +8,17 @@
 //! every message that comes back (binary ones as hex). At the end of input it closes the
 //! WebSocket with 1000 and waits for the server's Close.
 //!
-//! Standard input is read on its own thread and handed over a channel; the socket is read with
-//! a short timeout so one thread drives the sans-IO `Connection`.
+//! `sockwire_std::ws::run_with` drives the sans-IO `Connection`; standard input is read on its
+//! own thread and handed to it as commands.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, BufRead, Read, Write};
-use std::net::TcpStream;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::io::{self, BufRead, Write};
 
 use sockwire::frame::CloseCode;
-use sockwire::ws::{Connection, ConnectionConfig, Event, MaskKeySource};
+use sockwire::ws::{Connection, ConnectionConfig, MessageKind};
 
-use sockwire_std::ws::{self as ws_connect, Upgraded};
+use sockwire_std::ws::{self, Command, Upgraded};
 
 fn main() {
     let mut url = None;
@@ -73,12 +70,12 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
     let offer = cfg!(feature = "deflate").then(sockwire::deflate::DeflateOffer::default);
 
     let Upgraded {
-        mut stream,
+        stream,
         subprotocol,
-        mut leftover,
+        leftover,
         deflate,
         ..
-    } = ws_connect::connect(hostport, target, nonce, &offered, offer.as_ref())?;
+    } = ws::connect(hostport, target, nonce, &offered, offer.as_ref())?;
     match subprotocol {
         Some(p) => eprintln!("client: connected, subprotocol {p}"),
         None => eprintln!("client: connected"),
@@ -93,122 +90,34 @@ fn run(url: &str, protocols: &[String]) -> io::Result<()> {
         let v = random_u64(&keys_state, &mut key_counter);
         [v as u8, (v >> 8) as u8, (v >> 16) as u8, (v >> 24) as u8]
     };
-    let mut conn = Connection::client(
+    let conn = Connection::client(
         ConnectionConfig::default().permessage_deflate(deflate),
         keys,
     );
 
-    let (tx, lines) = mpsc::channel::<Option<String>>();
+    // Standard input on its own thread: every line a text message, the end a Close 1000.
+    let (commands, inbox) = ws::channel();
     std::thread::spawn(move || {
         for line in io::stdin().lock().lines() {
-            match line {
-                Ok(l) => {
-                    if tx.send(Some(l)).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
+            let Ok(line) = line else { break };
+            if commands.send(Command::Text(line)).is_err() {
+                return;
             }
         }
-        let _ = tx.send(None);
+        let _ = commands.send(Command::Close(CloseCode::NORMAL, String::new()));
     });
-
-    let start = Instant::now();
-    let mut buf = vec![0u8; 64 << 10];
-    let mut input_open = true;
-    step(&mut conn, &mut stream, start.elapsed(), &mut leftover)?;
-    loop {
-        if conn.should_close_tcp() {
-            return Ok(());
-        }
-        // Lines from stdin.
-        while input_open {
-            match lines.try_recv() {
-                Ok(Some(line)) => {
-                    if conn.send_text(&line).is_err() {
-                        input_open = false;
-                    }
-                }
-                Ok(None) | Err(mpsc::TryRecvError::Disconnected) => {
-                    input_open = false;
-                    let _ = conn.close(CloseCode::NORMAL, "");
-                }
-                Err(mpsc::TryRecvError::Empty) => break,
-            }
-            flush(&mut conn, &mut stream)?;
-        }
-        // The socket, with a short timeout so stdin is polled too.
-        let now = start.elapsed();
-        let wait = conn
-            .poll_timeout()
-            .map_or(Duration::from_millis(50), |d| d.saturating_sub(now))
-            .clamp(Duration::from_millis(1), Duration::from_millis(50));
-        stream.set_read_timeout(Some(wait))?;
-        match stream.read(&mut buf) {
-            Ok(0) => {
-                conn.handle_eof(start.elapsed());
-                flush(&mut conn, &mut stream)?;
-                return Ok(());
-            }
-            Ok(n) => step(&mut conn, &mut stream, start.elapsed(), &mut buf[..n])?,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                conn.handle_timeout(start.elapsed());
-                flush(&mut conn, &mut stream)?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let mut out = io::stdout();
+    ws::run_with(stream, conn, leftover, inbox, |kind, data, _| {
+        let _ = match kind {
+            MessageKind::Text => writeln!(out, "{}", String::from_utf8_lossy(data)),
+            _ => writeln!(out, "{}", hex(data)),
+        };
+        None
+    })?;
+    eprintln!("client: connection closed");
+    Ok(())
 }
 
-fn step<K: MaskKeySource>(
-    conn: &mut Connection<K>,
-    stream: &mut TcpStream,
-    now: Duration,
-    bytes: &mut [u8],
-) -> io::Result<()> {
-    let mut pos = 0;
-    while pos < bytes.len() {
-        match conn.handle_read(now, &mut bytes[pos..]) {
-            Ok(n) => pos += n,
-            Err(e) => {
-                eprintln!("client: {e}");
-                break;
-            }
-        }
-        flush(conn, stream)?;
-    }
-    flush(conn, stream)
-}
-
-/// Writes pending bytes and prints events.
-fn flush<K: MaskKeySource>(conn: &mut Connection<K>, stream: &mut TcpStream) -> io::Result<()> {
-    while let Some(bytes) = conn.poll_transmit() {
-        stream.write_all(bytes)?;
-    }
-    let mut out = io::stdout().lock();
-    while let Some(ev) = conn.poll_event() {
-        match ev {
-            Event::Text(t) => writeln!(out, "{t}")?,
-            Event::Binary(b) => {
-                for x in b {
-                    write!(out, "{x:02x}")?;
-                }
-                writeln!(out)?;
-            }
-            Event::CloseReceived { code, reason } => {
-                eprintln!("client: server closed: {code:?} {reason:?}");
-            }
-            Event::Closed { code, clean } => {
-                eprintln!("client: connection closed ({code}, clean: {clean})");
-            }
-            _ => {}
-        }
-    }
-    out.flush()
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }

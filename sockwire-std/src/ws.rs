@@ -5,9 +5,11 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use sockwire::deflate::{DeflateOffer, DeflatePolicy, PerMessageDeflate};
+use sockwire::frame::CloseCode;
 use sockwire::handshake::http::{HeadConfig, Header, Status};
 use sockwire::handshake::{
     AcceptOptions, ClientHandshake, ClientOptions, ServerHandshake, ServerResponse,
@@ -202,6 +204,148 @@ pub fn run<K: MaskKeySource>(
             Err(e) => return Err(e),
         }
     }
+}
+
+/// What another thread asks of a connection run by [`run_with`], through a [`Sender`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Send a text message.
+    Text(String),
+    /// Send a binary message.
+    Binary(Vec<u8>),
+    /// Start the closing handshake with this code and reason.
+    Close(CloseCode, String),
+}
+
+/// What the run loop of [`run_with`] waits for: a command, or what its reader thread read.
+enum Input {
+    Command(Command),
+    Read(Vec<u8>),
+    End(io::Result<()>),
+}
+
+/// Hands [`Command`]s to a connection run by [`run_with`], from any thread.
+#[derive(Debug, Clone)]
+pub struct Sender(mpsc::Sender<Input>);
+
+impl Sender {
+    /// Queues `command`, acted on at once (no polling interval); a `BrokenPipe` error once
+    /// the run is over.
+    pub fn send(&self, command: Command) -> io::Result<()> {
+        self.0
+            .send(Input::Command(command))
+            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+    }
+}
+
+/// The receiving end of a [`Sender`], consumed by [`run_with`].
+#[derive(Debug)]
+pub struct Inbox {
+    tx: mpsc::Sender<Input>,
+    rx: mpsc::Receiver<Input>,
+}
+
+/// A command channel for [`run_with`].
+pub fn channel() -> (Sender, Inbox) {
+    let (tx, rx) = mpsc::channel();
+    (Sender(tx.clone()), Inbox { tx, rx })
+}
+
+/// [`run`], plus [`Command`]s from other threads (an interactive client, an application that
+/// pushes). A reader thread owns a clone of the stream and hands each read (one copy) to the
+/// loop, which waits for reads, commands and the machine's timer at once. A command refused
+/// by the machine (sent while closing) is dropped.
+pub fn run_with<K: MaskKeySource>(
+    stream: TcpStream,
+    mut conn: Connection<K>,
+    mut leftover: Vec<u8>,
+    inbox: Inbox,
+    mut on_message: impl FnMut(MessageKind, &[u8], &mut Vec<u8>) -> Option<MessageKind>,
+) -> io::Result<()> {
+    let start = Instant::now();
+    let mut reader = stream.try_clone()?;
+    let reads = inbox.tx;
+    let thread = std::thread::spawn(move || {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let end = loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    if reads.send(Input::Read(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        let _ = reads.send(Input::End(end));
+    });
+    let mut stream = stream;
+    let mut reply = Vec::new();
+    let mut on =
+        |conn: &mut Connection<K>, s: &mut TcpStream| drain(conn, s, &mut on_message, &mut reply);
+    feed(
+        &mut conn,
+        &mut stream,
+        start.elapsed(),
+        &mut leftover,
+        &mut on,
+    )?;
+    let result = loop {
+        if conn.should_close_tcp() {
+            // Our last frame is out: FIN, then give the peer's FIN a moment (see `run`).
+            let _ = stream.shutdown(Shutdown::Write);
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while let Ok(i) = inbox
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                if matches!(i, Input::End(_)) {
+                    break;
+                }
+            }
+            break Ok(());
+        }
+        let input = match conn.poll_timeout() {
+            Some(d) => inbox.rx.recv_timeout(d.saturating_sub(start.elapsed())),
+            None => inbox
+                .rx
+                .recv()
+                .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+        };
+        let now = start.elapsed();
+        match input {
+            Ok(Input::Read(mut b)) => feed(&mut conn, &mut stream, now, &mut b, &mut on)?,
+            Ok(Input::Command(c)) => {
+                let _ = match c {
+                    Command::Text(t) => conn.send_text(&t),
+                    Command::Binary(b) => conn.send_binary(&b),
+                    Command::Close(code, reason) => conn.close(code, &reason),
+                };
+                on(&mut conn, &mut stream)?;
+            }
+            Ok(Input::End(r)) => {
+                conn.handle_eof(now);
+                // After a reset nothing can be written; the events still reach the application.
+                let flushed = on(&mut conn, &mut stream);
+                break match r {
+                    Err(e) if e.kind() != io::ErrorKind::ConnectionReset => Err(e),
+                    Err(_) => Ok(()), // a reset ends it like EOF
+                    Ok(()) => flushed,
+                };
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                conn.handle_timeout(now);
+                on(&mut conn, &mut stream)?;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break Ok(()),
+        }
+    };
+    let _ = stream.shutdown(Shutdown::Both); // ends the reader thread
+    let _ = thread.join();
+    result
 }
 
 /// Feeds one read, draining outputs after every step; a peer error ends the input (its Close

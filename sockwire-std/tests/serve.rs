@@ -196,3 +196,50 @@ fn blocking_websocket_client_run_ends_cleanly_on_a_reset() {
     assert!(r.is_ok(), "{r:?}");
     assert_eq!(got, [b"hi".to_vec()]);
 }
+
+/// `ws::run_with`: commands from another thread are sent at once, the echoes come back, and the
+/// Close command ends the run cleanly after the server's answer.
+#[test]
+fn blocking_websocket_client_takes_commands_from_another_thread() {
+    use sockwire::frame::CloseCode;
+    use sockwire::ws::{Connection, ConnectionConfig, MessageKind};
+    use sockwire_std::ws::{self, Command};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        let up = ws::accept(s, |_| false, None).unwrap().unwrap();
+        let conn = Connection::server(ConnectionConfig::default());
+        ws::run(up.stream, conn, up.leftover, |kind, data, reply| {
+            reply.extend_from_slice(data);
+            Some(kind)
+        })
+    });
+    let up = ws::connect(&addr.to_string(), "/", [7; 16], &[], None).unwrap();
+    let conn = Connection::client(ConnectionConfig::default(), || [9, 8, 7, 6]);
+    let (commands, inbox) = ws::channel();
+    let pusher = std::thread::spawn(move || {
+        commands.send(Command::Text("one".into())).unwrap();
+        commands.send(Command::Binary(vec![0, 255])).unwrap();
+        commands
+            .send(Command::Close(CloseCode::NORMAL, "bye".into()))
+            .unwrap();
+        commands
+    });
+    let mut got = Vec::new();
+    let r = ws::run_with(up.stream, conn, up.leftover, inbox, |kind, data, _| {
+        got.push((kind, data.to_vec()));
+        None
+    });
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(
+        got,
+        [
+            (MessageKind::Text, b"one".to_vec()),
+            (MessageKind::Binary, vec![0, 255])
+        ]
+    );
+    // The run is over: a later command is refused.
+    let commands = pusher.join().unwrap();
+    assert!(commands.send(Command::Text("late".into())).is_err());
+}

@@ -1,4 +1,4 @@
-//! WebSocket client on tokio: `cargo run -p sockwire-tokio --example client -- 127.0.0.1:9001 hello`
+//! WebSocket client on tokio: `cargo run -p sockwire-tokio --example ws_client -- 127.0.0.1:9001 hello`
 //! (start the echo example first). Sends its second argument and prints the answer.
 use std::hash::{BuildHasher, RandomState};
 
