@@ -18,6 +18,7 @@ use sockwire::cluster::Command;
 pub use sockwire::machine::Machine;
 use sockwire::machine::Transmit;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -123,6 +124,25 @@ pub(crate) async fn serve_inner<M: Machine + Send + 'static>(
     }
 }
 
+/// Hashes the adapter's own connection ids (a counter, never chosen by a peer): one multiply
+/// instead of SipHash on every transmit's writer lookup.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 << 8 | u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// The machine's task: inputs in, transmits out to the writers, one timer.
 pub(crate) async fn drive<M: Machine + Send + 'static, W: Outlet>(
     mut m: M,
@@ -131,7 +151,7 @@ pub(crate) async fn drive<M: Machine + Send + 'static, W: Outlet>(
 ) {
     let start = Instant::now();
     m.enable_write_pacing();
-    let mut writers: HashMap<u64, W> = HashMap::new();
+    let mut writers: HashMap<u64, W, BuildHasherDefault<IdHasher>> = HashMap::default();
     loop {
         while let Some(c) = m.poll_bus() {
             if let Some(b) = &bus {

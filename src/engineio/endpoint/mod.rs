@@ -731,6 +731,18 @@ impl Endpoint {
         });
     }
 
+    /// [`Endpoint::write`] of bytes the caller already owns (no second copy).
+    fn write_vec(&mut self, conn: u64, data: Vec<u8>) {
+        if data.is_empty() || self.hold(conn, &data) {
+            return;
+        }
+        self.transmits.push_back(Transmit {
+            conn,
+            data,
+            close: false,
+        });
+    }
+
     /// Queues the close of a connection after what was written, and forgets it.
     fn write_close(&mut self, conn: u64) {
         self.drop_conn(conn);
