@@ -262,7 +262,7 @@ pub async fn run(addr: &str, n: usize, hold: u64, rounds: usize) {
     });
     let t0 = Instant::now();
     // The readers of the hold and the rounds: epoll threads (default), or the tokio task of
-    // each client (`LOAD_SIO_READER=tokio`, the generator before 2026-12-04 13:00 UTC).
+    // each client (`LOAD_SIO_READER=tokio`, the reader of the generator until commit bfa7abe).
     let epoll = std::env::var("LOAD_SIO_READER").as_deref() != Ok("tokio");
     let gate = Arc::new(Semaphore::new(OPENING));
     let clients: Vec<_> = (0..n)
