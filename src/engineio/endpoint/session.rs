@@ -35,7 +35,7 @@ impl Endpoint {
                 Ok(s) => {
                     let sid = String::from(s.sid());
                     self.sessions.insert(
-                        sid.clone(),
+                        &sid,
                         Side {
                             mount,
                             ..Side::default()
