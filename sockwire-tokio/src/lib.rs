@@ -38,7 +38,7 @@ pub mod tower;
 
 #[cfg(feature = "redis")]
 pub use redis::serve_cluster;
-pub use server::{MAX_QUEUED_WRITES, Machine, serve};
+pub use server::{MAX_QUEUED_WRITES, Machine, WRITE_STALL_TIMEOUT, serve};
 pub use sio_client::{SioClient, SioClientConfig, SioEvent};
 
 use std::io;

@@ -9,7 +9,10 @@
 //! writer task, in order. Every written transmit is reported to the machine
 //! ([`Machine::handle_written`]: write pacing, one write in flight per connection, as the
 //! reference server does). A connection whose writer falls [`MAX_QUEUED_WRITES`] transmits behind
-//! (a client that does not read) is closed rather than buffered without bound.
+//! (a client that does not read) is closed rather than buffered without bound, and one whose
+//! socket takes no byte for [`WRITE_STALL_TIMEOUT`] (a peer that stopped reading for good) is
+//! given up: its write in flight would otherwise hold back, forever, the close the machine
+//! queued behind it (its held bytes over the cap, or its heartbeat timed out).
 //!
 //! [`socketio::server::Server`]: sockwire::socketio::server::Server
 //! [`engineio::Endpoint`]: sockwire::engineio::Endpoint
@@ -18,6 +21,7 @@ use sockwire::cluster::Command;
 pub use sockwire::machine::Machine;
 use sockwire::machine::Transmit;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +32,9 @@ use tokio::time::Instant;
 
 /// Transmits a connection's writer may have queued before the connection is closed as too slow.
 pub const MAX_QUEUED_WRITES: usize = 256;
+/// How long a connection's writer waits for its socket to take more bytes before giving the
+/// connection up (closed; the machine hears the end as from a peer that went away).
+pub const WRITE_STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// Size of one read.
 const READ_CHUNK: usize = 8 * 1024;
 
@@ -123,6 +130,25 @@ pub(crate) async fn serve_inner<M: Machine + Send + 'static>(
     }
 }
 
+/// Hashes the adapter's own connection ids (a counter, never chosen by a peer): one multiply
+/// instead of SipHash on every transmit's writer lookup.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 << 8 | u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// The machine's task: inputs in, transmits out to the writers, one timer.
 pub(crate) async fn drive<M: Machine + Send + 'static, W: Outlet>(
     mut m: M,
@@ -131,7 +157,7 @@ pub(crate) async fn drive<M: Machine + Send + 'static, W: Outlet>(
 ) {
     let start = Instant::now();
     m.enable_write_pacing();
-    let mut writers: HashMap<u64, W> = HashMap::new();
+    let mut writers: HashMap<u64, W, BuildHasherDefault<IdHasher>> = HashMap::default();
     loop {
         while let Some(c) = m.poll_bus() {
             if let Some(b) = &bus {
@@ -263,8 +289,11 @@ async fn write_loop(
     'out: while let Some(t) = rx.recv().await {
         let mut at = 0;
         while at < t.data.len() {
-            if wr.writable().await.is_err() {
-                break 'out;
+            match tokio::time::timeout(WRITE_STALL_TIMEOUT, wr.writable()).await {
+                Ok(Ok(())) => {}
+                // Failed, or no progress for WRITE_STALL_TIMEOUT: ending this task stops the
+                // reader too, and the socket closes once the machine's task drops its handle.
+                _ => break 'out,
             }
             match wr.try_write(&t.data[at..]) {
                 Ok(n) => at += n,

@@ -7,9 +7,9 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use sockwire::engineio::endpoint::Transmit;
-use sockwire_tokio::{MAX_QUEUED_WRITES, Machine, serve};
+use sockwire_tokio::{MAX_QUEUED_WRITES, Machine, WRITE_STALL_TIMEOUT, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 const SIZE: usize = 64 * 1024;
 
@@ -111,6 +111,40 @@ async fn a_client_that_does_not_read_is_closed_after_the_queue() {
     assert!(
         got.len() >= (MAX_QUEUED_WRITES - 1) * SIZE,
         "only {} bytes",
+        got.len()
+    );
+    assert_pattern(&got);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_stops_reading_is_given_up_after_the_write_stall_timeout() {
+    // Within the writer's queue (so not closed as too far behind), far more than the sockets
+    // buffer (13 MB against a 4 KiB receive buffer): the writer waits on a full socket.
+    let count = MAX_QUEUED_WRITES - 56;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(
+        listener,
+        Blast {
+            count,
+            close: false,
+            out: VecDeque::new(),
+        },
+    ));
+    let sock = TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut tcp = sock.connect(addr).await.unwrap();
+    tcp.write_all(b"go").await.unwrap();
+    // Not reading past the stall timeout (the paused clock jumps once everything waits).
+    tokio::time::sleep(WRITE_STALL_TIMEOUT + Duration::from_secs(1)).await;
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut got))
+        .await
+        .expect("the server gave the connection up")
+        .unwrap();
+    assert!(
+        got.len() < count * SIZE,
+        "given up, not waited for: {} bytes",
         got.len()
     );
     assert_pattern(&got);

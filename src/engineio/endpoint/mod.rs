@@ -330,7 +330,7 @@ pub struct Endpoint {
     http: HttpConfig,
     entropy: Box<dyn FnMut() -> [u8; 15] + Send>,
     registry: Registry,
-    sessions: BTreeMap<String, Side>,
+    sessions: crate::engineio::sid_map::SidMap<Side>,
     conns: BTreeMap<u64, Conn>,
     timers: Timers,
     /// Sessions that may have output or events to drain.
@@ -371,7 +371,7 @@ impl Endpoint {
             http,
             cfg,
             entropy: Box::new(entropy),
-            sessions: BTreeMap::new(),
+            sessions: crate::engineio::sid_map::SidMap::new(),
             conns: BTreeMap::new(),
             timers: Timers::default(),
             ready: VecDeque::new(),
@@ -406,11 +406,12 @@ impl Endpoint {
             .is_some_and(|s| !s.is_closing_or_closed())
     }
 
-    /// The ids of the open sessions, in sid order.
+    /// The ids of the open sessions, in sid order (sids of up to 32 bytes, which every sid
+    /// this crate makes is, come first in their order, then any longer ones in theirs).
     pub fn sids(&self) -> impl Iterator<Item = &str> + '_ {
         self.sessions
-            .keys()
-            .map(String::as_str)
+            .iter()
+            .map(|(sid, _)| sid)
             .filter(|sid| self.is_open(sid))
     }
 
@@ -677,9 +678,9 @@ impl Endpoint {
         self.timers.prune_top(live);
         if self.timers.len() > 64 + 2 * (self.sessions.len() + self.conns.len()) {
             let mut all: Vec<(Duration, Key)> = Vec::new();
-            for (sid, side) in &self.sessions {
+            for (sid, side) in self.sessions.iter() {
                 if let Some(at) = side.deadline {
-                    all.push((at, Key::Session(sid.clone())));
+                    all.push((at, Key::Session(String::from(sid))));
                 }
             }
             for (id, c) in &self.conns {
@@ -727,6 +728,18 @@ impl Endpoint {
         self.transmits.push_back(Transmit {
             conn,
             data: Vec::from(data),
+            close: false,
+        });
+    }
+
+    /// [`Endpoint::write`] of bytes the caller already owns (no second copy).
+    fn write_vec(&mut self, conn: u64, data: Vec<u8>) {
+        if data.is_empty() || self.hold(conn, &data) {
+            return;
+        }
+        self.transmits.push_back(Transmit {
+            conn,
+            data,
             close: false,
         });
     }

@@ -35,7 +35,7 @@ impl Endpoint {
                 Ok(s) => {
                     let sid = String::from(s.sid());
                     self.sessions.insert(
-                        sid.clone(),
+                        &sid,
                         Side {
                             mount,
                             ..Side::default()
@@ -223,17 +223,15 @@ impl Endpoint {
 
     /// Writes what a WebSocket has to send; closes the TCP connection when it is over.
     pub(super) fn ws_output(&mut self, id: u64) {
-        let mut data = Vec::new();
-        let done = {
+        let (data, done) = {
             let Some(w) = self.ws_mut(id) else {
                 return;
             };
-            if let Some(out) = w.ws.poll_transmit() {
-                data.extend_from_slice(out);
-            }
-            w.ws.should_close_tcp()
+            let data = w.ws.poll_transmit().map(Vec::from).unwrap_or_default();
+            (data, w.ws.should_close_tcp())
         };
-        self.write(id, &data);
+        // The bytes are copied once, into the transmit itself.
+        self.write_vec(id, data);
         if done {
             self.write_close(id);
         } else {

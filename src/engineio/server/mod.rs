@@ -50,7 +50,6 @@
 //! the upgrade, long-polling requests for the sid are refused with 400 code 3 and a second
 //! WebSocket is refused.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -239,7 +238,7 @@ pub fn sid_from_entropy(entropy: &[u8; 15]) -> String {
 pub struct Registry {
     cfg: ServerConfig,
     max_sessions: usize,
-    sessions: BTreeMap<String, ServerSession>,
+    sessions: super::sid_map::SidMap<ServerSession>,
 }
 
 impl Registry {
@@ -248,7 +247,7 @@ impl Registry {
         Registry {
             cfg,
             max_sessions,
-            sessions: BTreeMap::new(),
+            sessions: super::sid_map::SidMap::new(),
         }
     }
 
@@ -274,7 +273,7 @@ impl Registry {
             Transport::Polling => ServerSession::new_polling(&sid, now, self.cfg.clone()),
             Transport::WebSocket => ServerSession::new_websocket(&sid, now, self.cfg.clone()),
         };
-        Ok(self.sessions.entry(sid).or_insert(s))
+        Ok(self.sessions.get_or_insert(&sid, s))
     }
 
     /// A request with `sid` over `transport` arrived at `now`: runs the session's due timers (so
@@ -331,7 +330,7 @@ impl Registry {
 
     /// Iterates the sessions.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut ServerSession)> {
-        self.sessions.iter_mut().map(|(k, v)| (k.as_str(), v))
+        self.sessions.iter_mut()
     }
 
     /// Removes a session, returning it.

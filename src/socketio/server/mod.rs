@@ -592,10 +592,20 @@ impl<A: App> Server<A> {
             }
         }
         while let Some(t) = self.hub.poll_transmit() {
-            if let Some(sid) = self.by_hub_id.get(&t.session) {
-                self.out
-                    .push_back((sid.clone(), Output::Shared(Arc::clone(t.packet))));
+            let Some(sid) = self.by_hub_id.get(&t.session) else {
+                continue;
+            };
+            // Nothing queued in front of it: the frames encoded once go straight to a plain
+            // WebSocket recipient (no copy of its sid, no trip through the queue).
+            if self.out.is_empty()
+                && self
+                    .endpoint
+                    .send_ws_uncompressed(sid, t.packet.ws_frames())
+            {
+                continue;
             }
+            self.out
+                .push_back((sid.clone(), Output::Shared(Arc::clone(t.packet))));
         }
     }
 

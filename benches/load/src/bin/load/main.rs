@@ -10,7 +10,11 @@
 //!   (`/socket.io/?EIO=4&transport=websocket`, CONNECT to `/`, `join` the room `bench` with an
 //!   ack), held HOLD seconds answering the server's pings, then ROUNDS broadcasts: a control
 //!   client (not in the room) emits `go` and the time until the last of the N has `msg` is
-//!   measured (module `sio`). Bounded: N ≤ 60,000, HOLD ≤ 600, ROUNDS ≤ 100.
+//!   measured (module `sio`; the hold and the rounds are read by epoll threads, module
+//!   `sio_epoll`, which also prints the generator's CPU share per round). Bounded: N ≤ 60,000,
+//!   HOLD ≤ 600, ROUNDS ≤ 100. Environment: `LOAD_THREADS` (reader threads, default 1),
+//!   `LOAD_BATCH_US` (a reader's pause between batches, default 500), `LOAD_SIO_READER=tokio`
+//!   (the former reader: one tokio task per client).
 //!
 //! Every wait has a timeout. One line of figures per run.
 use std::time::{Duration, Instant};
@@ -23,6 +27,7 @@ const REQUEST: &[u8] =
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
 mod sio;
+mod sio_epoll;
 
 /// One masked client frame (mask key 0: the payload is sent as is); payload ≤ 65,535 bytes.
 fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, Semaphore, mpsc};
 
-use super::frame;
+use super::{frame, sio_epoll};
 
 /// Clients opening at once.
 const OPENING: usize = 64;
@@ -159,7 +159,15 @@ struct Shared {
     wake: Notify,
 }
 
-async fn client(addr: String, i: usize, sh: Arc<Shared>, gate: Arc<Semaphore>) {
+/// One client: opens, CONNECTs and joins; then, with `keep`, hands its connection back (the
+/// epoll readers take it over), else reads it here until it ends.
+async fn client(
+    addr: String,
+    i: usize,
+    sh: Arc<Shared>,
+    gate: Arc<Semaphore>,
+    keep: bool,
+) -> Option<Conn> {
     let permit = gate.acquire_owned().await.unwrap();
     let opened = async {
         let mut c = Conn::open(&addr).await?;
@@ -174,12 +182,15 @@ async fn client(addr: String, i: usize, sh: Arc<Shared>, gate: Arc<Semaphore>) {
             eprintln!("client {i} failed to open: {other:?}");
             sh.failed.fetch_add(1, Ordering::SeqCst);
             sh.wake.notify_one();
-            return;
+            return None;
         }
     };
     drop(permit);
     sh.ready.fetch_add(1, Ordering::SeqCst);
     sh.wake.notify_one();
+    if keep {
+        return Some(c);
+    }
     let r: io::Result<()> = async {
         loop {
             let f = c.next().await?;
@@ -197,6 +208,7 @@ async fn client(addr: String, i: usize, sh: Arc<Shared>, gate: Arc<Semaphore>) {
     eprintln!("client {i} closed: {r:?}");
     sh.closed.fetch_add(1, Ordering::SeqCst);
     sh.wake.notify_one();
+    None
 }
 
 /// The control client: CONNECTed, not in the room; writes what it is sent, answers pings.
@@ -249,12 +261,30 @@ pub async fn run(addr: &str, n: usize, hold: u64, rounds: usize) {
         wake: Notify::new(),
     });
     let t0 = Instant::now();
+    // The readers of the hold and the rounds: epoll threads (default), or the tokio task of
+    // each client (`LOAD_SIO_READER=tokio`, the reader of the generator until commit bfa7abe).
+    let epoll = std::env::var("LOAD_SIO_READER").as_deref() != Ok("tokio");
     let gate = Arc::new(Semaphore::new(OPENING));
-    for i in 0..n {
-        tokio::spawn(client(addr.to_string(), i, sh.clone(), gate.clone()));
-    }
+    let clients: Vec<_> = (0..n)
+        .map(|i| tokio::spawn(client(addr.to_string(), i, sh.clone(), gate.clone(), epoll)))
+        .collect();
     let (ctl, rx) = mpsc::channel::<String>(4);
-    let ctl_task = tokio::spawn(control(addr.to_string(), rx));
+    let mut ctl_conn = None;
+    let ctl_task = if epoll {
+        match Conn::open(addr).await {
+            Ok(mut c) => match c.handshake().await {
+                Ok(()) => ctl_conn = Some(c),
+                Err(e) => fail(format!("the control client failed: {e}")),
+            },
+            Err(e) => fail(format!("the control client failed: {e}")),
+        }
+        tokio::spawn(async {
+            let _rx = rx;
+            std::future::pending::<io::Result<()>>().await
+        })
+    } else {
+        tokio::spawn(control(addr.to_string(), rx))
+    };
     let all = |s: &Shared| s.ready.load(Ordering::SeqCst) + s.failed.load(Ordering::SeqCst) == n;
     if !wait_for(&sh, 300, all).await || sh.failed.load(Ordering::SeqCst) > 0 {
         fail(format!(
@@ -273,6 +303,22 @@ pub async fn run(addr: &str, n: usize, hold: u64, rounds: usize) {
         std::env::var("LOAD_READY").unwrap_or("/dev/null".into()),
         b"ready",
     );
+    if epoll {
+        let mut conns = Vec::with_capacity(n);
+        for c in clients {
+            let c = c.await.unwrap().expect("every client is in");
+            conns.push((c.s.into_std().expect("into_std"), c.buf));
+        }
+        let ctl = ctl_conn.expect("the control client");
+        let ctl = ctl.s.into_std().expect("into_std");
+        let r = sio_epoll::run(conns, ctl, hold, rounds, fail);
+        let (pmin, pmax) = (r.pings.iter().min().unwrap(), r.pings.iter().max().unwrap());
+        println!(
+            "after {hold} s: {n} of {n} open, 0 closed; pings answered per client {pmin}..{pmax}"
+        );
+        report(n, &r.times, &r.busy, "epoll reader threads");
+        std::process::exit(0)
+    }
     tokio::time::sleep(Duration::from_secs(hold)).await;
     let closed = sh.closed.load(Ordering::SeqCst);
     let pings: Vec<u32> = sh.pings.iter().map(|p| p.load(Ordering::Relaxed)).collect();
@@ -287,9 +333,10 @@ pub async fn run(addr: &str, n: usize, hold: u64, rounds: usize) {
             ctl_task.is_finished()
         ));
     }
-    let mut times = Vec::new();
+    let (mut times, mut busy) = (Vec::new(), Vec::new());
     for r in 0..rounds {
         *sh.last.lock().unwrap() = None;
+        let cpu0 = sio_epoll::cpu_time();
         let sent = Instant::now();
         if ctl.send(format!("42[\"go\",\"bench\",{r}]")).await.is_err() {
             fail("the control client ended".into());
@@ -306,18 +353,40 @@ pub async fn run(addr: &str, n: usize, hold: u64, rounds: usize) {
             .lock()
             .unwrap()
             .expect("the last arrival is recorded");
-        times.push(last.duration_since(sent).as_secs_f64() * 1e3);
+        let cpu = sio_epoll::cpu_time() - cpu0;
+        let wall = last.duration_since(sent);
+        times.push(wall.as_secs_f64() * 1e3);
+        busy.push(cpu.as_secs_f64() / wall.as_secs_f64());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let mut sorted = times.clone();
+    report(n, &times, &busy, "one tokio task per client");
+    std::process::exit(0)
+}
+
+/// The median of `v` (the upper one of an even count).
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The figures line: times per round, and the generator's CPU share.
+fn report(n: usize, times: &[f64], busy: &[f64], reader: &str) {
+    let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
     let list: Vec<String> = times.iter().map(|t| format!("{t:.1}")).collect();
     println!(
-        "broadcast to {n}: median {:.1} ms, min {:.1} ms, max {:.1} ms over {rounds} rounds [{}]; none dropped",
-        sorted.get(rounds / 2).copied().unwrap_or(0.0),
+        "broadcast to {n}: median {:.1} ms, min {:.1} ms, max {:.1} ms over {} rounds [{}]; none dropped",
+        median(times),
         sorted.first().copied().unwrap_or(0.0),
         sorted.last().copied().unwrap_or(0.0),
+        times.len(),
         list.join(" ")
     );
-    std::process::exit(0)
+    let b: Vec<String> = busy.iter().map(|b| format!("{:.0}", b * 100.0)).collect();
+    println!(
+        "generator ({reader}): CPU time / round time median {:.0} % [{}]",
+        median(busy) * 100.0,
+        b.join(" ")
+    );
 }
