@@ -2,7 +2,7 @@
 //! the Socket.IO endpoint on the same origin, served by `sockwire-tokio`.
 //!
 //! ```text
-//! cargo run --release --example chat [-- --addr 127.0.0.1:8080] [--redis 127.0.0.1:6379]
+//! cargo run --release --example chat [-- --addr 127.0.0.1:8080] [--redis redis://[:PASSWORD@]127.0.0.1:6379]
 //! ```
 //!
 //! With `--redis`, several chat processes (on several ports) share one Redis as one cluster,
@@ -70,7 +70,7 @@ async fn main() {
             ("--redis", Some(v)) => redis = Some(v),
             _ => {
                 eprintln!(
-                    "usage: chat [--addr HOST:PORT] [--redis HOST:PORT]   (default 127.0.0.1:8080)"
+                    "usage: chat [--addr HOST:PORT] [--redis HOST:PORT or redis://[USER:PASSWORD@]HOST:PORT]"
                 );
                 std::process::exit(2);
             }

@@ -11,7 +11,9 @@
 //! Two connections, as the Node adapter uses: a subscriber (SUBSCRIBE / PSUBSCRIBE, then only
 //! pushes) and a publisher. Each reconnects on its own after a failure (every 500 ms); the
 //! subscriber subscribes again to everything it had. While Redis is away, local delivery goes
-//! on (the machine never waits for the bus) and publishes are dropped.
+//! on (the machine never waits for the bus) and publishes are dropped. With a password in the
+//! URL ([`RedisUrl`]), each connection logs in first (`AUTH`); a refused login is retried
+//! like a lost connection.
 
 use std::io;
 use std::time::Duration;
@@ -183,21 +185,171 @@ pub fn as_message(r: &Reply) -> Option<(&[u8], &[u8])> {
     }
 }
 
+/// Where the Redis server is and how to log in: parsed from `host[:port]` or
+/// `redis://[[username]:password@]host[:port][/db]` (percent-escapes decoded; port 6379 by
+/// default). The database number is accepted and has no effect: Redis's pub/sub channels are
+/// shared by all databases. `rediss://` (TLS) is refused.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedisUrl {
+    /// `host:port`, as given to `TcpStream::connect`.
+    pub addr: String,
+    /// The ACL user (Redis 6+), sent with the password.
+    pub username: Option<String>,
+    /// The password: `AUTH` on every connection when present.
+    pub password: Option<String>,
+    /// The database number, if given.
+    pub db: Option<u32>,
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisUrl")
+            .field("addr", &self.addr)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("db", &self.db)
+            .finish()
+    }
+}
+
+impl RedisUrl {
+    /// Parses `s` (see the type's docs).
+    ///
+    /// # Errors
+    /// `InvalidInput` for another scheme, an empty host, a bad port, database or escape.
+    pub fn parse(s: &str) -> io::Result<Self> {
+        let bad =
+            |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("redis URL: {what}"));
+        let (rest, url) = match s.split_once("://") {
+            Some(("redis", rest)) => (rest, true),
+            Some((scheme, _)) => return Err(bad(&format!("scheme {scheme}:// not supported"))),
+            None => (s, false),
+        };
+        let (auth, rest) = match rest.rsplit_once('@') {
+            Some((a, r)) if url => (Some(a), r),
+            _ => (None, rest),
+        };
+        let (host, db) = match rest.split_once('/') {
+            Some((h, d)) if url => {
+                let d = d.split('?').next().unwrap_or("");
+                let db = if d.is_empty() {
+                    None
+                } else {
+                    Some(d.parse().map_err(|_| bad("database"))?)
+                };
+                (h, db)
+            }
+            _ => (rest, None),
+        };
+        // An IPv6 host is bracketed: `[::1]:6379`.
+        let has_port = match host.strip_prefix('[') {
+            Some(r) => r.contains("]:"),
+            None => host.contains(':'),
+        };
+        if host.is_empty() || host.starts_with(':') {
+            return Err(bad("no host"));
+        }
+        let addr = if has_port {
+            let (_, port) = host.rsplit_once(':').unwrap_or_default();
+            port.parse::<u16>().map_err(|_| bad("port"))?;
+            host.to_string()
+        } else {
+            format!("{host}:6379")
+        };
+        let (username, password) = match auth {
+            None => (None, None),
+            Some(a) => match a.split_once(':') {
+                Some((u, p)) => (
+                    Some(unescape(u).ok_or_else(|| bad("escape"))?).filter(|u| !u.is_empty()),
+                    Some(unescape(p).ok_or_else(|| bad("escape"))?),
+                ),
+                None => (Some(unescape(a).ok_or_else(|| bad("escape"))?), None),
+            },
+        };
+        Ok(RedisUrl {
+            addr,
+            username,
+            password,
+            db,
+        })
+    }
+}
+
+/// Decodes `%XX` escapes; `None` for a broken one or bytes that are not UTF-8.
+fn unescape(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Connects to Redis and logs in (`AUTH [username] password`) when the URL has a password.
+///
+/// # Errors
+/// The connection's, or `PermissionDenied` with Redis's message when it refuses the login.
+pub async fn open(url: &RedisUrl) -> io::Result<TcpStream> {
+    let mut tcp = TcpStream::connect(&url.addr).await?;
+    tcp.set_nodelay(true)?;
+    let Some(password) = &url.password else {
+        return Ok(tcp);
+    };
+    let mut out = Vec::new();
+    match &url.username {
+        Some(u) => encode_command(&mut out, &[b"AUTH", u.as_bytes(), password.as_bytes()]),
+        None => encode_command(&mut out, &[b"AUTH", password.as_bytes()]),
+    }
+    tcp.write_all(&out).await?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        let n = tcp.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        match decode(&buf) {
+            Ok(None) => {}
+            Ok(Some((Reply::Simple(_), _))) => return Ok(tcp),
+            Ok(Some((Reply::Error(e), _))) => {
+                return Err(io::Error::new(io::ErrorKind::PermissionDenied, e));
+            }
+            Ok(Some(_)) | Err(_) => {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "odd AUTH reply"));
+            }
+        }
+    }
+}
+
 /// Serves `machine` (a [`Server`](sockwire::socketio::server::Server) with a cluster adapter)
-/// on `listener`, its cluster bus on the Redis server at `redis` (`host:port`). Returns only
-/// on an accept error.
+/// on `listener`, its cluster bus on the Redis server at `redis` (`host:port` or a
+/// `redis://` URL with a password: see [`RedisUrl`]). Returns only on an accept error.
+///
+/// # Errors
+/// `InvalidInput` for a URL [`RedisUrl::parse`] refuses; the listener's accept error.
 pub async fn serve_cluster<M: Machine + Send + 'static>(
     listener: TcpListener,
     machine: M,
     redis: &str,
 ) -> io::Result<()> {
+    let url = RedisUrl::parse(redis)?;
     let (tx, rx) = mpsc::channel::<Input>(1024);
     let (bus_tx, bus_rx) = mpsc::channel::<Command>(MAX_BUS_QUEUE);
     let (pub_tx, pub_rx) = mpsc::channel::<(Vec<u8>, Option<String>)>(MAX_BUS_QUEUE);
     let (sub_tx, sub_rx) = mpsc::unbounded_channel::<Command>();
     tokio::spawn(route(bus_rx, pub_tx, sub_tx));
-    tokio::spawn(publisher(redis.to_string(), pub_rx, tx.clone()));
-    tokio::spawn(subscriber(redis.to_string(), sub_rx, tx.clone()));
+    tokio::spawn(publisher(url.clone(), pub_rx, tx.clone()));
+    tokio::spawn(subscriber(url, sub_rx, tx.clone()));
     serve_inner(listener, machine, tx, rx, Some(bus_tx)).await
 }
 
@@ -237,16 +389,15 @@ async fn route(
 }
 
 async fn publisher(
-    addr: String,
+    url: RedisUrl,
     mut rx: mpsc::Receiver<(Vec<u8>, Option<String>)>,
     machine: mpsc::Sender<Input>,
 ) {
     loop {
-        let Ok(tcp) = TcpStream::connect(&addr).await else {
+        let Ok(tcp) = open(&url).await else {
             tokio::time::sleep(RETRY).await;
             continue;
         };
-        let _ = tcp.set_nodelay(true);
         let (mut rd, mut wr) = tcp.into_split();
         // One entry per command written, in order: `Some(channel)` for a PUBSUB NUMSUB whose
         // answer goes to the machine, `None` for a PUBLISH (its reply is dropped). Bounded by
@@ -325,14 +476,14 @@ fn subscription(c: &Command) -> Option<(Vec<u8>, String, bool)> {
 }
 
 async fn subscriber(
-    addr: String,
+    url: RedisUrl,
     mut rx: mpsc::UnboundedReceiver<Command>,
     tx: mpsc::Sender<Input>,
 ) {
     // The subscriptions in force (channel -> command), replayed on each connection.
     let mut subs: std::collections::BTreeMap<String, Vec<u8>> = std::collections::BTreeMap::new();
     loop {
-        let Ok(tcp) = TcpStream::connect(&addr).await else {
+        let Ok(tcp) = open(&url).await else {
             tokio::time::sleep(RETRY).await;
             continue;
         };
@@ -393,6 +544,86 @@ async fn subscriber(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redis_urls() {
+        let u = RedisUrl::parse("127.0.0.1:7000").unwrap();
+        assert_eq!(
+            (u.addr.as_str(), u.password, u.db),
+            ("127.0.0.1:7000", None, None)
+        );
+        let u = RedisUrl::parse("redis://localhost").unwrap();
+        assert_eq!(u.addr, "localhost:6379");
+        let u = RedisUrl::parse("redis://:p%40ss%3Aw@h:1234/3").unwrap();
+        assert_eq!(u.addr, "h:1234");
+        assert_eq!(
+            (u.username, u.password.as_deref(), u.db),
+            (None, Some("p@ss:w"), Some(3))
+        );
+        let u = RedisUrl::parse("redis://bob:pw@[::1]:6380/").unwrap();
+        assert_eq!(
+            (u.addr.as_str(), u.username.as_deref()),
+            ("[::1]:6380", Some("bob"))
+        );
+        assert_eq!(RedisUrl::parse("redis://[::1]").unwrap().addr, "[::1]:6379");
+        assert!(
+            !format!("{u:?}").contains("pw"),
+            "the password is not printed"
+        );
+        for bad in [
+            "rediss://h",
+            "http://h",
+            "redis://",
+            "redis://h:99999",
+            "redis://h:x",
+            "redis://h/x",
+            "redis://:%zz@h",
+            ":6379",
+        ] {
+            assert_eq!(
+                RedisUrl::parse(bad).map_err(|e| e.kind()).err(),
+                Some(io::ErrorKind::InvalidInput),
+                "{bad}"
+            );
+        }
+    }
+
+    /// A one-connection fake Redis that answers the first command with `reply` and returns
+    /// the command it read.
+    async fn fake_redis(reply: &'static [u8]) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let h = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 256];
+            while decode(&buf).ok().flatten().is_none() {
+                let n = s.read(&mut chunk).await.unwrap();
+                assert!(n > 0);
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            s.write_all(reply).await.unwrap();
+            buf
+        });
+        (addr, h)
+    }
+
+    #[tokio::test]
+    async fn open_logs_in_with_auth() {
+        let (addr, h) = fake_redis(b"+OK\r\n").await;
+        let url = RedisUrl::parse(&format!("redis://bob:s3cret@{addr}")).unwrap();
+        assert!(open(&url).await.is_ok());
+        assert_eq!(
+            h.await.unwrap(),
+            b"*3\r\n$4\r\nAUTH\r\n$3\r\nbob\r\n$6\r\ns3cret\r\n"
+        );
+        let (addr, h) = fake_redis(b"-WRONGPASS invalid username-password pair\r\n").await;
+        let url = RedisUrl::parse(&format!("redis://:nope@{addr}")).unwrap();
+        let e = open(&url).await.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains("WRONGPASS"), "{e}");
+        assert_eq!(h.await.unwrap(), b"*2\r\n$4\r\nAUTH\r\n$4\r\nnope\r\n");
+    }
 
     #[test]
     fn commands_and_pushes() {

@@ -13,7 +13,8 @@
 #    resubscribe;
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
-#    a post on one reaches a client of the other.
+#    a post on one reaches a client of the other; again through a Redis with a password
+#    (`--redis redis://:PASSWORD@HOST:PORT/0`).
 # Exits non-zero on any failure, or if node, npm or redis-server is missing (after trying apt).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -91,6 +92,24 @@ PIDS+=($!)
 wait_port "$C1"; wait_port "$C2"
 sleep 0.5
 timeout 30 node "$TMP/run.mjs" chat "http://127.0.0.1:$C1" "http://127.0.0.1:$C2" || rc=1
+
+# A Redis with a password (`requirepass`): the chat demo given a redis:// URL logs in (AUTH)
+# on both of its connections; without it, SUBSCRIBE would be refused (NOAUTH) and no post
+# would cross.
+APORT=$(free_port)
+redis-server --port "$APORT" --bind 127.0.0.1 --save '' --appendonly no --requirepass 's3cret:@' \
+  >"$TMP/redis-auth.log" 2>&1 &
+PIDS+=($!)
+wait_port "$APORT"
+A1=$(free_port); A2=$(free_port)
+for p in "$A1" "$A2"; do
+  "$CHAT" --addr "127.0.0.1:$p" --redis "redis://:s3cret%3A%40@127.0.0.1:$APORT/0" 2>/dev/null &
+  PIDS+=($!)
+done
+wait_port "$A1"; wait_port "$A2"
+sleep 0.5
+echo "== chat demo through a Redis with a password"
+timeout 30 node "$TMP/run.mjs" chat "http://127.0.0.1:$A1" "http://127.0.0.1:$A2" || rc=1
 
 if [ "$rc" = 0 ]; then echo "80-cluster: ok"; else echo "80-cluster: FAILED"; fi
 exit "$rc"
