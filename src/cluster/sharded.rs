@@ -190,16 +190,13 @@ pub fn encode_broadcast(uid: &str, nsp: &str, packet: &[u8], opts: &Opts<'_>) ->
 
 /// The classic packet object `{type, data, nsp}` for a sharded broadcast's `{type, data}`.
 #[must_use]
-pub fn with_nsp(packet: &Value<'_>, nsp: &str) -> Option<Vec<u8>> {
+pub fn with_nsp<'a>(packet: &Value<'a>, nsp: &'a str) -> Option<Value<'a>> {
     let Value::Map(p) = packet else {
         return None;
     };
-    let v = Value::Map(alloc::vec![
+    Some(Value::Map(alloc::vec![
         (Value::Str("type"), get(p, "type")?.clone()),
         (Value::Str("data"), get(p, "data")?.clone()),
         (Value::Str("nsp"), Value::Str(nsp)),
-    ]);
-    let mut out = Vec::new();
-    msgpack::encode(&v, &mut out);
-    Some(out)
+    ]))
 }

@@ -546,7 +546,11 @@ fn our_broadcast_with_acks_collects_the_other_nodes_answers() {
         hub.handle_cluster_message(Duration::ZERO, &m.0, &swap(&m.1))
             .unwrap();
     }
-    hub.handle_timeout(Duration::from_secs(2));
+    // Every answer is in, but how many nodes there are is not known yet.
+    assert_eq!(hub.poll_event(), None);
+    // Two servers: the other one counted its client and that client answered, so the
+    // broadcast completes now, long before its deadline.
+    hub.handle_cluster_numsub(Duration::from_millis(3), &msgs[0].0, 2);
     assert_eq!(
         hub.poll_event(),
         Some(HubEvent::ClusterAcks {
@@ -555,6 +559,58 @@ fn our_broadcast_with_acks_collects_the_other_nodes_answers() {
             answers: alloc::vec![String::from(r#""answer-7""#)]
         })
     );
+    assert!(
+        matches!(hub.poll_event(), Some(HubEvent::AckComplete { id: i, timed_out: false, .. }) if i == id)
+    );
+}
+
+/// Our broadcast with acks waits for every node the server count announces: with three
+/// servers and one silent, it ends at its deadline, reported as timed out, with what came.
+/// Alone in the cluster, with no local client, it completes as soon as the count is known.
+#[test]
+fn our_broadcast_with_acks_waits_for_every_node_then_times_out() {
+    let mut hub = hub_with("me");
+    let t = Target::namespace("/");
+    let timeout = Duration::from_secs(2);
+    let id = hub
+        .broadcast_with_ack(&t, "ask", &[], Duration::ZERO, timeout)
+        .unwrap();
+    let mut numsub = Vec::new();
+    while let Some(c) = hub.poll_cluster_transmit() {
+        if let Command::NumSub(ch) = c {
+            numsub.push(ch);
+        }
+    }
+    assert_eq!(numsub, ["socket.io-request#/#"]);
+    hub.handle_cluster_numsub(Duration::ZERO, &numsub[0], 3);
+    let count = |n: u64| {
+        alloc::format!(r#"{{"type":8,"requestId":"me-{id}","clientCount":{n}}}"#).into_bytes()
+    };
+    let response = "socket.io-response#/#";
+    hub.handle_cluster_message(Duration::ZERO, response, &count(0))
+        .unwrap();
+    assert_eq!(hub.poll_event(), None);
+    hub.handle_timeout(timeout);
+    assert!(matches!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterAcks {
+            client_count: 0,
+            ..
+        })
+    ));
+    assert!(
+        matches!(hub.poll_event(), Some(HubEvent::AckComplete { id: i, timed_out: true, .. }) if i == id)
+    );
+    // Alone: done at the count.
+    let id = hub
+        .broadcast_with_ack(&t, "ask", &[], Duration::ZERO, timeout)
+        .unwrap();
+    assert_eq!(hub.poll_event(), None);
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io-request#/#", 1);
+    assert!(matches!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterAcks { .. })
+    ));
     assert!(
         matches!(hub.poll_event(), Some(HubEvent::AckComplete { id: i, timed_out: false, .. }) if i == id)
     );
@@ -777,4 +833,67 @@ fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
         Some(Command::SUnsubscribe("socket.io#/#room2#".into()))
     );
     let _ = b;
+}
+
+/// With recovery on, another node's broadcasts are delivered with an offset of this node and
+/// recorded: a client of this node that was away gets the ones it missed when it comes back
+/// (a binary one intact), filtered by its rooms like local ones.
+#[test]
+fn remote_broadcasts_are_recorded_for_recovery() {
+    use crate::socketio::DisconnectReason;
+    use crate::socketio::recovery::RecoveryConfig;
+    let mut cfg = HubConfig::default();
+    cfg.recovery = Some(RecoveryConfig::default());
+    let mut hub = Hub::new(cfg);
+    hub.set_cluster(Adapter::new(ClusterConfig::default(), "rustA1"));
+    let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    hub.set_pid(a, "pid-a").unwrap();
+    let _ = publishes(&mut hub);
+    let (ch, b) = first("broadcast-all");
+    hub.handle_cluster_message(Duration::ZERO, &ch, &b).unwrap();
+    let got = delivered(&mut hub);
+    let head = r#"2["hello","world",1,""#;
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0].1.starts_with(head) && got[0].1.ends_with("\"]"),
+        "{}",
+        got[0].1
+    );
+    let offset = got[0].1[head.len()..got[0].1.len() - 2].to_string();
+    // Away; meanwhile a binary broadcast to everyone and one to room1, which `a` is not in.
+    assert!(
+        hub.disconnect_socket(a, Duration::ZERO, DisconnectReason::TransportClose)
+            .unwrap()
+    );
+    for name in ["broadcast-binary", "broadcast-room"] {
+        let (ch, b) = first(name);
+        hub.handle_cluster_message(Duration::from_secs(1), &ch, &b)
+            .unwrap();
+    }
+    assert!(delivered(&mut hub).is_empty());
+    // Nothing received is published again.
+    assert!(publishes(&mut hub).is_empty());
+    let session = hub.add_session(SessionInfo::default()).unwrap();
+    let r = hub
+        .recover_socket(
+            session,
+            Duration::from_secs(2),
+            "/",
+            "pid-a",
+            Some(&offset),
+            None,
+        )
+        .unwrap()
+        .expect("recovered");
+    assert_eq!((r.sid.as_str(), r.missed), ("aaaaaaaaaaaaaaaaaaaa", 1));
+    let got = delivered(&mut hub);
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0]
+            .1
+            .starts_with(r#"51-["bin",{"_placeholder":true,"num":0},"t",""#),
+        "{}",
+        got[0].1
+    );
+    assert_eq!(got[0].2, [alloc::vec![1u8, 2, 3]]);
 }

@@ -121,7 +121,7 @@ impl Hub {
                 outcomes: Vec::new(),
             },
         );
-        if empty && !self.awaits_cluster(id) {
+        if empty && self.cluster_part_done(id) {
             self.complete_ack(id, false);
         }
         Ok(id)
@@ -159,7 +159,7 @@ impl Hub {
                 attachments,
             },
         ));
-        if p.waiting.is_empty() && !self.awaits_cluster(id) {
+        if p.waiting.is_empty() && self.cluster_part_done(id) {
             self.complete_ack(id, false);
         }
         true
@@ -277,8 +277,10 @@ impl Hub {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            // A clustered broadcast ends at its deadline even when every local socket answered.
-            let late = self.pending.get(&id).is_some_and(|p| !p.waiting.is_empty());
+            // Late when a local socket or another node (its count, or one of its clients'
+            // answers) is still missing, as socket.io's emitWithAck reports a timeout.
+            let late = self.pending.get(&id).is_some_and(|p| !p.waiting.is_empty())
+                || !self.cluster_part_done(id);
             self.complete_ack(id, late);
         }
     }

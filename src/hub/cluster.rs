@@ -121,12 +121,10 @@ impl Hub {
     fn remote_broadcast(&mut self, nsp: &str, payload: &[u8], max: usize) -> Result<(), WireError> {
         let m = wire::decode_broadcast(payload, max)?;
         let uid = self.cluster.as_deref().map(Adapter::uid);
-        if Some(m.uid) == uid || m.nsp != nsp || !self.namespaces.contains_key(nsp) {
+        if Some(m.uid) == uid || m.nsp != nsp || !self.receives(nsp) {
             return Ok(());
         }
-        let mut packet = Vec::with_capacity(payload.len());
-        crate::msgpack::encode(&m.packet, &mut packet);
-        self.deliver_remote(nsp, &packet, &m.opts)
+        self.deliver_remote(nsp, &m.packet, &m.opts)
     }
 
     /// A message of the sharded variant: broadcasts are delivered; socketsJoin / Leave,
@@ -137,7 +135,7 @@ impl Hub {
         let mut scratch = Vec::new();
         let m = sharded::decode(payload, &mut scratch, max)?;
         let uid = self.cluster.as_deref().map(Adapter::uid);
-        if m.uid == uid || !self.namespaces.contains_key(m.nsp) {
+        if m.uid == uid || !self.receives(m.nsp) {
             return Ok(());
         }
         let kind = match m.kind {
@@ -173,10 +171,14 @@ impl Hub {
     fn deliver_remote(
         &mut self,
         nsp: &str,
-        packet: &[u8],
+        value: &crate::msgpack::Value<'_>,
         opts: &Opts<'_>,
     ) -> Result<(), WireError> {
-        let packet = packet.to_vec();
+        if self.config.recovery.is_some() {
+            return self.deliver_remote_recorded(nsp, value, opts);
+        }
+        let mut packet = Vec::new();
+        crate::msgpack::encode(value, &mut packet);
         let cfg = DecodeConfig {
             max_attachments: self.config.max_attachments,
             ..DecodeConfig::default()
@@ -214,6 +216,41 @@ impl Hub {
         Ok(())
     }
 
+    /// Whether broadcasts to `nsp` concern this node: it has sockets there, or (recovery on) a
+    /// store that may hold sessions of clients coming back.
+    fn receives(&self, nsp: &str) -> bool {
+        self.namespaces.contains_key(nsp) || self.stores.contains_key(nsp)
+    }
+
+    /// With recovery on, another node's broadcast is delivered like one of ours: with an offset
+    /// of this node's store appended, and recorded, so that a client of this node that comes
+    /// back gets the remote broadcasts it missed too. (The Node redis adapter keeps no such
+    /// state; its sessions recover only what their own node sent.)
+    fn deliver_remote_recorded(
+        &mut self,
+        nsp: &str,
+        value: &crate::msgpack::Value<'_>,
+        opts: &Opts<'_>,
+    ) -> Result<(), WireError> {
+        let (event, parts) = event_parts(value, self.config.max_attachments)?;
+        let args: Vec<Value<'_>> = parts
+            .iter()
+            .map(|(j, a)| {
+                if a.is_empty() {
+                    Value::JsonUnchecked(j)
+                } else {
+                    Value::WithAttachments(j, a)
+                }
+            })
+            .collect();
+        let target = Target::namespace(nsp)
+            .rooms(&opts.rooms)
+            .except_rooms(&opts.except);
+        self.broadcast_recorded(&target, event, &args)
+            .map_err(|_| WireError::BadField("packet"))?;
+        Ok(())
+    }
+
     /// The local sockets a request's `opts` selects.
     fn select(&mut self, nsp: &str, opts: Option<&Opts<'_>>) -> Vec<SocketId> {
         let empty = Opts::default();
@@ -224,7 +261,7 @@ impl Hub {
         self.recipients(&t)
     }
 
-    fn respond(&mut self, nsp: &str, json: String) {
+    pub(super) fn respond(&mut self, nsp: &str, json: String) {
         if let Some(c) = self.cluster.as_deref_mut().filter(|c| !c.is_sharded()) {
             let ch = c.response_channel(nsp);
             c.publish(ch, json.into_bytes());
@@ -405,7 +442,7 @@ impl Hub {
         ))
     }
 
-    fn publish_request(&mut self, channel: String, payload: impl Into<Vec<u8>>) {
+    pub(super) fn publish_request(&mut self, channel: String, payload: impl Into<Vec<u8>>) {
         if let Some(c) = self.cluster.as_deref_mut() {
             c.publish(channel, payload.into());
         }
@@ -597,228 +634,39 @@ impl Hub {
             payload: json.into_bytes(),
         });
     }
-
-    /// Whether broadcast-with-ack `id` waits for other nodes (so ends at its deadline).
-    pub(super) fn awaits_cluster(&self, id: u64) -> bool {
-        !self.cluster_acks.is_empty() && self.cluster_acks.values().any(|c| c.id == id)
-    }
-
-    /// Publishes our broadcast with acks as a BROADCAST request (no-op without a cluster).
-    pub(super) fn publish_broadcast_with_ack(
-        &mut self,
-        target: &Target<'_>,
-        event: &str,
-        args: &[Value<'_>],
-        id: u64,
-        timeout: Duration,
-    ) -> Result<(), HubError> {
-        let Some(c) = self.cluster.as_deref() else {
-            return Ok(());
-        };
-        let p = EncodedPacket::event_for(Parser::Msgpack, target.namespace, None, event, args)
-            .map_err(HubError::Encode)?;
-        let uid = c.uid().to_string();
-        let channel = c.request_channel(target.namespace);
-        let request_id = alloc::format!("{uid}-{id}");
-        let mut except: Vec<&str> = target.except_rooms.to_vec();
-        except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
-        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        let mut out = Vec::new();
-        out.push(0x85);
-        let s = |out: &mut Vec<u8>, v: &str| {
-            crate::msgpack::encode(&crate::msgpack::Value::Str(v), out)
-        };
-        s(&mut out, "uid");
-        s(&mut out, &uid);
-        s(&mut out, "requestId");
-        s(&mut out, &request_id);
-        s(&mut out, "type");
-        out.push(RequestType::Broadcast.number());
-        s(&mut out, "packet");
-        out.extend_from_slice(p.msgpack().unwrap_or(&[]));
-        s(&mut out, "opts");
-        // `{rooms, except, flags: {timeout}}`: the broadcast's own opts encoder, minus the array.
-        let opts = Opts {
-            rooms: target.rooms.to_vec(),
-            except,
-            flags: Flags {
-                timeout: Some(ms),
-                ..Flags::default()
-            },
-        };
-        let mut whole = Vec::new();
-        wire::encode_broadcast(&mut whole, wire::Writer::Adapter, "", &[0xc0], &opts);
-        out.extend_from_slice(&whole[3..]);
-        self.cluster_acks.insert(
-            request_id.into(),
-            ClusterAck {
-                id,
-                client_count: 0,
-                answers: Vec::new(),
-            },
-        );
-        self.publish_request(channel, out);
-        Ok(())
-    }
-
-    /// Sends one answer of a client to another node's broadcast with acks (BROADCAST_ACK).
-    pub(super) fn relay_ack(&mut self, id: u64, args: &str, attachments: &[Vec<u8>]) {
-        let Some((nsp, request_id)) = self.remote_acks.get(&id).cloned() else {
-            return;
-        };
-        let first = crate::json::array_items(args)
-            .ok()
-            .and_then(|mut it| it.next())
-            .and_then(Result::ok)
-            .unwrap_or("null");
-        let refs: Vec<&[u8]> = attachments.iter().map(Vec::as_slice).collect();
-        let mut packet = Vec::new();
-        if crate::socketio::mpbridge::json_to_msgpack(first, !refs.is_empty(), &refs, &mut packet)
-            .is_err()
-        {
-            packet = alloc::vec![0xc0];
-        }
-        let mut out = Vec::new();
-        out.push(0x83);
-        let s = |out: &mut Vec<u8>, v: &str| {
-            crate::msgpack::encode(&crate::msgpack::Value::Str(v), out)
-        };
-        s(&mut out, "type");
-        out.push(RequestType::BroadcastAck.number());
-        s(&mut out, "requestId");
-        s(&mut out, &request_id);
-        s(&mut out, "packet");
-        out.extend_from_slice(&packet);
-        if let Some(c) = self.cluster.as_deref_mut() {
-            let ch = c.response_channel(&nsp);
-            c.publish(ch, out);
-        }
-    }
-
-    /// Queues [`HubEvent::ClusterAcks`] for our broadcast `id`, if it went to the cluster.
-    pub(super) fn cluster_ack_complete(&mut self, id: u64) {
-        let key = self
-            .cluster_acks
-            .iter()
-            .find(|(_, c)| c.id == id)
-            .map(|(k, _)| k.clone());
-        if let Some(c) = key.and_then(|k| self.cluster_acks.remove(&k)) {
-            self.events.push_back(HubEvent::ClusterAcks {
-                id,
-                client_count: c.client_count,
-                answers: c.answers,
-            });
-        }
-    }
-
-    /// Another node's BROADCAST (with acks): delivered here with one of our ack ids; the count
-    /// and every answer go back to it.
-    fn remote_broadcast_with_ack(
-        &mut self,
-        nsp: &str,
-        m: &wire::Message<'_>,
-    ) -> Result<(), WireError> {
-        let (Some(request_id), Some(packet)) = (m.request_id, &m.packet) else {
-            return Err(WireError::BadField("packet"));
-        };
-        if self.cluster_acks.contains_key(request_id) || !self.namespaces.contains_key(nsp) {
-            return Ok(());
-        }
-        let crate::msgpack::Value::Map(pm) = packet else {
-            return Err(WireError::BadField("packet"));
-        };
-        let data = pm
-            .iter()
-            .rev()
-            .find(|(k, _)| k.as_str() == Some("data"))
-            .map(|(_, v)| v);
-        let Some(crate::msgpack::Value::Array(items)) = data else {
-            return Err(WireError::BadField("data"));
-        };
-        let Some(crate::msgpack::Value::Str(event)) = items.first() else {
-            return Err(WireError::BadField("data"));
-        };
-        let max = self.config.max_attachments;
-        let mut parts: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
-        for v in &items[1..] {
-            parts.push(wire::to_json(v, max)?);
-        }
-        let args: Vec<Value<'_>> = parts
-            .iter()
-            .map(|(j, a)| {
-                if a.is_empty() {
-                    Value::JsonUnchecked(j)
-                } else {
-                    Value::WithAttachments(j, a)
-                }
-            })
-            .collect();
-        let empty = Opts::default();
-        let o = m.opts.as_ref().unwrap_or(&empty);
-        let timeout = Duration::from_millis(o.flags.timeout.unwrap_or(5000).min(3_600_000));
-        let target = Target::namespace(nsp)
-            .rooms(&o.rooms)
-            .except_rooms(&o.except);
-        let id = self.next_ack;
-        self.remote_acks.insert(id, (nsp.into(), request_id.into()));
-        // Delivered here only: the request is not published again.
-        let c = self.cluster.take();
-        let now = self.now;
-        let r = self.broadcast_with_ack(&target, event, &args, now, timeout);
-        self.cluster = c;
-        let Ok(id2) = r else {
-            self.remote_acks.remove(&id);
-            return Err(WireError::BadField("packet"));
-        };
-        let count = self
-            .pending
-            .get(&id2)
-            .map_or(0, |p| p.waiting.len() + p.outcomes.len());
-        let json = JsonObject::new()
-            .num(
-                "type",
-                u64::from(RequestType::BroadcastClientCount.number()),
-            )
-            .str("requestId", request_id)
-            .num("clientCount", count as u64)
-            .finish();
-        self.respond(nsp, json);
-        Ok(())
-    }
-
-    /// A response on the response channel: the parts of our broadcasts with acks.
-    fn remote_response(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
-        let mut scratch = Vec::new();
-        let m = wire::decode_message(payload, &mut scratch, max)?;
-        if self.request_response(&m) {
-            return Ok(());
-        }
-        let Some(c) = m.request_id.and_then(|r| self.cluster_acks.get_mut(r)) else {
-            return Ok(());
-        };
-        match m.kind {
-            Some(RequestType::BroadcastClientCount) => {
-                c.client_count = c.client_count.saturating_add(m.client_count.unwrap_or(0));
-            }
-            Some(RequestType::BroadcastAck) => {
-                let v = m.packet.as_ref().unwrap_or(&crate::msgpack::Value::Nil);
-                let (json, _) =
-                    wire::to_json(v, 0).unwrap_or_else(|_| (String::from("null"), Vec::new()));
-                // At most one answer per remote client; a node sending more is capped.
-                if (c.answers.len() as u64) < c.client_count.clamp(1, 1 << 20) {
-                    c.answers.push(json);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
 }
 
-/// Our broadcast with acks, as published to the cluster.
-#[derive(Debug)]
-pub(super) struct ClusterAck {
-    pub(super) id: u64,
-    pub(super) client_count: u64,
-    pub(super) answers: Vec<String>,
+/// The event name and arguments of an EVENT / BINARY_EVENT packet as the Node adapter writes
+/// it (`{type, data: [name, ...args], nsp}`, msgpack): each argument as JSON with its own
+/// attachments.
+#[allow(clippy::type_complexity)]
+pub(super) fn event_parts<'v>(
+    packet: &'v crate::msgpack::Value<'_>,
+    max_attachments: usize,
+) -> Result<(&'v str, Vec<(String, Vec<Vec<u8>>)>), WireError> {
+    let crate::msgpack::Value::Map(pm) = packet else {
+        return Err(WireError::BadField("packet"));
+    };
+    let field = |name: &str| {
+        pm.iter()
+            .rev()
+            .find(|(k, _)| k.as_str() == Some(name))
+            .map(|(_, v)| v)
+    };
+    if let Some(t) = field("type") {
+        if !matches!(t, crate::msgpack::Value::UInt(2 | 5)) {
+            return Err(WireError::BadField("type"));
+        }
+    }
+    let Some(crate::msgpack::Value::Array(items)) = field("data") else {
+        return Err(WireError::BadField("data"));
+    };
+    let Some(crate::msgpack::Value::Str(event)) = items.first() else {
+        return Err(WireError::BadField("data"));
+    };
+    let mut parts = Vec::with_capacity(items.len() - 1);
+    for v in &items[1..] {
+        parts.push(wire::to_json(v, max_attachments)?);
+    }
+    Ok((event, parts))
 }

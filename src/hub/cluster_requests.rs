@@ -170,6 +170,9 @@ impl Hub {
     /// completes at once when this node is alone.
     pub fn handle_cluster_numsub(&mut self, now: Duration, channel: &str, count: u64) {
         self.now = self.now.max(now);
+        if self.cluster_acks_numsub(channel, count) {
+            return; // each NumSub is answered once, and answers for one channel are alike
+        }
         let Some(c) = self.cluster.as_deref() else {
             return;
         };

@@ -145,6 +145,7 @@ use crate::socketio::{Parser, SocketIoError};
 mod ack;
 mod broadcast;
 mod cluster;
+mod cluster_acks;
 mod cluster_requests;
 mod data;
 mod encode;
@@ -421,7 +422,7 @@ pub struct Hub {
     /// Broadcasts with acks another node asked for: our ack id -> (namespace, request id).
     remote_acks: BTreeMap<u64, (Box<str>, Box<str>)>,
     /// Our broadcasts with acks published to the cluster, by request id.
-    cluster_acks: BTreeMap<Box<str>, cluster::ClusterAck>,
+    cluster_acks: BTreeMap<Box<str>, cluster_acks::ClusterAck>,
     /// Our requests waiting for the other nodes' answers, by request id.
     requests: BTreeMap<Box<str>, cluster_requests::Request>,
     next_request: u64,
