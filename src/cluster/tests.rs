@@ -842,9 +842,10 @@ fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
 fn remote_broadcasts_are_recorded_for_recovery() {
     use crate::socketio::DisconnectReason;
     use crate::socketio::recovery::RecoveryConfig;
-    let mut cfg = HubConfig::default();
-    cfg.recovery = Some(RecoveryConfig::default());
-    let mut hub = Hub::new(cfg);
+    let mut hub = Hub::new(HubConfig {
+        recovery: Some(RecoveryConfig::default()),
+        ..HubConfig::default()
+    });
     hub.set_cluster(Adapter::new(ClusterConfig::default(), "rustA1"));
     let (_, a) = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
     hub.set_pid(a, "pid-a").unwrap();
