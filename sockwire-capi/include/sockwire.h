@@ -349,7 +349,8 @@ int sw_sio_server_room(sw_sio_server *s, uint64_t now_ns, uint64_t socket, const
 /* DISCONNECT to the client; SW_SIO_DISCONNECT follows. */
 int sw_sio_server_disconnect(sw_sio_server *s, uint64_t now_ns, uint64_t socket);
 /* Per-socket data (socket.data[key]): bytes, copied. get: 1 with *data and *len (borrowed until
- * the next call on s), 0 when unset. */
+ * the next call on s), 0 when unset. While a socket's SW_SIO_DISCONNECT is the current event
+ * (until the next poll_event), get still reads its data as it left. */
 int sw_sio_server_set(sw_sio_server *s, uint64_t socket, const char *key, const uint8_t *data,
                       size_t len);
 int sw_sio_server_get(sw_sio_server *s, uint64_t socket, const char *key, const uint8_t **data,

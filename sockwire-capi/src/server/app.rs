@@ -29,6 +29,9 @@ pub struct Queued {
     pub json: String,
     pub attachments: Vec<Vec<u8>>,
     pub ack_id: Option<u64>,
+    /// A DISCONNECT's snapshot of the socket's byte data, for `sw_sio_server_get` while
+    /// the event is current.
+    pub data: Vec<(String, Vec<u8>)>,
 }
 
 /// The application of a C server: queues, handle maps, caps.
@@ -163,6 +166,14 @@ impl App for CApp {
         // Always queued: at most one per connected socket (see `accept`).
         if let Some(mut q) = self.base(KIND_DISCONNECT, ctx) {
             q.name = reason.as_str().into();
+            let id = ctx.socket();
+            let hub = ctx.hub();
+            let keys: Vec<String> = hub.data_keys(id).map(String::from).collect();
+            for k in keys {
+                if let Some(v) = hub.data::<Vec<u8>>(id, &k) {
+                    q.data.push((k, v.clone()));
+                }
+            }
             let h = q.socket;
             self.events.push_back(q);
             self.sockets.remove(&h);

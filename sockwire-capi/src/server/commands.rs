@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use sockwire_core::hub::SocketId;
 
-use super::{SwSioServer, fail, hub_fail, parse_args, target, with};
+use super::{SwSioServer, app, fail, hub_fail, parse_args, target, with};
 use crate::*;
 
 /// Borrows an optional C string ("" for NULL is not implied: NULL is `None`).
@@ -279,7 +279,8 @@ pub unsafe extern "C" fn sw_sio_server_set(
 }
 
 /// The bytes stored under `key`: 1 with `*data`/`*len` (borrowed until the next call on the
-/// handle), 0 when there are none.
+/// handle), 0 when there are none. While a socket's `SW_SIO_DISCONNECT` is the current event,
+/// its data as it left is still readable.
 ///
 /// # Safety
 ///
@@ -299,6 +300,20 @@ pub unsafe extern "C" fn sw_sio_server_get(
     unsafe {
         with(s, |h| {
             let key = tri!(h, cstr(key));
+            // A socket whose DISCONNECT is the current event: its data as it left.
+            if let Some(q) =
+                h.ev.as_ref()
+                    .filter(|q| q.socket == socket_h && q.kind == app::KIND_DISCONNECT)
+            {
+                return match q.data.iter().find(|(k, _)| k == key) {
+                    Some((_, v)) => {
+                        put(data, v.as_ptr());
+                        put(len, v.len());
+                        1
+                    }
+                    None => 0,
+                };
+            }
             let sock = tri!(h, socket(h, socket_h));
             match h.io.hub().data::<Vec<u8>>(sock, key) {
                 Some(v) => {

@@ -249,11 +249,17 @@ static void test_session(void) {
     CHECK(next_event(s, &ev) == 1);
     CHECK(ev.kind == SW_SIO_DISCONNECT && ev.socket == sock &&
           strcmp(ev.name, "server namespace disconnect") == 0);
+    /* Its data stays readable while its DISCONNECT is the current event. */
+    CHECK(sw_sio_server_get(s, sock, "name", &p, &len) == 1 && len == 5 &&
+          memcmp(p, "ada\0x", 5) == 0);
+    CHECK(sw_sio_server_get(s, sock, "nope", &p, &len) == 0);
     get(s, t);
     CHECK(strcmp(body(), "41") == 0);
     CHECK(sw_sio_server_disconnect(s, t, sock) == SW_ERR_CLOSED);
     CHECK(sw_sio_server_room(s, t, sock, "lobby", 1) == SW_ERR_CLOSED);
     CHECK(sw_sio_server_set(s, sock, "k", NULL, 0) == SW_ERR_CLOSED);
+    CHECK(next_event(s, &ev) == 0); /* the DISCONNECT is no longer current */
+    CHECK(sw_sio_server_get(s, sock, "name", &p, &len) == SW_ERR_CLOSED);
 
     /* The heartbeat: a ping after pingInterval; no pong closes the session. */
     post(s, t, "40");
