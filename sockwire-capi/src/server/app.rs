@@ -18,7 +18,21 @@ pub const KIND_ACK_TIMEOUT: i32 = 4;
 /// `SW_SIO_DISCONNECT`: the socket left (`name` = the reference's reason string).
 pub const KIND_DISCONNECT: i32 = 5;
 
-/// One queued application event.
+/// `s` as a C string: NUL-terminated, an interior NUL (an escaped `\u0000` in a name) replaced
+/// by U+FFFD.
+pub fn c_text(s: &str) -> String {
+    let mut out = if s.contains('\0') {
+        s.replace('\0', "\u{fffd}")
+    } else {
+        let mut o = String::with_capacity(s.len() + 1);
+        o.push_str(s);
+        o
+    };
+    out.push('\0');
+    out
+}
+
+/// One queued application event; its strings are NUL-terminated (see [`c_text`]).
 #[derive(Debug, Default)]
 pub struct Queued {
     pub kind: i32,
@@ -74,14 +88,16 @@ impl CApp {
         Some(Queued {
             kind,
             socket: *self.handles.get(&ctx.socket())?,
-            nsp: ctx.nsp().into(),
-            sid: ctx.id().into(),
+            nsp: c_text(ctx.nsp()),
+            sid: c_text(ctx.id()),
+            name: c_text(""),
+            json: c_text(""),
             ..Queued::default()
         })
     }
 }
 
-/// The arguments of an event or ack as one JSON array (placeholders of binary attachments
+/// The arguments of an event or ack as one JSON array, NUL-terminated (placeholders of binary attachments
 /// stay as the client sent them: `{"_placeholder":true,"num":N}`).
 fn args_json(p: &OwnedPacket) -> String {
     let mut s = String::from("[");
@@ -91,7 +107,7 @@ fn args_json(p: &OwnedPacket) -> String {
         }
         s.push_str(a);
     }
-    s.push(']');
+    s.push_str("]\0");
     s
 }
 
@@ -112,7 +128,7 @@ impl App for CApp {
         self.sockets.insert(h, ctx.socket());
         self.handles.insert(ctx.socket(), h);
         if let Some(mut q) = self.base(KIND_CONNECT, ctx) {
-            q.json = ctx.auth().unwrap_or("").into();
+            q.json = c_text(ctx.auth().unwrap_or(""));
             self.events.push_back(q);
         }
     }
@@ -127,7 +143,7 @@ impl App for CApp {
         let Some(mut q) = self.base(KIND_EVENT, ctx) else {
             return;
         };
-        q.name = event.name().into();
+        q.name = c_text(event.name());
         q.json = args_json(event.packet());
         q.attachments = event.packet().attachments().to_vec();
         if let Some(ack) = event.take_ack() {
@@ -165,7 +181,7 @@ impl App for CApp {
     fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
         // Always queued: at most one per connected socket (see `accept`).
         if let Some(mut q) = self.base(KIND_DISCONNECT, ctx) {
-            q.name = reason.as_str().into();
+            q.name = c_text(reason.as_str());
             let id = ctx.socket();
             let hub = ctx.hub();
             let keys: Vec<String> = hub.data_keys(id).map(String::from).collect();

@@ -72,8 +72,6 @@ pub struct SwSioServer {
     io: Server<CApp>,
     tx: Option<Transmit>,
     ev: Option<Queued>,
-    /// NUL-terminated copies of the current event's strings.
-    strs: [CString; 4],
     err: CString,
     poisoned: bool,
 }
@@ -153,7 +151,6 @@ pub unsafe extern "C" fn sw_sio_server_new(
             io,
             tx: None,
             ev: None,
-            strs: Default::default(),
             err: CString::default(),
             poisoned: false,
         }))
@@ -350,10 +347,6 @@ pub unsafe extern "C" fn sw_sio_server_poll_timeout(
     }
 }
 
-fn c_string(s: &str) -> CString {
-    CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
-}
-
 /// The next application event: 1 with `*out` filled (borrowed until the next call), or 0.
 ///
 /// # Safety
@@ -372,12 +365,6 @@ pub unsafe extern "C" fn sw_sio_server_poll_event(
         with(s, |h| {
             h.ev = h.io.app().events.pop_front();
             let Some(q) = &h.ev else { return 0 };
-            h.strs = [
-                c_string(&q.nsp),
-                c_string(&q.sid),
-                c_string(&q.name),
-                c_string(&q.json),
-            ];
             put(
                 out,
                 SwSioServerEvent {
@@ -385,11 +372,11 @@ pub unsafe extern "C" fn sw_sio_server_poll_event(
                     has_ack: c_int::from(q.ack_id.is_some()),
                     socket: q.socket,
                     ack_id: q.ack_id.unwrap_or(0),
-                    nsp: h.strs[0].as_ptr(),
-                    sid: h.strs[1].as_ptr(),
-                    name: h.strs[2].as_ptr(),
-                    json: h.strs[3].as_ptr(),
-                    json_len: h.strs[3].as_bytes().len(),
+                    nsp: q.nsp.as_ptr().cast(),
+                    sid: q.sid.as_ptr().cast(),
+                    name: q.name.as_ptr().cast(),
+                    json: q.json.as_ptr().cast(),
+                    json_len: q.json.len() - 1,
                     attachments: q.attachments.len(),
                 },
             );

@@ -202,6 +202,12 @@ static void test_session(void) {
           memcmp(p, "\x01\x02\x03", 3) == 0);
     CHECK(sw_sio_server_event_attachment(s, 1, &p, &len) == SW_ERR_INVALID);
 
+    /* An escaped NUL in an event name cannot end the C string early. */
+    post(s, t, "42[\"a\\u0000b\",null]");
+    CHECK(next_event(s, &ev) == 1);
+    CHECK(ev.kind == SW_SIO_EVENT && strcmp(ev.name, "a\xef\xbf\xbd" "b") == 0);
+    CHECK(strcmp(ev.json, "[null]") == 0 && ev.json_len == 6);
+
     /* Emit with ack: the answer, then a timeout. */
     uint64_t id = 99;
     CHECK(sw_sio_server_emit(s, t, sock, "ask", "[]", 2, 1000 * MS, &id) == SW_OK);
