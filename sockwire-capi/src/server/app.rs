@@ -20,17 +20,19 @@ pub const KIND_DISCONNECT: i32 = 5;
 
 /// `s` as a C string: NUL-terminated, an interior NUL (an escaped `\u0000` in a name) replaced
 /// by U+FFFD.
-pub fn c_text(s: &str) -> String {
-    let mut out = if s.contains('\0') {
-        s.replace('\0', "\u{fffd}")
+/// Written into `out` (cleared first, its capacity reused).
+pub fn c_text(out: &mut String, s: &str) {
+    out.clear();
+    if s.contains('\0') {
+        out.push_str(&s.replace('\0', "\u{fffd}"));
     } else {
-        let mut o = String::with_capacity(s.len() + 1);
-        o.push_str(s);
-        o
-    };
+        out.push_str(s);
+    }
     out.push('\0');
-    out
 }
+
+/// Events kept for reuse, so that a steady stream of events allocates no strings.
+const SPARE: usize = 32;
 
 /// One queued application event; its strings are NUL-terminated (see [`c_text`]).
 #[derive(Debug, Default)]
@@ -63,6 +65,7 @@ pub struct CApp {
     /// Acks the client waits for, by (socket handle, ack id).
     pub acks: BTreeMap<(u64, u64), AckHandle>,
     pub max_acks: usize,
+    spare: Vec<Queued>,
 }
 
 impl CApp {
@@ -77,6 +80,7 @@ impl CApp {
             next: 0,
             acks: BTreeMap::new(),
             max_acks,
+            spare: Vec::new(),
         }
     }
 
@@ -84,23 +88,36 @@ impl CApp {
         self.events.len() >= self.max_events
     }
 
-    fn base(&self, kind: i32, ctx: &Ctx<'_>) -> Option<Queued> {
-        Some(Queued {
-            kind,
-            socket: *self.handles.get(&ctx.socket())?,
-            nsp: c_text(ctx.nsp()),
-            sid: c_text(ctx.id()),
-            name: c_text(""),
-            json: c_text(""),
-            ..Queued::default()
-        })
+    fn base(&mut self, kind: i32, ctx: &Ctx<'_>) -> Option<Queued> {
+        let socket = *self.handles.get(&ctx.socket())?;
+        let mut q = self.spare.pop().unwrap_or_default();
+        q.kind = kind;
+        q.socket = socket;
+        c_text(&mut q.nsp, ctx.nsp());
+        c_text(&mut q.sid, ctx.id());
+        c_text(&mut q.name, "");
+        c_text(&mut q.json, "");
+        q.attachments.clear();
+        q.ack_id = None;
+        q.data.clear();
+        Some(q)
+    }
+
+    /// Takes back a polled event for reuse (a small one: the spares hold at most
+    /// `SPARE` × a few KiB).
+    pub fn recycle(&mut self, q: Queued) {
+        let small = q.json.capacity() <= 4096 && q.name.capacity() <= 512 && q.data.is_empty();
+        if small && q.attachments.is_empty() && self.spare.len() < SPARE {
+            self.spare.push(q);
+        }
     }
 }
 
 /// The arguments of an event or ack as one JSON array, NUL-terminated (placeholders of binary attachments
 /// stay as the client sent them: `{"_placeholder":true,"num":N}`).
-fn args_json(p: &OwnedPacket) -> String {
-    let mut s = String::from("[");
+fn args_json(s: &mut String, p: &OwnedPacket) {
+    s.clear();
+    s.push('[');
     for (i, a) in p.packet().args().enumerate() {
         if i > 0 {
             s.push(',');
@@ -108,7 +125,6 @@ fn args_json(p: &OwnedPacket) -> String {
         s.push_str(a);
     }
     s.push_str("]\0");
-    s
 }
 
 impl App for CApp {
@@ -128,7 +144,7 @@ impl App for CApp {
         self.sockets.insert(h, ctx.socket());
         self.handles.insert(ctx.socket(), h);
         if let Some(mut q) = self.base(KIND_CONNECT, ctx) {
-            q.json = c_text(ctx.auth().unwrap_or(""));
+            c_text(&mut q.json, ctx.auth().unwrap_or(""));
             self.events.push_back(q);
         }
     }
@@ -143,9 +159,10 @@ impl App for CApp {
         let Some(mut q) = self.base(KIND_EVENT, ctx) else {
             return;
         };
-        q.name = c_text(event.name());
-        q.json = args_json(event.packet());
-        q.attachments = event.packet().attachments().to_vec();
+        c_text(&mut q.name, event.name());
+        args_json(&mut q.json, event.packet());
+        q.attachments
+            .extend_from_slice(event.packet().attachments());
         if let Some(ack) = event.take_ack() {
             if self.acks.len() < self.max_acks {
                 q.ack_id = Some(ack.id());
@@ -171,8 +188,8 @@ impl App for CApp {
             return;
         };
         if let Some(p) = answer {
-            q.json = args_json(p);
-            q.attachments = p.attachments().to_vec();
+            args_json(&mut q.json, p);
+            q.attachments.extend_from_slice(p.attachments());
         }
         q.ack_id = Some(id);
         self.events.push_back(q);
@@ -181,7 +198,7 @@ impl App for CApp {
     fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
         // Always queued: at most one per connected socket (see `accept`).
         if let Some(mut q) = self.base(KIND_DISCONNECT, ctx) {
-            q.name = c_text(reason.as_str());
+            c_text(&mut q.name, reason.as_str());
             let id = ctx.socket();
             let hub = ctx.hub();
             let keys: Vec<String> = hub.data_keys(id).map(String::from).collect();

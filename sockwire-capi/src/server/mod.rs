@@ -363,7 +363,10 @@ pub unsafe extern "C" fn sw_sio_server_poll_event(
     // SAFETY: forwarded caller contracts.
     unsafe {
         with(s, |h| {
-            h.ev = h.io.app().events.pop_front();
+            let next = h.io.app().events.pop_front();
+            if let Some(old) = core::mem::replace(&mut h.ev, next) {
+                h.io.app().recycle(old);
+            }
             let Some(q) = &h.ev else { return 0 };
             put(
                 out,
