@@ -82,7 +82,7 @@ pub unsafe extern "C" fn sw_sio_server_emit(
         with(s, |h| {
             let name = tri!(h, cstr(name));
             let text = tri!(h, json(args, args_len));
-            let values = match parse_args(if text.is_empty() { "[]" } else { text }) {
+            let values = match parse_args(text) {
                 Ok(v) => v,
                 Err(e) => return fail(h, SW_ERR_INVALID, e),
             };
@@ -132,7 +132,7 @@ pub unsafe extern "C" fn sw_sio_server_broadcast(
             let room = tri!(h, opt_cstr(room));
             let name = tri!(h, cstr(name));
             let text = tri!(h, json(args, args_len));
-            let values = match parse_args(if text.is_empty() { "[]" } else { text }) {
+            let values = match parse_args(text) {
                 Ok(v) => v,
                 Err(e) => return fail(h, SW_ERR_INVALID, e),
             };
@@ -172,7 +172,7 @@ pub unsafe extern "C" fn sw_sio_server_ack(
     unsafe {
         with(s, |h| {
             let text = tri!(h, json(args, args_len));
-            let values = match parse_args(if text.is_empty() { "[]" } else { text }) {
+            let values = match parse_args(text) {
                 Ok(v) => v,
                 Err(e) => return fail(h, SW_ERR_INVALID, e),
             };

@@ -470,12 +470,44 @@ pub(crate) fn hub_fail(h: &mut SwSioServer, e: &HubError) -> c_int {
     fail(h, code, e)
 }
 
-/// Splits a JSON array of arguments into values (each element validated).
-pub(crate) fn parse_args(text: &str) -> Result<Vec<Value<'_>>, String> {
+/// Arguments split from a JSON array: up to 8 on the stack, more on the heap.
+pub(crate) struct Args<'a> {
+    stack: [Value<'a>; 8],
+    n: usize,
+    heap: Vec<Value<'a>>,
+}
+
+impl<'a> core::ops::Deref for Args<'a> {
+    type Target = [Value<'a>];
+    fn deref(&self) -> &[Value<'a>] {
+        if self.heap.is_empty() {
+            &self.stack[..self.n]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// Splits a JSON array of arguments into values (each element validated); "" is `[]`.
+pub(crate) fn parse_args(text: &str) -> Result<Args<'_>, String> {
+    let text = if text.is_empty() { "[]" } else { text };
     let items = sockwire_core::json::array_items(text).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
+    let mut out = Args {
+        stack: [Value::JsonUnchecked(""); 8],
+        n: 0,
+        heap: Vec::new(),
+    };
     for item in items {
-        out.push(Value::JsonUnchecked(item.map_err(|e| e.to_string())?));
+        let v = Value::JsonUnchecked(item.map_err(|e| e.to_string())?);
+        if out.n < out.stack.len() {
+            out.stack[out.n] = v;
+            out.n += 1;
+        } else {
+            if out.heap.is_empty() {
+                out.heap.extend_from_slice(&out.stack);
+            }
+            out.heap.push(v);
+        }
     }
     Ok(out)
 }

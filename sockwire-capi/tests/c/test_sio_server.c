@@ -227,6 +227,12 @@ static void test_session(void) {
     CHECK(next_event(s, &ev) == 1);
     CHECK(ev.kind == SW_SIO_ACK_TIMEOUT && ev.ack_id == id);
 
+    /* More arguments than fit the library's stack array. */
+    const char *ten = "[1,2,3,4,5,6,7,8,9,\"ten\"]";
+    CHECK(sw_sio_server_emit(s, t, sock, "n", ten, strlen(ten), 0, NULL) == SW_OK);
+    get(s, t);
+    CHECK(strcmp(body(), "42[\"n\",1,2,3,4,5,6,7,8,9,\"ten\"]") == 0);
+
     /* Bad commands: invalid JSON, reserved names, NULLs, over-long lengths. */
     CHECK(sw_sio_server_emit(s, t, sock, "hi", "[1,", 3, 0, NULL) == SW_ERR_INVALID);
     CHECK(strlen(sw_sio_server_last_error(s)) > 0);
