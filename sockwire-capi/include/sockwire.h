@@ -238,10 +238,128 @@ int sw_sio_encode_event(const char *nsp, size_t nsp_len, int has_id, uint64_t id
                         const char *event, size_t event_len, const char *args_json,
                         size_t args_len, char *out, size_t cap, size_t *out_len);
 
+/* ---- Socket.IO v5 server ----------------------------------------------------------------- */
+/*
+ * A whole Socket.IO server (Engine.IO v4 polling, WebSocket and upgrade, heartbeat, namespaces,
+ * rooms, acks, binary attachments) over raw TCP bytes. The host only moves bytes:
+ *   on accept          sw_sio_server_handle_accept(s, now, conn)
+ *   on read            sw_sio_server_handle_read(s, now, conn, buf, n)
+ *   on EOF / error     sw_sio_server_handle_eof(s, now, conn)
+ *   timer fired        sw_sio_server_handle_timeout(s, now)
+ * then, after every input and every command:
+ *   while (sw_sio_server_poll_transmit(s, &conn, &p, &n, &close) == 1) write p..n to conn,
+ *                                                  then close conn if close;
+ *   while (sw_sio_server_poll_event(s, &ev) == 1) the application reacts with commands;
+ *   sw_sio_server_poll_timeout(s, &deadline) arms the one timer.
+ * conn ids are the host's (never reused while open). Socket handles (ev.socket) are the
+ * library's, never reused; a command on a disconnected socket returns SW_ERR_CLOSED.
+ *
+ * Queues are bounded. Events: max_events (default 4096). While the queue is full, a new
+ * namespace connection is refused with CONNECT_ERROR "server busy" (counted as refused), and an
+ * EVENT, ACK or ACK_TIMEOUT is dropped (counted as dropped; a dropped event's ack is never
+ * answered); CONNECT and DISCONNECT of admitted sockets are never dropped (so the queue holds
+ * at most max_events + one DISCONNECT per connected socket). Client acks awaiting
+ * sw_sio_server_ack: max_pending_acks (default 4096); over it the event arrives with
+ * has_ack = 0 (counted as dropped). Transmits are bounded by the endpoint's caps.
+ */
+
+typedef struct sw_sio_server sw_sio_server; /* opaque */
+
+typedef struct sw_sio_server_config { /* 0 keeps each default */
+    uint64_t ping_interval_ns;  /* Engine.IO heartbeat (default 25 s) */
+    uint64_t ping_timeout_ns;   /* wait for the pong (default 20 s) */
+    uint64_t max_connections;   /* open TCP connections (default: the endpoint's) */
+    uint64_t max_events;        /* queued application events (default 4096) */
+    uint64_t max_pending_acks;  /* client acks awaiting an answer (default 4096) */
+    uint32_t write_pacing;      /* 1: report writes with sw_sio_server_handle_written */
+} sw_sio_server_config;
+
+#define SW_SIO_CONNECT 1     /* a socket joined nsp; json = handshake auth JSON ("" if none) */
+#define SW_SIO_EVENT 2       /* name, json = arguments array; has_ack: answer with _ack */
+#define SW_SIO_ACK 3         /* answer to an emit with timeout; ack_id, json = arguments */
+#define SW_SIO_ACK_TIMEOUT 4 /* no answer to ack_id before its timeout */
+#define SW_SIO_DISCONNECT 5  /* the socket left; name = reason ("client namespace disconnect",
+                                "transport close", ...); its handle is dead afterwards */
+
+typedef struct sw_sio_server_event {
+    int32_t kind;        /* SW_SIO_* */
+    int32_t has_ack;     /* 1 when ack_id is set */
+    uint64_t socket;     /* socket handle for the commands */
+    uint64_t ack_id;
+    const char *nsp;     /* namespace */
+    const char *sid;     /* socket id (socket.id) */
+    const char *name;    /* event name or disconnect reason; "" otherwise */
+    const char *json;    /* JSON text (NUL-terminated), see the kinds */
+    size_t json_len;
+    size_t attachments;  /* binary attachments: sw_sio_server_event_attachment; in json they
+                            are {"_placeholder":true,"num":i} */
+} sw_sio_server_event;
+/* Every string of an event is borrowed until the next call on the server. */
+
+int sw_sio_server_config_init(sw_sio_server_config *cfg); /* zeroes = defaults */
+/* cfg may be NULL. random (required) fills ids: it must draw from the OS or a CSPRNG; it and
+ * user stay valid until sw_sio_server_free. NULL when random is NULL. */
+sw_sio_server *sw_sio_server_new(const sw_sio_server_config *cfg, sw_random_fn random,
+                                 void *user);
+void sw_sio_server_free(sw_sio_server *s);
+
+int sw_sio_server_handle_accept(sw_sio_server *s, uint64_t now_ns, uint64_t conn);
+int sw_sio_server_handle_read(sw_sio_server *s, uint64_t now_ns, uint64_t conn,
+                              const uint8_t *data, size_t len);
+int sw_sio_server_handle_eof(sw_sio_server *s, uint64_t now_ns, uint64_t conn);
+int sw_sio_server_handle_timeout(sw_sio_server *s, uint64_t now_ns);
+/* With write_pacing: the last transmit of conn is fully written. */
+int sw_sio_server_handle_written(sw_sio_server *s, uint64_t now_ns, uint64_t conn);
+
+/* 1: write *len bytes at *data (borrowed until the next call on s; may be 0 bytes) to *conn,
+ * then close it if *close; 0: nothing to write. Out pointers may be NULL. */
+int sw_sio_server_poll_transmit(sw_sio_server *s, uint64_t *conn, const uint8_t **data,
+                                size_t *len, int *close);
+/* 1 with *deadline_ns (required) when handle_timeout is due next; 0: no timer. */
+int sw_sio_server_poll_timeout(sw_sio_server *s, uint64_t *deadline_ns);
+/* 1 with *out (required) filled; 0 when no event is queued. */
+int sw_sio_server_poll_event(sw_sio_server *s, sw_sio_server_event *out);
+/* Attachment i of the latest event (borrowed like it); SW_ERR_INVALID if none. */
+int sw_sio_server_event_attachment(sw_sio_server *s, size_t i, const uint8_t **data,
+                                   size_t *len);
+/* Counters of the overflow policy (out pointers may be NULL). */
+int sw_sio_server_stats(sw_sio_server *s, uint64_t *dropped, uint64_t *refused);
+const char *sw_sio_server_last_error(const sw_sio_server *s);
+
+/* Commands (between inputs; their bytes come out of poll_transmit). args is a JSON array of
+ * the arguments, validated (NULL/0: none); SW_ERR_INVALID for bad JSON or a reserved/oversized
+ * name, SW_ERR_CLOSED for a socket handle that is gone. */
+
+/* To one socket. timeout_ns > 0 asks for an answer: *ack_id (may be NULL) gets its id and
+ * SW_SIO_ACK or SW_SIO_ACK_TIMEOUT follows. */
+int sw_sio_server_emit(sw_sio_server *s, uint64_t now_ns, uint64_t socket, const char *name,
+                       const char *args, size_t args_len, uint64_t timeout_ns,
+                       uint64_t *ack_id);
+/* To namespace nsp (NULL: "/"), only room when not NULL, minus socket except when not 0.
+ * Returns the number of recipients (>= 0). */
+int sw_sio_server_broadcast(sw_sio_server *s, uint64_t now_ns, const char *nsp,
+                            const char *room, uint64_t except, const char *name,
+                            const char *args, size_t args_len);
+/* Answers an SW_SIO_EVENT with has_ack (once). */
+int sw_sio_server_ack(sw_sio_server *s, uint64_t now_ns, uint64_t socket, uint64_t ack_id,
+                      const char *args, size_t args_len);
+/* join != 0 joins room, else leaves it: 1 changed, 0 already so. */
+int sw_sio_server_room(sw_sio_server *s, uint64_t now_ns, uint64_t socket, const char *room,
+                       int join);
+/* DISCONNECT to the client; SW_SIO_DISCONNECT follows. */
+int sw_sio_server_disconnect(sw_sio_server *s, uint64_t now_ns, uint64_t socket);
+/* Per-socket data (socket.data[key]): bytes, copied. get: 1 with *data and *len (borrowed until
+ * the next call on s), 0 when unset. While a socket's SW_SIO_DISCONNECT is the current event
+ * (until the next poll_event), get still reads its data as it left. */
+int sw_sio_server_set(sw_sio_server *s, uint64_t socket, const char *key, const uint8_t *data,
+                      size_t len);
+int sw_sio_server_get(sw_sio_server *s, uint64_t socket, const char *key, const uint8_t **data,
+                      size_t *len);
+
 /* ---- ABI check --------------------------------------------------------------------------- */
 
 /* sizeof of each public struct as Rust lays it out (1 sw_ws_config, 2 sw_ws_event,
- * 3 sw_head_config, 4 sw_sio_packet); 0 for another value. The tests compare it with C's. */
+ * 3 sw_head_config, 4 sw_sio_packet, 5 sw_sio_server_config, 6 sw_sio_server_event); 0 for another value. The tests compare it with C's. */
 size_t sw_abi_struct_size(int which);
 
 #ifdef __cplusplus

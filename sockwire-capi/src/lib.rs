@@ -13,13 +13,15 @@
 //!   thread-compatible (one thread at a time per handle, any number of handles in parallel).
 //!
 //! Modules: [`ws`] (the connection), [`hs`] (the opening handshake, both roles, and
-//! `sw_accept_key`), [`sio`] (the Socket.IO packet codec).
+//! `sw_accept_key`), [`sio`] (the Socket.IO packet codec), [`server`] (a whole Socket.IO
+//! server driven through the [`Machine`](sockwire_core::machine::Machine) contract).
 
 use core::ffi::{c_char, c_int};
 use core::panic::AssertUnwindSafe;
 use std::ffi::CString;
 
 pub mod hs;
+pub mod server;
 pub mod sio;
 pub mod ws;
 
@@ -166,7 +168,7 @@ pub(crate) fn ns(now_ns: u64) -> core::time::Duration {
 pub use sockwire_core as core_crate;
 
 /// `sizeof` of each public struct as laid out here (1 `sw_ws_config`, 2 `sw_ws_event`,
-/// 3 `sw_head_config`, 4 `sw_sio_packet`), so the C tests can check the header against it.
+/// 3 `sw_head_config`, 4 `sw_sio_packet`, 5 `sw_sio_server_config`, 6 `sw_sio_server_event`), so the C tests can check the header against it.
 #[unsafe(no_mangle)]
 pub extern "C" fn sw_abi_struct_size(which: c_int) -> usize {
     match which {
@@ -174,6 +176,8 @@ pub extern "C" fn sw_abi_struct_size(which: c_int) -> usize {
         2 => size_of::<ws::SwWsEvent>(),
         3 => size_of::<hs::SwHeadConfig>(),
         4 => size_of::<sio::SwSioPacket>(),
+        5 => size_of::<server::SwSioServerConfig>(),
+        6 => size_of::<server::SwSioServerEvent>(),
         _ => 0,
     }
 }

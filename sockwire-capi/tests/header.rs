@@ -5,10 +5,27 @@
 
 use std::collections::BTreeSet;
 
+/// Every `.rs` file under `dir`, recursively.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for f in std::fs::read_dir(dir).unwrap() {
+        let path = f.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
 fn exported() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap() {
-        let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+    let mut files = Vec::new();
+    sources(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src").as_ref(),
+        &mut files,
+    );
+    for path in files {
+        let text = std::fs::read_to_string(path).unwrap();
         let mut next = false;
         for line in text.lines() {
             if line.trim() == "#[unsafe(no_mangle)]" {

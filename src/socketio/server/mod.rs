@@ -360,6 +360,47 @@ impl<A: App> Server<A> {
         self.endpoint.handle_written(now, conn);
     }
 
+    // ---- commands outside a callback --------------------------------------------------------
+
+    /// Acts as `socket` outside a callback, for hosts whose application answers later than the
+    /// `handle_*` call (a C host polling events): runs `f` with the socket's [`Ctx`], then
+    /// delivers what it produced like a callback's output. `None` (and `f` not run) when the
+    /// socket is gone.
+    pub fn with_socket<R>(
+        &mut self,
+        now: Duration,
+        socket: crate::hub::SocketId,
+        f: impl FnOnce(&mut Ctx<'_>) -> R,
+    ) -> Option<R> {
+        self.now = self.now.max(now);
+        self.hub.set_time(self.now);
+        let sid = self.by_hub_id.get(&self.hub.session_of(socket)?)?.clone();
+        let s = self.sessions.get_mut(&sid)?;
+        let r = f(&mut Ctx::new(
+            &mut self.hub,
+            &mut s.machine,
+            socket,
+            self.now,
+        ));
+        self.drive(&sid);
+        self.flush_hub();
+        self.write_out();
+        self.pump();
+        Some(r)
+    }
+
+    /// Works on the hub outside a callback (a broadcast to a room or a namespace, data), then
+    /// delivers what it produced.
+    pub fn with_hub<R>(&mut self, now: Duration, f: impl FnOnce(&mut Hub) -> R) -> R {
+        self.now = self.now.max(now);
+        self.hub.set_time(self.now);
+        let r = f(&mut self.hub);
+        self.flush_hub();
+        self.write_out();
+        self.pump();
+        r
+    }
+
     // ---- outputs ---------------------------------------------------------------------------
 
     /// The next bytes to write (see [`Transmit`]).

@@ -501,3 +501,41 @@ fn paced_writes_keep_one_transmit_in_flight_per_connection() {
         ["42[\"shouted\",1]", "42[\"shouted\",2]"]
     );
 }
+
+#[test]
+fn commands_outside_a_callback_are_delivered_at_once() {
+    let mut io = server();
+    let mut p = Vec::new();
+    let t = Duration::ZERO;
+    assert!(ws_open(&mut io, &mut p, 9, "/socket.io/")[0].starts_with("0{"));
+    io.handle_read(t, 9, &ws_text("40"));
+    let got = ws_texts(&drain(&mut io, &mut p, 9));
+    let sid = got[0]["40{\"sid\":\"".len()..got[0].len() - 2].to_string();
+    let sock = io.hub().socket_by_sid("/", &sid).unwrap();
+    // As the socket (what a C host's application does after polling an event).
+    let r = io.with_socket(t, sock, |ctx| {
+        ctx.join("blue").unwrap();
+        ctx.emit("hi", &[Value::Json("1")])
+    });
+    assert_eq!(r, Some(Ok(())));
+    assert_eq!(ws_texts(&drain(&mut io, &mut p, 9)), ["42[\"hi\",1]"]);
+    // On the hub: a room broadcast.
+    let rooms = ["blue"];
+    let target = crate::hub::Target::namespace("/").rooms(&rooms);
+    let n = io.with_hub(t, |hub| hub.broadcast(&target, "room", &[]));
+    assert_eq!(n.unwrap(), 1);
+    assert_eq!(ws_texts(&drain(&mut io, &mut p, 9)), ["42[\"room\"]"]);
+    // A disconnect runs `on_disconnect` and sends DISCONNECT; the socket is gone after.
+    assert_eq!(
+        io.with_socket(t, sock, |ctx| ctx.disconnect()),
+        Some(Ok(()))
+    );
+    assert_eq!(ws_texts(&drain(&mut io, &mut p, 9)), ["41"]);
+    assert!(
+        io.app()
+            .log
+            .iter()
+            .any(|l| l == "disconnect / server namespace disconnect")
+    );
+    assert!(io.with_socket(t, sock, |_| ()).is_none());
+}
