@@ -325,9 +325,7 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
 /// removes only what the stream took, so a flush dropped at any await (a `select!` that chose
 /// another branch) loses nothing; the next one carries on.
 async fn flush<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
-    while let Some(bytes) = inner.conn.poll_transmit() {
-        inner.pending.extend_from_slice(bytes);
-    }
+    take_output(inner)?;
     let mut at = 0;
     while at < inner.pending.len() {
         let n = match inner.wr.write(&inner.pending[at..]).await {
@@ -350,12 +348,36 @@ async fn flush<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::
     inner.wr.flush().await
 }
 
+/// Takes the connection's output. With nothing queued before it, it is written straight from
+/// the connection's buffer, without waiting, and only what the stream did not take is copied
+/// to `pending` (the common case copies nothing and allocates nothing); otherwise it is
+/// appended to `pending` to keep the order. No await: nothing handed out can be lost.
+fn take_output<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
+    let Inner { conn, wr, pending } = inner;
+    while let Some(bytes) = conn.poll_transmit() {
+        if !pending.is_empty() {
+            pending.extend_from_slice(bytes);
+            continue;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut at = 0;
+        while at < bytes.len() {
+            match Pin::new(&mut *wr).poll_write(&mut cx, &bytes[at..]) {
+                Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+                Poll::Ready(Ok(n)) => at += n,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => break,
+            }
+        }
+        pending.extend_from_slice(&bytes[at..]);
+    }
+    Ok(())
+}
+
 /// Moves the connection's output behind the queued bytes and writes what the stream takes
 /// without waiting.
 fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
-    while let Some(bytes) = inner.conn.poll_transmit() {
-        inner.pending.extend_from_slice(bytes);
-    }
+    take_output(inner)?;
     let mut cx = Context::from_waker(Waker::noop());
     let mut at = 0;
     while at < inner.pending.len() {
@@ -377,16 +399,27 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
     /// Appends to `rbuf` what the stream has ready right now (up to [`READ_CHUNK`] bytes),
     /// without waiting.
     fn read_more_now(&mut self) -> io::Result<()> {
-        let mut chunk = vec![0u8; READ_CHUNK];
-        let mut rb = tokio::io::ReadBuf::new(&mut chunk);
+        // Straight into `rbuf`'s spare room: no zeroing, no second copy.
+        self.rbuf.reserve(READ_CHUNK);
+        let old = self.rbuf.len();
+        let mut rb = tokio::io::ReadBuf::uninit(&mut self.rbuf.spare_capacity_mut()[..READ_CHUNK]);
+        let start = rb.filled().as_ptr();
         let mut cx = Context::from_waker(Waker::noop());
         match Pin::new(&mut self.io).poll_read(&mut cx, &mut rb) {
             Poll::Ready(Ok(())) => {
+                // A reader that swapped the `ReadBuf` for another one filled no byte of ours.
+                assert_eq!(
+                    start,
+                    rb.filled().as_ptr(),
+                    "poll_read replaced the ReadBuf"
+                );
                 let n = rb.filled().len();
                 if n == 0 {
                     self.eof = true;
                 }
-                self.rbuf.extend_from_slice(&chunk[..n]);
+                // SAFETY: `poll_read` initialized the first `n` bytes of the spare capacity
+                // (`ReadBuf::filled`), right after the `old` bytes already in `rbuf`.
+                unsafe { self.rbuf.set_len(old + n) };
                 Ok(())
             }
             Poll::Ready(Err(e)) => Err(e),
