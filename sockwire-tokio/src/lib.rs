@@ -168,7 +168,17 @@ impl<S, K: MaskKeySource> Clone for WsWriter<S, K> {
 
 /// Reads the opening handshake from `io`, answers it and returns the server WebSocket.
 /// A refused handshake is answered with the core's error response and reported as an error.
-pub async fn accept<S>(mut io: S, config: ConnectionConfig) -> io::Result<WebSocket<S>>
+pub async fn accept<S>(io: S, config: ConnectionConfig) -> io::Result<WebSocket<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // The handshake's state (parser, head buffer, write futures: ~600 bytes) lives on the heap
+    // for the handshake only, not in every connection's task for its whole life: a spawned
+    // future is as large as its largest await point, and tokio rounds each task up to 128 bytes.
+    Box::pin(accept_inner(io, config)).await
+}
+
+async fn accept_inner<S>(mut io: S, config: ConnectionConfig) -> io::Result<WebSocket<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -206,6 +216,20 @@ where
 /// supplies the frame masking keys (RFC 6455 §5.3 asks for an unpredictable source); the
 /// handshake nonce is `options.nonce`. A non-101 answer is an error carrying its status.
 pub async fn connect<S, K>(
+    io: S,
+    options: ClientOptions<'_>,
+    config: ConnectionConfig,
+    keys: K,
+) -> io::Result<WebSocket<S, K>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: MaskKeySource,
+{
+    // On the heap for the handshake only (see `accept`).
+    Box::pin(connect_inner(io, options, config, keys)).await
+}
+
+async fn connect_inner<S, K>(
     mut io: S,
     options: ClientOptions<'_>,
     config: ConnectionConfig,
