@@ -147,6 +147,10 @@ pub struct WsReader<S, K: MaskKeySource = NoMaskKeys> {
     /// Bytes read but not yet fed; empty (no allocation) while idle.
     rbuf: Vec<u8>,
     eof: bool,
+    /// Data is flowing in bulk (the last wait filled the small read): the next wait reads
+    /// straight into a [`READ_CHUNK`] in `rbuf` (one read per large message, not two), which is
+    /// kept between messages until a wait reads little or a timer fires.
+    bulk: bool,
     /// A message received whose `recv` was dropped while flushing the replies it caused: handed
     /// out by the next `recv` (so `recv` is cancel-safe).
     ready: Option<Message>,
@@ -306,6 +310,7 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
                 shared: Arc::clone(&shared),
                 rbuf: rest,
                 eof: false,
+                bulk: false,
                 ready: None,
             },
             writer: WsWriter { shared },
@@ -419,35 +424,48 @@ fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Re
     Ok(())
 }
 
+/// Reads up to [`READ_CHUNK`] bytes straight into `rbuf`'s spare room (no zeroing, no second
+/// copy); bytes land in `rbuf` only when read, so a pending read leaves nothing behind.
+fn poll_read_spare<R: AsyncRead>(
+    io: &mut ReadHalf<R>,
+    rbuf: &mut Vec<u8>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    rbuf.reserve(READ_CHUNK);
+    let old = rbuf.len();
+    let mut rb = tokio::io::ReadBuf::uninit(&mut rbuf.spare_capacity_mut()[..READ_CHUNK]);
+    let start = rb.filled().as_ptr();
+    match Pin::new(io).poll_read(cx, &mut rb) {
+        Poll::Ready(Ok(())) => {
+            // A reader that swapped the `ReadBuf` for another one filled no byte of ours.
+            assert_eq!(
+                start,
+                rb.filled().as_ptr(),
+                "poll_read replaced the ReadBuf"
+            );
+            let n = rb.filled().len();
+            // SAFETY: `poll_read` initialized the first `n` bytes of the spare capacity
+            // (`ReadBuf::filled`), right after the `old` bytes already in `rbuf`.
+            unsafe { rbuf.set_len(old + n) };
+            Poll::Ready(Ok(n))
+        }
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
     /// Appends to `rbuf` what the stream has ready right now (up to [`READ_CHUNK`] bytes),
     /// without waiting.
     fn read_more_now(&mut self) -> io::Result<()> {
-        // Straight into `rbuf`'s spare room: no zeroing, no second copy.
-        self.rbuf.reserve(READ_CHUNK);
-        let old = self.rbuf.len();
-        let mut rb = tokio::io::ReadBuf::uninit(&mut self.rbuf.spare_capacity_mut()[..READ_CHUNK]);
-        let start = rb.filled().as_ptr();
         let mut cx = Context::from_waker(Waker::noop());
-        match Pin::new(&mut self.io).poll_read(&mut cx, &mut rb) {
-            Poll::Ready(Ok(())) => {
-                // A reader that swapped the `ReadBuf` for another one filled no byte of ours.
-                assert_eq!(
-                    start,
-                    rb.filled().as_ptr(),
-                    "poll_read replaced the ReadBuf"
-                );
-                let n = rb.filled().len();
-                if n == 0 {
-                    self.eof = true;
-                }
-                // SAFETY: `poll_read` initialized the first `n` bytes of the spare capacity
-                // (`ReadBuf::filled`), right after the `old` bytes already in `rbuf`.
-                unsafe { self.rbuf.set_len(old + n) };
+        match poll_read_spare(&mut self.io, &mut self.rbuf, &mut cx) {
+            Poll::Ready(Ok(0)) => {
+                self.eof = true;
                 Ok(())
             }
+            Poll::Ready(Ok(_)) | Poll::Pending => Ok(()),
             Poll::Ready(Err(e)) => Err(e),
-            Poll::Pending => Ok(()),
         }
     }
 
@@ -483,7 +501,9 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                     Err(_) => self.rbuf.clear(),
                 }
                 if self.rbuf.is_empty() {
-                    self.rbuf = Vec::new(); // release: nothing held while idle
+                    if !self.bulk {
+                        self.rbuf = Vec::new(); // release: nothing held while idle
+                    }
                 }
                 self.ready = msg;
                 flush(&mut inner).await?;
@@ -515,18 +535,44 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                     None => std::future::pending().await,
                 }
             };
+            let bulk = self.bulk && self.rbuf.is_empty();
+            let (io, rbuf) = (&mut self.io, &mut self.rbuf);
+            // No stored read future (a poll function): the task stays as small as before.
+            let read = std::future::poll_fn(|cx| {
+                if bulk {
+                    poll_read_spare(io, rbuf, cx)
+                } else {
+                    let mut rb = tokio::io::ReadBuf::new(&mut small);
+                    Pin::new(&mut *io)
+                        .poll_read(cx, &mut rb)
+                        .map_ok(|()| rb.filled().len())
+                }
+            });
             tokio::select! {
-                read = self.io.read(&mut small) => match read {
+                read = read => match read {
                     Ok(0) => self.eof = true, // told to the connection under the lock above
+                    Ok(n) if bulk => {
+                        if n <= SMALL_READ {
+                            self.bulk = false; // little data: back to the lean wait
+                        } else if n == READ_CHUNK {
+                            self.read_more_now()?;
+                        }
+                    }
                     Ok(n) => {
                         self.rbuf.extend_from_slice(&small[..n]);
                         if n == SMALL_READ {
+                            self.bulk = true;
                             self.read_more_now()?;
                         }
                     }
                     Err(e) => return Err(e),
                 },
                 () = sleep => {
+                    // A timer means a pause: drop the bulk read buffer if nothing is in it.
+                    self.bulk = false;
+                    if self.rbuf.is_empty() {
+                        self.rbuf = Vec::new();
+                    }
                     shared.inner.lock().await.conn.handle_timeout(shared.now());
                 }
                 () = shared.wake.notified() => {
