@@ -500,10 +500,8 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                     }
                     Err(_) => self.rbuf.clear(),
                 }
-                if self.rbuf.is_empty() {
-                    if !self.bulk {
-                        self.rbuf = Vec::new(); // release: nothing held while idle
-                    }
+                if self.rbuf.is_empty() && !self.bulk {
+                    self.rbuf = Vec::new(); // release: nothing held while idle
                 }
                 self.ready = msg;
                 flush(&mut inner).await?;
