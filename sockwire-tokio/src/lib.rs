@@ -147,6 +147,10 @@ pub struct WsReader<S, K: MaskKeySource = NoMaskKeys> {
     /// Bytes read but not yet fed; empty (no allocation) while idle.
     rbuf: Vec<u8>,
     eof: bool,
+    /// Data is flowing in bulk (the last wait filled the small read): the next wait reads
+    /// straight into a [`READ_CHUNK`] in `rbuf` (one read per large message, not two), which is
+    /// kept between messages until a wait reads little or a timer fires.
+    bulk: bool,
     /// A message received whose `recv` was dropped while flushing the replies it caused: handed
     /// out by the next `recv` (so `recv` is cancel-safe).
     ready: Option<Message>,
@@ -168,7 +172,17 @@ impl<S, K: MaskKeySource> Clone for WsWriter<S, K> {
 
 /// Reads the opening handshake from `io`, answers it and returns the server WebSocket.
 /// A refused handshake is answered with the core's error response and reported as an error.
-pub async fn accept<S>(mut io: S, config: ConnectionConfig) -> io::Result<WebSocket<S>>
+pub async fn accept<S>(io: S, config: ConnectionConfig) -> io::Result<WebSocket<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // The handshake's state (parser, head buffer, write futures: ~600 bytes) lives on the heap
+    // for the handshake only, not in every connection's task for its whole life: a spawned
+    // future is as large as its largest await point, and tokio rounds each task up to 128 bytes.
+    Box::pin(accept_inner(io, config)).await
+}
+
+async fn accept_inner<S>(mut io: S, config: ConnectionConfig) -> io::Result<WebSocket<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -206,6 +220,20 @@ where
 /// supplies the frame masking keys (RFC 6455 §5.3 asks for an unpredictable source); the
 /// handshake nonce is `options.nonce`. A non-101 answer is an error carrying its status.
 pub async fn connect<S, K>(
+    io: S,
+    options: ClientOptions<'_>,
+    config: ConnectionConfig,
+    keys: K,
+) -> io::Result<WebSocket<S, K>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    K: MaskKeySource,
+{
+    // On the heap for the handshake only (see `accept`).
+    Box::pin(connect_inner(io, options, config, keys)).await
+}
+
+async fn connect_inner<S, K>(
     mut io: S,
     options: ClientOptions<'_>,
     config: ConnectionConfig,
@@ -282,6 +310,7 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
                 shared: Arc::clone(&shared),
                 rbuf: rest,
                 eof: false,
+                bulk: false,
                 ready: None,
             },
             writer: WsWriter { shared },
@@ -325,9 +354,7 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WebSocket<S, K> {
 /// removes only what the stream took, so a flush dropped at any await (a `select!` that chose
 /// another branch) loses nothing; the next one carries on.
 async fn flush<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
-    while let Some(bytes) = inner.conn.poll_transmit() {
-        inner.pending.extend_from_slice(bytes);
-    }
+    take_output(inner)?;
     let mut at = 0;
     while at < inner.pending.len() {
         let n = match inner.wr.write(&inner.pending[at..]).await {
@@ -350,12 +377,36 @@ async fn flush<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::
     inner.wr.flush().await
 }
 
+/// Takes the connection's output. With nothing queued before it, it is written straight from
+/// the connection's buffer, without waiting, and only what the stream did not take is copied
+/// to `pending` (the common case copies nothing and allocates nothing); otherwise it is
+/// appended to `pending` to keep the order. No await: nothing handed out can be lost.
+fn take_output<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
+    let Inner { conn, wr, pending } = inner;
+    while let Some(bytes) = conn.poll_transmit() {
+        if !pending.is_empty() {
+            pending.extend_from_slice(bytes);
+            continue;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut at = 0;
+        while at < bytes.len() {
+            match Pin::new(&mut *wr).poll_write(&mut cx, &bytes[at..]) {
+                Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+                Poll::Ready(Ok(n)) => at += n,
+                Poll::Ready(Err(e)) => return Err(e),
+                Poll::Pending => break,
+            }
+        }
+        pending.extend_from_slice(&bytes[at..]);
+    }
+    Ok(())
+}
+
 /// Moves the connection's output behind the queued bytes and writes what the stream takes
 /// without waiting.
 fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Result<()> {
-    while let Some(bytes) = inner.conn.poll_transmit() {
-        inner.pending.extend_from_slice(bytes);
-    }
+    take_output(inner)?;
     let mut cx = Context::from_waker(Waker::noop());
     let mut at = 0;
     while at < inner.pending.len() {
@@ -373,24 +424,48 @@ fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Re
     Ok(())
 }
 
+/// Reads up to [`READ_CHUNK`] bytes straight into `rbuf`'s spare room (no zeroing, no second
+/// copy); bytes land in `rbuf` only when read, so a pending read leaves nothing behind.
+fn poll_read_spare<R: AsyncRead>(
+    io: &mut ReadHalf<R>,
+    rbuf: &mut Vec<u8>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    rbuf.reserve(READ_CHUNK);
+    let old = rbuf.len();
+    let mut rb = tokio::io::ReadBuf::uninit(&mut rbuf.spare_capacity_mut()[..READ_CHUNK]);
+    let start = rb.filled().as_ptr();
+    match Pin::new(io).poll_read(cx, &mut rb) {
+        Poll::Ready(Ok(())) => {
+            // A reader that swapped the `ReadBuf` for another one filled no byte of ours.
+            assert_eq!(
+                start,
+                rb.filled().as_ptr(),
+                "poll_read replaced the ReadBuf"
+            );
+            let n = rb.filled().len();
+            // SAFETY: `poll_read` initialized the first `n` bytes of the spare capacity
+            // (`ReadBuf::filled`), right after the `old` bytes already in `rbuf`.
+            unsafe { rbuf.set_len(old + n) };
+            Poll::Ready(Ok(n))
+        }
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
     /// Appends to `rbuf` what the stream has ready right now (up to [`READ_CHUNK`] bytes),
     /// without waiting.
     fn read_more_now(&mut self) -> io::Result<()> {
-        let mut chunk = vec![0u8; READ_CHUNK];
-        let mut rb = tokio::io::ReadBuf::new(&mut chunk);
         let mut cx = Context::from_waker(Waker::noop());
-        match Pin::new(&mut self.io).poll_read(&mut cx, &mut rb) {
-            Poll::Ready(Ok(())) => {
-                let n = rb.filled().len();
-                if n == 0 {
-                    self.eof = true;
-                }
-                self.rbuf.extend_from_slice(&chunk[..n]);
+        match poll_read_spare(&mut self.io, &mut self.rbuf, &mut cx) {
+            Poll::Ready(Ok(0)) => {
+                self.eof = true;
                 Ok(())
             }
+            Poll::Ready(Ok(_)) | Poll::Pending => Ok(()),
             Poll::Ready(Err(e)) => Err(e),
-            Poll::Pending => Ok(()),
         }
     }
 
@@ -425,7 +500,7 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                     }
                     Err(_) => self.rbuf.clear(),
                 }
-                if self.rbuf.is_empty() {
+                if self.rbuf.is_empty() && !self.bulk {
                     self.rbuf = Vec::new(); // release: nothing held while idle
                 }
                 self.ready = msg;
@@ -458,18 +533,44 @@ impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
                     None => std::future::pending().await,
                 }
             };
+            let bulk = self.bulk && self.rbuf.is_empty();
+            let (io, rbuf) = (&mut self.io, &mut self.rbuf);
+            // No stored read future (a poll function): the task stays as small as before.
+            let read = std::future::poll_fn(|cx| {
+                if bulk {
+                    poll_read_spare(io, rbuf, cx)
+                } else {
+                    let mut rb = tokio::io::ReadBuf::new(&mut small);
+                    Pin::new(&mut *io)
+                        .poll_read(cx, &mut rb)
+                        .map_ok(|()| rb.filled().len())
+                }
+            });
             tokio::select! {
-                read = self.io.read(&mut small) => match read {
+                read = read => match read {
                     Ok(0) => self.eof = true, // told to the connection under the lock above
+                    Ok(n) if bulk => {
+                        if n <= SMALL_READ {
+                            self.bulk = false; // little data: back to the lean wait
+                        } else if n == READ_CHUNK {
+                            self.read_more_now()?;
+                        }
+                    }
                     Ok(n) => {
                         self.rbuf.extend_from_slice(&small[..n]);
                         if n == SMALL_READ {
+                            self.bulk = true;
                             self.read_more_now()?;
                         }
                     }
                     Err(e) => return Err(e),
                 },
                 () = sleep => {
+                    // A timer means a pause: drop the bulk read buffer if nothing is in it.
+                    self.bulk = false;
+                    if self.rbuf.is_empty() {
+                        self.rbuf = Vec::new();
+                    }
                     shared.inner.lock().await.conn.handle_timeout(shared.now());
                 }
                 () = shared.wake.notified() => {

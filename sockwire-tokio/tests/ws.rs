@@ -287,3 +287,95 @@ async fn recv_is_cancel_safe() {
         assert_eq!(t, &format!("message {i} {}", "x".repeat(i % 50)));
     }
 }
+
+/// A masked client frame with mask key 0 (payload as is) and any length.
+fn client_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![first];
+    match payload.len() {
+        n @ 0..=125 => f.push(0x80 | n as u8),
+        n @ 126..=65535 => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&[0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// Reads one unmasked server frame of any length: (first byte, payload).
+async fn read_any_frame(peer: &mut DuplexStream) -> (u8, Vec<u8>) {
+    let mut h = [0u8; 2];
+    peer.read_exact(&mut h).await.unwrap();
+    let len = match h[1] & 0x7f {
+        126 => usize::from(peer.read_u16().await.unwrap()),
+        127 => usize::try_from(peer.read_u64().await.unwrap()).unwrap(),
+        n => usize::from(n),
+    };
+    let mut p = vec![0u8; len];
+    peer.read_exact(&mut p).await.unwrap();
+    (h[0], p)
+}
+
+/// Large messages switch the reader to bulk reads (straight into a 32 KiB chunk), small ones
+/// back to the lean 128-byte wait; every message comes back whole and in order, whatever the
+/// sizes of the writes that carry them (every split of a frame into two writes at a few points,
+/// and several frames in one write).
+#[tokio::test]
+async fn bulk_and_small_reads_echo_every_message_in_order() {
+    let (mut peer, io) = tokio::io::duplex(1 << 20);
+    let server = echo_server(io, ConnectionConfig::default());
+    peer.write_all(REQUEST).await.unwrap();
+    read_head(&mut peer).await;
+    let sizes = [16_384usize, 20, 100_000, 128, 127, 40_000, 0, 32 * 1024, 5];
+    let msgs: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (0..n).map(|j| (i * 31 + j) as u8).collect())
+        .collect();
+    for round in 0..3 {
+        for m in &msgs {
+            let f = client_frame(0x82, m);
+            match round {
+                // One write per frame.
+                0 => peer.write_all(&f).await.unwrap(),
+                // Split in two at a point that moves with the frame's size.
+                1 => {
+                    let cut = (f.len() * 7 / 11).max(1).min(f.len());
+                    peer.write_all(&f[..cut]).await.unwrap();
+                    tokio::task::yield_now().await;
+                    peer.write_all(&f[cut..]).await.unwrap();
+                }
+                // Byte by byte through the header, then the rest.
+                _ => {
+                    let h = f.len().min(14);
+                    for b in &f[..h] {
+                        peer.write_all(&[*b]).await.unwrap();
+                        tokio::task::yield_now().await;
+                    }
+                    peer.write_all(&f[h..]).await.unwrap();
+                }
+            }
+            let (op, p) = read_any_frame(&mut peer).await;
+            assert_eq!(op, 0x82);
+            assert_eq!(&p, m, "round {round}, {} bytes", m.len());
+        }
+    }
+    // All of them in one write.
+    let all: Vec<u8> = msgs.iter().flat_map(|m| client_frame(0x82, m)).collect();
+    peer.write_all(&all).await.unwrap();
+    for m in &msgs {
+        let (op, p) = read_any_frame(&mut peer).await;
+        assert_eq!((op, &p), (0x82, m));
+    }
+    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
+        .await
+        .unwrap();
+    let (op, p) = read_any_frame(&mut peer).await;
+    assert_eq!((op, p.as_slice()), (0x88, &[0x03, 0xe8][..]));
+    assert_eq!(server.await.unwrap(), Some(1000));
+}
