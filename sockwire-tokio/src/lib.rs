@@ -424,34 +424,16 @@ fn write_now<S: AsyncWrite, K: MaskKeySource>(inner: &mut Inner<S, K>) -> io::Re
     Ok(())
 }
 
-/// Reads up to [`READ_CHUNK`] bytes straight into `rbuf`'s spare room (no zeroing, no second
-/// copy); bytes land in `rbuf` only when read, so a pending read leaves nothing behind.
+/// Reads at least [`READ_CHUNK`] bytes' worth of room straight into `rbuf`'s spare capacity
+/// (no zeroing, no second copy) with tokio's `read_buf`, which is cancel safe: a pending read
+/// leaves nothing behind.
 fn poll_read_spare<R: AsyncRead>(
     io: &mut ReadHalf<R>,
     rbuf: &mut Vec<u8>,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<usize>> {
     rbuf.reserve(READ_CHUNK);
-    let old = rbuf.len();
-    let mut rb = tokio::io::ReadBuf::uninit(&mut rbuf.spare_capacity_mut()[..READ_CHUNK]);
-    let start = rb.filled().as_ptr();
-    match Pin::new(io).poll_read(cx, &mut rb) {
-        Poll::Ready(Ok(())) => {
-            // A reader that swapped the `ReadBuf` for another one filled no byte of ours.
-            assert_eq!(
-                start,
-                rb.filled().as_ptr(),
-                "poll_read replaced the ReadBuf"
-            );
-            let n = rb.filled().len();
-            // SAFETY: `poll_read` initialized the first `n` bytes of the spare capacity
-            // (`ReadBuf::filled`), right after the `old` bytes already in `rbuf`.
-            unsafe { rbuf.set_len(old + n) };
-            Poll::Ready(Ok(n))
-        }
-        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-        Poll::Pending => Poll::Pending,
-    }
+    std::pin::pin!(io.read_buf(rbuf)).poll(cx)
 }
 
 impl<S: AsyncRead + AsyncWrite, K: MaskKeySource> WsReader<S, K> {
