@@ -837,7 +837,7 @@ fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
 
 /// With recovery on, another node's broadcasts are delivered with an offset of this node and
 /// recorded: a client of this node that was away gets the ones it missed when it comes back
-/// (a binary one intact), filtered by its rooms like local ones.
+/// (a binary one intact), filtered by its rooms like local ones; volatile ones are not kept.
 #[test]
 fn remote_broadcasts_are_recorded_for_recovery() {
     use crate::socketio::DisconnectReason;
@@ -871,6 +871,22 @@ fn remote_broadcasts_are_recorded_for_recovery() {
         hub.handle_cluster_message(Duration::from_secs(1), &ch, &b)
             .unwrap();
     }
+    // A volatile one is delivered to whoever is there, never stored.
+    let (ch, b) = first("broadcast-all");
+    let m = wire::decode_broadcast(&b, 1 << 20).unwrap();
+    let mut packet = Vec::new();
+    crate::msgpack::encode(&m.packet, &mut packet);
+    let opts = super::Opts {
+        flags: super::Flags {
+            volatile: Some(true),
+            ..super::Flags::default()
+        },
+        ..super::Opts::default()
+    };
+    let mut volatile = Vec::new();
+    wire::encode_broadcast(&mut volatile, Writer::Adapter, "nodeB", &packet, &opts);
+    hub.handle_cluster_message(Duration::from_secs(1), &ch, &volatile)
+        .unwrap();
     assert!(delivered(&mut hub).is_empty());
     // Nothing received is published again.
     assert!(publishes(&mut hub).is_empty());

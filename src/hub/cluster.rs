@@ -174,7 +174,8 @@ impl Hub {
         value: &crate::msgpack::Value<'_>,
         opts: &Opts<'_>,
     ) -> Result<(), WireError> {
-        if self.config.recovery.is_some() {
+        // Volatile packets are never stored, as the reference's session-aware adapter does.
+        if self.config.recovery.is_some() && opts.flags.volatile.is_none() {
             return self.deliver_remote_recorded(nsp, value, opts);
         }
         let mut packet = Vec::new();
