@@ -501,3 +501,5 @@ impl Emitter {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_acks;
