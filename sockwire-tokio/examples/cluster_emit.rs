@@ -1,12 +1,11 @@
 //! Emits into a Socket.IO cluster without being a server (the `@socket.io/redis-emitter`
 //! format, [`sockwire::cluster::Emitter`]):
 //! `cargo run -p sockwire-tokio --features redis --example cluster_emit -- --redis
-//! 127.0.0.1:6379 --event news [--to ROOM] [--except ROOM] [--arg JSON]`
+//! redis://[:PASSWORD@]127.0.0.1:6379 --event news [--to ROOM] [--except ROOM] [--arg JSON]`
 //! Prints how many Redis subscribers received the message.
 use sockwire::cluster::{Command, Emitter};
 use sockwire::socketio::packet::Value;
-use sockwire_tokio::redis::{Reply, decode, encode_command};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use sockwire_tokio::redis::{RedisUrl, Reply, encode_command, open, request};
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -33,23 +32,12 @@ async fn main() -> std::io::Result<()> {
     };
     let mut out = Vec::new();
     encode_command(&mut out, &[b"PUBLISH", channel.as_bytes(), &payload]);
-    let mut s = tokio::net::TcpStream::connect(&redis).await?;
-    s.write_all(&out).await?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 256];
-    loop {
-        let n = s.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
+    let mut s = open(&RedisUrl::parse(&redis)?).await?;
+    match request(&mut s, &out).await? {
+        Reply::Int(k) => {
+            println!("published on {channel} to {k} subscribers");
+            Ok(())
         }
-        buf.extend_from_slice(&chunk[..n]);
-        match decode(&buf) {
-            Ok(Some((Reply::Int(k), _))) => {
-                println!("published on {channel} to {k} subscribers");
-                return Ok(());
-            }
-            Ok(None) => {}
-            other => return Err(std::io::Error::other(format!("unexpected reply {other:?}"))),
-        }
+        other => Err(std::io::Error::other(format!("unexpected reply {other:?}"))),
     }
 }

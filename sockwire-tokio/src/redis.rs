@@ -309,7 +309,20 @@ pub async fn open(url: &RedisUrl) -> io::Result<TcpStream> {
         Some(u) => encode_command(&mut out, &[b"AUTH", u.as_bytes(), password.as_bytes()]),
         None => encode_command(&mut out, &[b"AUTH", password.as_bytes()]),
     }
-    tcp.write_all(&out).await?;
+    match request(&mut tcp, &out).await? {
+        Reply::Simple(_) => Ok(tcp),
+        Reply::Error(e) => Err(io::Error::new(io::ErrorKind::PermissionDenied, e)),
+        _ => Err(io::Error::new(io::ErrorKind::InvalidData, "odd AUTH reply")),
+    }
+}
+
+/// Writes one encoded command on a connection that has nothing else in flight and reads its
+/// reply (bounded like every reply: [`decode`]'s caps).
+///
+/// # Errors
+/// The connection's; `UnexpectedEof`; `InvalidData` for bytes that are not RESP2.
+pub async fn request(tcp: &mut TcpStream, command: &[u8]) -> io::Result<Reply> {
+    tcp.write_all(command).await?;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 512];
     loop {
@@ -320,13 +333,8 @@ pub async fn open(url: &RedisUrl) -> io::Result<TcpStream> {
         buf.extend_from_slice(&chunk[..n]);
         match decode(&buf) {
             Ok(None) => {}
-            Ok(Some((Reply::Simple(_), _))) => return Ok(tcp),
-            Ok(Some((Reply::Error(e), _))) => {
-                return Err(io::Error::new(io::ErrorKind::PermissionDenied, e));
-            }
-            Ok(Some(_)) | Err(_) => {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "odd AUTH reply"));
-            }
+            Ok(Some((reply, _))) => return Ok(reply),
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
         }
     }
 }
