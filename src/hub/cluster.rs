@@ -234,16 +234,7 @@ impl Hub {
         opts: &Opts<'_>,
     ) -> Result<(), WireError> {
         let (event, parts) = event_parts(value, self.config.max_attachments)?;
-        let args: Vec<Value<'_>> = parts
-            .iter()
-            .map(|(j, a)| {
-                if a.is_empty() {
-                    Value::JsonUnchecked(j)
-                } else {
-                    Value::WithAttachments(j, a)
-                }
-            })
-            .collect();
+        let args = part_values(&parts);
         let target = Target::namespace(nsp)
             .rooms(&opts.rooms)
             .except_rooms(&opts.except);
@@ -670,4 +661,19 @@ pub(super) fn event_parts<'v>(
         parts.push(wire::to_json(v, max_attachments)?);
     }
     Ok((event, parts))
+}
+
+/// [`event_parts`]' arguments as encoder values: our own JSON (not validated again), with
+/// their attachments where they have some.
+pub(super) fn part_values(parts: &[(String, Vec<Vec<u8>>)]) -> Vec<Value<'_>> {
+    parts
+        .iter()
+        .map(|(j, a)| {
+            if a.is_empty() {
+                Value::JsonUnchecked(j)
+            } else {
+                Value::WithAttachments(j, a)
+            }
+        })
+        .collect()
 }

@@ -188,16 +188,7 @@ impl Hub {
             return Ok(());
         }
         let (event, parts) = super::cluster::event_parts(packet, self.config.max_attachments)?;
-        let args: Vec<Value<'_>> = parts
-            .iter()
-            .map(|(j, a)| {
-                if a.is_empty() {
-                    Value::JsonUnchecked(j)
-                } else {
-                    Value::WithAttachments(j, a)
-                }
-            })
-            .collect();
+        let args = super::cluster::part_values(&parts);
         let empty = Opts::default();
         let o = m.opts.as_ref().unwrap_or(&empty);
         let timeout = Duration::from_millis(o.flags.timeout.unwrap_or(5000).min(3_600_000));
