@@ -227,11 +227,11 @@ enum Input {
 
 /// Hands [`Command`]s to a connection run by [`run_with`], from any thread.
 #[derive(Debug, Clone)]
-pub struct Sender(mpsc::Sender<Input>);
+pub struct Sender(mpsc::SyncSender<Input>);
 
 impl Sender {
-    /// Queues `command`, acted on at once (no polling interval); a `BrokenPipe` error once
-    /// the run is over.
+    /// Queues `command`, acted on at once (no polling interval); waits while the inbox is
+    /// full; a `BrokenPipe` error once the run is over.
     pub fn send(&self, command: Command) -> io::Result<()> {
         self.0
             .send(Input::Command(command))
@@ -242,13 +242,19 @@ impl Sender {
 /// The receiving end of a [`Sender`], consumed by [`run_with`].
 #[derive(Debug)]
 pub struct Inbox {
-    tx: mpsc::Sender<Input>,
+    tx: mpsc::SyncSender<Input>,
     rx: mpsc::Receiver<Input>,
 }
 
-/// A command channel for [`run_with`].
+/// Reads and commands [`run_with`] holds before the reader thread (and a [`Sender`]) waits:
+/// at most this many reads of up to 64 KiB are buffered while the loop is busy (for example
+/// blocked writing to a peer that does not read).
+const INBOX: usize = 64;
+
+/// A command channel for [`run_with`]. [`Sender::send`] waits while the connection is that far
+/// behind.
 pub fn channel() -> (Sender, Inbox) {
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(INBOX);
     (Sender(tx.clone()), Inbox { tx, rx })
 }
 
@@ -343,7 +349,8 @@ pub fn run_with<K: MaskKeySource>(
             Err(mpsc::RecvTimeoutError::Disconnected) => break Ok(()),
         }
     };
-    let _ = stream.shutdown(Shutdown::Both); // ends the reader thread
+    let _ = stream.shutdown(Shutdown::Both); // ends the reader thread's read...
+    drop(inbox.rx); // ...or its wait on a full inbox
     let _ = thread.join();
     result
 }
