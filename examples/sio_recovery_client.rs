@@ -131,7 +131,7 @@ fn run(
                         continue;
                     }
                     open = true;
-                    sio.handle_transport_open();
+                    sio.handle_transport_open(now);
                 }
                 EioEvent::Message(EioMessage::Text(t)) => {
                     sio.handle_text_owned(now, t).map_err(|e| e.to_string())?;
@@ -139,7 +139,9 @@ fn run(
                 EioEvent::Message(EioMessage::Binary(b)) => {
                     sio.handle_binary_owned(now, b).map_err(|e| e.to_string())?;
                 }
-                EioEvent::Closed(r) => return Err(format!("Engine.IO session closed: {r:?}")),
+                EioEvent::Closed { reason, error } => {
+                    return Err(format!("Engine.IO session closed: {reason:?} {error:?}"));
+                }
                 _ => {}
             }
         }
@@ -210,7 +212,7 @@ fn scenario(host: &str) -> Result<(), String> {
     let t0 = Instant::now();
     let mut sio = ClientSocket::new(SioConfig::default());
     // The machine starts "open"; say it is not until the Engine.IO handshake completes.
-    sio.handle_transport_close(DisconnectReason::TransportClose);
+    sio.handle_transport_close(t0.elapsed(), DisconnectReason::TransportClose, None);
     sio.connect("/", Some("{\"token\":\"t\"}"))
         .map_err(|e| e.to_string())?;
 
@@ -257,7 +259,7 @@ fn scenario(host: &str) -> Result<(), String> {
             http(host, "POST", &target, &body);
         }
     }
-    sio.handle_transport_close(DisconnectReason::TransportClose);
+    sio.handle_transport_close(t0.elapsed(), DisconnectReason::TransportClose, None);
     while sio.poll_event().is_some() {}
     thread::sleep(Duration::from_millis(600));
 

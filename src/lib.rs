@@ -35,7 +35,7 @@
 //!
 //! ## The sans-IO contract (one shape for every machine)
 //!
-//! * **Input** goes in through `handle_*` methods: `handle_read(now, bytes)`,
+//! * **Input** goes in through `handle_*` methods, `now` always first: `handle_read(now, bytes)`,
 //!   `handle_timeout(now)`, `handle_eof(now)`. Incomplete input is never an error.
 //! * **Commands** from the application: `send_*`, `close`, `emit`, `ack`, `join`, ...
 //! * **Output** comes out of `poll_*` methods: `poll_transmit` (bytes to write), `poll_event`
@@ -47,6 +47,30 @@
 //! After every input or command, drain the polls (transmit, then events, then the timeout) before
 //! the next mutation. A machine never panics on peer input: every size it buffers has a configured
 //! cap, and an error caused by the peer carries the reply to send (a close code or an HTTP response).
+//!
+//! ## Errors: one terminal event per peer, carrying the cause
+//!
+//! Every machine ends each peer (a WebSocket, an Engine.IO session, a Socket.IO namespace
+//! connection) with exactly one terminal event, and that event has an `error: Option<Error>`
+//! field: `Some` with the typed error of the layer that failed when the peer broke the protocol
+//! or its transport failed, `None` for an orderly end (a closing handshake, a close packet, a
+//! local close, EOF, a heartbeat timeout). The error travels up through the layers, so a
+//! Socket.IO application learns that its socket ended because of, say, a masked server frame
+//! ([`ProtocolError`](ws::ProtocolError)) and not only "transport error":
+//!
+//! | machine | terminal event |
+//! | --- | --- |
+//! | [`ws::Connection`] | [`ws::Event::Closed`] `{ code, clean, error }` |
+//! | [`engineio::server::ServerSession`], [`engineio::client::ClientSession`] | `Closed { reason, error }` |
+//! | [`engineio::Endpoint`] | [`engineio::endpoint::Event::Closed`] `{ sid, reason, error }` |
+//! | [`socketio::ServerSocket`], [`socketio::ClientSocket`] | `Disconnect { nsp, reason, error }` per namespace |
+//! | [`socketio::server::Server`] | [`App::on_disconnect`](socketio::server::App::on_disconnect)`(ctx, reason, error)` |
+//! | [`socketio::client::Client`] | [`socketio::client::Event::TransportClosed`] `{ reason, error }` per session |
+//!
+//! Where a single-peer machine's `handle_*` returns a `Result` (`ws::Connection::handle_read`,
+//! the Engine.IO server session's inputs, the Socket.IO sockets' `handle_text`), the `Err` is that
+//! same error, for a caller that wants to stop reading at once; the terminal event follows it.
+//! Errors that are the caller's misuse are only ever returned, never reported as events.
 //!
 //! ## The run loop, end to end
 //!

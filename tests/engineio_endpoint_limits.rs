@@ -79,7 +79,10 @@ fn eof_mid_request() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::TransportError("data request connection closed prematurely")
+            reason: CloseReason::TransportError,
+            error: Some(
+                EngineIoError::Transport("data request connection closed prematurely").into()
+            ),
         }]
     );
 
@@ -93,7 +96,8 @@ fn eof_mid_request() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::TransportError("poll connection closed prematurely")
+            reason: CloseReason::TransportError,
+            error: Some(EngineIoError::Transport("poll connection closed prematurely").into()),
         }]
     );
     assert_eq!(ep.sessions(), 0);

@@ -108,7 +108,8 @@ fn held_get_gets_the_ping_and_a_missing_pong_closes_the_session() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::PingTimeout
+            reason: CloseReason::PingTimeout,
+            error: None,
         }]
     );
     assert_eq!(ep.sessions(), 0);
@@ -165,7 +166,8 @@ fn a_second_get_is_an_error_and_closes_the_session() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::TransportError("overlap from client")
+            reason: CloseReason::TransportError,
+            error: Some(EngineIoError::Protocol("overlap from client").into()),
         }]
     );
     assert_eq!(ep.sessions(), 0);

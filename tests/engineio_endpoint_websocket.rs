@@ -7,6 +7,9 @@
 mod engineio_endpoint_support;
 
 use engineio_endpoint_support::*;
+use sockwire::Error;
+use sockwire::frame::FrameError;
+use sockwire::ws::ProtocolError;
 
 #[test]
 fn upgrade_from_polling_with_probe() {
@@ -71,7 +74,8 @@ fn upgrade_from_polling_with_probe() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::TransportClose
+            reason: CloseReason::TransportClose,
+            error: None,
         }]
     );
     assert_eq!(ep.sessions(), 0);
@@ -143,7 +147,8 @@ fn direct_websocket_writes_101_before_any_frame() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::TransportClose
+            reason: CloseReason::TransportClose,
+            error: None,
         }]
     );
     assert_eq!((ep.sessions(), ep.connections()), (0, 0));
@@ -166,7 +171,8 @@ fn close_command_on_websocket_and_on_polling() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::ForcedClose
+            reason: CloseReason::ForcedClose,
+            error: None,
         }]
     );
     // The peer answers the Close: the server closes TCP.
@@ -237,7 +243,10 @@ fn websocket_protocol_errors_close_with_their_code_and_end_the_session() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::TransportClose
+            reason: CloseReason::TransportError,
+            error: Some(Error::Protocol(ProtocolError::Frame(
+                FrameError::UnmaskedFrame
+            ))),
         }]
     );
     assert_eq!((ep.sessions(), ep.connections()), (0, 0));
@@ -253,7 +262,8 @@ fn websocket_protocol_errors_close_with_their_code_and_end_the_session() {
         events(&mut ep),
         vec![Event::Closed {
             sid: SID1.into(),
-            reason: CloseReason::ParseError
+            reason: CloseReason::ParseError,
+            error: Some(EngineIoError::UnknownPacketType { byte: b'9' }.into()),
         }]
     );
     assert_eq!(

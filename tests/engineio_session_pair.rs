@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use sockwire::engineio::Message;
 use sockwire::engineio::client::{ClientConfig, ClientEvent, ClientRequest, ClientSession};
 use sockwire::engineio::http::Transport;
 use sockwire::engineio::server::{
     CloseReason, GetOutcome, Registry, ServerConfig, ServerEvent, Transmit,
 };
+use sockwire::engineio::{EngineIoError, Message};
 
 const PI: Duration = Duration::from_millis(300);
 const PT: Duration = Duration::from_millis(200);
@@ -99,7 +99,7 @@ impl Pair {
             }
             Transmit::WsText(t) => self.client.handle_ws_text(now, &t),
             Transmit::WsBinary(b) => self.client.handle_ws_binary(now, &b),
-            Transmit::WsClose => self.client.handle_ws_closed(now),
+            Transmit::WsClose => self.client.handle_ws_closed(now, None),
             Transmit::PollReject(_) => {
                 assert!(self.held_get, "poll reject without a held GET");
                 self.held_get = false;
@@ -160,7 +160,7 @@ impl Pair {
                     if ok {
                         self.client.handle_ws_open(now);
                     } else {
-                        self.client.handle_ws_closed(now);
+                        self.client.handle_ws_closed(now, None);
                     }
                 }
             }
@@ -176,7 +176,7 @@ impl Pair {
             }
             ClientRequest::WsClose => {
                 if let Some(s) = self.reg.get_mut(&self.sid) {
-                    s.handle_ws_closed(now);
+                    s.handle_ws_closed(now, None);
                 }
             }
             r => panic!("a request this test does not know: {r:?}"),
@@ -234,7 +234,7 @@ impl Pair {
         self.server_events
             .iter()
             .filter_map(|e| match e {
-                ServerEvent::Closed(r) => Some(*r),
+                ServerEvent::Closed { reason, .. } => Some(*reason),
                 _ => None,
             })
             .collect()
@@ -244,7 +244,7 @@ impl Pair {
         self.client_events
             .iter()
             .filter_map(|e| match e {
-                ClientEvent::Closed(r) => Some(*r),
+                ClientEvent::Closed { reason, .. } => Some(*reason),
                 _ => None,
             })
             .collect()
@@ -439,9 +439,10 @@ fn duplicate_get_closes_the_session() {
     );
     assert_eq!(
         s.poll_event(),
-        Some(ServerEvent::Closed(CloseReason::TransportError(
-            "overlap from client"
-        )))
+        Some(ServerEvent::Closed {
+            reason: CloseReason::TransportError,
+            error: Some(EngineIoError::Protocol("overlap from client").into()),
+        })
     );
     assert_eq!(s.poll_event(), None);
     assert!(s.is_closed());
@@ -498,9 +499,10 @@ fn client_ping_is_invalid_heartbeat_direction() {
     assert!(s.handle_post(Duration::ZERO, b"2").is_err());
     assert_eq!(
         s.poll_event(),
-        Some(ServerEvent::Closed(CloseReason::TransportError(
-            "invalid heartbeat direction"
-        )))
+        Some(ServerEvent::Closed {
+            reason: CloseReason::TransportError,
+            error: Some(EngineIoError::Protocol("invalid heartbeat direction").into()),
+        })
     );
 }
 
@@ -542,7 +544,10 @@ fn malformed_post_closes_after_delivering_earlier_packets() {
     assert_eq!(s.poll_event(), Some(ServerEvent::Message(text("a"))));
     assert_eq!(
         s.poll_event(),
-        Some(ServerEvent::Closed(CloseReason::ParseError))
+        Some(ServerEvent::Closed {
+            reason: CloseReason::ParseError,
+            error: Some(EngineIoError::EmptyPacket.into()),
+        })
     );
     assert!(s.is_closed());
 }
@@ -558,7 +563,10 @@ fn close_packet_racing_ahead_of_the_get_still_ends_that_get_with_noop() {
     s.handle_post(Duration::ZERO, b"1").unwrap();
     assert_eq!(
         s.poll_event(),
-        Some(ServerEvent::Closed(CloseReason::ClosePacket))
+        Some(ServerEvent::Closed {
+            reason: CloseReason::ClosePacket,
+            error: None,
+        })
     );
     assert_eq!(
         s.handle_get(Duration::ZERO).unwrap(),

@@ -43,18 +43,18 @@ fn collects_one_answer_per_recipient() {
     assert_eq!(t.len(), 3);
     assert_eq!(t[0].text(), format!("2{id}[\"q\",1]"));
     assert_eq!(hub.poll_timeout(), Some(MS(500)));
-    assert!(hub.handle_ack(s[1], id, "[\"b\"]", vec![]));
+    assert!(hub.handle_ack(MS(1), s[1], id, "[\"b\"]", vec![]));
     assert!(
-        !hub.handle_ack(s[1], id, "[\"again\"]", vec![]),
+        !hub.handle_ack(MS(1), s[1], id, "[\"again\"]", vec![]),
         "one answer per recipient"
     );
     assert!(
-        !hub.handle_ack(s[0], id + 1, "[]", vec![]),
+        !hub.handle_ack(MS(1), s[0], id + 1, "[]", vec![]),
         "not the hub's id"
     );
-    assert!(hub.handle_ack(s[0], id, "[\"a\"]", vec![vec![9]]));
+    assert!(hub.handle_ack(MS(1), s[0], id, "[\"a\"]", vec![vec![9]]));
     assert_eq!(hub.poll_event(), None);
-    assert!(hub.handle_ack(s[2], id, "[\"c\"]", vec![]));
+    assert!(hub.handle_ack(MS(1), s[2], id, "[\"c\"]", vec![]));
     match hub.poll_event() {
         Some(HubEvent::AckComplete {
             id: got,
@@ -90,7 +90,7 @@ fn collects_one_answer_per_recipient() {
     assert_eq!(hub.pending_acks(), 0);
     assert_eq!(hub.poll_timeout(), None);
     assert!(
-        !hub.handle_ack(s[0], id, "[]", vec![]),
+        !hub.handle_ack(MS(1), s[0], id, "[]", vec![]),
         "completed ids are forgotten"
     );
 }
@@ -108,9 +108,9 @@ fn timeout_reports_partial_answers() {
         )
         .unwrap();
     while hub.poll_transmit().is_some() {}
-    assert!(hub.handle_ack(s[0], id, "[]", vec![]));
+    assert!(hub.handle_ack(MS(1), s[0], id, "[]", vec![]));
     assert!(
-        !hub.handle_ack(s[2], id, "[]", vec![]),
+        !hub.handle_ack(MS(1), s[2], id, "[]", vec![]),
         "s2 was not a recipient"
     );
     hub.handle_timeout(MS(299));
@@ -129,7 +129,7 @@ fn timeout_reports_partial_answers() {
         e => panic!("{e:?}"),
     }
     assert!(
-        !hub.handle_ack(s[1], id, "[]", vec![]),
+        !hub.handle_ack(MS(1), s[1], id, "[]", vec![]),
         "late answer is not the hub's"
     );
 }
@@ -140,7 +140,7 @@ fn disconnect_counts_as_an_outcome() {
     let id = hub
         .broadcast_with_ack(&Target::namespace("/"), "q", &[], MS(0), MS(1000))
         .unwrap();
-    assert!(hub.handle_ack(s[0], id, "[1]", vec![]));
+    assert!(hub.handle_ack(MS(1), s[0], id, "[1]", vec![]));
     let sess = hub.session_of(s[1]).unwrap();
     hub.remove_session(sess).unwrap();
     match hub.poll_event() {
@@ -230,11 +230,11 @@ fn decoded_ack_packets_are_routed() {
         .feed_text_owned(format!("2{id}[\"yes\"]"))
         .unwrap()
         .unwrap();
-    assert!(!hub.handle_ack_packet(s[0], &event));
+    assert!(!hub.handle_ack_packet(MS(1), s[0], &event));
     // Someone else's id is not the hub's.
     let other = dec.feed_text_owned("31[]".into()).unwrap().unwrap();
-    assert!(!hub.handle_ack_packet(s[0], &other));
-    assert!(hub.handle_ack_packet(s[0], &text_ack));
+    assert!(!hub.handle_ack_packet(MS(1), s[0], &other));
+    assert!(hub.handle_ack_packet(MS(1), s[0], &text_ack));
     // A BINARY_ACK from s1.
     assert!(
         dec.feed_text_owned(format!("61-{id}[{{\"_placeholder\":true,\"num\":0}}]"))
@@ -242,7 +242,7 @@ fn decoded_ack_packets_are_routed() {
             .is_none()
     );
     let bin_ack = dec.feed_binary(&[5, 6]).unwrap().unwrap();
-    assert!(hub.handle_ack_packet(s[1], &bin_ack));
+    assert!(hub.handle_ack_packet(MS(1), s[1], &bin_ack));
     match hub.poll_event() {
         Some(HubEvent::AckComplete { outcomes, .. }) => {
             assert_eq!(
@@ -270,18 +270,24 @@ fn raw_ack_text_is_claimed_by_session() {
     let s0 = hub.add_session(SessionInfo::default()).unwrap();
     let root = hub.add_socket(s0, "/", "r0", None).unwrap();
     let chat = hub.add_socket(s0, "/chat", "c0", None).unwrap();
-    assert!(!hub.claim_ack(s0, "3123[]"), "nothing pending: not claimed");
+    assert!(
+        !hub.claim_ack(MS(1), s0, "3123[]"),
+        "nothing pending: not claimed"
+    );
     let id = hub
         .broadcast_with_ack(&Target::namespace("/chat"), "q", &[], MS(0), MS(100))
         .unwrap();
-    assert!(!hub.claim_ack(s0, &format!("3{id}[1]")), "wrong namespace");
     assert!(
-        !hub.claim_ack(s0, &format!("2/chat,{id}[\"e\"]")),
+        !hub.claim_ack(MS(1), s0, &format!("3{id}[1]")),
+        "wrong namespace"
+    );
+    assert!(
+        !hub.claim_ack(MS(1), s0, &format!("2/chat,{id}[\"e\"]")),
         "not an ack"
     );
-    assert!(!hub.claim_ack(s0, "3/chat,5[1]"), "not the hub's id");
-    assert!(!hub.claim_ack(s0, "3/chat,x"), "malformed");
-    assert!(hub.claim_ack(s0, &format!("3/chat,{id}[1,{{\"a\":2}}]")));
+    assert!(!hub.claim_ack(MS(1), s0, "3/chat,5[1]"), "not the hub's id");
+    assert!(!hub.claim_ack(MS(1), s0, "3/chat,x"), "malformed");
+    assert!(hub.claim_ack(MS(1), s0, &format!("3/chat,{id}[1,{{\"a\":2}}]")));
     match hub.poll_event() {
         Some(HubEvent::AckComplete { outcomes, .. }) => assert_eq!(
             outcomes,
@@ -296,4 +302,32 @@ fn raw_ack_text_is_claimed_by_session() {
         e => panic!("{e:?}"),
     }
     let _ = root;
+}
+
+#[test]
+fn an_answer_at_the_deadline_is_late_even_before_handle_timeout() {
+    let (mut hub, s) = setup(2);
+    let id = hub
+        .broadcast_with_ack(&Target::namespace("/"), "q", &[], MS(0), MS(100))
+        .unwrap();
+    while hub.poll_transmit().is_some() {}
+    assert!(hub.handle_ack(MS(99), s[0], id, "[0]", vec![]));
+    assert_eq!(hub.poll_event(), None);
+    // The host has not called handle_timeout(100) yet: the answer is still late.
+    assert!(!hub.handle_ack(MS(100), s[1], id, "[1]", vec![]));
+    match hub.poll_event() {
+        Some(HubEvent::AckComplete {
+            id: got,
+            outcomes,
+            timed_out,
+        }) => {
+            assert_eq!(got, id);
+            assert!(timed_out);
+            assert_eq!(outcomes[1], (s[1], AckOutcome::TimedOut));
+        }
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(hub.pending_acks(), 0);
+    hub.handle_timeout(MS(100));
+    assert_eq!(hub.poll_event(), None, "completed once");
 }

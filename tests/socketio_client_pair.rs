@@ -313,7 +313,7 @@ fn server_kick_and_client_close() {
     net.client.emit("/b", "bye", &[]).unwrap();
     net.run_until(net.now + Duration::from_millis(10));
     let evs = net.take();
-    assert!(evs.iter().any(|e| matches!(e, Event::Socket(ClientEvent::Disconnect { nsp, reason: DisconnectReason::IoServerDisconnect }) if nsp == "/b")), "{evs:?}");
+    assert!(evs.iter().any(|e| matches!(e, Event::Socket(ClientEvent::Disconnect { nsp, reason: DisconnectReason::IoServerDisconnect, .. }) if nsp == "/b")), "{evs:?}");
     assert!(net.client.is_connected("/"));
     net.client.close();
     net.run_until(net.now + Duration::from_secs(60));
@@ -340,7 +340,8 @@ fn reconnects_after_the_connection_is_cut() {
         let evs = net.take();
         assert!(
             evs.contains(&Event::TransportClosed {
-                reason: DisconnectReason::PingTimeout
+                reason: DisconnectReason::PingTimeout,
+                error: None,
             }),
             "{transports:?}: {evs:?}"
         );

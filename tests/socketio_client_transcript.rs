@@ -5,6 +5,7 @@
 
 use core::time::Duration;
 
+use sockwire::engineio::EngineIoError;
 use sockwire::handshake::{accept_key, key_for_nonce};
 use sockwire::socketio::client::{Client, ClientOptions, Event, Transmit, Transports};
 use sockwire::socketio::{ClientEvent, DisconnectReason};
@@ -171,7 +172,8 @@ fn ping_timeout_over_polling_then_reconnection() {
     assert_eq!(
         ev[0],
         Event::TransportClosed {
-            reason: DisconnectReason::PingTimeout
+            reason: DisconnectReason::PingTimeout,
+            error: None,
         }
     );
     let Event::Reconnecting { attempt: 1, delay } = ev[1] else {
@@ -220,7 +222,8 @@ fn websocket_direct() {
     );
     assert_eq!(tx[1], "close 1");
     assert!(ev.contains(&Event::TransportClosed {
-        reason: DisconnectReason::PingTimeout
+        reason: DisconnectReason::PingTimeout,
+        error: None,
     }));
 }
 
@@ -311,7 +314,8 @@ fn connect_timeout_retries() {
     assert_eq!(
         ev[0],
         Event::TransportClosed {
-            reason: DisconnectReason::TransportError
+            reason: DisconnectReason::TransportError,
+            error: Some(EngineIoError::Transport("timeout").into()),
         }
     );
     assert!(matches!(ev[1], Event::Reconnecting { attempt: 1, .. }));
@@ -556,4 +560,92 @@ fn a_host_or_path_that_would_inject_into_the_head_is_refused() {
         assert!(c.connect("/", None).is_err());
         assert_eq!(c.poll_timeout(), None);
     }
+}
+
+/// An open WebSocket client (101, open packet, namespace connected), events drained.
+fn ws_connected() -> Client {
+    let mut c = client(Transports::WebSocket);
+    drain(&mut c);
+    let mut input = switching(1);
+    input.extend(frame(OPEN_WS));
+    input.extend(frame("40{\"sid\":\"x\"}"));
+    c.handle_read(ms(1), 1, &input);
+    drain(&mut c);
+    c
+}
+
+/// A peer error of each layer under the client ends the session with one `TransportClosed`
+/// carrying it: a malformed Socket.IO packet (the client then stops, as the reference does),
+/// a malformed Engine.IO packet, and a WebSocket protocol error (a masked server frame).
+#[test]
+fn peer_errors_of_every_layer_end_the_session_with_their_cause() {
+    use sockwire::Error;
+    use sockwire::frame::FrameError;
+    use sockwire::socketio::packet::{self, DecodeConfig};
+    use sockwire::ws::ProtocolError;
+
+    // Socket.IO: `42abc` is not an event.
+    let mut c = ws_connected();
+    c.handle_read(ms(2), 1, &frame("42abc"));
+    let (_, ev) = drain(&mut c);
+    let sio = Error::from(packet::decode("2abc", &DecodeConfig::new()).unwrap_err());
+    assert_eq!(
+        ev,
+        [
+            sio_ev_disconnect(DisconnectReason::ParseError, Some(sio.clone())),
+            Event::TransportClosed {
+                reason: DisconnectReason::ParseError,
+                error: Some(sio),
+            },
+            Event::Closed,
+        ]
+    );
+
+    // Engine.IO: `9` is no packet type; a reconnection follows.
+    let mut c = ws_connected();
+    c.handle_read(ms(2), 1, &frame("9"));
+    let (_, ev) = drain(&mut c);
+    let eio = Error::from(EngineIoError::UnknownPacketType { byte: b'9' });
+    assert_eq!(
+        ev[..2],
+        [
+            sio_ev_disconnect(DisconnectReason::TransportError, Some(eio.clone())),
+            Event::TransportClosed {
+                reason: DisconnectReason::TransportError,
+                error: Some(eio),
+            },
+        ]
+    );
+    assert!(
+        matches!(ev[2], Event::Reconnecting { attempt: 1, .. }),
+        "{ev:?}"
+    );
+
+    // WebSocket: a server frame with a mask bit.
+    let mut c = ws_connected();
+    c.handle_read(ms(2), 1, &[0x81, 0x81, 0, 0, 0, 0, b'x']);
+    let (tx, ev) = drain(&mut c);
+    assert!(
+        tx[0].starts_with("write 1 88"),
+        "a Close frame first: {tx:?}"
+    );
+    let ws = Error::Protocol(ProtocolError::Frame(FrameError::MaskedFrame));
+    assert_eq!(
+        ev[..2],
+        [
+            sio_ev_disconnect(DisconnectReason::TransportError, Some(ws.clone())),
+            Event::TransportClosed {
+                reason: DisconnectReason::TransportError,
+                error: Some(ws),
+            },
+        ]
+    );
+}
+
+fn sio_ev_disconnect(reason: DisconnectReason, error: Option<sockwire::Error>) -> Event {
+    sio(ClientEvent::Disconnect {
+        nsp: "/".into(),
+        reason,
+        error,
+    })
 }

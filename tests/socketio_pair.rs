@@ -322,7 +322,8 @@ fn disconnect_from_client() {
         c_events(&mut c),
         [ClientEvent::Disconnect {
             nsp: "/admin".into(),
-            reason: DisconnectReason::IoClientDisconnect
+            reason: DisconnectReason::IoClientDisconnect,
+            error: None,
         }]
     );
     assert_eq!(pump(ms(2), &mut c, &mut s), ["C> 1/admin,"]);
@@ -330,7 +331,8 @@ fn disconnect_from_client() {
         s_events(&mut s),
         [ServerEvent::Disconnect {
             nsp: "/admin".into(),
-            reason: DisconnectReason::ClientNamespaceDisconnect
+            reason: DisconnectReason::ClientNamespaceDisconnect,
+            error: None,
         }]
     );
     // Its awaited ack is dropped with it.
@@ -345,7 +347,8 @@ fn disconnect_from_client() {
         [
             ServerEvent::Disconnect {
                 nsp: "/".into(),
-                reason: DisconnectReason::ClientNamespaceDisconnect
+                reason: DisconnectReason::ClientNamespaceDisconnect,
+                error: None,
             },
             ServerEvent::Close {
                 reason: CloseReason::AllNamespacesLeft
@@ -365,14 +368,16 @@ fn disconnect_from_server_and_close() {
         s_events(&mut s),
         [ServerEvent::Disconnect {
             nsp: "/".into(),
-            reason: DisconnectReason::ServerNamespaceDisconnect
+            reason: DisconnectReason::ServerNamespaceDisconnect,
+            error: None,
         }]
     );
     assert_eq!(
         c_events(&mut c),
         [ClientEvent::Disconnect {
             nsp: "/".into(),
-            reason: DisconnectReason::IoServerDisconnect
+            reason: DisconnectReason::IoServerDisconnect,
+            error: None,
         }]
     );
     // The server disconnecting does not reconnect the client: it is forgotten.
@@ -386,7 +391,8 @@ fn disconnect_from_server_and_close() {
         [
             ServerEvent::Disconnect {
                 nsp: "/".into(),
-                reason: DisconnectReason::ServerShuttingDown
+                reason: DisconnectReason::ServerShuttingDown,
+                error: None,
             },
             ServerEvent::Close {
                 reason: CloseReason::Closed
@@ -444,7 +450,8 @@ fn malformed_packets_close() {
             [
                 ServerEvent::Disconnect {
                     nsp: "/".into(),
-                    reason: DisconnectReason::ParseError
+                    reason: DisconnectReason::ParseError,
+                    error: Some(err.clone().into()),
                 },
                 ServerEvent::Close {
                     reason: CloseReason::ParseError(err)
@@ -467,12 +474,21 @@ fn malformed_packets_close() {
         s.handle_text(ms(1), "2[\"y\"]"),
         Err(SocketIoError::UnexpectedText)
     );
-    // Client side too.
-    assert!(c.handle_text(ms(1), "2[\"connect\"]").is_err());
-    assert!(matches!(
-        c_events(&mut c).last(),
-        Some(ClientEvent::Close { .. })
-    ));
+    // Client side too: the same error in the Disconnect and the Close.
+    let err = c.handle_text(ms(1), "2[\"connect\"]").unwrap_err();
+    assert_eq!(
+        c_events(&mut c),
+        [
+            ClientEvent::Disconnect {
+                nsp: "/".into(),
+                reason: DisconnectReason::ParseError,
+                error: Some(err.clone().into()),
+            },
+            ClientEvent::Close {
+                reason: CloseReason::ParseError(err)
+            }
+        ]
+    );
 }
 
 #[test]
@@ -484,18 +500,19 @@ fn reconnect_after_transport_loss() {
         .emit_with_ack(ms(1), "/", "x", &[], Some(Duration::from_secs(9)))
         .unwrap();
     let _ = id;
-    c.handle_transport_close(DisconnectReason::TransportClose);
+    c.handle_transport_close(ms(0), DisconnectReason::TransportClose, None);
     assert_eq!(
         c_events(&mut c),
         [ClientEvent::Disconnect {
             nsp: "/".into(),
-            reason: DisconnectReason::TransportClose
+            reason: DisconnectReason::TransportClose,
+            error: None,
         }]
     );
     assert_eq!(c.poll_transmit(), None);
     assert_eq!(c.poll_timeout(), None);
     assert_eq!(c.emit("/", "x", &[]), Err(SocketIoError::NotConnected));
-    s.handle_transport_close(DisconnectReason::TransportClose);
+    s.handle_transport_close(ms(0), DisconnectReason::TransportClose, None);
     assert!(matches!(
         &s_events(&mut s)[0],
         ServerEvent::Disconnect {
@@ -506,7 +523,7 @@ fn reconnect_after_transport_loss() {
 
     // New Engine.IO session: the client reconnects every namespace with the same auth.
     let mut s = ServerSocket::new(ServerConfig::default(), ms(10));
-    c.handle_transport_open();
+    c.handle_transport_open(ms(0));
     let wire = pump(ms(10), &mut c, &mut s);
     assert_eq!(wire, [r#"C> 0{"token":"t"}"#, "C> 0/admin,"]);
     assert_eq!(s_events(&mut s).len(), 2);

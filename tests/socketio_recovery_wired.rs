@@ -168,12 +168,12 @@ impl World {
 
     /// The Engine.IO session ends with `reason` and a new one opens `after` later.
     fn reconnect(&mut self, reason: DisconnectReason, after: Duration) {
-        self.server.handle_transport_close(reason);
+        self.server.handle_transport_close(self.now, reason, None);
         while let Some(ev) = self.server.poll_event() {
             self.server_app(ev);
         }
         let _ = self.hub.remove_session(self.session);
-        self.client.handle_transport_close(reason);
+        self.client.handle_transport_close(self.now, reason, None);
         while self.client.poll_event().is_some() {}
         self.now += after;
         self.session = self.hub.add_session(SessionInfo::default()).unwrap();
@@ -181,7 +181,7 @@ impl World {
         self.hub.set_session_parser(self.session, parser).unwrap();
         self.server = ServerSocket::new(self.cfg.clone(), self.now);
         self.wire.clear();
-        self.client.handle_transport_open();
+        self.client.handle_transport_open(Duration::ZERO);
         self.pump();
     }
 
@@ -212,7 +212,7 @@ fn restores_session_and_missed_packets() {
     assert!(!w.server.is_recovered(NSP));
     // The transport drops; three packets are missed.
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }
@@ -232,11 +232,11 @@ fn restores_session_and_missed_packets() {
     while w.hub.poll_transmit().is_some() {}
     // Reconnect: the client presents pid and offset before its auth.
     w.client
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     w.now += secs(5);
     w.session = w.hub.add_session(SessionInfo::default()).unwrap();
     w.server = ServerSocket::new(w.cfg.clone(), w.now);
-    w.client.handle_transport_open();
+    w.client.handle_transport_open(Duration::ZERO);
     let Some(Message::Text(connect)) = w.client.poll_transmit() else {
         panic!("no CONNECT");
     };
@@ -362,7 +362,7 @@ fn recovers_before_any_event_was_received() {
     w.connect();
     assert_eq!(w.client.last_offset(NSP), None);
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }
@@ -370,10 +370,10 @@ fn recovers_before_any_event_was_received() {
     while w.hub.poll_transmit().is_some() {}
     let _ = w.hub.remove_session(w.session);
     w.client
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     w.session = w.hub.add_session(SessionInfo::default()).unwrap();
     w.server = ServerSocket::new(w.cfg.clone(), w.now);
-    w.client.handle_transport_open();
+    w.client.handle_transport_open(Duration::ZERO);
     assert_eq!(
         w.client.poll_transmit(),
         Some(Message::Text("0{\"pid\":\"p2\",\"token\":1}".into()))
@@ -441,7 +441,7 @@ fn msgpack_client_recovers_with_binary() {
     w.pump();
     assert_eq!(w.client.last_offset(NSP), Some("1"));
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }
@@ -451,13 +451,13 @@ fn msgpack_client_recovers_with_binary() {
         .unwrap();
     while w.hub.poll_transmit().is_some() {}
     w.client
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     w.session = w.hub.add_session(SessionInfo::default()).unwrap();
     w.hub
         .set_session_parser(w.session, Parser::Msgpack)
         .unwrap();
     w.server = ServerSocket::new(w.cfg.clone(), w.now);
-    w.client.handle_transport_open();
+    w.client.handle_transport_open(Duration::ZERO);
     w.wire.clear();
     w.pump();
     assert!(w.client.is_recovered(NSP));
@@ -489,9 +489,9 @@ fn client_buffers_events_replayed_before_the_connect_reply() {
     c.handle_text(Duration::ZERO, "2[\"a\",\"7\"]").unwrap();
     while c.poll_event().is_some() {}
     assert_eq!(c.last_offset(NSP), Some("7"));
-    c.handle_transport_close(DisconnectReason::TransportClose);
+    c.handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while c.poll_event().is_some() {}
-    c.handle_transport_open();
+    c.handle_transport_open(Duration::ZERO);
     assert_eq!(
         c.poll_transmit(),
         Some(Message::Text("0{\"pid\":\"p1\",\"offset\":\"7\"}".into()))
@@ -509,8 +509,8 @@ fn client_buffers_events_replayed_before_the_connect_reply() {
     assert!(c.is_recovered(NSP));
     assert_eq!(c.last_offset(NSP), Some("8"));
     // A reply with another pid: not recovered, the old offset is forgotten.
-    c.handle_transport_close(DisconnectReason::TransportClose);
-    c.handle_transport_open();
+    c.handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
+    c.handle_transport_open(Duration::ZERO);
     let _ = c.poll_transmit();
     c.handle_text(Duration::ZERO, "0{\"sid\":\"s2\",\"pid\":\"p9\"}")
         .unwrap();
@@ -529,7 +529,7 @@ fn except_sockets_and_evicted_packets() {
     w.pump();
     let me = w.socket.unwrap();
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }
@@ -554,10 +554,10 @@ fn except_sockets_and_evicted_packets() {
     while w.hub.poll_transmit().is_some() {}
     assert!(!w.hub.contains_socket(me));
     w.client
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     w.session = w.hub.add_session(SessionInfo::default()).unwrap();
     w.server = ServerSocket::new(w.cfg.clone(), w.now);
-    w.client.handle_transport_open();
+    w.client.handle_transport_open(Duration::ZERO);
     w.wire.clear();
     w.pump();
     assert!(w.client.is_recovered(NSP));
@@ -580,7 +580,7 @@ fn except_sockets_and_evicted_packets() {
     w.emit_all("a");
     w.pump();
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }
@@ -590,10 +590,10 @@ fn except_sockets_and_evicted_packets() {
     while w.hub.poll_transmit().is_some() {}
     let _ = w.hub.remove_session(w.session);
     w.client
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     w.session = w.hub.add_session(SessionInfo::default()).unwrap();
     w.server = ServerSocket::new(w.cfg.clone(), w.now);
-    w.client.handle_transport_open();
+    w.client.handle_transport_open(Duration::ZERO);
     w.pump();
     assert!(!w.client.is_recovered(NSP));
     assert_ne!(w.client.sid(NSP), Some("s1"));
@@ -610,7 +610,7 @@ fn a_stale_offset_after_a_recovery_replays_nothing_twice() {
     w.emit_all("a");
     w.pump();
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }
@@ -618,10 +618,10 @@ fn a_stale_offset_after_a_recovery_replays_nothing_twice() {
     w.emit_all("missed");
     while w.hub.poll_transmit().is_some() {}
     w.client
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     w.session = w.hub.add_session(SessionInfo::default()).unwrap();
     w.server = ServerSocket::new(w.cfg.clone(), w.now);
-    w.client.handle_transport_open();
+    w.client.handle_transport_open(Duration::ZERO);
     w.wire.clear();
     w.pump();
     assert_eq!(
@@ -630,7 +630,7 @@ fn a_stale_offset_after_a_recovery_replays_nothing_twice() {
     );
     // Disconnect again; a client that kept the stale offset "1" presents it.
     w.server
-        .handle_transport_close(DisconnectReason::TransportClose);
+        .handle_transport_close(Duration::ZERO, DisconnectReason::TransportClose, None);
     while let Some(ev) = w.server.poll_event() {
         w.server_app(ev);
     }

@@ -184,7 +184,8 @@ fn eof_before_the_close_reply_is_abnormal_1006_and_never_sent() {
         s.poll_event(),
         Some(sockwire::ws::Event::Closed {
             code: CloseCode::ABNORMAL,
-            clean: false
+            clean: false,
+            error: None,
         })
     );
     assert_eq!(s.poll_transmit(), None);
@@ -198,7 +199,8 @@ fn eof_before_the_close_reply_is_abnormal_1006_and_never_sent() {
         c.poll_event(),
         Some(sockwire::ws::Event::Closed {
             code: CloseCode::ABNORMAL,
-            clean: false
+            clean: false,
+            error: None,
         })
     );
     assert_eq!(c.poll_transmit(), None);
@@ -220,7 +222,8 @@ fn close_timer_fires_without_a_reply() {
         s.poll_event(),
         Some(sockwire::ws::Event::Closed {
             code: CloseCode::ABNORMAL,
-            clean: false
+            clean: false,
+            error: None,
         })
     );
 }

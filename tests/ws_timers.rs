@@ -64,7 +64,8 @@ fn missing_pong_drops_the_connection() {
         c.poll_event(),
         Some(Event::Closed {
             code: CloseCode::ABNORMAL,
-            clean: false
+            clean: false,
+            error: Some(sockwire::Error::Protocol(ProtocolError::PongTimeout)),
         })
     );
     assert_eq!(c.poll_transmit(), None, "nothing is sent after a dead peer");

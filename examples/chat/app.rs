@@ -11,9 +11,9 @@
 //! * on disconnect of a named user: `user disconnected` `{user}` to the others, then `users`.
 
 use sockwire::hub::{SessionInfo, SocketId};
-use sockwire::json;
 use sockwire::socketio::server::{App, Ctx, Emitter, Event};
 use sockwire::socketio::{DisconnectReason, Value};
+use sockwire::{Error, json};
 
 /// Longest accepted name, in characters.
 pub const MAX_NAME: usize = 32;
@@ -148,7 +148,7 @@ impl App for Chat {
         }
     }
 
-    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, _reason: DisconnectReason) {
+    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, _: DisconnectReason, _: Option<&Error>) {
         let me = ctx.socket();
         if let Some(user) = name_of(ctx, me) {
             let u = [("user", Value::Str(&user))];

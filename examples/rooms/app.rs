@@ -6,6 +6,7 @@
 
 use std::hash::{BuildHasher, RandomState};
 
+use sockwire::Error;
 use sockwire::socketio::DisconnectReason;
 use sockwire::socketio::packet::Value::{Object, Str};
 use sockwire::socketio::server::{App, Ctx, Event};
@@ -43,7 +44,7 @@ impl App for Chat {
             _ => {}
         }
     }
-    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, _: DisconnectReason) {
+    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, _: DisconnectReason, _: Option<&Error>) {
         let me = name(ctx);
         let _ = ctx.broadcast().emit("left", &[Str(&me)]);
     }

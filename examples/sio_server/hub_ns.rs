@@ -13,8 +13,8 @@
 //! once. Malformed requests (a room or event name that is not a string, a reserved event name,
 //! a cap reached) are acked `false` when an ack was asked and otherwise ignored.
 
+use sockwire::socketio::Value;
 use sockwire::socketio::server::{Ctx, Event};
-use sockwire::socketio::{DisconnectReason, Value};
 
 /// The namespace name.
 pub const NSP: &str = "/hub";
@@ -85,7 +85,7 @@ pub fn on_event(ctx: &mut Ctx<'_>, mut event: Event<'_>) {
 }
 
 /// A `/hub` socket left: the others get `left` with its sid.
-pub fn on_disconnect(ctx: &mut Ctx<'_>, _reason: DisconnectReason) {
+pub fn on_disconnect(ctx: &mut Ctx<'_>) {
     let sid = ctx.id().to_string();
     let _ = ctx.broadcast().emit("left", &[Value::Str(&sid)]);
 }

@@ -25,6 +25,7 @@ mod recovery_ns;
 
 use std::time::Duration;
 
+use sockwire::Error;
 use sockwire::engineio::endpoint::EndpointConfig;
 use sockwire::engineio::{Endpoint, Message};
 use sockwire::socketio::recovery::RecoveryConfig;
@@ -70,9 +71,9 @@ impl App for Sio {
         }
     }
 
-    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
+    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, _: DisconnectReason, _: Option<&Error>) {
         if ctx.nsp() == hub_ns::NSP {
-            hub_ns::on_disconnect(ctx, reason);
+            hub_ns::on_disconnect(ctx);
         }
     }
 

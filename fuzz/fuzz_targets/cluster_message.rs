@@ -21,7 +21,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = wire::decode_message(msg, &mut scratch, 1 << 16);
     let _ = sockwire::cluster::sharded::decode(msg, &mut scratch, 1 << 16);
     // Bit 2 of the selector: the sharded variant.
-    let cfg = ClusterConfig::default().max_message_len(1 << 16).sharded(sel & 4 != 0);
+    let cfg = ClusterConfig::default()
+        .max_message_len(1 << 16)
+        .sharded(sel & 4 != 0);
     let mut hub = Hub::new(HubConfig::default());
     hub.set_cluster(Adapter::new(cfg, "fuzz00"));
     for sid in ["aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb"] {

@@ -31,7 +31,14 @@ impl<'a> Input<'a> {
 
 /// A masked client frame.
 fn frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x80 | opcode, 0x80 | payload.len().min(125) as u8, 1, 2, 3, 4];
+    let mut f = vec![
+        0x80 | opcode,
+        0x80 | payload.len().min(125) as u8,
+        1,
+        2,
+        3,
+        4,
+    ];
     let key = [1u8, 2, 3, 4];
     f.extend(
         payload[..payload.len().min(125)]
@@ -164,12 +171,20 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         while let Some(t) = ep.poll_transmit() {
-            assert!(live.contains(&t.conn), "write on retired connection {}", t.conn);
+            assert!(
+                live.contains(&t.conn),
+                "write on retired connection {}",
+                t.conn
+            );
             if t.close {
                 live.remove(&t.conn);
                 outstanding.remove(&t.conn);
             } else if paced {
-                assert!(outstanding.insert(t.conn), "two writes in flight on {}", t.conn);
+                assert!(
+                    outstanding.insert(t.conn),
+                    "two writes in flight on {}",
+                    t.conn
+                );
             }
         }
         while let Some(e) = ep.poll_event() {

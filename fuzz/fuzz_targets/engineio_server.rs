@@ -8,7 +8,9 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use sockwire::engineio::client::{ClientConfig, ClientSession};
 use sockwire::engineio::http::{HttpConfig, Transport, classify_request};
-use sockwire::engineio::server::{GetOutcome, Registry, ServerConfig, ServerEvent, Transmit};
+use sockwire::engineio::server::{
+    CloseReason, GetOutcome, Registry, ServerConfig, ServerEvent, Transmit,
+};
 use sockwire::handshake::http::{HeadConfig, Header, Status, parse_request};
 
 struct Input<'a>(&'a [u8]);
@@ -116,7 +118,7 @@ fn server(mut inp: Input<'_>) {
                 if let Some(i) = idx {
                     if let Some(s) = reg.get_mut(&sids[i]) {
                         match which % 3 {
-                            0 => s.handle_ws_closed(now),
+                            0 => s.handle_ws_closed(now, None),
                             1 => {
                                 s.handle_get_aborted(now);
                                 parked[i] = false;
@@ -160,7 +162,13 @@ fn server(mut inp: Input<'_>) {
                     }
                 }
                 while let Some(e) = s.poll_event() {
-                    if matches!(e, ServerEvent::Closed(_)) {
+                    if let ServerEvent::Closed { reason, error } = e {
+                        // The error is there exactly when a peer or transport failure ended it.
+                        let failed = matches!(
+                            reason,
+                            CloseReason::ParseError | CloseReason::TransportError
+                        );
+                        assert_eq!(error.is_some(), failed, "{reason:?} {error:?}");
                         closes[i] += 1;
                         assert_eq!(closes[i], 1, "two close events");
                     }
@@ -207,7 +215,12 @@ fn client(mut inp: Input<'_>) {
         }
         while c.poll_transmit().is_some() {}
         while let Some(e) = c.poll_event() {
-            if matches!(e, sockwire::engineio::client::ClientEvent::Closed(_)) {
+            if let sockwire::engineio::client::ClientEvent::Closed { reason, error } = e {
+                let failed = matches!(
+                    reason,
+                    CloseReason::ParseError | CloseReason::TransportError
+                );
+                assert_eq!(error.is_some(), failed, "{reason:?} {error:?}");
                 closes += 1;
                 assert_eq!(closes, 1);
             }

@@ -166,7 +166,7 @@ fuzz_target!(|data: &[u8]| {
                     Some(id) if b & 1 == 0 => format!("3{id}{tail}"),
                     _ => tail,
                 };
-                let _ = hub.claim_ack(s, &text);
+                let _ = hub.claim_ack(now, s, &text);
             }
             9 => {
                 let Some(b) = input.byte() else { break };

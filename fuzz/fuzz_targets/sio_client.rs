@@ -51,7 +51,9 @@ fuzz_target!(|data: &[u8]| {
             _ => {
                 let _ = match bytes.first().copied().unwrap_or(0) % 5 {
                     0 => c.emit("/", "e", &[Value::Binary(bytes)]),
-                    1 => c.emit_with_ack("/", "a", &[], Some(Duration::from_secs(1))).map(|_| ()),
+                    1 => c
+                        .emit_with_ack("/", "a", &[], Some(Duration::from_secs(1)))
+                        .map(|_| ()),
                     2 => c.connect("/x", Some("{}")),
                     3 => c.disconnect("/"),
                     _ => {
@@ -64,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
         while let Some(t) = c.poll_transmit() {
             match t {
                 Transmit::Connect { conn } => {
-                    assert!(!opened.contains(&conn), "connection numbers are never reused");
+                    assert!(
+                        !opened.contains(&conn),
+                        "connection numbers are never reused"
+                    );
                     opened.push(conn);
                 }
                 Transmit::Write { conn, .. } | Transmit::Close { conn } => {

@@ -6,7 +6,11 @@ use sockwire::msgpack::{self, Limits};
 use sockwire::socketio::msgpack as socketio;
 
 fuzz_target!(|data: &[u8]| {
-    let lim = Limits { max_input: 1 << 16, max_depth: 16, max_values: 4096 };
+    let lim = Limits {
+        max_input: 1 << 16,
+        max_depth: 16,
+        max_values: 4096,
+    };
     if let Ok(v) = msgpack::decode(data, &lim) {
         let mut a = Vec::new();
         msgpack::encode(&v, &mut a);
@@ -16,8 +20,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(a, b);
     }
     if let Ok(p) = socketio::decode_packet(data, &lim) {
-        let bytes = socketio::encode_packet(p.kind, p.nsp, p.data.as_ref(), p.id).expect("types 0-4");
-        let q = socketio::decode_packet(&bytes, &Limits::default()).expect("re-encoded packet decodes");
+        let bytes =
+            socketio::encode_packet(p.kind, p.nsp, p.data.as_ref(), p.id).expect("types 0-4");
+        let q =
+            socketio::decode_packet(&bytes, &Limits::default()).expect("re-encoded packet decodes");
         assert_eq!((q.kind, q.nsp, q.id), (p.kind, p.nsp, p.id));
     }
 });

@@ -39,12 +39,20 @@ fuzz_target!(|data: &[u8]| {
                     Err(_) => continue,
                 },
             };
+            // A peer error closes the socket, and every namespace's Disconnect carries it.
+            let fatal = r.as_ref().err().filter(|e| e.is_peer_error()).cloned();
             if r.is_err() {
                 assert!(s.is_closed());
             }
             s.handle_timeout(now);
             while let Some(ev) = s.poll_event() {
                 match ev {
+                    ServerEvent::Disconnect { reason, error, .. } => {
+                        if let Some(e) = &fatal {
+                            assert_eq!(reason, sockwire::socketio::DisconnectReason::ParseError);
+                            assert_eq!(error, Some(sockwire::Error::from(e.clone())));
+                        }
+                    }
                     ServerEvent::Connect { nsp, .. } => match s.recovery_request(&nsp) {
                         Some(req) if req.offset.is_some() => {
                             let _ = s.accept_recovered(&nsp, "old", &req.pid);
@@ -86,8 +94,12 @@ fuzz_target!(|data: &[u8]| {
             let r = match msg.split_first() {
                 Some((0xfe, bin)) => c.handle_binary(now, bin),
                 Some((0xfd, _)) => {
-                    c.handle_transport_close(sockwire::socketio::DisconnectReason::TransportClose);
-                    c.handle_transport_open();
+                    c.handle_transport_close(
+                        now,
+                        sockwire::socketio::DisconnectReason::TransportClose,
+                        None,
+                    );
+                    c.handle_transport_open(now);
                     Ok(())
                 }
                 _ => match core::str::from_utf8(msg) {
@@ -95,11 +107,15 @@ fuzz_target!(|data: &[u8]| {
                     Err(_) => continue,
                 },
             };
+            let fatal = r.as_ref().err().filter(|e| e.is_peer_error()).cloned();
             if r.is_err() {
                 assert!(c.is_closed());
             }
             c.handle_timeout(now);
             while let Some(ev) = c.poll_event() {
+                if let (ClientEvent::Disconnect { error, .. }, Some(e)) = (&ev, &fatal) {
+                    assert_eq!(error, &Some(sockwire::Error::from(e.clone())));
+                }
                 if let ClientEvent::Event { ack: Some(h), .. } = ev {
                     let _ = c.ack(h, &[Value::Json("1")]);
                 } else if let ClientEvent::Connect { nsp, .. } = ev {

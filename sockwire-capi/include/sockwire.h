@@ -93,7 +93,9 @@ int sw_ws_recv(sw_ws *c, uint64_t now_ns, uint8_t *buf, size_t len, size_t *cons
 #define SW_EV_PING 5           /* a Ping (already answered when auto_pong) */
 #define SW_EV_PONG 6           /* a Pong */
 #define SW_EV_CLOSE_RECEIVED 7 /* the peer's Close: code (-1: none) and reason in data */
-#define SW_EV_CLOSED 8         /* the connection is over: code, clean; always the last event */
+#define SW_EV_CLOSED 8         /* the connection is over: code, clean; always the last event.
+                                * When a peer error failed it, data/len hold the error's text
+                                * (also in sw_ws_last_error); otherwise len is 0. */
 
 typedef struct sw_ws_event {
     int32_t kind;        /* SW_EV_* */
@@ -279,7 +281,9 @@ typedef struct sw_sio_server_config { /* 0 keeps each default */
 #define SW_SIO_ACK 3         /* answer to an emit with timeout; ack_id, json = arguments */
 #define SW_SIO_ACK_TIMEOUT 4 /* no answer to ack_id before its timeout */
 #define SW_SIO_DISCONNECT 5  /* the socket left; name = reason ("client namespace disconnect",
-                                "transport close", ...); its handle is dead afterwards */
+                                "transport close", ...); json = the peer or transport error
+                                that ended it as a JSON string ("" for an orderly end); its
+                                handle is dead afterwards */
 
 typedef struct sw_sio_server_event {
     int32_t kind;        /* SW_SIO_* */

@@ -339,11 +339,20 @@ fn next_event(h: &mut SwWs) -> Option<SwWsEvent> {
             out.code = code.map_or(-1, |c| i32::from(c.0));
             (reason.as_ptr(), reason.len())
         }
-        Event::Closed { code, clean } => {
+        Event::Closed { code, clean, error } => {
             out.kind = SW_EV_CLOSED;
             out.code = i32::from(code.0);
             out.clean = i32::from(clean);
-            (core::ptr::null(), 0)
+            match error {
+                // The peer error that failed the connection: in the event and in
+                // `sw_ws_last_error` (a pong timeout is reported nowhere else).
+                Some(e) => {
+                    h.err = message(e);
+                    let b = h.err.as_bytes();
+                    (b.as_ptr(), b.len())
+                }
+                None => (core::ptr::null(), 0),
+            }
         }
         _ => return None,
     };

@@ -107,6 +107,8 @@ pub enum SioEvent {
     Disconnect {
         /// Why.
         reason: DisconnectReason,
+        /// The server or transport error that ended it; `None` for an orderly end.
+        error: Option<sockwire::Error>,
     },
     /// A reconnection attempt is scheduled.
     Reconnecting {
@@ -448,7 +450,7 @@ fn map_event(e: Event, nsp: &str) -> Option<SioEvent> {
                 }
             }
             ClientEvent::AckTimeout { id, .. } => SioEvent::AckTimeout { id },
-            ClientEvent::Disconnect { reason, .. } => SioEvent::Disconnect { reason },
+            ClientEvent::Disconnect { reason, error, .. } => SioEvent::Disconnect { reason, error },
             _ => return None,
         },
         Event::Reconnecting { attempt, .. } => SioEvent::Reconnecting { attempt },

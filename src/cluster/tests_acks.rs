@@ -24,7 +24,7 @@ fn broadcast_with_acks_from_node_is_counted_and_answered_like_node() {
     assert_eq!(got[0].1, alloc::format!(r#"2{id}["ask",7]"#));
     // The client count and, once the client answers, its answer: Node's bytes.
     assert_eq!(publishes(&mut hub), [msgs[1].clone()]);
-    assert!(hub.handle_ack(a, id, r#"["answer-7"]"#, Vec::new()));
+    assert!(hub.handle_ack(Duration::ZERO, a, id, r#"["answer-7"]"#, Vec::new()));
     assert_eq!(publishes(&mut hub), [msgs[2].clone()]);
     // Not ours: no event for the application.
     assert_eq!(hub.poll_event(), None);
@@ -71,7 +71,7 @@ fn our_broadcast_with_acks_collects_the_other_nodes_answers() {
     });
     assert_eq!(publishes(&mut hub), [(msgs[0].0.clone(), want)]);
     // The local answer does not end it: the other nodes may still answer.
-    assert!(hub.handle_ack(a, id, r#"["local"]"#, Vec::new()));
+    assert!(hub.handle_ack(Duration::ZERO, a, id, r#"["local"]"#, Vec::new()));
     assert_eq!(hub.poll_event(), None);
     let swap = |m: &[u8]| {
         let s = String::from_utf8_lossy(m).replace(&node_id, &ours);

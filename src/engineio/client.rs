@@ -76,8 +76,15 @@ pub enum ClientEvent {
     Message(Message),
     /// The session moved to WebSocket.
     Upgraded,
-    /// The session ended (exactly once).
-    Closed(CloseReason),
+    /// The session ended (exactly once, last).
+    Closed {
+        /// Why, in the reference's terms.
+        reason: CloseReason,
+        /// The server or transport error that ended it (`Some` exactly for
+        /// [`CloseReason::ParseError`] and [`CloseReason::TransportError`]); the same field on
+        /// every machine's terminal event.
+        error: Option<crate::Error>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,20 +264,20 @@ impl ClientSession {
             return;
         }
         let Ok(text) = core::str::from_utf8(body) else {
-            self.end(CloseReason::ParseError);
+            self.fail(EngineIoError::InvalidUtf8);
             return;
         };
         for item in decode_payload(text) {
             match item {
                 Ok(p) => self.on_packet(now, &p),
-                Err(_) => self.end(CloseReason::ParseError),
+                Err(e) => self.fail(e),
             }
             if self.state == State::Closed {
                 return;
             }
         }
         if self.state == State::Handshaking {
-            self.end(CloseReason::ParseError);
+            self.fail(EngineIoError::InvalidHandshake);
             return;
         }
         self.after_poll_cycle();
@@ -284,7 +291,7 @@ impl ClientSession {
             return;
         }
         if !ok {
-            self.end(CloseReason::TransportError("post error"));
+            self.fail(EngineIoError::Transport("post error"));
             return;
         }
         self.after_poll_cycle();
@@ -295,7 +302,7 @@ impl ClientSession {
         self.handle_timeout(now);
         self.get_in_flight = false;
         self.post_in_flight = false;
-        self.end(CloseReason::TransportError("xhr poll error"));
+        self.fail(EngineIoError::Transport("xhr poll error"));
     }
 
     /// The requested WebSocket is open.
@@ -317,11 +324,11 @@ impl ClientSession {
         }
         let p = match Packet::decode_text(text) {
             Ok(p) => p,
-            Err(_) => {
+            Err(e) => {
                 if self.transport == Transport::Polling && self.state == State::Open {
                     self.abort_upgrade();
                 } else {
-                    self.end(CloseReason::ParseError);
+                    self.fail(e);
                     self.requests.push_back(ClientRequest::WsClose);
                 }
                 return;
@@ -351,11 +358,16 @@ impl ClientSession {
         }
     }
 
-    /// The WebSocket closed (or could not be opened).
-    pub fn handle_ws_closed(&mut self, now: Duration) {
+    /// The WebSocket closed (or could not be opened). `error` is what failed it (the `error` of
+    /// its [`ws::Event::Closed`](crate::ws::Event::Closed)): with one the session ends with
+    /// [`CloseReason::TransportError`] carrying it, without with [`CloseReason::TransportClose`].
+    pub fn handle_ws_closed(&mut self, now: Duration, error: Option<crate::Error>) {
         self.handle_timeout(now);
         if self.transport == Transport::WebSocket {
-            self.end(CloseReason::TransportClose);
+            match error {
+                Some(e) => self.end_with(CloseReason::TransportError, Some(e)),
+                None => self.end(CloseReason::TransportClose),
+            }
         } else if self.upgrade != Upgrade::None {
             self.upgrade = Upgrade::None;
             self.after_poll_cycle();
@@ -408,14 +420,30 @@ impl ClientSession {
 
     // ---- internals -------------------------------------------------------------------------
 
+    /// Ends the session for `reason` without an error (an orderly end).
     fn end(&mut self, reason: CloseReason) {
+        self.end_with(reason, None);
+    }
+
+    /// Ends the session because the server or the transport failed with `e`: a decode error is
+    /// the reference's "parse error", anything else its "transport error".
+    fn fail(&mut self, e: EngineIoError) {
+        let reason = if e.is_parse_error() || e == EngineIoError::InvalidHandshake {
+            CloseReason::ParseError
+        } else {
+            CloseReason::TransportError
+        };
+        self.end_with(reason, Some(e.into()));
+    }
+
+    fn end_with(&mut self, reason: CloseReason, error: Option<crate::Error>) {
         if self.state == State::Closed {
             return;
         }
         self.state = State::Closed;
         self.ping_deadline = None;
         self.queue.clear();
-        self.events.push_back(ClientEvent::Closed(reason));
+        self.events.push_back(ClientEvent::Closed { reason, error });
     }
 
     fn abort_upgrade(&mut self) {
@@ -427,11 +455,11 @@ impl ClientSession {
     fn on_packet(&mut self, now: Duration, p: &Packet<'_>) {
         if self.state == State::Handshaking {
             if p.packet_type() != PacketType::Open {
-                self.end(CloseReason::ParseError);
+                self.fail(EngineIoError::InvalidHandshake);
                 return;
             }
             let Some(open) = p.as_text().and_then(|t| OpenPacket::parse(t).ok()) else {
-                self.end(CloseReason::ParseError);
+                self.fail(EngineIoError::InvalidHandshake);
                 return;
             };
             self.sid = String::from(open.sid);

@@ -172,6 +172,9 @@ pub enum EngineIoError {
     /// The peer violated the protocol (the string says how, in the reference's words where it
     /// has some, e.g. "invalid heartbeat direction").
     Protocol(&'static str),
+    /// The transport failed (the string says how, in the reference's words, e.g. "poll
+    /// connection closed prematurely", "xhr poll error").
+    Transport(&'static str),
 }
 
 impl EngineIoError {
@@ -208,6 +211,7 @@ impl fmt::Display for EngineIoError {
             EngineIoError::Closed => f.write_str("session closed"),
             EngineIoError::SendBufferFull => f.write_str("send buffer full"),
             EngineIoError::Protocol(s) => write!(f, "protocol violation: {s}"),
+            EngineIoError::Transport(s) => write!(f, "transport error: {s}"),
         }
     }
 }

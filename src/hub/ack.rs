@@ -132,9 +132,13 @@ impl Hub {
     /// [`HubEvent::AckComplete`]), `false` if the id is not the hub's or this socket was not
     /// awaited (hand it to the socket machine instead).
     ///
-    /// `args` is the ACK's raw JSON argument array, `attachments` those of a BINARY_ACK.
+    /// `args` is the ACK's raw JSON argument array, `attachments` those of a BINARY_ACK. An
+    /// answer arriving at or after the broadcast's deadline is late even when
+    /// [`handle_timeout`](Self::handle_timeout) has not run yet: the broadcast completes as
+    /// timed out without it, and `false` is returned.
     pub fn handle_ack(
         &mut self,
+        now: Duration,
         socket: SocketId,
         id: u64,
         args: &str,
@@ -143,6 +147,10 @@ impl Hub {
         let Some(p) = self.pending.get_mut(&id) else {
             return false;
         };
+        if p.deadline <= now {
+            self.expire_ack(id);
+            return false;
+        }
         if !p.waiting.remove(&socket) {
             return false;
         }
@@ -170,7 +178,7 @@ impl Hub {
     /// be fed to the session's socket machine (which does not know the hub's ids). Anything
     /// else (another packet, a malformed one, a BINARY_ACK header, an id that is not the hub's)
     /// returns `false` untouched. Cheap when no broadcast awaits acks.
-    pub fn claim_ack(&mut self, session: SessionId, text: &str) -> bool {
+    pub fn claim_ack(&mut self, now: Duration, session: SessionId, text: &str) -> bool {
         if self.pending.is_empty() || !text.starts_with('3') {
             return false;
         }
@@ -190,12 +198,17 @@ impl Hub {
         {
             return false;
         }
-        self.handle_ack(socket, id, p.data().unwrap_or("[]"), Vec::new())
+        self.handle_ack(now, socket, id, p.data().unwrap_or("[]"), Vec::new())
     }
 
     /// [`Hub::handle_ack`] for a decoded ACK / BINARY_ACK packet (as the Socket.IO decoder
     /// hands it out). Returns `false` for any other packet type, or an id that is not the hub's.
-    pub fn handle_ack_packet(&mut self, socket: SocketId, ack: &OwnedPacket) -> bool {
+    pub fn handle_ack_packet(
+        &mut self,
+        now: Duration,
+        socket: SocketId,
+        ack: &OwnedPacket,
+    ) -> bool {
         let p = ack.packet();
         if !matches!(p.kind(), PacketType::Ack | PacketType::BinaryAck)
             || self.namespace_of(socket) != Some(p.nsp())
@@ -211,6 +224,7 @@ impl Hub {
             return false;
         }
         self.handle_ack(
+            now,
             socket,
             id,
             p.data().unwrap_or("[]"),
@@ -277,11 +291,16 @@ impl Hub {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            // Late when a local socket or another node (its count, or one of its clients'
-            // answers) is still missing, as socket.io's emitWithAck reports a timeout.
-            let late = self.pending.get(&id).is_some_and(|p| !p.waiting.is_empty())
-                || !self.cluster_part_done(id);
-            self.complete_ack(id, late);
+            self.expire_ack(id);
         }
+    }
+
+    /// Completes broadcast `id` at its deadline.
+    fn expire_ack(&mut self, id: u64) {
+        // Late when a local socket or another node (its count, or one of its clients'
+        // answers) is still missing, as socket.io's emitWithAck reports a timeout.
+        let late = self.pending.get(&id).is_some_and(|p| !p.waiting.is_empty())
+            || !self.cluster_part_done(id);
+        self.complete_ack(id, late);
     }
 }

@@ -113,8 +113,8 @@
 //!   says when.
 //! * A protocol violation by the peer is returned by `handle_read` as a [`ProtocolError`]; the
 //!   Close frame carrying its code (1002, 1007, 1008 or 1009) is queued in `poll_transmit`, an
-//!   [`Event::Closed`] is reported, and the connection is terminal
-//!   ([`error`](Connection::error) keeps the cause).
+//!   [`Event::Closed`] carrying the same error in its `error` field is reported, and the
+//!   connection is terminal ([`error`](Connection::error) keeps the cause).
 //! * End of stream before the closing handshake completed is reported as
 //!   [`Event::Closed`] with [`CloseCode::ABNORMAL`] (1006), which is never sent.
 //!

@@ -4,10 +4,10 @@
 
 pub use std::time::Duration;
 
-pub use sockwire::engineio::Message;
 pub use sockwire::engineio::endpoint::{Endpoint, EndpointConfig, Event, Transmit};
 pub use sockwire::engineio::http::Cors;
 pub use sockwire::engineio::server::{CloseReason, ServerConfig, sid_from_entropy};
+pub use sockwire::engineio::{EngineIoError, Message};
 
 pub const SID1: &str = "AQEBAQEBAQEBAQEBAQEB";
 pub const SID2: &str = "AgICAgICAgICAgICAgIC";

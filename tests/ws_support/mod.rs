@@ -91,7 +91,18 @@ impl Driver {
                 Event::CloseReceived { code, reason } => {
                     Ev::CloseReceived(code.map(|c| c.0), reason.to_owned())
                 }
-                Event::Closed { code, clean } => Ev::Closed(code.0, clean),
+                Event::Closed { code, clean, error } => {
+                    // The terminal event carries the error that failed the connection (what
+                    // `handle_read` returned), and its close code is the one that was sent.
+                    assert_eq!(error, c.error().cloned().map(sockwire::Error::Protocol));
+                    if let Some(sockwire::Error::Protocol(e)) = &error {
+                        assert!(!clean);
+                        if let Some(sent) = e.close_code() {
+                            assert_eq!(code, sent, "{e:?}");
+                        }
+                    }
+                    Ev::Closed(code.0, clean)
+                }
                 _ => panic!("unknown event"),
             };
             self.t.events.push(ev);

@@ -15,7 +15,8 @@ pub const KIND_EVENT: i32 = 2;
 pub const KIND_ACK: i32 = 3;
 /// `SW_SIO_ACK_TIMEOUT`: no answer came before the timeout.
 pub const KIND_ACK_TIMEOUT: i32 = 4;
-/// `SW_SIO_DISCONNECT`: the socket left (`name` = the reference's reason string).
+/// `SW_SIO_DISCONNECT`: the socket left (`name` = the reference's reason string, `json` = the
+/// error that ended it as a JSON string, or empty).
 pub const KIND_DISCONNECT: i32 = 5;
 
 /// `s` as a C string: NUL-terminated, an interior NUL (an escaped `\u0000` in a name) replaced
@@ -195,10 +196,21 @@ impl App for CApp {
         self.events.push_back(q);
     }
 
-    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
+    fn on_disconnect(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        reason: DisconnectReason,
+        error: Option<&sockwire_core::Error>,
+    ) {
         // Always queued: at most one per connected socket (see `accept`).
         if let Some(mut q) = self.base(KIND_DISCONNECT, ctx) {
             c_text(&mut q.name, reason.as_str());
+            // The peer error, as a JSON string (the reference's disconnect description).
+            if let Some(e) = error {
+                let mut text = String::new();
+                let _ = sockwire_core::json::write_str(&mut text, &e.to_string());
+                c_text(&mut q.json, &text);
+            }
             let id = ctx.socket();
             let hub = ctx.hub();
             let keys: Vec<String> = hub.data_keys(id).map(String::from).collect();

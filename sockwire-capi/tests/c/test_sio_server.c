@@ -261,6 +261,7 @@ static void test_session(void) {
     CHECK(next_event(s, &ev) == 1);
     CHECK(ev.kind == SW_SIO_DISCONNECT && ev.socket == sock &&
           strcmp(ev.name, "server namespace disconnect") == 0);
+    CHECK(ev.json_len == 0 && strcmp(ev.json, "") == 0); /* an orderly end: no error */
     /* Its data stays readable while its DISCONNECT is the current event. */
     CHECK(sw_sio_server_get(s, sock, "name", &p, &len) == 1 && len == 5 &&
           memcmp(p, "ada\0x", 5) == 0);
@@ -286,7 +287,7 @@ static void test_session(void) {
     }
     CHECK(next_event(s, &ev) == 1);
     CHECK(ev.kind == SW_SIO_DISCONNECT && ev.socket == sock &&
-          strcmp(ev.name, "ping timeout") == 0);
+          strcmp(ev.name, "ping timeout") == 0 && ev.json_len == 0);
     CHECK(next_event(s, &ev) == 0);
     uint64_t dropped = 1, refused = 1;
     CHECK(sw_sio_server_stats(s, &dropped, &refused) == SW_OK && dropped == 0 && refused == 0);
@@ -330,9 +331,33 @@ static void test_overflow(void) {
     sw_sio_server_free(s);
 }
 
+/* A malformed packet: SW_SIO_DISCONNECT "parse error" carries the error as a JSON string. */
+static void test_parse_error(void) {
+    unsigned seed = 9;
+    sw_sio_server *s = sw_sio_server_new(NULL, counter_random, &seed);
+    uint64_t t = 0;
+    request(s, t, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+    const char *b = body();
+    const char *end = strchr(b + 9, '"');
+    if (!end) { CHECK(0); sw_sio_server_free(s); return; }
+    memcpy(sid, b + 9, (size_t)(end - b - 9));
+    sid[end - b - 9] = 0;
+    post(s, t, "40");
+    sw_sio_server_event ev;
+    CHECK(next_event(s, &ev) == 1 && ev.kind == SW_SIO_CONNECT);
+    post(s, t, "42abc");
+    CHECK(next_event(s, &ev) == 1 && ev.kind == SW_SIO_DISCONNECT &&
+          strcmp(ev.name, "parse error") == 0);
+    CHECK(ev.json_len > 13 && strncmp(ev.json, "\"socket.io: ", 12) == 0 &&
+          ev.json[ev.json_len - 1] == '"' && strlen(ev.json) == ev.json_len);
+    CHECK(next_event(s, &ev) == 0);
+    sw_sio_server_free(s);
+}
+
 int main(void) {
     test_abi();
     test_session();
+    test_parse_error();
     test_overflow();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

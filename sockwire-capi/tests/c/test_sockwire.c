@@ -10,6 +10,17 @@
 
 #include "sockwire.h"
 
+
+/* 1 when data[0..len) contains the C string needle. */
+static int has_text(const uint8_t *data, size_t len, const char *needle) {
+    size_t m = strlen(needle);
+    if (data == NULL) return 0;
+    for (size_t i = 0; i + m <= len; i++) {
+        if (memcmp(data + i, needle, m) == 0) return 1;
+    }
+    return 0;
+}
+
 static int passed, failed;
 #define CHECK(cond)                                                                 \
     do {                                                                            \
@@ -299,6 +310,9 @@ static void test_connection(void) {
     n = drain_tx(s, 0, out, sizeof out);
     CHECK(n >= 4 && out[0] == 0x88 && out[2] == 0x03 && out[3] == 0xea);
     CHECK(sw_ws_poll_event(s, &ev) == 1 && ev.kind == SW_EV_CLOSED && ev.code == 1002);
+    /* The terminal event carries the error's text. */
+    CHECK(has_text(ev.data, ev.len, "unmasked frame"));
+    CHECK(strcmp(sw_ws_last_error(s), "") != 0);
     sw_ws_free(s);
 
     /* Pending events must be drained first. */
@@ -335,7 +349,21 @@ static void test_connection(void) {
     CHECK(sw_ws_handle_eof(s, 10200) == SW_OK);
     CHECK(sw_ws_poll_event(s, &ev) == 1 && ev.kind == SW_EV_CLOSED && ev.code == 1006 &&
           ev.clean == 0);
+    CHECK(ev.len == 0); /* an EOF is no error */
     CHECK(sw_ws_poll_timeout(s, &d) == 0);
+    sw_ws_free(s);
+
+    /* No Pong within pong_timeout: CLOSED 1006 carrying the error, which sw_ws_recv never
+     * returned. */
+    s = sw_ws_new_server(&cfg);
+    CHECK(sw_ws_handle_timeout(s, 100) == SW_OK);
+    CHECK(sw_ws_handle_timeout(s, 10100) == SW_OK);
+    n = drain_tx(s, 0, out, sizeof out);
+    CHECK(n == 2 && out[0] == 0x89);
+    CHECK(sw_ws_handle_timeout(s, 13100) == SW_OK);
+    CHECK(sw_ws_poll_event(s, &ev) == 1 && ev.kind == SW_EV_CLOSED && ev.code == 1006);
+    CHECK(has_text(ev.data, ev.len, "pong"));
+    CHECK(has_text((const uint8_t *)sw_ws_last_error(s), strlen(sw_ws_last_error(s)), "pong"));
     sw_ws_free(s);
 
     /* Stream mode: chunks point into the caller's buffer. */

@@ -666,7 +666,7 @@ impl Endpoint {
             }
             State::Ws(w) => match w.sid {
                 Some(sid) => {
-                    self.detach_ws(&sid, id);
+                    self.detach_ws(&sid, id, None);
                     sid
                 }
                 None => return,

@@ -304,8 +304,12 @@ pub enum Event {
     Closed {
         /// The session.
         sid: String,
-        /// Why.
+        /// Why, in the reference's terms.
         reason: CloseReason,
+        /// The peer or transport error that ended it: an Engine.IO error, or the WebSocket
+        /// protocol error that failed the session's WebSocket (`Some` exactly for
+        /// [`CloseReason::ParseError`] and [`CloseReason::TransportError`]).
+        error: Option<crate::Error>,
     },
 }
 

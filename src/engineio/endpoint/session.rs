@@ -110,7 +110,7 @@ impl Endpoint {
             self.events.push_back(match e {
                 ServerEvent::Message(message) => Event::Message { sid, message },
                 ServerEvent::Upgraded => Event::Upgraded { sid },
-                ServerEvent::Closed(reason) => Event::Closed { sid, reason },
+                ServerEvent::Closed { reason, error } => Event::Closed { sid, reason, error },
             });
         }
         if let Some(s) = self.registry.get_mut(sid) {
@@ -145,14 +145,14 @@ impl Endpoint {
         }
     }
 
-    /// The WebSocket `id` no longer carries `sid`.
-    pub(super) fn detach_ws(&mut self, sid: &str, id: u64) {
+    /// The WebSocket `id` no longer carries `sid` (`error`: what failed it, if anything).
+    pub(super) fn detach_ws(&mut self, sid: &str, id: u64, error: Option<crate::Error>) {
         let now = self.now;
         if let Some(side) = self.sessions.get_mut(sid) {
             if side.ws == Some(id) {
                 side.ws = None;
                 if let Some(s) = self.registry.get_mut(sid) {
-                    s.handle_ws_closed(now);
+                    s.handle_ws_closed(now, error);
                 }
             }
         }
@@ -165,6 +165,7 @@ impl Endpoint {
         let now = self.now;
         let mut inputs: Vec<WsIn> = Vec::new();
         let mut ended = false;
+        let mut ws_error = None;
         let sid = {
             let Some(w) = self.ws_mut(id) else {
                 return;
@@ -187,7 +188,10 @@ impl Endpoint {
                     match ev {
                         WsEvent::Text(t) => inputs.push(WsIn::Text(String::from(t))),
                         WsEvent::Binary(b) => inputs.push(WsIn::Binary(b.to_vec())),
-                        WsEvent::Closed { .. } => ended = true,
+                        WsEvent::Closed { error, .. } => {
+                            ended = true;
+                            ws_error = error;
+                        }
                         _ => {}
                     }
                 }
@@ -215,7 +219,7 @@ impl Endpoint {
                 self.drain_session(sid);
             }
             if ended {
-                self.detach_ws(sid, id);
+                self.detach_ws(sid, id, ws_error);
             }
         }
         self.ws_output(id);

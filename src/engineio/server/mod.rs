@@ -164,11 +164,12 @@ pub enum CloseReason {
     TransportClose,
     /// No pong (server) or no ping (client) in time.
     PingTimeout,
-    /// A packet could not be decoded.
+    /// A packet could not be decoded (the close event's `error` says which and how).
     ParseError,
-    /// The transport misbehaved; the text says how ("overlap from client", "invalid heartbeat
-    /// direction", "poll connection closed prematurely", ...).
-    TransportError(&'static str),
+    /// The peer broke a transport rule or its transport failed (the close event's `error` says
+    /// how: "overlap from client", "invalid heartbeat direction", "poll connection closed
+    /// prematurely", a WebSocket protocol error, ...).
+    TransportError,
     /// Closed locally with `close()` (the reference's "forced close").
     ForcedClose,
 }
@@ -180,7 +181,7 @@ impl CloseReason {
             CloseReason::ClosePacket | CloseReason::TransportClose => "transport close",
             CloseReason::PingTimeout => "ping timeout",
             CloseReason::ParseError => "parse error",
-            CloseReason::TransportError(_) => "transport error",
+            CloseReason::TransportError => "transport error",
             CloseReason::ForcedClose => "forced close",
         }
     }
@@ -194,8 +195,15 @@ pub enum ServerEvent {
     Message(Message),
     /// The session moved to WebSocket.
     Upgraded,
-    /// The session ended (exactly once).
-    Closed(CloseReason),
+    /// The session ended (exactly once, last).
+    Closed {
+        /// Why, in the reference's terms.
+        reason: CloseReason,
+        /// The peer or transport error that ended it (`Some` exactly for
+        /// [`CloseReason::ParseError`] and [`CloseReason::TransportError`]); the same field on
+        /// every machine's terminal event.
+        error: Option<crate::Error>,
+    },
 }
 
 /// Output for the caller's transports.

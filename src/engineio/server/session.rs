@@ -210,8 +210,10 @@ impl ServerSession {
         if self.state != State::Open {
             return;
         }
-        self.events
-            .push_back(ServerEvent::Closed(CloseReason::ForcedClose));
+        self.events.push_back(ServerEvent::Closed {
+            reason: CloseReason::ForcedClose,
+            error: None,
+        });
         self.stop_timers();
         if self.upgrading.take().is_some() {
             self.transmits.push_back(Transmit::WsClose);
@@ -247,7 +249,7 @@ impl ServerSession {
             self.get_parked = false;
             self.transmits
                 .push_back(Transmit::PollResponse(Vec::from(&b"1"[..])));
-            self.close_with(CloseReason::TransportError("overlap from client"));
+            self.fail(EngineIoError::Protocol("overlap from client"));
             return Err(Reject::Code(ErrorCode::BadRequest).into());
         }
         if !self.queue.is_empty() {
@@ -272,7 +274,7 @@ impl ServerSession {
         }
         self.get_parked = false;
         if self.state == State::Open {
-            self.close_with(CloseReason::TransportError(
+            self.fail(EngineIoError::Transport(
                 "poll connection closed prematurely",
             ));
         }
@@ -286,9 +288,7 @@ impl ServerSession {
             return Err(Reject::Code(ErrorCode::BadRequest).into());
         }
         if self.post_in_flight {
-            self.close_with(CloseReason::TransportError(
-                "data request overlap from client",
-            ));
+            self.fail(EngineIoError::Protocol("data request overlap from client"));
             return Err(Reject::Code(ErrorCode::BadRequest).into());
         }
         self.post_in_flight = true;
@@ -305,7 +305,7 @@ impl ServerSession {
         }
         self.post_in_flight = false;
         if self.state == State::Open {
-            self.close_with(CloseReason::TransportError(
+            self.fail(EngineIoError::Transport(
                 "data request connection closed prematurely",
             ));
         }
@@ -328,7 +328,7 @@ impl ServerSession {
             return Ok(());
         }
         let Ok(text) = core::str::from_utf8(body) else {
-            self.close_with(CloseReason::ParseError);
+            self.fail(EngineIoError::InvalidUtf8);
             return Err(Reject::Code(ErrorCode::BadRequest).into());
         };
         for item in decode_payload(text) {
@@ -340,8 +340,8 @@ impl ServerSession {
                         return Ok(());
                     }
                 }
-                Err(_) => {
-                    self.close_with(CloseReason::ParseError);
+                Err(e) => {
+                    self.fail(e);
                     return Err(Reject::Code(ErrorCode::BadRequest).into());
                 }
             }
@@ -371,7 +371,7 @@ impl ServerSession {
         match Packet::decode_text(text) {
             Ok(p) => self.on_ws_packet(now, &p),
             Err(e) => {
-                self.on_ws_garbage();
+                self.on_ws_garbage(e.clone());
                 Err(e)
             }
         }
@@ -383,14 +383,20 @@ impl ServerSession {
         self.on_ws_packet(now, &Packet::binary(data))
     }
 
-    /// The session's WebSocket (or the upgrade candidate) is gone.
-    pub fn handle_ws_closed(&mut self, now: Duration) {
+    /// The session's WebSocket (or the upgrade candidate) is gone. `error` is what failed it
+    /// (the `error` of its [`ws::Event::Closed`](crate::ws::Event::Closed)): with one the session
+    /// ends with [`CloseReason::TransportError`] carrying it, without with
+    /// [`CloseReason::TransportClose`].
+    pub fn handle_ws_closed(&mut self, now: Duration, error: Option<crate::Error>) {
         self.handle_timeout(now);
         if self.upgrading.take().is_some() {
             return;
         }
         if self.transport == Transport::WebSocket && self.state == State::Open {
-            self.close_with(CloseReason::TransportClose);
+            match error {
+                Some(e) => self.end(CloseReason::TransportError, Some(e)),
+                None => self.end(CloseReason::TransportClose, None),
+            }
         }
     }
 
@@ -484,13 +490,29 @@ impl ServerSession {
         self.pong_deadline = None;
     }
 
-    /// Ends the session for `reason` (emits the close event once).
+    /// Ends the session for `reason` without an error (an orderly end).
     fn close_with(&mut self, reason: CloseReason) {
+        self.end(reason, None);
+    }
+
+    /// Ends the session because the peer or its transport failed with `e`: a decode error is
+    /// the reference's "parse error", anything else its "transport error".
+    fn fail(&mut self, e: EngineIoError) {
+        let reason = if e.is_parse_error() {
+            CloseReason::ParseError
+        } else {
+            CloseReason::TransportError
+        };
+        self.end(reason, Some(e.into()));
+    }
+
+    /// Ends the session (emits the close event once).
+    fn end(&mut self, reason: CloseReason, error: Option<crate::Error>) {
         if self.state == State::Closed {
             return;
         }
         if self.state == State::Open {
-            self.events.push_back(ServerEvent::Closed(reason));
+            self.events.push_back(ServerEvent::Closed { reason, error });
         }
         self.stop_timers();
         if self.upgrading.take().is_some() {
@@ -589,8 +611,9 @@ impl ServerSession {
                 self.next_ping = Some(now.saturating_add(self.cfg.ping_interval));
             }
             PacketType::Ping => {
-                self.close_with(CloseReason::TransportError("invalid heartbeat direction"));
-                return Err(EngineIoError::Protocol("invalid heartbeat direction"));
+                let e = EngineIoError::Protocol("invalid heartbeat direction");
+                self.fail(e.clone());
+                return Err(e);
             }
             PacketType::Close => {
                 if self.transport == Transport::Polling && !self.get_parked {
@@ -647,11 +670,11 @@ impl ServerSession {
         self.on_packet(now, p)
     }
 
-    fn on_ws_garbage(&mut self) {
+    fn on_ws_garbage(&mut self, e: EngineIoError) {
         if self.upgrading.take().is_some() {
             self.transmits.push_back(Transmit::WsClose);
         } else if self.transport == Transport::WebSocket {
-            self.close_with(CloseReason::ParseError);
+            self.fail(e);
         }
     }
 

@@ -7,6 +7,7 @@ use core::time::Duration;
 
 use super::transport::{HttpConn, WsConn, WsInput, WsKeys, http_request};
 use super::{Client, Transmit, polling_ok, ws_payload};
+use crate::engineio::EngineIoError;
 use crate::engineio::client::ClientRequest;
 use crate::engineio::http::Transport;
 use crate::engineio::server::CloseReason;
@@ -60,7 +61,7 @@ impl Client {
                 }
                 Which::Ws => {
                     a.ws = None;
-                    a.eio.handle_ws_closed(now);
+                    a.eio.handle_ws_closed(now, None);
                 }
             }
         }
@@ -88,7 +89,8 @@ impl Client {
             .as_ref()
             .is_some_and(|a| a.deadline.is_some_and(|d| now >= d) && !a.eio.is_open());
         if timed_out {
-            self.lose_attempt(now, CloseReason::TransportError("timeout"));
+            let e = EngineIoError::Transport("timeout");
+            self.lose_attempt(now, CloseReason::TransportError, Some(e.into()));
         }
         let mut ws_out = None;
         if let Some(a) = self.attempt.as_mut() {
@@ -170,10 +172,10 @@ impl Client {
                 WsInput::Opened => a.eio.handle_ws_open(now),
                 WsInput::Text(t) => a.eio.handle_ws_text(now, &t),
                 WsInput::Binary(b) => a.eio.handle_ws_binary(now, &b),
-                WsInput::Closed => {
+                WsInput::Closed(error) => {
                     a.ws = None;
                     self.tx.push_back(Transmit::Close { conn });
-                    a.eio.handle_ws_closed(now);
+                    a.eio.handle_ws_closed(now, error);
                 }
             }
         }
@@ -227,7 +229,7 @@ impl Client {
                         self.tx.push_back(Transmit::Connect { conn: id });
                         self.tx.push_back(Transmit::Write { conn: id, data });
                     }
-                    Err(_) => a.eio.handle_ws_closed(now),
+                    Err(e) => a.eio.handle_ws_closed(now, Some(e.into())),
                 }
             }
             ClientRequest::WsClose => {

@@ -81,8 +81,8 @@ use crate::engineio::server::CloseReason;
 use crate::http::HeadConfig;
 use crate::socketio::packet::Value;
 use crate::socketio::{
-    AckHandle, ClientConfig, ClientEvent, ClientSocket, DisconnectReason, EncodedPacket, Message,
-    SocketIoError,
+    AckHandle, ClientConfig, ClientEvent, ClientSocket, CloseReason as SocketCloseReason,
+    DisconnectReason, EncodedPacket, Message, SocketIoError,
 };
 use crate::ws::ConnectionConfig;
 
@@ -284,9 +284,15 @@ pub enum Event {
     /// A namespace event: connect, connect error, event, ack, ack timeout, disconnect.
     Socket(ClientEvent),
     /// The Engine.IO session ended (the manager's `close`); a reconnection follows if enabled.
+    /// The terminal event of each session, sent exactly once per session that opened (or failed
+    /// to).
     TransportClosed {
         /// Why.
         reason: DisconnectReason,
+        /// The server or transport error that ended it: an Engine.IO or WebSocket error for
+        /// [`DisconnectReason::TransportError`], a [`SocketIoError`]
+        /// for [`DisconnectReason::ParseError`]; `None` for an orderly end.
+        error: Option<crate::Error>,
     },
     /// The next attempt starts in `delay` (the manager's `reconnect_attempt`, announced early).
     Reconnecting {
@@ -327,6 +333,8 @@ pub struct Client {
     backoff: Backoff,
     reconnect_at: Option<Duration>,
     closed: bool,
+    /// The Socket.IO parse error that is closing the session, reported with its end.
+    fatal: Option<crate::Error>,
     now: Duration,
 }
 
@@ -351,7 +359,7 @@ impl Client {
     ) -> Self {
         let mut sio = ClientSocket::new(opts.socket.clone());
         // No Engine.IO session yet: namespaces wait for the first one.
-        sio.handle_transport_close(DisconnectReason::TransportClose);
+        sio.handle_transport_close(now, DisconnectReason::TransportClose, None);
         let backoff = Backoff::new(
             opts.reconnection_delay,
             opts.reconnection_delay_max,
@@ -371,6 +379,7 @@ impl Client {
             backoff,
             reconnect_at: None,
             closed: false,
+            fatal: None,
             now,
         };
         let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
@@ -566,7 +575,10 @@ impl Client {
             while let Some(ev) = self.sio.poll_event() {
                 moved = true;
                 match ev {
-                    ClientEvent::Close { .. } => {
+                    ClientEvent::Close { reason } => {
+                        if let SocketCloseReason::ParseError(e) = reason {
+                            self.fatal = Some(e.into());
+                        }
                         self.closed = true;
                         self.reconnect_at = None;
                         match self.attempt.as_mut() {
@@ -590,7 +602,7 @@ impl Client {
                     a.deadline = None;
                 }
                 self.backoff.reset();
-                self.sio.handle_transport_open();
+                self.sio.handle_transport_open(now);
                 self.events.push_back(Event::Open { sid });
             }
             EioEvent::Message(EioMessage::Text(t)) => {
@@ -607,13 +619,13 @@ impl Client {
                 }
                 self.events.push_back(Event::Upgraded);
             }
-            EioEvent::Closed(reason) => self.lose_attempt(now, reason),
+            EioEvent::Closed { reason, error } => self.lose_attempt(now, reason, error),
         }
     }
 
     /// The attempt's session ended (or never opened): close its connections, then reconnect
     /// or stop.
-    fn lose_attempt(&mut self, now: Duration, reason: CloseReason) {
+    fn lose_attempt(&mut self, now: Duration, reason: CloseReason, error: Option<crate::Error>) {
         // Requests the session queued last (its close packet) go out first.
         while let Some(req) = self.attempt.as_mut().and_then(|a| a.eio.poll_transmit()) {
             self.request(now, req);
@@ -630,16 +642,25 @@ impl Client {
         }
         if self.closed || reason == CloseReason::ForcedClose {
             self.closed = true;
+            // The session ended because the server sent a malformed Socket.IO packet: that is
+            // its terminal event, with the error, before the client's own end.
+            if let Some(error) = self.fatal.take() {
+                self.events.push_back(Event::TransportClosed {
+                    reason: DisconnectReason::ParseError,
+                    error: Some(error),
+                });
+            }
             self.events.push_back(Event::Closed);
             return;
         }
         let reason = DisconnectReason::from(reason);
-        self.sio.handle_transport_close(reason);
+        self.sio.handle_transport_close(now, reason, error.clone());
         // The namespaces' disconnects first, then the session's end, then the next attempt.
         while let Some(ev) = self.sio.poll_event() {
             self.events.push_back(Event::Socket(ev));
         }
-        self.events.push_back(Event::TransportClosed { reason });
+        self.events
+            .push_back(Event::TransportClosed { reason, error });
         self.schedule_reconnect(now);
     }
 

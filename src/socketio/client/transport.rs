@@ -14,9 +14,11 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::frame::CloseCode;
-use crate::handshake::{self, ClientHandshake, ClientOptions as WsOptions};
-use crate::http::{HeadConfig, HeadParser, Header, Status};
-use crate::ws::{Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, ReceiveMode};
+use crate::handshake::{self, ClientHandshake, ClientOptions as WsOptions, HandshakeError};
+use crate::http::{HeadConfig, HeadParser, Header, HttpError, Status};
+use crate::ws::{
+    Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, ProtocolError, ReceiveMode,
+};
 
 /// Header slots for one response head.
 const SLOTS: usize = 32;
@@ -193,8 +195,9 @@ pub(super) enum WsInput {
     Text(String),
     /// A binary message.
     Binary(Vec<u8>),
-    /// The connection is over (closing handshake done, or failed).
-    Closed,
+    /// The connection is over (closing handshake done, or failed): what failed it, if anything
+    /// (a handshake error, or the protocol error of the connection's `Closed` event).
+    Closed(Option<crate::Error>),
 }
 
 /// The WebSocket connection: handshake, then frames.
@@ -222,9 +225,8 @@ impl WsConn {
         head: HeadConfig,
         cfg: ConnectionConfig,
         keys: WsKeys,
-    ) -> Result<(Self, Vec<u8>), Broken> {
-        let hs = ClientHandshake::with_config(WsOptions::new(host, target, nonce), head)
-            .map_err(|_| Broken)?;
+    ) -> Result<(Self, Vec<u8>), HandshakeError> {
+        let hs = ClientHandshake::with_config(WsOptions::new(host, target, nonce), head)?;
         let mut req = Vec::new();
         hs.encode_to_vec(&mut req);
         let mut expected = [0u8; 28];
@@ -266,13 +268,22 @@ impl WsConn {
                 Ok(Status::Complete(r)) if r.status() == 101 => {
                     match handshake::verify_response(r, &self.expected, |_| false, |_| false) {
                         Ok(a) => a.head_len(),
-                        Err(_) => return self.fail(out),
+                        Err(e) => return self.fail(out, e.into()),
                     }
                 }
-                _ => return self.fail(out),
+                Ok(Status::Complete(r)) => {
+                    let status = r.status();
+                    return self.fail(out, HandshakeError::NotSwitching { status }.into());
+                }
+                Ok(Status::Partial) => {
+                    let max = self.parser.config().max_head_len;
+                    let e = HandshakeError::Http(HttpError::HeadTooLarge { limit: max });
+                    return self.fail(out, e.into());
+                }
+                Err(e) => return self.fail(out, HandshakeError::Http(e).into()),
             };
             let Some(keys) = self.keys.take() else {
-                return self.fail(out);
+                return self.fail(out, crate::Error::Protocol(ProtocolError::Closed));
             };
             // Engine.IO packets are whole messages.
             let cfg = self.cfg.receive_mode(ReceiveMode::Messages);
@@ -320,9 +331,9 @@ impl WsConn {
                 match ev {
                     WsEvent::Text(t) => out.push(WsInput::Text(String::from(t))),
                     WsEvent::Binary(b) => out.push(WsInput::Binary(b.to_vec())),
-                    WsEvent::Closed { .. } => {
+                    WsEvent::Closed { error, .. } => {
                         self.closed = true;
-                        out.push(WsInput::Closed);
+                        out.push(WsInput::Closed(error));
                     }
                     _ => {}
                 }
@@ -331,21 +342,21 @@ impl WsConn {
                 tx.extend_from_slice(t);
             }
             if self.closed || !progressed || pos >= buf.len() {
-                if r.is_err() && !self.closed {
+                if let (Err(e), false) = (r, self.closed) {
                     // A protocol error: the connection queued its Close and reports Closed
                     // once drained; stop reading either way.
                     self.closed = true;
-                    out.push(WsInput::Closed);
+                    out.push(WsInput::Closed(Some(e.into())));
                 }
                 return;
             }
         }
     }
 
-    fn fail(&mut self, out: &mut Vec<WsInput>) {
+    fn fail(&mut self, out: &mut Vec<WsInput>, e: crate::Error) {
         self.closed = true;
         self.rx = Vec::new();
-        out.push(WsInput::Closed);
+        out.push(WsInput::Closed(Some(e)));
     }
 
     /// Queues a message (before the handshake completes it waits).

@@ -155,9 +155,16 @@ pub trait App {
     fn on_ack(&mut self, ctx: &mut Ctx<'_>, id: u64, answer: Option<&OwnedPacket>) {
         let _ = (ctx, id, answer);
     }
-    /// The socket left (`disconnect`); it is still in its rooms during the call.
-    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
-        let _ = (ctx, reason);
+    /// The socket left (`disconnect`); it is still in its rooms during the call. `error` is
+    /// the peer or transport error that ended it (the reference's second `disconnect`
+    /// argument, its description), `None` for an orderly end.
+    fn on_disconnect(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        reason: DisconnectReason,
+        error: Option<&crate::Error>,
+    ) {
+        let _ = (ctx, reason, error);
     }
     /// A broadcast with acks completed ([`Emitter::emit_with_ack`]).
     fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
@@ -445,7 +452,9 @@ impl<A: App> Server<A> {
                         self.drive(&sid);
                     }
                 }
-                endpoint::Event::Closed { sid, reason } => self.closed(&sid, reason),
+                endpoint::Event::Closed { sid, reason, error } => {
+                    self.closed(&sid, reason, error);
+                }
                 _ => {}
             }
             self.write_out();
@@ -482,12 +491,13 @@ impl<A: App> Server<A> {
         self.drive(&sid);
     }
 
-    fn closed(&mut self, sid: &str, reason: CloseReason) {
+    fn closed(&mut self, sid: &str, reason: CloseReason, error: Option<crate::Error>) {
         if self.plain.remove(sid) {
             return;
         }
+        let now = self.now;
         if let Some(s) = self.sessions.get_mut(sid) {
-            s.machine.handle_transport_close(reason.into());
+            s.machine.handle_transport_close(now, reason.into(), error);
         }
         self.drive(sid);
         if let Some(s) = self.sessions.remove(sid) {
@@ -541,10 +551,10 @@ impl<A: App> Server<A> {
                         }
                     }
                 }
-                ServerEvent::Disconnect { nsp, reason } => {
+                ServerEvent::Disconnect { nsp, reason, error } => {
                     if let Some(socket) = self.hub.socket_of(hub_id, &nsp) {
                         let mut ctx = Ctx::new(&mut self.hub, &mut s.machine, socket, now);
-                        self.app.on_disconnect(&mut ctx, reason);
+                        self.app.on_disconnect(&mut ctx, reason, error.as_ref());
                         // With recovery on, a recoverable loss keeps the socket's state.
                         let _ = self.hub.disconnect_socket(socket, now, reason);
                     }
@@ -567,7 +577,7 @@ impl<A: App> Server<A> {
                 ServerEvent::UnclaimedAck { packet } => {
                     let nsp = packet.packet().nsp();
                     if let Some(socket) = self.hub.socket_of(hub_id, nsp) {
-                        let _ = self.hub.handle_ack_packet(socket, &packet);
+                        let _ = self.hub.handle_ack_packet(now, socket, &packet);
                     }
                 }
                 ServerEvent::Close { .. } => {

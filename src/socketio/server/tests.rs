@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::*;
+use crate::engineio::EngineIoError;
 use crate::engineio::endpoint::EndpointConfig;
 use crate::socketio::packet::Value;
 
@@ -76,9 +77,17 @@ impl App for Chat {
         ));
     }
 
-    fn on_disconnect(&mut self, ctx: &mut Ctx<'_>, reason: DisconnectReason) {
-        self.log
-            .push(format!("disconnect {} {}", ctx.nsp(), reason.as_str()));
+    fn on_disconnect(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        reason: DisconnectReason,
+        error: Option<&crate::Error>,
+    ) {
+        let mut line = format!("disconnect {} {}", ctx.nsp(), reason.as_str());
+        if let Some(e) = error {
+            line.push_str(&format!(" ({e})"));
+        }
+        self.log.push(line);
     }
 }
 
@@ -538,4 +547,50 @@ fn commands_outside_a_callback_are_delivered_at_once() {
             .any(|l| l == "disconnect / server namespace disconnect")
     );
     assert!(io.with_socket(t, sock, |_| ()).is_none());
+}
+
+/// Peer errors of every layer under the server reach `on_disconnect` as its `error`: a
+/// malformed Socket.IO packet, a malformed Engine.IO packet, and a WebSocket protocol error.
+#[test]
+fn peer_errors_of_every_layer_reach_on_disconnect_with_their_cause() {
+    use crate::frame::FrameError;
+    use crate::socketio::packet::{self, DecodeConfig};
+    use crate::ws::ProtocolError;
+
+    let sio = packet::decode("2abc", &DecodeConfig::new()).unwrap_err();
+    let cases: [(&[u8], String); 3] = [
+        (
+            &ws_text("42abc"),
+            format!("parse error ({})", crate::Error::from(sio)),
+        ),
+        (
+            &ws_text("9"),
+            format!(
+                "transport error ({})",
+                crate::Error::from(EngineIoError::UnknownPacketType { byte: b'9' })
+            ),
+        ),
+        // An unmasked frame from a client.
+        (
+            b"\x81\x02ab",
+            format!(
+                "transport error ({})",
+                crate::Error::Protocol(ProtocolError::Frame(FrameError::UnmaskedFrame))
+            ),
+        ),
+    ];
+    for (i, (bad, want)) in cases.iter().enumerate() {
+        let mut io = server();
+        let mut p = Vec::new();
+        let conn = 20 + i as u64;
+        let open = ws_open(&mut io, &mut p, conn, "/socket.io/");
+        assert!(open[0].starts_with("0{"), "{open:?}");
+        io.handle_read(Duration::ZERO, conn, &ws_text("40"));
+        let _ = drain(&mut io, &mut p, conn);
+        io.handle_read(Duration::ZERO, conn, bad);
+        let _ = drain(&mut io, &mut p, conn);
+        let log = &io.app().log;
+        assert_eq!(log.last(), Some(&format!("disconnect / {want}")), "{log:?}");
+        assert_eq!(io.hub().socket_count("/"), 0);
+    }
 }

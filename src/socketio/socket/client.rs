@@ -107,6 +107,10 @@ pub enum ClientEvent {
         nsp: String,
         /// Why.
         reason: DisconnectReason,
+        /// The peer or transport error that ended it (a [`SocketIoError`] for
+        /// [`DisconnectReason::ParseError`], the Engine.IO session's error for
+        /// [`DisconnectReason::TransportError`]); `None` for an orderly end.
+        error: Option<crate::Error>,
     },
     /// Close the Engine.IO session (after sending what `poll_transmit` holds).
     Close {
@@ -278,7 +282,8 @@ impl ClientSocket {
 
     /// A new Engine.IO session is open: re-sends CONNECT for every namespace that was lost with
     /// the previous one (or requested while none was open).
-    pub fn handle_transport_open(&mut self) {
+    pub fn handle_transport_open(&mut self, now: Duration) {
+        let _ = now;
         if self.core.closed {
             return;
         }
@@ -296,10 +301,17 @@ impl ClientSocket {
         }
     }
 
-    /// The Engine.IO session ended: connected namespaces report `Disconnect { reason }` and,
-    /// like those still connecting, wait for [`handle_transport_open`](Self::handle_transport_open).
-    /// Awaited acks are dropped.
-    pub fn handle_transport_close(&mut self, reason: DisconnectReason) {
+    /// The Engine.IO session ended: connected namespaces report `Disconnect { reason, error }`
+    /// (`error`: the session's error, the `error` of its close event) and, like those still
+    /// connecting, wait for [`handle_transport_open`](Self::handle_transport_open). Awaited acks
+    /// are dropped.
+    pub fn handle_transport_close(
+        &mut self,
+        now: Duration,
+        reason: DisconnectReason,
+        error: Option<crate::Error>,
+    ) {
+        let _ = now;
         if self.core.closed {
             return;
         }
@@ -312,6 +324,7 @@ impl ClientSocket {
                 self.events.push_back(ClientEvent::Disconnect {
                     nsp: ns.name.clone(),
                     reason,
+                    error: error.clone(),
                 });
             }
             ns.state = ClientState::Interrupted;
@@ -350,6 +363,7 @@ impl ClientSocket {
                 self.events.push_back(ClientEvent::Disconnect {
                     nsp: ns.name,
                     reason: DisconnectReason::ParseError,
+                    error: Some(e.clone().into()),
                 });
             }
         }
@@ -411,6 +425,7 @@ impl ClientSocket {
                     self.events.push_back(ClientEvent::Disconnect {
                         nsp: ns.name,
                         reason: DisconnectReason::IoServerDisconnect,
+                        error: None,
                     });
                 }
             }
@@ -528,6 +543,7 @@ impl ClientSocket {
             self.events.push_back(ClientEvent::Disconnect {
                 nsp: ns.name,
                 reason: DisconnectReason::IoClientDisconnect,
+                error: None,
             });
         }
         Ok(())

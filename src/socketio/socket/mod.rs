@@ -344,7 +344,7 @@ impl From<crate::engineio::server::CloseReason> for DisconnectReason {
         match r {
             E::ClosePacket | E::TransportClose => DisconnectReason::TransportClose,
             E::PingTimeout => DisconnectReason::PingTimeout,
-            E::ParseError | E::TransportError(_) => DisconnectReason::TransportError,
+            E::ParseError | E::TransportError => DisconnectReason::TransportError,
             E::ForcedClose => DisconnectReason::ForcedServerClose,
         }
     }

@@ -154,6 +154,10 @@ pub enum ServerEvent {
         nsp: String,
         /// Why.
         reason: DisconnectReason,
+        /// The peer or transport error that ended it (a [`SocketIoError`] for
+        /// [`DisconnectReason::ParseError`], the Engine.IO session's error for
+        /// [`DisconnectReason::TransportError`]); `None` for an orderly end.
+        error: Option<crate::Error>,
     },
     /// Close the Engine.IO session (after sending what `poll_transmit` holds).
     Close {
@@ -350,6 +354,7 @@ impl ServerSocket {
                     self.events.push_back(ServerEvent::Disconnect {
                         nsp: ns.name,
                         reason: DisconnectReason::ClientNamespaceDisconnect,
+                        error: None,
                     });
                     if self.nss.is_empty() && self.pending.is_empty() && self.cfg.close_when_empty {
                         self.shut(
@@ -567,6 +572,7 @@ impl ServerSocket {
             self.events.push_back(ServerEvent::Disconnect {
                 nsp: ns.name,
                 reason: DisconnectReason::ServerNamespaceDisconnect,
+                error: None,
             });
         }
         Ok(())
@@ -591,17 +597,38 @@ impl ServerSocket {
     }
 
     /// The Engine.IO session ended (`reason`: usually [`DisconnectReason::TransportClose`],
-    /// [`DisconnectReason::TransportError`] or [`DisconnectReason::PingTimeout`]). Reports a
-    /// `Disconnect` per namespace and no `Close` (the session is already gone).
-    pub fn handle_transport_close(&mut self, reason: DisconnectReason) {
+    /// [`DisconnectReason::TransportError`] or [`DisconnectReason::PingTimeout`]; `error`: the
+    /// session's error, the `error` of its close event). Reports a `Disconnect` per namespace,
+    /// carrying both, and no `Close` (the session is already gone).
+    pub fn handle_transport_close(
+        &mut self,
+        now: Duration,
+        reason: DisconnectReason,
+        error: Option<crate::Error>,
+    ) {
+        let _ = now;
         if self.core.closed {
             return;
         }
         self.core.tx.clear();
-        self.shut(reason, None);
+        self.shut_with(reason, None, error);
     }
 
+    /// Ends every namespace; a parse error is the `error` of their `Disconnect`.
     fn shut(&mut self, reason: DisconnectReason, close: Option<CloseReason>) {
+        let error = match &close {
+            Some(CloseReason::ParseError(e)) => Some(crate::Error::from(e.clone())),
+            _ => None,
+        };
+        self.shut_with(reason, close, error);
+    }
+
+    fn shut_with(
+        &mut self,
+        reason: DisconnectReason,
+        close: Option<CloseReason>,
+        error: Option<crate::Error>,
+    ) {
         self.core.closed = true;
         self.core.acks.clear();
         self.core.decoder.reset();
@@ -611,6 +638,7 @@ impl ServerSocket {
             self.events.push_back(ServerEvent::Disconnect {
                 nsp: ns.name,
                 reason,
+                error: error.clone(),
             });
         }
         if let Some(reason) = close {

@@ -110,6 +110,11 @@ pub enum Event<'a> {
         code: CloseCode,
         /// Both Close frames were exchanged.
         clean: bool,
+        /// The peer error that failed the connection (always an [`Error::Protocol`](crate::Error::Protocol),
+        /// the value [`handle_read`](Connection::handle_read) returned, or
+        /// [`ProtocolError::PongTimeout`]); `None` after a closing handshake, an EOF, or a close
+        /// timeout. The same field on every machine's terminal event (see the crate docs, "Errors").
+        error: Option<crate::Error>,
     },
 }
 

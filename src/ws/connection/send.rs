@@ -280,7 +280,8 @@ impl<K: MaskKeySource> Connection<K> {
             self.release_ctl();
             let (code, clean) = self.closed_pending.take()?;
             self.closed_reported = true;
-            return Some(Event::Closed { code, clean });
+            let error = self.error.clone().map(crate::Error::Protocol);
+            return Some(Event::Closed { code, clean, error });
         }
         self.pending = Pending::None;
         match pending {
