@@ -9,10 +9,10 @@
 //!   `message` → `message-back` with the same arguments, `message-with-ack` → ack with them;
 //!   other namespaces are refused (`Invalid namespace`); malformed packets close the session.
 //! - `/hub` (see `sio_server/hub_ns.rs`): the hub exposed to any standard client.
-//! - `--parser msgpack` (`SIO_PARSER=msgpack`): `/socket.io/` speaks `socket.io-msgpack-parser`.
-//! - `--recovery` (`SIO_RECOVERY=1`), `--recovery-duration-ms MS` (default 120,000),
-//!   `--no-skip-middlewares` (`SIO_RECOVERY_SKIP_MIDDLEWARES=0`): connection state recovery; `/`
-//!   and `/control` become the recovery test namespaces (see `sio_server/recovery_ns.rs`).
+//! - `--parser msgpack`: `/socket.io/` speaks `socket.io-msgpack-parser`.
+//! - `--recovery`, `--recovery-duration-ms MS` (default 120,000), `--no-skip-middlewares`:
+//!   connection state recovery; `/` and `/control` become the recovery test namespaces (see
+//!   `sio_server/recovery_ns.rs`).
 //!
 //! ```text
 //! cargo run --example sio_server -- --addr 127.0.0.1:3000 [--parser msgpack] [--recovery]
@@ -114,37 +114,24 @@ fn server(parser: Parser, recovery: Option<RecoveryConfig>) -> Server<Sio> {
     Server::new(app, opts, sockwire_std::entropy())
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 fn main() {
-    let mut addr = String::from("127.0.0.1:3000");
-    let mut parser = match env("SIO_PARSER").as_deref() {
-        Some("msgpack") => Parser::Msgpack,
-        _ => Parser::Json,
-    };
-    let mut recovery = env("SIO_RECOVERY").is_some_and(|v| v != "0");
-    let mut ms: u64 =
-        env("SIO_RECOVERY_DURATION_MS").map_or(120_000, |v| v.parse().unwrap_or_else(|_| usage()));
-    let mut skip = env("SIO_RECOVERY_SKIP_MIDDLEWARES").is_none_or(|v| v != "0");
+    let (mut addr, mut parser) = (String::from("127.0.0.1:3000"), Parser::Json);
+    let (mut recovery, mut ms, mut skip) = (false, 120_000, true);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage());
         match a.as_str() {
-            "--addr" => addr = args.next().unwrap_or_else(|| usage()),
-            "--parser" => match args.next().as_deref() {
-                Some("msgpack") => parser = Parser::Msgpack,
-                Some("json") => parser = Parser::Json,
-                _ => usage(),
-            },
+            "--addr" => addr = value(),
+            "--parser" => {
+                parser = match value().as_str() {
+                    "msgpack" => Parser::Msgpack,
+                    "json" => Parser::Json,
+                    _ => usage(),
+                }
+            }
             "--recovery" => recovery = true,
             "--no-skip-middlewares" => skip = false,
-            "--recovery-duration-ms" => {
-                ms = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or_else(|| usage())
-            }
+            "--recovery-duration-ms" => ms = value().parse().unwrap_or_else(|_| usage()),
             _ => usage(),
         }
     }
@@ -153,13 +140,12 @@ fn main() {
             .max_disconnection_duration(Duration::from_millis(ms))
             .skip_middlewares(skip)
     });
-    let listener = std::net::TcpListener::bind(&addr).unwrap_or_else(|e| {
-        eprintln!("sio_server: cannot listen on {addr}: {e}");
-        std::process::exit(1);
+    let served = std::net::TcpListener::bind(&addr).and_then(|listener| {
+        eprintln!("sio_server: listening on {addr} (/engine.io/, /socket.io/)");
+        sockwire_std::serve(listener, server(parser, recovery))
     });
-    eprintln!("sio_server: listening on {addr} (/engine.io/, /socket.io/)");
-    if let Err(e) = sockwire_std::serve(listener, server(parser, recovery)) {
-        eprintln!("sio_server: {e}");
+    if let Err(e) = served {
+        eprintln!("sio_server: {addr}: {e}");
         std::process::exit(1);
     }
 }
