@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Echo throughput: CONNS connections × SIZE-byte messages, each connection one message in
 # flight, for SECS seconds, against each server in turn (sockwire-tokio's `ws_bench` example,
-# tokio-tungstenite, fastwebsockets, Node `ws`, uWebSockets.js), the server pinned to CPU 0 and
+# tokio-tungstenite, fastwebsockets, Node `ws`, uWebSockets.js, and uWebSockets itself built from
+# its C++ sources by `uws/build.sh` where uWebSockets.js's binaries cannot run), the server pinned to CPU 0 and
 # the generator to CPU 1, all in one run. Reports messages/s and p50/p99 round trip per server.
 #
 # The servers take turns ROUNDS times (A B C ... A B C ...) so that a noisy neighbour on a
@@ -16,6 +17,7 @@ echo "# command: benches/load/echo.sh $CONNS $SIZE $SECS $ROUNDS; commit $(git r
 cargo build --release -p sockwire-tokio --example ws_bench >/dev/null 2>&1
 (cd benches/load && cargo build --release >/dev/null 2>&1)
 (cd benches/load && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+UWS=$(benches/load/uws/build.sh benches/load/target/uws)
 ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; true' EXIT
@@ -44,5 +46,6 @@ for r in $(seq "$ROUNDS"); do
   run "fastwebsockets 0.10" benches/load/target/release/fastwebsockets_echo
   run "node ws 8.18" env NODE_PATH=benches/load/node_modules node benches/load/ws_echo.cjs
   run "uWebSockets.js 20.57" env NODE_PATH=benches/load/node_modules node benches/load/uws_echo.cjs
+  run "uWebSockets 20 (C++)" "$UWS"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

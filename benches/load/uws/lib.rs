@@ -1,0 +1,1 @@
+// Nothing: this package only names the sources to fetch (see Cargo.toml).
