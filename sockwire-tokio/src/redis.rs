@@ -423,6 +423,10 @@ async fn route(
                 encode_command(&mut out, &[b"PUBSUB", b"NUMSUB", ch.as_bytes()]);
                 let _ = publish.try_send((out, Some(ch)));
             }
+            Command::ShardNumSub(ch) => {
+                encode_command(&mut out, &[b"PUBSUB", b"SHARDNUMSUB", ch.as_bytes()]);
+                let _ = publish.try_send((out, Some(ch)));
+            }
             Command::SPublish { channel, payload } => {
                 encode_command(&mut out, &[b"SPUBLISH", channel.as_bytes(), &payload]);
                 let _ = publish.try_send((out, None));

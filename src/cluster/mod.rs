@@ -57,8 +57,9 @@ pub struct ClusterConfig {
     /// Most requests of this node waiting for answers (default 1024).
     pub max_pending_requests: usize,
     /// The sharded variant (`createShardedAdapter`, Redis 7 sharded pub/sub, dynamic room
-    /// channels): see [`sharded`]. Off by default. Broadcasts only (other message types are
-    /// neither sent nor answered in this mode yet).
+    /// channels): see [`sharded`]. Off by default. Broadcasts (with acks too), socketsJoin /
+    /// Leave, disconnectSockets and serverSideEmit; fetchSockets and serverSideEmit answers
+    /// are neither sent nor answered in this mode yet.
     pub sharded: bool,
 }
 
@@ -116,6 +117,10 @@ pub enum Command {
     /// `PUBSUB NUMSUB channel` (on the publisher connection): answer with the count through
     /// [`Hub::handle_cluster_numsub`](crate::hub::Hub::handle_cluster_numsub).
     NumSub(String),
+    /// `PUBSUB SHARDNUMSUB channel` (sharded variant, publisher connection): the server count
+    /// of the sharded adapter; answer like [`Command::NumSub`], through
+    /// [`Hub::handle_cluster_numsub`](crate::hub::Hub::handle_cluster_numsub).
+    ShardNumSub(String),
     /// `SSUBSCRIBE channel` (sharded variant, subscriber connection).
     SSubscribe(String),
     /// `SUNSUBSCRIBE channel` (sharded variant, subscriber connection).
@@ -503,3 +508,5 @@ impl Emitter {
 mod tests;
 #[cfg(test)]
 mod tests_acks;
+#[cfg(test)]
+mod tests_sharded_acks;

@@ -127,9 +127,9 @@ impl Hub {
         self.deliver_remote(nsp, &m.packet, &m.opts)
     }
 
-    /// A message of the sharded variant: broadcasts are delivered; socketsJoin / Leave,
-    /// disconnectSockets and serverSideEmit are applied (none of them answered); the rest is
-    /// ignored.
+    /// A message of the sharded variant: broadcasts are delivered (those with acks answered,
+    /// and the answers to ours collected); socketsJoin / Leave, disconnectSockets and
+    /// serverSideEmit are applied (not answered); the rest is ignored.
     fn sharded_message(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
         use crate::cluster::sharded;
         let mut scratch = Vec::new();
@@ -140,6 +140,9 @@ impl Hub {
         }
         let kind = match m.kind {
             Some(sharded::BROADCAST) if m.request_id.is_none() => None,
+            Some(sharded::BROADCAST | sharded::BROADCAST_CLIENT_COUNT | sharded::BROADCAST_ACK) => {
+                return self.sharded_acks_message(&m);
+            }
             Some(sharded::SOCKETS_JOIN) => Some(RequestType::RemoteJoin),
             Some(sharded::SOCKETS_LEAVE) => Some(RequestType::RemoteLeave),
             Some(sharded::DISCONNECT_SOCKETS) => Some(RequestType::RemoteDisconnect),
@@ -365,7 +368,7 @@ impl Hub {
                     request_id: m.request_id.map(str::to_string),
                 });
             }
-            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m)?,
+            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m, None)?,
             _ => {}
         }
         Ok(())

@@ -12,6 +12,8 @@
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
+#    socketsJoin and serverSideEmit both ways; broadcasts with acks from every node (node
+#    count by PUBSUB SHARDNUMSUB), complete before their deadline;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
 #    a post on one reaches a client of the other; again through a Redis with a password
 #    (`--redis redis://:PASSWORD@HOST:PORT/0`); a wrong or missing password ends the node
@@ -74,7 +76,8 @@ sleep 1.5 # the nodes retry every 500 ms
 timeout 30 node "$TMP/run.mjs" cross "http://127.0.0.1:$P1" "http://127.0.0.1:$P2" || rc=1
 
 # The sharded variant (Redis 7 SSUBSCRIBE / SPUBLISH, dynamic room channels): broadcasts,
-# rooms and except across a sharded Node node and two sharded sockwire nodes.
+# rooms and except, socketsJoin, serverSideEmit and broadcasts with acks across a sharded
+# Node node and two sharded sockwire nodes.
 S1=$(free_port); S2=$(free_port)
 "$BIN" --addr "127.0.0.1:$S1" --redis "127.0.0.1:$RPORT" --name rust1 --sharded &
 PIDS+=($!)

@@ -137,8 +137,8 @@ if (mode === "node-server") {
     }
   }
   if (sharded) {
-    // The sharded variant: broadcasts, and the Node node's socketsJoin / serverSideEmit
-    // (the other requests are not implemented on the Rust side).
+    // The sharded variant: broadcasts, socketsJoin / serverSideEmit both ways, broadcasts
+    // with acks (fetchSockets and serverSideEmit answers are not implemented on the Rust side).
     await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
     await sleep(1000);
     await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
@@ -159,6 +159,17 @@ if (mode === "node-server") {
     await quiet();
     const sse2 = clients.map((c, i) => count(c, "sse-got") - sse[i]);
     check(JSON.stringify(sse2) === "[1,1,0,0,1,1]", `sharded serverSideEmit from rust1 reaches node and rust2 once: ${sse2}`);
+    // Broadcasts with acks, from each node: every node's clients answer, and each completes
+    // before its deadline (the Rust nodes count the nodes with PUBSUB SHARDNUMSUB, as the
+    // reference; a Rust node that ran to its deadline adds "timed-out").
+    const all6s = JSON.stringify(clients.map((_, i) => `c${i}`).sort());
+    for (const k of [0, 1, 2]) {
+      const asker = clients[2 * k + 1];
+      const result = new Promise((r) => asker.once("acks-result", r));
+      asker.emit("bcast-ack", "ask");
+      const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
+      check(JSON.stringify(got) === all6s, `sharded emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
+    }
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
