@@ -8,11 +8,11 @@
 //! Messages are the `ClusterAdapter` ones: `{type, data, uid, nsp}` as JSON, or as msgpack
 //! when `data` holds binary. A broadcast is type 3 with `data = {packet: {type, data}, opts:
 //! {rooms, except, flags}}`. Broadcasts, socketsJoin / socketsLeave / disconnectSockets and
-//! serverSideEmit (without answers) and broadcasts with acks (BROADCAST with a `requestId`,
-//! answered with BROADCAST_CLIENT_COUNT and BROADCAST_ACK on the requester's channel; the
-//! number of nodes from `PUBSUB SHARDNUMSUB` of the main channel, as the reference's
-//! `serverCount`) go both ways; fetchSockets, serverSideEmit answers and heartbeats are not
-//! handled yet.
+//! serverSideEmit (with acks too: SERVER_SIDE_EMIT with a `requestId`, answered with
+//! SERVER_SIDE_EMIT_RESPONSE) and broadcasts with acks (BROADCAST with a `requestId`, answered
+//! with BROADCAST_CLIENT_COUNT and BROADCAST_ACK) go both ways, the answers on the requester's
+//! channel; the number of nodes (and `serverCount`) comes from `PUBSUB SHARDNUMSUB` of the main
+//! channel, as the reference. fetchSockets / allRooms and heartbeats are not handled yet.
 
 use alloc::vec::Vec;
 
@@ -29,6 +29,8 @@ pub const SOCKETS_LEAVE: u64 = 5;
 pub const DISCONNECT_SOCKETS: u64 = 6;
 /// `serverSideEmit`.
 pub const SERVER_SIDE_EMIT: u64 = 9;
+/// One node's answer to a `serverSideEmitWithAck` (a response).
+pub const SERVER_SIDE_EMIT_RESPONSE: u64 = 10;
 /// A node's count of the clients that got a broadcast with acks (a response).
 pub const BROADCAST_CLIENT_COUNT: u64 = 11;
 /// One client's answer to a broadcast with acks (a response).

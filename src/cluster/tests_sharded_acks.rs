@@ -183,3 +183,89 @@ fn hub_clone_state(a_uid: &str, msgs: &[(String, Vec<u8>)], node_id: &str) -> Hu
     }
     hub
 }
+
+#[test]
+fn sharded_server_side_emit_with_ack_from_node_is_answered_like_node() {
+    let msgs = section("sse-ack");
+    assert_eq!(msgs.len(), 2);
+    let (mut s1, mut s2) = (Vec::new(), Vec::new());
+    let m0 = field(&msgs[0].1, &mut s1);
+    let (requester, node_id) = (m0.uid.unwrap(), m0.request_id.unwrap().to_string());
+    let b_uid = field(&msgs[1].1, &mut s2).uid.unwrap().to_string();
+    let mut hub = sharded_hub(&b_uid);
+    let _ = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let _ = commands(&mut hub);
+    hub.handle_cluster_message(Duration::ZERO, &msgs[0].0, &msgs[0].1)
+        .unwrap();
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ServerSideEmit {
+            nsp: "/".into(),
+            data: r#"["sse",3]"#.into(),
+            request_id: Some(node_id.clone()),
+        })
+    );
+    hub.cluster_answer_server_side_emit("/", &node_id, r#""b-3""#);
+    assert_eq!(msgs[1].0, alloc::format!("socket.io#/#{requester}#"));
+    assert_eq!(commands(&mut hub), [spublish(&msgs[1].0, &msgs[1].1)]);
+}
+
+#[test]
+fn our_sharded_server_side_emit_with_ack_and_server_count_use_shardnumsub() {
+    let msgs = section("sse-ack");
+    let mut s1 = Vec::new();
+    let m0 = field(&msgs[0].1, &mut s1);
+    let (a_uid, node_id) = (
+        m0.uid.unwrap().to_string(),
+        m0.request_id.unwrap().to_string(),
+    );
+    let mut hub = sharded_hub(&a_uid);
+    let _ = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let _ = commands(&mut hub);
+    let n = hub
+        .cluster_server_side_emit_with_ack("/", "sse", &["3"])
+        .unwrap();
+    // The count first (SHARDNUMSUB of the main channel), then the request, there.
+    assert_eq!(
+        commands(&mut hub),
+        [Command::ShardNumSub("socket.io#/#".into())]
+    );
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io#/#", 2);
+    let ours = alloc::format!("{a_uid}-r{n}");
+    let swap = |m: &[u8]| {
+        String::from_utf8(m.to_vec())
+            .unwrap()
+            .replace(&node_id, &ours)
+            .into_bytes()
+    };
+    assert_eq!(
+        commands(&mut hub),
+        [spublish("socket.io#/#", &swap(&msgs[0].1))]
+    );
+    assert_eq!(hub.poll_event(), None);
+    hub.handle_cluster_message(Duration::ZERO, &msgs[1].0, &swap(&msgs[1].1))
+        .unwrap();
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterReply {
+            request: n,
+            results: alloc::vec![String::from(r#""b-3""#)],
+            timed_out: false,
+        })
+    );
+    // serverCount(): the subscribers of the main channel, by SHARDNUMSUB.
+    let n = hub.cluster_server_count("/").unwrap();
+    assert_eq!(
+        commands(&mut hub),
+        [Command::ShardNumSub("socket.io#/#".into())]
+    );
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io#/#", 3);
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterReply {
+            request: n,
+            results: alloc::vec![String::from("3")],
+            timed_out: false,
+        })
+    );
+}

@@ -147,12 +147,31 @@ impl Hub {
             Some(sharded::SOCKETS_LEAVE) => Some(RequestType::RemoteLeave),
             Some(sharded::DISCONNECT_SOCKETS) => Some(RequestType::RemoteDisconnect),
             Some(sharded::SERVER_SIDE_EMIT) => Some(RequestType::ServerSideEmit),
+            Some(sharded::SERVER_SIDE_EMIT_RESPONSE) => {
+                let classic = wire::Message {
+                    request_id: m.request_id,
+                    data: m.packet.clone(),
+                    ..wire::Message::default()
+                };
+                self.request_response(&classic);
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         if let Some(kind) = kind {
+            let request_id = if kind == RequestType::ServerSideEmit {
+                m.request_id
+            } else {
+                None
+            };
+            if let (Some(r), Some(from), Some(c)) = (request_id, m.uid, self.cluster.as_deref_mut())
+            {
+                c.remember_requester(r, from);
+            }
             let classic = wire::Message {
                 kind: Some(kind),
                 uid: m.uid,
+                request_id,
                 opts: Some(m.opts.clone()),
                 rooms: m.rooms.clone(),
                 close: m.close,
@@ -418,6 +437,25 @@ impl Hub {
     /// Answers a [`HubEvent::ServerSideEmit`] that carried a `request_id` with one argument
     /// (raw JSON), as the Node `serverSideEmit` callback does.
     pub fn cluster_answer_server_side_emit(&mut self, nsp: &str, request_id: &str, arg_json: &str) {
+        let to = self
+            .cluster
+            .as_deref_mut()
+            .filter(|c| c.is_sharded())
+            .and_then(|c| c.take_requester(request_id));
+        if let Some(to) = to {
+            // Sharded: `{type: 10, data: {requestId, packet}, uid, nsp}` to the requester.
+            let d = JsonObject::new()
+                .str("requestId", request_id)
+                .raw("packet", arg_json)
+                .finish();
+            self.sharded_respond_json(
+                nsp,
+                &to,
+                crate::cluster::sharded::SERVER_SIDE_EMIT_RESPONSE,
+                &d,
+            );
+            return;
+        }
         let r = JsonObject::new()
             .num("type", u64::from(RequestType::ServerSideEmit.number()))
             .str("requestId", request_id)

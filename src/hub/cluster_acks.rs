@@ -365,7 +365,7 @@ impl Hub {
 
     /// Publishes a sharded response `{"type","data","uid","nsp"}` as JSON (`data`: JSON) on
     /// the channel of node `to`.
-    fn sharded_respond_json(&mut self, nsp: &str, to: &str, kind: u64, data: &str) {
+    pub(super) fn sharded_respond_json(&mut self, nsp: &str, to: &str, kind: u64, data: &str) {
         let Some(c) = self.cluster.as_deref_mut() else {
             return;
         };

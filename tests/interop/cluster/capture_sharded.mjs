@@ -46,6 +46,11 @@ c1.on("ask", (n, cb) => cb("local-" + n));
 c2.on("ask", (n, cb) => cb("answer-" + n));
 // (It times out here: SHARDNUMSUB also counts this script's monitor connection.)
 await mark("broadcast-ack"); await a.timeout(1000).emitWithAck("ask", 7).catch(() => {});
+// serverSideEmitWithAck: the request on the main channel, then b's answer on a's channel
+// (it times out too, after the adapter's 5 s, for the same reason).
+b.on("sse", (x, cb) => cb("b-" + x));
+a.on("sse", (x, cb) => cb("a-" + x));
+await mark("sse-ack"); await a.serverSideEmitWithAck("sse", 3).catch(() => {});
 await sleep(300);
 writeFileSync(out, lines.join("\n") + "\n");
 process.exit(0);

@@ -137,8 +137,9 @@ if (mode === "node-server") {
     }
   }
   if (sharded) {
-    // The sharded variant: broadcasts, socketsJoin / serverSideEmit both ways, broadcasts
-    // with acks (fetchSockets and serverSideEmit answers are not implemented on the Rust side).
+    // The sharded variant: broadcasts, socketsJoin / serverSideEmit (with acks too) both
+    // ways, broadcasts with acks, serverCount (fetchSockets / allRooms are not implemented on
+    // the Rust side).
     await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
     await sleep(1000);
     await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
@@ -170,6 +171,18 @@ if (mode === "node-server") {
       const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
       check(JSON.stringify(got) === all6s, `sharded emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
     }
+    // serverSideEmitWithAck both ways, and serverCount from a Rust node (SHARDNUMSUB).
+    const askS = async (c, ev, ...args) => {
+      const result = new Promise((r) => c.once(`${ev}-result`, r));
+      c.emit(ev, ...args);
+      return Promise.race([result, sleep(10000).then(() => "no result")]);
+    };
+    const sa = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
+    check(JSON.stringify(sa) === JSON.stringify(["rust1", "rust2"]), `sharded serverSideEmitWithAck from node: ${JSON.stringify(sa)}`);
+    const sr = await askS(clients[4], "sse-ack", "8");
+    check(JSON.stringify(sr) === JSON.stringify(["node", "rust1"]), `sharded serverSideEmitWithAck from rust2: ${JSON.stringify(sr)}`);
+    const sc = await askS(clients[2], "count");
+    check(JSON.stringify(sc) === "[3]", `sharded serverCount from rust1: ${JSON.stringify(sc)}`);
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
