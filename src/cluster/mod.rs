@@ -58,8 +58,8 @@ pub struct ClusterConfig {
     pub max_pending_requests: usize,
     /// The sharded variant (`createShardedAdapter`, Redis 7 sharded pub/sub, dynamic room
     /// channels): see [`sharded`]. Off by default. Broadcasts and serverSideEmit (with acks
-    /// too), socketsJoin / Leave, disconnectSockets, serverCount; fetchSockets and allRooms
-    /// are neither sent nor answered in this mode yet (they return this node's part only).
+    /// too), socketsJoin / Leave, disconnectSockets, fetchSockets, serverCount; allRooms (not
+    /// a request of the sharded adapter) returns this node's rooms only.
     pub sharded: bool,
 }
 

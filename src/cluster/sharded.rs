@@ -12,7 +12,8 @@
 //! SERVER_SIDE_EMIT_RESPONSE) and broadcasts with acks (BROADCAST with a `requestId`, answered
 //! with BROADCAST_CLIENT_COUNT and BROADCAST_ACK) go both ways, the answers on the requester's
 //! channel; the number of nodes (and `serverCount`) comes from `PUBSUB SHARDNUMSUB` of the main
-//! channel, as the reference. fetchSockets / allRooms and heartbeats are not handled yet.
+//! channel, as the reference. fetchSockets too (FETCH_SOCKETS / FETCH_SOCKETS_RESPONSE);
+//! allRooms (not a `ClusterAdapter` request) and heartbeats are not handled.
 
 use alloc::vec::Vec;
 
@@ -27,6 +28,10 @@ pub const SOCKETS_JOIN: u64 = 4;
 pub const SOCKETS_LEAVE: u64 = 5;
 /// `disconnectSockets`.
 pub const DISCONNECT_SOCKETS: u64 = 6;
+/// `fetchSockets`.
+pub const FETCH_SOCKETS: u64 = 7;
+/// One node's sockets for a `fetchSockets` (a response).
+pub const FETCH_SOCKETS_RESPONSE: u64 = 8;
 /// `serverSideEmit`.
 pub const SERVER_SIDE_EMIT: u64 = 9;
 /// One node's answer to a `serverSideEmitWithAck` (a response).
@@ -64,6 +69,8 @@ pub struct Message<'a> {
     pub request_id: Option<&'a str>,
     /// `data.clientCount` (BROADCAST_CLIENT_COUNT).
     pub client_count: Option<u64>,
+    /// `data.sockets` (FETCH_SOCKETS_RESPONSE).
+    pub sockets: Option<Value<'a>>,
 }
 
 fn get<'v, 'a>(m: &'v [(Value<'a>, Value<'a>)], k: &str) -> Option<&'v Value<'a>> {
@@ -99,13 +106,14 @@ pub fn decode<'a>(
     };
     let (mut packet, mut opts) = (None, Opts::default());
     let (mut rooms, mut close, mut request_id) = (Vec::new(), false, None);
-    let mut client_count = None;
+    let (mut client_count, mut sockets) = (None, None);
     if let Some(Value::Map(d)) = get(&m, "data") {
         packet = get(d, "packet").cloned();
         close = matches!(get(d, "close"), Some(Value::Bool(true)));
         if let Some(Value::Str(r)) = get(d, "requestId") {
             request_id = Some(*r);
         }
+        sockets = get(d, "sockets").cloned();
         client_count = get(d, "clientCount")
             .and_then(Value::as_i64)
             .and_then(|n| u64::try_from(n).ok());
@@ -132,6 +140,7 @@ pub fn decode<'a>(
         close,
         request_id,
         client_count,
+        sockets,
     })
 }
 

@@ -269,3 +269,79 @@ fn our_sharded_server_side_emit_with_ack_and_server_count_use_shardnumsub() {
         })
     );
 }
+
+#[test]
+fn sharded_fetch_sockets_both_ways_against_node_bytes() {
+    let msgs = section("fetch-sockets");
+    assert_eq!(msgs.len(), 2);
+    let (mut s1, mut s2) = (Vec::new(), Vec::new());
+    let m0 = field(&msgs[0].1, &mut s1);
+    let (a_uid, node_id) = (
+        m0.uid.unwrap().to_string(),
+        m0.request_id.unwrap().to_string(),
+    );
+    let b_uid = field(&msgs[1].1, &mut s2).uid.unwrap().to_string();
+    // Ours, as node A: Node's request bytes (its request id swapped), then B's sockets.
+    let mut hub = sharded_hub(&a_uid);
+    let _ = client(&mut hub, "/", "aaaaaaaaaaaaaaaaaaaa");
+    let _ = commands(&mut hub);
+    let n = hub.cluster_fetch_sockets(&Target::namespace("/")).unwrap();
+    assert_eq!(
+        commands(&mut hub),
+        [Command::ShardNumSub("socket.io#/#".into())]
+    );
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io#/#", 2);
+    let ours = alloc::format!("{a_uid}-r{n}");
+    let swap = |m: &[u8]| {
+        String::from_utf8(m.to_vec())
+            .unwrap()
+            .replace(&node_id, &ours)
+            .into_bytes()
+    };
+    assert_eq!(
+        commands(&mut hub),
+        [spublish("socket.io#/#", &swap(&msgs[0].1))]
+    );
+    hub.handle_cluster_message(Duration::ZERO, &msgs[1].0, &swap(&msgs[1].1))
+        .unwrap();
+    let Some(HubEvent::ClusterReply {
+        request,
+        results,
+        timed_out: false,
+    }) = hub.poll_event()
+    else {
+        panic!("no reply");
+    };
+    assert_eq!(request, n);
+    assert_eq!(results.len(), 2);
+    assert!(
+        results[0].starts_with(r#"{"id":"aaaaaaaaaaaaaaaaaaaa""#),
+        "{}",
+        results[0]
+    );
+    assert!(
+        results[1].starts_with(r#"{"id":"ucPrLx8t9G5jAaKCAAAB""#),
+        "{}",
+        results[1]
+    );
+    // Node's request to us, as node B: our sockets go to A's channel as a type 8 response.
+    let mut hub = sharded_hub(&b_uid);
+    let _ = client(&mut hub, "/", "bbbbbbbbbbbbbbbbbbbb");
+    let _ = commands(&mut hub);
+    hub.handle_cluster_message(Duration::ZERO, &msgs[0].0, &msgs[0].1)
+        .unwrap();
+    let out = commands(&mut hub);
+    let [Command::SPublish { channel, payload }] = &out[..] else {
+        panic!("{out:?}");
+    };
+    assert_eq!(*channel, msgs[1].0);
+    let head = alloc::format!(
+        r#"{{"type":8,"data":{{"requestId":"{node_id}","sockets":[{{"id":"bbbbbbbbbbbbbbbbbbbb","#
+    );
+    let text = core::str::from_utf8(payload).unwrap();
+    assert!(text.starts_with(&head), "{text}");
+    assert!(
+        text.ends_with(&alloc::format!(r#"]}},"uid":"{b_uid}","nsp":"/"}}"#)),
+        "{text}"
+    );
+}

@@ -147,6 +147,28 @@ impl Hub {
             Some(sharded::SOCKETS_LEAVE) => Some(RequestType::RemoteLeave),
             Some(sharded::DISCONNECT_SOCKETS) => Some(RequestType::RemoteDisconnect),
             Some(sharded::SERVER_SIDE_EMIT) => Some(RequestType::ServerSideEmit),
+            Some(sharded::FETCH_SOCKETS) => {
+                let (Some(id), Some(from)) = (m.request_id, m.uid) else {
+                    return Ok(());
+                };
+                let sockets = self.select(m.nsp, Some(&m.opts));
+                let list = self.fetch_json(&sockets);
+                let d = JsonObject::new()
+                    .str("requestId", id)
+                    .raw("sockets", &list)
+                    .finish();
+                self.sharded_respond_json(m.nsp, from, sharded::FETCH_SOCKETS_RESPONSE, &d);
+                return Ok(());
+            }
+            Some(sharded::FETCH_SOCKETS_RESPONSE) => {
+                let classic = wire::Message {
+                    request_id: m.request_id,
+                    sockets: m.sockets.clone(),
+                    ..wire::Message::default()
+                };
+                self.request_response(&classic);
+                return Ok(());
+            }
             Some(sharded::SERVER_SIDE_EMIT_RESPONSE) => {
                 let classic = wire::Message {
                     request_id: m.request_id,

@@ -3,7 +3,7 @@
 //! many servers there are ([`Command::NumSub`] on the request channel, answered with
 //! [`Hub::handle_cluster_numsub`]), then waits for that many answers minus itself, or for
 //! [`ClusterConfig::request_timeout`](crate::cluster::ClusterConfig::request_timeout). In the
-//! sharded variant, `serverSideEmitWithAck` and `serverCount` count with
+//! sharded variant, `fetchSockets`, `serverSideEmitWithAck` and `serverCount` count with
 //! [`Command::ShardNumSub`] on the namespace's channel and publish there, as the reference.
 
 use alloc::boxed::Box;
@@ -55,11 +55,14 @@ impl Hub {
         let request_id = alloc::format!("{}-r{n}", c.uid());
         let json = body(c.uid(), &request_id);
         let deadline = self.now.saturating_add(c.config().request_timeout);
-        // Sharded: serverSideEmitWithAck and serverCount as the reference (SHARDNUMSUB of the
-        // namespace's channel); fetchSockets / allRooms are not sharded yet and stay local
-        // (the classic channel's NUMSUB counts no node there).
-        let sharded =
-            c.is_sharded() && matches!(kind, RequestType::ServerSideEmit | RequestType::Sockets);
+        // Sharded: fetchSockets, serverSideEmitWithAck and serverCount as the reference
+        // (SHARDNUMSUB of the namespace's channel); allRooms, not a request of the sharded
+        // adapter, stays local (the classic channel's NUMSUB counts no node there).
+        let sharded = c.is_sharded()
+            && matches!(
+                kind,
+                RequestType::ServerSideEmit | RequestType::Sockets | RequestType::RemoteFetch
+            );
         let channel = if sharded {
             wire::broadcast_channel(&c.config().prefix, nsp, &[])
         } else {
@@ -99,10 +102,31 @@ impl Hub {
         let mut except: Vec<&str> = target.except_rooms.to_vec();
         except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
         let opts = wire::json_opts(target.rooms, &except);
+        // The sharded adapter's opts carry `flags` too.
+        let sharded_opts = JsonObject::new()
+            .list("rooms", target.rooms.iter().copied())
+            .list("except", except.iter().copied())
+            .raw("flags", "{}")
+            .finish();
+        let sharded = self.cluster.as_deref().is_some_and(|c| c.is_sharded());
+        let nsp = target.namespace;
         self.start_request(
             RequestType::RemoteFetch,
-            target.namespace,
+            nsp,
             |uid, id| {
+                if sharded {
+                    // `{type: 7, data: {opts: {rooms, except, flags}, requestId}, uid, nsp}`.
+                    let d = JsonObject::new()
+                        .raw("opts", &sharded_opts)
+                        .str("requestId", id)
+                        .finish();
+                    return JsonObject::new()
+                        .num("type", crate::cluster::sharded::FETCH_SOCKETS)
+                        .raw("data", &d)
+                        .str("uid", uid)
+                        .str("nsp", nsp)
+                        .finish();
+                }
                 JsonObject::new()
                     .str("uid", uid)
                     .str("requestId", id)

@@ -12,9 +12,9 @@
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
-#    socketsJoin and serverSideEmit (with acks too) both ways; broadcasts with acks from
-#    every node and serverCount (node count by PUBSUB SHARDNUMSUB), complete before their
-#    deadline;
+#    socketsJoin, serverSideEmit (with acks too) and fetchSockets both ways; broadcasts with
+#    acks from every node and serverCount (node count by PUBSUB SHARDNUMSUB), complete before
+#    their deadline;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
 #    a post on one reaches a client of the other; again through a Redis with a password
 #    (`--redis redis://:PASSWORD@HOST:PORT/0`); a wrong or missing password ends the node

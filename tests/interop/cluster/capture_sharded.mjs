@@ -51,6 +51,9 @@ await mark("broadcast-ack"); await a.timeout(1000).emitWithAck("ask", 7).catch((
 b.on("sse", (x, cb) => cb("b-" + x));
 a.on("sse", (x, cb) => cb("a-" + x));
 await mark("sse-ack"); await a.serverSideEmitWithAck("sse", 3).catch(() => {});
+// fetchSockets: the request on the main channel, then b's sockets on a's channel (times out
+// too, after 5 s).
+await mark("fetch-sockets"); await a.fetchSockets().catch(() => {});
 await sleep(300);
 writeFileSync(out, lines.join("\n") + "\n");
 process.exit(0);

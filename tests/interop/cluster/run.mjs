@@ -138,8 +138,8 @@ if (mode === "node-server") {
   }
   if (sharded) {
     // The sharded variant: broadcasts, socketsJoin / serverSideEmit (with acks too) both
-    // ways, broadcasts with acks, serverCount (fetchSockets / allRooms are not implemented on
-    // the Rust side).
+    // ways, broadcasts with acks, serverCount, fetchSockets (allRooms is not a request of the
+    // sharded adapter).
     await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
     await sleep(1000);
     await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
@@ -183,6 +183,12 @@ if (mode === "node-server") {
     check(JSON.stringify(sr) === JSON.stringify(["node", "rust1"]), `sharded serverSideEmitWithAck from rust2: ${JSON.stringify(sr)}`);
     const sc = await askS(clients[2], "count");
     check(JSON.stringify(sc) === "[3]", `sharded serverCount from rust1: ${JSON.stringify(sc)}`);
+    // fetchSockets both ways: every node's sockets.
+    const sids = JSON.stringify(clients.map((c) => c.id).sort());
+    const sf = await clients[0].timeout(8000).emitWithAck("fetch", "");
+    check(JSON.stringify(sf) === sids, `sharded fetchSockets from node sees all 6 sockets (${sf.length})`);
+    const sfr = await askS(clients[2], "fetch", "");
+    check(Array.isArray(sfr) && JSON.stringify(sfr.map((x) => x.id).sort()) === sids, `sharded fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(sfr).slice(0, 80)}`);
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
