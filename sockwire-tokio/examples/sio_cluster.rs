@@ -15,7 +15,8 @@
 //!   serverSideEmitWithAck, serverCount across the cluster; the sorted JSON items come back as
 //!   `fetch-result` / `rooms-result` / `sse-ack-result` / `count-result`;
 //! * `bcast-ack(event)`: `io.timeout(2000).emitWithAck(event)` across the cluster; the sorted
-//!   first arguments of every answer come back to the asker as `acks-result`.
+//!   first arguments of every answer come back to the asker as `acks-result` (with
+//!   `"timed-out"` among them if it ran to its deadline).
 //!
 //! A `serverSideEmit("sse", x)` from another node is re-emitted locally as `sse-got(name, x)`,
 //! and answered with the node name when the sender waits for answers.
@@ -150,7 +151,13 @@ impl App for Node {
             self.remote.insert(id, answers);
             return;
         }
-        if let HubEvent::AckComplete { id, outcomes, .. } = &event {
+        if let HubEvent::AckComplete {
+            id,
+            outcomes,
+            timed_out,
+            ..
+        } = &event
+        {
             let Some(asker) = self.asking.remove(id) else {
                 return;
             };
@@ -162,6 +169,10 @@ impl App for Node {
                 })
                 .collect();
             all.extend(self.remote.remove(id).unwrap_or_default());
+            // Reached its deadline with a node or an answer missing: the CI sees it.
+            if *timed_out {
+                all.push("\"timed-out\"".into());
+            }
             all.sort();
             let list = format!("[{}]", all.join(","));
             let room = [asker.as_str()];

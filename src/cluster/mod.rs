@@ -57,8 +57,9 @@ pub struct ClusterConfig {
     /// Most requests of this node waiting for answers (default 1024).
     pub max_pending_requests: usize,
     /// The sharded variant (`createShardedAdapter`, Redis 7 sharded pub/sub, dynamic room
-    /// channels): see [`sharded`]. Off by default. Broadcasts only (other message types are
-    /// neither sent nor answered in this mode yet).
+    /// channels): see [`sharded`]. Off by default. Broadcasts and serverSideEmit (with acks
+    /// too), socketsJoin / Leave, disconnectSockets, fetchSockets, serverCount; allRooms (not
+    /// a request of the sharded adapter) returns this node's rooms only.
     pub sharded: bool,
 }
 
@@ -116,6 +117,10 @@ pub enum Command {
     /// `PUBSUB NUMSUB channel` (on the publisher connection): answer with the count through
     /// [`Hub::handle_cluster_numsub`](crate::hub::Hub::handle_cluster_numsub).
     NumSub(String),
+    /// `PUBSUB SHARDNUMSUB channel` (sharded variant, publisher connection): the server count
+    /// of the sharded adapter; answer like [`Command::NumSub`], through
+    /// [`Hub::handle_cluster_numsub`](crate::hub::Hub::handle_cluster_numsub).
+    ShardNumSub(String),
     /// `SSUBSCRIBE channel` (sharded variant, subscriber connection).
     SSubscribe(String),
     /// `SUNSUBSCRIBE channel` (sharded variant, subscriber connection).
@@ -156,6 +161,9 @@ pub struct Adapter {
     namespaces: BTreeSet<String>,
     out: VecDeque<Command>,
     dropped: u64,
+    /// Sharded: who asked each serverSideEmit-with-ack delivered here (request id, requester
+    /// uid), oldest first, at most `max_pending_requests` (the oldest unanswered is forgotten).
+    requesters: VecDeque<(String, String)>,
 }
 
 impl Adapter {
@@ -169,9 +177,25 @@ impl Adapter {
             namespaces: BTreeSet::new(),
             out: VecDeque::new(),
             dropped: 0,
+            requesters: VecDeque::new(),
         };
         a.add_namespace("/");
         a
+    }
+
+    /// Sharded: remembers that `uid` asked request `request_id` (its answer goes to `uid`'s
+    /// channel).
+    pub(crate) fn remember_requester(&mut self, request_id: &str, uid: &str) {
+        if self.requesters.len() >= self.cfg.max_pending_requests.max(1) {
+            self.requesters.pop_front();
+        }
+        self.requesters.push_back((request_id.into(), uid.into()));
+    }
+
+    /// Sharded: the uid that asked `request_id`, forgotten once taken.
+    pub(crate) fn take_requester(&mut self, request_id: &str) -> Option<String> {
+        let i = self.requesters.iter().position(|(r, _)| r == request_id)?;
+        self.requesters.remove(i).map(|(_, u)| u)
     }
 
     /// The node's uid.
@@ -503,3 +527,5 @@ impl Emitter {
 mod tests;
 #[cfg(test)]
 mod tests_acks;
+#[cfg(test)]
+mod tests_sharded_acks;

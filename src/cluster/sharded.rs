@@ -8,8 +8,12 @@
 //! Messages are the `ClusterAdapter` ones: `{type, data, uid, nsp}` as JSON, or as msgpack
 //! when `data` holds binary. A broadcast is type 3 with `data = {packet: {type, data}, opts:
 //! {rooms, except, flags}}`. Broadcasts, socketsJoin / socketsLeave / disconnectSockets and
-//! serverSideEmit (without answers) go both ways; the other types (fetchSockets, answers,
-//! broadcasts with acks, heartbeats) are not handled yet.
+//! serverSideEmit (with acks too: SERVER_SIDE_EMIT with a `requestId`, answered with
+//! SERVER_SIDE_EMIT_RESPONSE) and broadcasts with acks (BROADCAST with a `requestId`, answered
+//! with BROADCAST_CLIENT_COUNT and BROADCAST_ACK) go both ways, the answers on the requester's
+//! channel; the number of nodes (and `serverCount`) comes from `PUBSUB SHARDNUMSUB` of the main
+//! channel, as the reference. fetchSockets too (FETCH_SOCKETS / FETCH_SOCKETS_RESPONSE);
+//! allRooms (not a `ClusterAdapter` request) and heartbeats are not handled.
 
 use alloc::vec::Vec;
 
@@ -24,8 +28,18 @@ pub const SOCKETS_JOIN: u64 = 4;
 pub const SOCKETS_LEAVE: u64 = 5;
 /// `disconnectSockets`.
 pub const DISCONNECT_SOCKETS: u64 = 6;
+/// `fetchSockets`.
+pub const FETCH_SOCKETS: u64 = 7;
+/// One node's sockets for a `fetchSockets` (a response).
+pub const FETCH_SOCKETS_RESPONSE: u64 = 8;
 /// `serverSideEmit`.
 pub const SERVER_SIDE_EMIT: u64 = 9;
+/// One node's answer to a `serverSideEmitWithAck` (a response).
+pub const SERVER_SIDE_EMIT_RESPONSE: u64 = 10;
+/// A node's count of the clients that got a broadcast with acks (a response).
+pub const BROADCAST_CLIENT_COUNT: u64 = 11;
+/// One client's answer to a broadcast with acks (a response).
+pub const BROADCAST_ACK: u64 = 12;
 
 /// Node's test for rooms that get no channel of their own: socket ids are 20 characters.
 #[must_use]
@@ -53,6 +67,10 @@ pub struct Message<'a> {
     pub close: bool,
     /// `data.requestId` (messages that wait for answers).
     pub request_id: Option<&'a str>,
+    /// `data.clientCount` (BROADCAST_CLIENT_COUNT).
+    pub client_count: Option<u64>,
+    /// `data.sockets` (FETCH_SOCKETS_RESPONSE).
+    pub sockets: Option<Value<'a>>,
 }
 
 fn get<'v, 'a>(m: &'v [(Value<'a>, Value<'a>)], k: &str) -> Option<&'v Value<'a>> {
@@ -88,12 +106,17 @@ pub fn decode<'a>(
     };
     let (mut packet, mut opts) = (None, Opts::default());
     let (mut rooms, mut close, mut request_id) = (Vec::new(), false, None);
+    let (mut client_count, mut sockets) = (None, None);
     if let Some(Value::Map(d)) = get(&m, "data") {
         packet = get(d, "packet").cloned();
         close = matches!(get(d, "close"), Some(Value::Bool(true)));
         if let Some(Value::Str(r)) = get(d, "requestId") {
             request_id = Some(*r);
         }
+        sockets = get(d, "sockets").cloned();
+        client_count = get(d, "clientCount")
+            .and_then(Value::as_i64)
+            .and_then(|n| u64::try_from(n).ok());
         if let Some(Value::Array(items)) = get(d, "rooms") {
             for i in items {
                 match i {
@@ -116,6 +139,8 @@ pub fn decode<'a>(
         rooms,
         close,
         request_id,
+        client_count,
+        sockets,
     })
 }
 
@@ -124,6 +149,19 @@ pub fn decode<'a>(
 /// packet is not one this crate wrote.
 #[must_use]
 pub fn encode_broadcast(uid: &str, nsp: &str, packet: &[u8], opts: &Opts<'_>) -> Option<Vec<u8>> {
+    encode_broadcast_request(uid, nsp, packet, opts, None)
+}
+
+/// [`encode_broadcast`], with `ack = Some((request_id, timeout_ms))` for a broadcast with acks
+/// (`data.requestId`, `opts.flags.timeout`, as the reference's `broadcastWithAck`).
+#[must_use]
+pub fn encode_broadcast_request(
+    uid: &str,
+    nsp: &str,
+    packet: &[u8],
+    opts: &Opts<'_>,
+    ack: Option<(&str, u64)>,
+) -> Option<Vec<u8>> {
     let Ok(Value::Map(p)) = msgpack::decode(packet, &Limits::default()) else {
         return None;
     };
@@ -135,15 +173,20 @@ pub fn encode_broadcast(uid: &str, nsp: &str, packet: &[u8], opts: &Opts<'_>) ->
             .num("type", u64::try_from(kind).ok()?)
             .raw("data", &json)
             .finish();
+        let flags = match ack {
+            Some((_, ms)) => JsonObject::new().num("timeout", ms).finish(),
+            None => "{}".into(),
+        };
         let o = JsonObject::new()
             .list("rooms", opts.rooms.iter().copied())
             .list("except", opts.except.iter().copied())
-            .raw("flags", "{}")
+            .raw("flags", &flags)
             .finish();
-        let d = JsonObject::new()
-            .raw("packet", &packet)
-            .raw("opts", &o)
-            .finish();
+        let mut d = JsonObject::new().raw("packet", &packet);
+        if let Some((id, _)) = ack {
+            d = d.str("requestId", id);
+        }
+        let d = d.raw("opts", &o).finish();
         let msg = JsonObject::new()
             .num("type", BROADCAST)
             .raw("data", &d)
@@ -158,28 +201,31 @@ pub fn encode_broadcast(uid: &str, nsp: &str, packet: &[u8], opts: &Opts<'_>) ->
     fn list<'v>(l: &[&'v str]) -> Value<'v> {
         Value::Array(l.iter().map(|r| Value::Str(r)).collect())
     }
+    let flags = match ack {
+        Some((_, ms)) => alloc::vec![(s("timeout"), Value::UInt(ms))],
+        None => Vec::new(),
+    };
+    let mut d = alloc::vec![(
+        s("packet"),
+        Value::Map(alloc::vec![
+            (s("type"), Value::UInt(u64::try_from(kind).ok()?)),
+            (s("data"), data.clone()),
+        ])
+    )];
+    if let Some((id, _)) = ack {
+        d.push((s("requestId"), s(id)));
+    }
+    d.push((
+        s("opts"),
+        Value::Map(alloc::vec![
+            (s("rooms"), list(&opts.rooms)),
+            (s("except"), list(&opts.except)),
+            (s("flags"), Value::Map(flags)),
+        ]),
+    ));
     let v = Value::Map(alloc::vec![
         (s("type"), Value::UInt(BROADCAST)),
-        (
-            s("data"),
-            Value::Map(alloc::vec![
-                (
-                    s("packet"),
-                    Value::Map(alloc::vec![
-                        (s("type"), Value::UInt(u64::try_from(kind).ok()?)),
-                        (s("data"), data.clone()),
-                    ])
-                ),
-                (
-                    s("opts"),
-                    Value::Map(alloc::vec![
-                        (s("rooms"), list(&opts.rooms)),
-                        (s("except"), list(&opts.except)),
-                        (s("flags"), Value::Map(Vec::new())),
-                    ])
-                ),
-            ])
-        ),
+        (s("data"), Value::Map(d)),
         (s("uid"), s(uid)),
         (s("nsp"), s(nsp)),
     ]);

@@ -127,9 +127,9 @@ impl Hub {
         self.deliver_remote(nsp, &m.packet, &m.opts)
     }
 
-    /// A message of the sharded variant: broadcasts are delivered; socketsJoin / Leave,
-    /// disconnectSockets and serverSideEmit are applied (none of them answered); the rest is
-    /// ignored.
+    /// A message of the sharded variant: broadcasts are delivered (those with acks answered,
+    /// and the answers to ours collected); socketsJoin / Leave, disconnectSockets and
+    /// serverSideEmit are applied (not answered); the rest is ignored.
     fn sharded_message(&mut self, payload: &[u8], max: usize) -> Result<(), WireError> {
         use crate::cluster::sharded;
         let mut scratch = Vec::new();
@@ -140,16 +140,60 @@ impl Hub {
         }
         let kind = match m.kind {
             Some(sharded::BROADCAST) if m.request_id.is_none() => None,
+            Some(sharded::BROADCAST | sharded::BROADCAST_CLIENT_COUNT | sharded::BROADCAST_ACK) => {
+                return self.sharded_acks_message(&m);
+            }
             Some(sharded::SOCKETS_JOIN) => Some(RequestType::RemoteJoin),
             Some(sharded::SOCKETS_LEAVE) => Some(RequestType::RemoteLeave),
             Some(sharded::DISCONNECT_SOCKETS) => Some(RequestType::RemoteDisconnect),
             Some(sharded::SERVER_SIDE_EMIT) => Some(RequestType::ServerSideEmit),
+            Some(sharded::FETCH_SOCKETS) => {
+                let (Some(id), Some(from)) = (m.request_id, m.uid) else {
+                    return Ok(());
+                };
+                let sockets = self.select(m.nsp, Some(&m.opts));
+                let list = self.fetch_json(&sockets);
+                let d = JsonObject::new()
+                    .str("requestId", id)
+                    .raw("sockets", &list)
+                    .finish();
+                self.sharded_respond_json(m.nsp, from, sharded::FETCH_SOCKETS_RESPONSE, &d);
+                return Ok(());
+            }
+            Some(sharded::FETCH_SOCKETS_RESPONSE) => {
+                let classic = wire::Message {
+                    request_id: m.request_id,
+                    sockets: m.sockets.clone(),
+                    ..wire::Message::default()
+                };
+                self.request_response(&classic);
+                return Ok(());
+            }
+            Some(sharded::SERVER_SIDE_EMIT_RESPONSE) => {
+                let classic = wire::Message {
+                    request_id: m.request_id,
+                    data: m.packet.clone(),
+                    ..wire::Message::default()
+                };
+                self.request_response(&classic);
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         if let Some(kind) = kind {
+            let request_id = if kind == RequestType::ServerSideEmit {
+                m.request_id
+            } else {
+                None
+            };
+            if let (Some(r), Some(from), Some(c)) = (request_id, m.uid, self.cluster.as_deref_mut())
+            {
+                c.remember_requester(r, from);
+            }
             let classic = wire::Message {
                 kind: Some(kind),
                 uid: m.uid,
+                request_id,
                 opts: Some(m.opts.clone()),
                 rooms: m.rooms.clone(),
                 close: m.close,
@@ -365,7 +409,7 @@ impl Hub {
                     request_id: m.request_id.map(str::to_string),
                 });
             }
-            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m)?,
+            RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m, None)?,
             _ => {}
         }
         Ok(())
@@ -415,6 +459,25 @@ impl Hub {
     /// Answers a [`HubEvent::ServerSideEmit`] that carried a `request_id` with one argument
     /// (raw JSON), as the Node `serverSideEmit` callback does.
     pub fn cluster_answer_server_side_emit(&mut self, nsp: &str, request_id: &str, arg_json: &str) {
+        let to = self
+            .cluster
+            .as_deref_mut()
+            .filter(|c| c.is_sharded())
+            .and_then(|c| c.take_requester(request_id));
+        if let Some(to) = to {
+            // Sharded: `{type: 10, data: {requestId, packet}, uid, nsp}` to the requester.
+            let d = JsonObject::new()
+                .str("requestId", request_id)
+                .raw("packet", arg_json)
+                .finish();
+            self.sharded_respond_json(
+                nsp,
+                &to,
+                crate::cluster::sharded::SERVER_SIDE_EMIT_RESPONSE,
+                &d,
+            );
+            return;
+        }
         let r = JsonObject::new()
             .num("type", u64::from(RequestType::ServerSideEmit.number()))
             .str("requestId", request_id)

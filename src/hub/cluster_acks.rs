@@ -2,15 +2,19 @@
 //! other node answers with a BROADCAST_CLIENT_COUNT (how many of its clients got it), then
 //! one BROADCAST_ACK per client answer. Like socket.io's `emitWithAck`, ours completes as soon
 //! as every other node has sent its count (the number of nodes comes from a
-//! [`Command::NumSub`] on the request channel) and every counted client has answered, and at
-//! its deadline otherwise. Another node's broadcast is delivered here with one of our ack ids,
-//! and its count and answers are sent back.
+//! [`Command::NumSub`] on the request channel; in the sharded variant a
+//! [`Command::ShardNumSub`] on the namespace's main channel, as the reference's `serverCount`)
+//! and every counted client has answered, and at its deadline otherwise. Another node's
+//! broadcast is delivered here with one of our ack ids, and its count and answers are sent
+//! back (sharded: to `<prefix>#<nsp>#<requester uid>#`, as `{type, data, uid, nsp}`).
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::{Hub, HubError, HubEvent, Target};
+use crate::cluster::sharded;
 use crate::cluster::wire::{self, JsonObject};
 use crate::cluster::{Command, Flags, Opts, RequestType, WireError};
 use crate::socketio::packet::Value;
@@ -69,27 +73,20 @@ impl Hub {
         let p = EncodedPacket::event_for(Parser::Msgpack, target.namespace, None, event, args)
             .map_err(HubError::Encode)?;
         let uid = c.uid().to_string();
-        let channel = c.request_channel(target.namespace);
+        let sharded = c.is_sharded();
+        // Sharded: the namespace's main channel, where SHARDNUMSUB counts the nodes (never a
+        // room's channel, as the reference: its count would not be every node's).
+        let channel = if sharded {
+            wire::broadcast_channel(&c.config().prefix, target.namespace, &[])
+        } else {
+            c.request_channel(target.namespace)
+        };
         let request_id = alloc::format!("{uid}-{id}");
         let mut except: Vec<&str> = target.except_rooms.to_vec();
         except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
         let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        let mut out = Vec::new();
-        out.push(0x85);
-        let s = |out: &mut Vec<u8>, v: &str| {
-            crate::msgpack::encode(&crate::msgpack::Value::Str(v), out)
-        };
-        s(&mut out, "uid");
-        s(&mut out, &uid);
-        s(&mut out, "requestId");
-        s(&mut out, &request_id);
-        s(&mut out, "type");
-        out.push(RequestType::Broadcast.number());
-        s(&mut out, "packet");
-        out.extend_from_slice(p.msgpack().unwrap_or(&[]));
-        s(&mut out, "opts");
         // `{rooms, except, flags: {timeout}}`: the broadcast's own opts encoder, minus the array.
-        let opts = Opts {
+        let opts_value = Opts {
             rooms: target.rooms.to_vec(),
             except,
             flags: Flags {
@@ -98,8 +95,40 @@ impl Hub {
             },
         };
         let mut whole = Vec::new();
-        wire::encode_broadcast(&mut whole, wire::Writer::Adapter, "", &[0xc0], &opts);
-        out.extend_from_slice(&whole[3..]);
+        wire::encode_broadcast(&mut whole, wire::Writer::Adapter, "", &[0xc0], &opts_value);
+        let opts = &whole[3..];
+        let packet = p.msgpack().unwrap_or(&[]);
+        let mut out = Vec::new();
+        if sharded {
+            // As the reference: JSON, or msgpack when the arguments hold binary.
+            let o = Opts {
+                flags: Flags::default(),
+                ..opts_value.clone()
+            };
+            // `None` only for a packet this crate did not write: then it stays local.
+            let Some(m) = sharded::encode_broadcast_request(
+                &uid,
+                target.namespace,
+                packet,
+                &o,
+                Some((&request_id, ms)),
+            ) else {
+                return Ok(());
+            };
+            out = m;
+        } else {
+            out.push(0x85);
+            ms_str(&mut out, "uid");
+            ms_str(&mut out, &uid);
+            ms_str(&mut out, "requestId");
+            ms_str(&mut out, &request_id);
+            ms_str(&mut out, "type");
+            out.push(RequestType::Broadcast.number());
+            ms_str(&mut out, "packet");
+            out.extend_from_slice(packet);
+            ms_str(&mut out, "opts");
+            out.extend_from_slice(opts);
+        }
         self.cluster_acks.insert(
             request_id.into(),
             ClusterAck {
@@ -111,17 +140,25 @@ impl Hub {
                 answers: Vec::new(),
             },
         );
-        self.publish_request(channel.clone(), out);
-        // How many nodes will answer: the subscribers of the request channel, minus us.
+        // How many nodes will answer: the subscribers of the channel, minus us.
         if let Some(c) = self.cluster.as_deref_mut() {
-            c.push_command(Command::NumSub(channel));
+            if sharded {
+                c.push_command(Command::SPublish {
+                    channel: channel.clone(),
+                    payload: out,
+                });
+                c.push_command(Command::ShardNumSub(channel));
+            } else {
+                c.publish(channel.clone(), out);
+                c.push_command(Command::NumSub(channel));
+            }
         }
         Ok(())
     }
 
     /// Sends one answer of a client to another node's broadcast with acks (BROADCAST_ACK).
     pub(super) fn relay_ack(&mut self, id: u64, args: &str, attachments: &[Vec<u8>]) {
-        let Some((nsp, request_id)) = self.remote_acks.get(&id).cloned() else {
+        let Some((nsp, request_id, requester)) = self.remote_acks.get(&id).cloned() else {
             return;
         };
         let first = crate::json::array_items(args)
@@ -137,15 +174,30 @@ impl Hub {
             packet = alloc::vec![0xc0];
         }
         let mut out = Vec::new();
+        if let (Some(to), true) = (&requester, refs.is_empty()) {
+            // As the reference: JSON when the answer holds no binary.
+            let d = JsonObject::new()
+                .str("requestId", &request_id)
+                .raw("packet", first)
+                .finish();
+            self.sharded_respond_json(&nsp, to, sharded::BROADCAST_ACK, &d);
+            return;
+        }
+        if let Some(to) = requester {
+            out.push(0x82);
+            ms_str(&mut out, "requestId");
+            ms_str(&mut out, &request_id);
+            ms_str(&mut out, "packet");
+            out.extend_from_slice(&packet);
+            self.sharded_respond(&nsp, &to, sharded::BROADCAST_ACK, &out);
+            return;
+        }
         out.push(0x83);
-        let s = |out: &mut Vec<u8>, v: &str| {
-            crate::msgpack::encode(&crate::msgpack::Value::Str(v), out)
-        };
-        s(&mut out, "type");
+        ms_str(&mut out, "type");
         out.push(RequestType::BroadcastAck.number());
-        s(&mut out, "requestId");
-        s(&mut out, &request_id);
-        s(&mut out, "packet");
+        ms_str(&mut out, "requestId");
+        ms_str(&mut out, &request_id);
+        ms_str(&mut out, "packet");
         out.extend_from_slice(&packet);
         if let Some(c) = self.cluster.as_deref_mut() {
             let ch = c.response_channel(&nsp);
@@ -170,11 +222,12 @@ impl Hub {
     }
 
     /// Another node's BROADCAST (with acks): delivered here with one of our ack ids; the count
-    /// and every answer go back to it.
+    /// and every answer go back to it (to `requester`'s channel in the sharded variant).
     pub(super) fn remote_broadcast_with_ack(
         &mut self,
         nsp: &str,
         m: &wire::Message<'_>,
+        requester: Option<&str>,
     ) -> Result<(), WireError> {
         let (Some(request_id), Some(packet)) = (m.request_id, &m.packet) else {
             return Err(WireError::BadField("packet"));
@@ -184,7 +237,7 @@ impl Hub {
         }
         if !self.namespaces.contains_key(nsp) {
             // No client of ours can get it: say so, so that the sender need not wait.
-            self.respond_client_count(nsp, request_id, 0);
+            self.respond_client_count(nsp, request_id, 0, requester);
             return Ok(());
         }
         let (event, parts) = super::cluster::event_parts(packet, self.config.max_attachments)?;
@@ -196,7 +249,10 @@ impl Hub {
             .rooms(&o.rooms)
             .except_rooms(&o.except);
         let id = self.next_ack;
-        self.remote_acks.insert(id, (nsp.into(), request_id.into()));
+        self.remote_acks.insert(
+            id,
+            (nsp.into(), request_id.into(), requester.map(Into::into)),
+        );
         // Delivered here only: the request is not published again.
         let c = self.cluster.take();
         let now = self.now;
@@ -210,11 +266,25 @@ impl Hub {
             .pending
             .get(&id2)
             .map_or(0, |p| p.waiting.len() + p.outcomes.len());
-        self.respond_client_count(nsp, request_id, count as u64);
+        self.respond_client_count(nsp, request_id, count as u64, requester);
         Ok(())
     }
 
-    fn respond_client_count(&mut self, nsp: &str, request_id: &str, count: u64) {
+    fn respond_client_count(
+        &mut self,
+        nsp: &str,
+        request_id: &str,
+        count: u64,
+        requester: Option<&str>,
+    ) {
+        if let Some(to) = requester {
+            let d = JsonObject::new()
+                .str("requestId", request_id)
+                .num("clientCount", count)
+                .finish();
+            self.sharded_respond_json(nsp, to, sharded::BROADCAST_CLIENT_COUNT, &d);
+            return;
+        }
         let json = JsonObject::new()
             .num(
                 "type",
@@ -233,8 +303,14 @@ impl Hub {
         if self.request_response(&m) {
             return Ok(());
         }
+        self.ack_response(&m);
+        Ok(())
+    }
+
+    /// A BROADCAST_CLIENT_COUNT or BROADCAST_ACK for one of our broadcasts with acks.
+    fn ack_response(&mut self, m: &wire::Message<'_>) {
         let Some(c) = m.request_id.and_then(|r| self.cluster_acks.get_mut(r)) else {
-            return Ok(());
+            return;
         };
         match m.kind {
             Some(RequestType::BroadcastClientCount) => {
@@ -250,13 +326,99 @@ impl Hub {
                     c.answers.push(json);
                 }
             }
-            _ => return Ok(()),
+            _ => return,
         }
         let id = c.id;
         self.cluster_ack_progress(id);
+    }
+
+    /// A sharded message about broadcasts with acks: another node's BROADCAST with a
+    /// `requestId` (delivered here and answered on its channel), or an answer to ours.
+    pub(super) fn sharded_acks_message(
+        &mut self,
+        m: &sharded::Message<'_>,
+    ) -> Result<(), WireError> {
+        let kind = match m.kind {
+            Some(sharded::BROADCAST) => RequestType::Broadcast,
+            Some(sharded::BROADCAST_CLIENT_COUNT) => RequestType::BroadcastClientCount,
+            Some(sharded::BROADCAST_ACK) => RequestType::BroadcastAck,
+            _ => return Ok(()),
+        };
+        let classic = wire::Message {
+            kind: Some(kind),
+            uid: m.uid,
+            request_id: m.request_id,
+            opts: Some(m.opts.clone()),
+            packet: m.packet.clone(),
+            client_count: m.client_count,
+            ..wire::Message::default()
+        };
+        if kind == RequestType::Broadcast {
+            let Some(from) = m.uid else {
+                return Err(WireError::BadField("uid"));
+            };
+            return self.remote_broadcast_with_ack(m.nsp, &classic, Some(from));
+        }
+        self.ack_response(&classic);
         Ok(())
     }
+
+    /// Publishes a sharded response `{"type","data","uid","nsp"}` as JSON (`data`: JSON) on
+    /// the channel of node `to`.
+    pub(super) fn sharded_respond_json(&mut self, nsp: &str, to: &str, kind: u64, data: &str) {
+        let Some(c) = self.cluster.as_deref_mut() else {
+            return;
+        };
+        let json = JsonObject::new()
+            .num("type", kind)
+            .raw("data", data)
+            .str("uid", c.uid())
+            .str("nsp", nsp)
+            .finish();
+        let mut channel = wire::broadcast_channel(&c.config().prefix, nsp, &[]);
+        channel.push_str(to);
+        channel.push('#');
+        c.push_command(Command::SPublish {
+            channel,
+            payload: json.into_bytes(),
+        });
+    }
+
+    /// Publishes a sharded response `{type, data, uid, nsp}` (msgpack; `data` already encoded)
+    /// on the channel of node `to`: `<prefix>#<nsp>#<to>#`.
+    fn sharded_respond(&mut self, nsp: &str, to: &str, kind: u64, data: &[u8]) {
+        let Some(c) = self.cluster.as_deref_mut() else {
+            return;
+        };
+        let mut out = Vec::with_capacity(data.len() + 64);
+        out.push(0x84);
+        ms_str(&mut out, "type");
+        crate::msgpack::encode(&crate::msgpack::Value::UInt(kind), &mut out);
+        ms_str(&mut out, "data");
+        out.extend_from_slice(data);
+        ms_str(&mut out, "uid");
+        let uid = c.uid().to_string();
+        ms_str(&mut out, &uid);
+        ms_str(&mut out, "nsp");
+        ms_str(&mut out, nsp);
+        let mut channel = wire::broadcast_channel(&c.config().prefix, nsp, &[]);
+        channel.push_str(to);
+        channel.push('#');
+        c.push_command(Command::SPublish {
+            channel,
+            payload: out,
+        });
+    }
 }
+
+/// Appends `v` as a msgpack string.
+fn ms_str(out: &mut Vec<u8>, v: &str) {
+    crate::msgpack::encode(&crate::msgpack::Value::Str(v), out);
+}
+
+/// Another node's broadcast with acks delivered here: its namespace, its request id, and (in
+/// the sharded variant) the requester's uid, whose channel gets the answers.
+pub(super) type RemoteAck = (Box<str>, Box<str>, Option<Box<str>>);
 
 /// Our broadcast with acks, as published to the cluster.
 #[derive(Debug)]

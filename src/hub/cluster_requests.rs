@@ -2,7 +2,9 @@
 //! `allRooms`, `serverSideEmitWithAck`. Like the Node adapter, a request first asks the bus how
 //! many servers there are ([`Command::NumSub`] on the request channel, answered with
 //! [`Hub::handle_cluster_numsub`]), then waits for that many answers minus itself, or for
-//! [`ClusterConfig::request_timeout`](crate::cluster::ClusterConfig::request_timeout).
+//! [`ClusterConfig::request_timeout`](crate::cluster::ClusterConfig::request_timeout). In the
+//! sharded variant, `fetchSockets`, `serverSideEmitWithAck` and `serverCount` count with
+//! [`Command::ShardNumSub`] on the namespace's channel and publish there, as the reference.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -17,7 +19,6 @@ use crate::cluster::{Command, RequestType};
 #[derive(Debug)]
 pub(super) struct Request {
     kind: RequestType,
-    nsp: Box<str>,
     /// The JSON to publish once the server count is known.
     body: Option<String>,
     /// Answers expected (servers minus this one), once known.
@@ -27,6 +28,10 @@ pub(super) struct Request {
     results: Vec<String>,
     /// `serverCount()`: done as soon as the count is known.
     count_only: bool,
+    /// The channel whose subscribers are counted, and the request published on.
+    channel: Box<str>,
+    /// Sharded: counted with SHARDNUMSUB, published with SPUBLISH.
+    sharded: bool,
 }
 
 impl Hub {
@@ -50,19 +55,36 @@ impl Hub {
         let request_id = alloc::format!("{}-r{n}", c.uid());
         let json = body(c.uid(), &request_id);
         let deadline = self.now.saturating_add(c.config().request_timeout);
-        let channel = c.request_channel(nsp);
-        c.push_command(Command::NumSub(channel));
+        // Sharded: fetchSockets, serverSideEmitWithAck and serverCount as the reference
+        // (SHARDNUMSUB of the namespace's channel); allRooms, not a request of the sharded
+        // adapter, stays local (the classic channel's NUMSUB counts no node there).
+        let sharded = c.is_sharded()
+            && matches!(
+                kind,
+                RequestType::ServerSideEmit | RequestType::Sockets | RequestType::RemoteFetch
+            );
+        let channel = if sharded {
+            wire::broadcast_channel(&c.config().prefix, nsp, &[])
+        } else {
+            c.request_channel(nsp)
+        };
+        c.push_command(if sharded {
+            Command::ShardNumSub(channel.clone())
+        } else {
+            Command::NumSub(channel.clone())
+        });
         self.requests.insert(
             request_id.into(),
             Request {
                 kind,
-                nsp: nsp.into(),
                 body: Some(json),
                 expected: None,
                 got: 0,
                 deadline,
                 results: local,
                 count_only: false,
+                channel: channel.into(),
+                sharded,
             },
         );
         Ok(n)
@@ -80,10 +102,31 @@ impl Hub {
         let mut except: Vec<&str> = target.except_rooms.to_vec();
         except.extend(target.except_sockets.iter().filter_map(|s| self.sid(*s)));
         let opts = wire::json_opts(target.rooms, &except);
+        // The sharded adapter's opts carry `flags` too.
+        let sharded_opts = JsonObject::new()
+            .list("rooms", target.rooms.iter().copied())
+            .list("except", except.iter().copied())
+            .raw("flags", "{}")
+            .finish();
+        let sharded = self.cluster.as_deref().is_some_and(|c| c.is_sharded());
+        let nsp = target.namespace;
         self.start_request(
             RequestType::RemoteFetch,
-            target.namespace,
+            nsp,
             |uid, id| {
+                if sharded {
+                    // `{type: 7, data: {opts: {rooms, except, flags}, requestId}, uid, nsp}`.
+                    let d = JsonObject::new()
+                        .raw("opts", &sharded_opts)
+                        .str("requestId", id)
+                        .finish();
+                    return JsonObject::new()
+                        .num("type", crate::cluster::sharded::FETCH_SOCKETS)
+                        .raw("data", &d)
+                        .str("uid", uid)
+                        .str("nsp", nsp)
+                        .finish();
+                }
                 JsonObject::new()
                     .str("uid", uid)
                     .str("requestId", id)
@@ -132,10 +175,24 @@ impl Hub {
         args_json: &[&str],
     ) -> Result<u64, HubError> {
         let data = self.server_side_event(event, args_json)?;
+        let sharded = self.cluster.as_deref().is_some_and(|c| c.is_sharded());
         self.start_request(
             RequestType::ServerSideEmit,
             nsp,
             |uid, id| {
+                if sharded {
+                    // `{type: 9, data: {requestId, packet}, uid, nsp}`, as the reference.
+                    let d = JsonObject::new()
+                        .str("requestId", id)
+                        .raw("packet", &data)
+                        .finish();
+                    return JsonObject::new()
+                        .num("type", crate::cluster::sharded::SERVER_SIDE_EMIT)
+                        .raw("data", &d)
+                        .str("uid", uid)
+                        .str("nsp", nsp)
+                        .finish();
+                }
                 JsonObject::new()
                     .str("uid", uid)
                     .str("requestId", id)
@@ -148,7 +205,8 @@ impl Hub {
     }
 
     /// `serverCount()`: the number of servers in the cluster, this one included (the
-    /// subscribers of the namespace's request channel), as the single item of a
+    /// subscribers of the namespace's request channel; sharded: of its main channel, by
+    /// SHARDNUMSUB), as the single item of a
     /// [`HubEvent::ClusterReply`].
     ///
     /// # Errors
@@ -173,13 +231,10 @@ impl Hub {
         if self.cluster_acks_numsub(channel, count) {
             return; // each NumSub is answered once, and answers for one channel are alike
         }
-        let Some(c) = self.cluster.as_deref() else {
-            return;
-        };
         let key = self
             .requests
             .iter()
-            .filter(|(_, r)| r.expected.is_none() && c.request_channel(&r.nsp) == channel)
+            .filter(|(_, r)| r.expected.is_none() && *r.channel == *channel)
             .map(|(k, _)| k.clone())
             .next();
         let Some(key) = key else {
@@ -200,8 +255,16 @@ impl Hub {
             return;
         }
         let ch = String::from(channel);
+        let sharded = r.sharded;
         if let Some(c) = self.cluster.as_deref_mut() {
-            c.publish(ch, body.into_bytes());
+            if sharded {
+                c.push_command(Command::SPublish {
+                    channel: ch,
+                    payload: body.into_bytes(),
+                });
+            } else {
+                c.publish(ch, body.into_bytes());
+            }
         }
     }
 

@@ -419,8 +419,9 @@ pub struct Hub {
     now: Duration,
     /// The cluster adapter ([`Hub::set_cluster`]).
     cluster: Option<Box<crate::cluster::Adapter>>,
-    /// Broadcasts with acks another node asked for: our ack id -> (namespace, request id).
-    remote_acks: BTreeMap<u64, (Box<str>, Box<str>)>,
+    /// Broadcasts with acks another node asked for: our ack id -> its namespace, request id
+    /// and (sharded) requester.
+    remote_acks: BTreeMap<u64, cluster_acks::RemoteAck>,
     /// Our broadcasts with acks published to the cluster, by request id.
     cluster_acks: BTreeMap<Box<str>, cluster_acks::ClusterAck>,
     /// Our requests waiting for the other nodes' answers, by request id.

@@ -12,9 +12,13 @@
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
+#    socketsJoin, serverSideEmit (with acks too) and fetchSockets both ways; broadcasts with
+#    acks from every node and serverCount (node count by PUBSUB SHARDNUMSUB), complete before
+#    their deadline;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
 #    a post on one reaches a client of the other; again through a Redis with a password
-#    (`--redis redis://:PASSWORD@HOST:PORT/0`).
+#    (`--redis redis://:PASSWORD@HOST:PORT/0`); a wrong or missing password ends the node
+#    with a clear error (exit 1) instead of retrying forever.
 # Exits non-zero on any failure, or if node, npm or redis-server is missing (after trying apt).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -73,7 +77,8 @@ sleep 1.5 # the nodes retry every 500 ms
 timeout 30 node "$TMP/run.mjs" cross "http://127.0.0.1:$P1" "http://127.0.0.1:$P2" || rc=1
 
 # The sharded variant (Redis 7 SSUBSCRIBE / SPUBLISH, dynamic room channels): broadcasts,
-# rooms and except across a sharded Node node and two sharded sockwire nodes.
+# rooms and except, socketsJoin, serverSideEmit and broadcasts with acks across a sharded
+# Node node and two sharded sockwire nodes.
 S1=$(free_port); S2=$(free_port)
 "$BIN" --addr "127.0.0.1:$S1" --redis "127.0.0.1:$RPORT" --name rust1 --sharded &
 PIDS+=($!)
@@ -110,6 +115,23 @@ wait_port "$A1"; wait_port "$A2"
 sleep 0.5
 echo "== chat demo through a Redis with a password"
 timeout 30 node "$TMP/run.mjs" chat "http://127.0.0.1:$A1" "http://127.0.0.1:$A2" || rc=1
+
+# A wrong password, and none for a Redis that wants one: the node says so and exits (non-zero)
+# instead of retrying the login forever.
+echo "== a refused Redis login ends the node with a clear error"
+for url in "redis://:wrong@127.0.0.1:$APORT" "127.0.0.1:$APORT"; do
+  B=$(free_port)
+  set +e
+  timeout 20 "$CHAT" --addr "127.0.0.1:$B" --redis "$url" >"$TMP/refused.log" 2>&1
+  code=$?
+  set -e
+  if [ "$code" = 1 ] && grep -q 'refused the login' "$TMP/refused.log" \
+    && grep -Eq 'WRONGPASS|NOAUTH' "$TMP/refused.log"; then
+    echo "ok - refused login ($url): exit 1, $(grep -m1 -o 'refused the login.*' "$TMP/refused.log")"
+  else
+    echo "FAIL - refused login ($url): exit $code"; cat "$TMP/refused.log"; rc=1
+  fi
+done
 
 if [ "$rc" = 0 ]; then echo "80-cluster: ok"; else echo "80-cluster: FAILED"; fi
 exit "$rc"

@@ -40,6 +40,20 @@ await mark("broadcast-rooms-except"); a.to(["room1", "room2"]).except("room3").e
 await mark("broadcast-binary"); a.emit("bin", Buffer.from([1, 2, 3]));
 await mark("sockets-join"); a.in("room2").socketsJoin("r9");
 await mark("server-side-emit"); a.serverSideEmit("hello-srv", 42);
+// A broadcast with acks: the request on the main channel, then b's client count and its
+// client's answer on a's own channel (c1 answers a locally).
+c1.on("ask", (n, cb) => cb("local-" + n));
+c2.on("ask", (n, cb) => cb("answer-" + n));
+// (It times out here: SHARDNUMSUB also counts this script's monitor connection.)
+await mark("broadcast-ack"); await a.timeout(1000).emitWithAck("ask", 7).catch(() => {});
+// serverSideEmitWithAck: the request on the main channel, then b's answer on a's channel
+// (it times out too, after the adapter's 5 s, for the same reason).
+b.on("sse", (x, cb) => cb("b-" + x));
+a.on("sse", (x, cb) => cb("a-" + x));
+await mark("sse-ack"); await a.serverSideEmitWithAck("sse", 3).catch(() => {});
+// fetchSockets: the request on the main channel, then b's sockets on a's channel (times out
+// too, after 5 s).
+await mark("fetch-sockets"); await a.fetchSockets().catch(() => {});
 await sleep(300);
 writeFileSync(out, lines.join("\n") + "\n");
 process.exit(0);

@@ -137,8 +137,9 @@ if (mode === "node-server") {
     }
   }
   if (sharded) {
-    // The sharded variant: broadcasts, and the Node node's socketsJoin / serverSideEmit
-    // (the other requests are not implemented on the Rust side).
+    // The sharded variant: broadcasts, socketsJoin / serverSideEmit (with acks too) both
+    // ways, broadcasts with acks, serverCount, fetchSockets (allRooms is not a request of the
+    // sharded adapter).
     await clients[0].timeout(10000).emitWithAck("sjoin", "odd", "late");
     await sleep(1000);
     await clients[2].timeout(10000).emitWithAck("bcast", "late-1", "late", "");
@@ -159,6 +160,35 @@ if (mode === "node-server") {
     await quiet();
     const sse2 = clients.map((c, i) => count(c, "sse-got") - sse[i]);
     check(JSON.stringify(sse2) === "[1,1,0,0,1,1]", `sharded serverSideEmit from rust1 reaches node and rust2 once: ${sse2}`);
+    // Broadcasts with acks, from each node: every node's clients answer, and each completes
+    // before its deadline (the Rust nodes count the nodes with PUBSUB SHARDNUMSUB, as the
+    // reference; a Rust node that ran to its deadline adds "timed-out").
+    const all6s = JSON.stringify(clients.map((_, i) => `c${i}`).sort());
+    for (const k of [0, 1, 2]) {
+      const asker = clients[2 * k + 1];
+      const result = new Promise((r) => asker.once("acks-result", r));
+      asker.emit("bcast-ack", "ask");
+      const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
+      check(JSON.stringify(got) === all6s, `sharded emitWithAck from ${names[k]} collects all 6 answers: ${JSON.stringify(got)}`);
+    }
+    // serverSideEmitWithAck both ways, and serverCount from a Rust node (SHARDNUMSUB).
+    const askS = async (c, ev, ...args) => {
+      const result = new Promise((r) => c.once(`${ev}-result`, r));
+      c.emit(ev, ...args);
+      return Promise.race([result, sleep(10000).then(() => "no result")]);
+    };
+    const sa = await clients[0].timeout(8000).emitWithAck("sse-ack", 6);
+    check(JSON.stringify(sa) === JSON.stringify(["rust1", "rust2"]), `sharded serverSideEmitWithAck from node: ${JSON.stringify(sa)}`);
+    const sr = await askS(clients[4], "sse-ack", "8");
+    check(JSON.stringify(sr) === JSON.stringify(["node", "rust1"]), `sharded serverSideEmitWithAck from rust2: ${JSON.stringify(sr)}`);
+    const sc = await askS(clients[2], "count");
+    check(JSON.stringify(sc) === "[3]", `sharded serverCount from rust1: ${JSON.stringify(sc)}`);
+    // fetchSockets both ways: every node's sockets.
+    const sids = JSON.stringify(clients.map((c) => c.id).sort());
+    const sf = await clients[0].timeout(8000).emitWithAck("fetch", "");
+    check(JSON.stringify(sf) === sids, `sharded fetchSockets from node sees all 6 sockets (${sf.length})`);
+    const sfr = await askS(clients[2], "fetch", "");
+    check(Array.isArray(sfr) && JSON.stringify(sfr.map((x) => x.id).sort()) === sids, `sharded fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(sfr).slice(0, 80)}`);
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");

@@ -4,11 +4,12 @@
 //! the servers, then client 0 asks its server B times to broadcast `fan` to everyone
 //! (`42["bcast","fan","",""]`, the event of `sio_cluster` and of the Node peer in
 //! `tests/interop/cluster/run.mjs`): every client of every server must receive B `fan` events.
-//! Prints the time from the first request until the first broadcast reached all N clients, and
+//! Prints the time from the first request until the first delivery (any client, and a client
+//! of another server: through Redis), until the first broadcast reached all N clients, and
 //! until all N·B deliveries arrived (deliveries/s). Bounded: N ≤ 20,000, B ≤ 1,000; every wait
 //! has a timeout (60 s).
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -120,27 +121,43 @@ async fn main() {
     let first_done = Arc::new(AtomicU64::new(0));
     let (mut s0, buf0) = conns.remove(0);
     let mut tasks = Vec::new();
-    let spawn_reader =
-        |mut s: TcpStream, mut buf: Vec<u8>, got: Arc<AtomicU64>, first: Arc<AtomicU64>| {
-            tokio::spawn(async move {
-                let mut mine = 0u64;
-                while mine < b {
-                    let Ok(p) = read_frame(&mut s, &mut buf).await else {
-                        return s;
-                    };
-                    if p.starts_with(b"42[\"fan\"") {
-                        mine += 1;
-                        got.fetch_add(1, Ordering::Relaxed);
-                        if mine == 1 {
-                            first.fetch_add(1, Ordering::Relaxed);
+    // When the first `fan` arrived at any client, and at a client of another server.
+    let first_any: Arc<OnceLock<Instant>> = Arc::new(OnceLock::new());
+    let first_remote: Arc<OnceLock<Instant>> = Arc::new(OnceLock::new());
+    let spawn_reader = |mut s: TcpStream,
+                        mut buf: Vec<u8>,
+                        got: Arc<AtomicU64>,
+                        first: Arc<AtomicU64>,
+                        seen: [Option<Arc<OnceLock<Instant>>>; 2]| {
+        tokio::spawn(async move {
+            let mut mine = 0u64;
+            while mine < b {
+                let Ok(p) = read_frame(&mut s, &mut buf).await else {
+                    return s;
+                };
+                if p.starts_with(b"42[\"fan\"") {
+                    mine += 1;
+                    got.fetch_add(1, Ordering::Relaxed);
+                    if mine == 1 {
+                        let now = Instant::now();
+                        for o in seen.iter().flatten() {
+                            let _ = o.set(now);
                         }
+                        first.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                s
-            })
-        };
-    for (s, buf) in conns {
-        tasks.push(spawn_reader(s, buf, got.clone(), first_done.clone()));
+            }
+            s
+        })
+    };
+    for (i, (s, buf)) in conns.into_iter().enumerate() {
+        // conns[i] is client i + 1 (client 0 was taken out), on server (i + 1) % servers.
+        let remote = (i + 1) % addrs.len() != 0;
+        let seen = [
+            Some(first_any.clone()),
+            remote.then(|| first_remote.clone()),
+        ];
+        tasks.push(spawn_reader(s, buf, got.clone(), first_done.clone(), seen));
     }
     let t0 = Instant::now();
     let mut cmds = Vec::new();
@@ -148,7 +165,13 @@ async fn main() {
         cmds.extend_from_slice(&frame(br#"42["bcast","fan","",""]"#));
     }
     s0.write_all(&cmds).await.expect("send");
-    tasks.push(spawn_reader(s0, buf0, got.clone(), first_done.clone()));
+    tasks.push(spawn_reader(
+        s0,
+        buf0,
+        got.clone(),
+        first_done.clone(),
+        [Some(first_any.clone()), None],
+    ));
     let total = n as u64 * b;
     let deadline = t0 + Duration::from_secs(60);
     let mut first_at = None;
@@ -161,10 +184,14 @@ async fn main() {
     let all = t0.elapsed();
     let first_at = first_at.unwrap_or(all);
     let delivered = got.load(Ordering::Relaxed);
+    let since = |o: &OnceLock<Instant>| o.get().map_or(f64::NAN, |t| (*t - t0).as_secs_f64() * 1e3);
     println!(
-        "clients {n} over {} servers, {b} broadcasts: first broadcast reached all in {:.1} ms; \
+        "clients {n} over {} servers, {b} broadcasts: first delivery {:.2} ms (other server {:.2} ms); \
+         first broadcast reached all in {:.1} ms; \
          {delivered}/{total} deliveries in {:.1} ms = {:.0} deliveries/s",
         addrs.len(),
+        since(&first_any),
+        since(&first_remote),
         first_at.as_secs_f64() * 1e3,
         all.as_secs_f64() * 1e3,
         delivered as f64 / all.as_secs_f64()
