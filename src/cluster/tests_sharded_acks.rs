@@ -82,7 +82,7 @@ fn sharded_broadcast_with_acks_from_node_is_counted_and_answered_like_node() {
     // The count, on the requester's own channel, then the answer: Node's bytes.
     assert_eq!(msgs[1].0, alloc::format!("socket.io#/#{requester}#"));
     assert_eq!(commands(&mut hub), [spublish(&msgs[1].0, &msgs[1].1)]);
-    assert!(hub.handle_ack(a, id, r#"["answer-7"]"#, Vec::new()));
+    assert!(hub.handle_ack(Duration::ZERO, a, id, r#"["answer-7"]"#, Vec::new()));
     assert_eq!(commands(&mut hub), [spublish(&msgs[2].0, &msgs[2].1)]);
     assert_eq!(hub.poll_event(), None);
     assert_eq!(hub.pending_acks(), 0);
@@ -130,7 +130,7 @@ fn our_sharded_broadcast_with_acks_counts_nodes_with_shardnumsub_and_collects() 
             Command::ShardNumSub("socket.io#/#".into()),
         ]
     );
-    assert!(hub.handle_ack(a, id, r#"["local-7"]"#, Vec::new()));
+    assert!(hub.handle_ack(Duration::ZERO, a, id, r#"["local-7"]"#, Vec::new()));
     for m in &msgs[1..] {
         hub.handle_cluster_message(Duration::ZERO, &m.0, &swap(&m.1))
             .unwrap();
@@ -172,7 +172,7 @@ fn hub_clone_state(a_uid: &str, msgs: &[(String, Vec<u8>)], node_id: &str) -> Hu
         .unwrap();
     let _ = delivered(&mut hub);
     let _ = commands(&mut hub);
-    assert!(hub.handle_ack(a, id, r#"["local-7"]"#, Vec::new()));
+    assert!(hub.handle_ack(Duration::ZERO, a, id, r#"["local-7"]"#, Vec::new()));
     let ours = alloc::format!("{a_uid}-{id}");
     for m in &msgs[1..] {
         let b = String::from_utf8(m.1.clone())
