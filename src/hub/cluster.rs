@@ -157,7 +157,7 @@ impl Hub {
                     .str("requestId", id)
                     .raw("sockets", &list)
                     .finish();
-                self.sharded_respond_json(m.nsp, from, sharded::FETCH_SOCKETS_RESPONSE, &d);
+                self.sharded_json(m.nsp, Some(from), sharded::FETCH_SOCKETS_RESPONSE, &d);
                 return Ok(());
             }
             Some(sharded::FETCH_SOCKETS_RESPONSE) => {
@@ -470,9 +470,9 @@ impl Hub {
                 .str("requestId", request_id)
                 .raw("packet", arg_json)
                 .finish();
-            self.sharded_respond_json(
+            self.sharded_json(
                 nsp,
-                &to,
+                Some(&to),
                 crate::cluster::sharded::SERVER_SIDE_EMIT_RESPONSE,
                 &d,
             );
@@ -549,7 +549,7 @@ impl Hub {
             } else {
                 crate::cluster::sharded::SOCKETS_LEAVE
             };
-            self.sharded_publish(target.namespace, k, &data);
+            self.sharded_json(target.namespace, None, k, &data);
         }
         if let Some((channel, opts)) = self.request_parts(target) {
             let t = if join {
@@ -589,7 +589,7 @@ impl Hub {
                 .bool("close", close)
                 .finish();
             let k = crate::cluster::sharded::DISCONNECT_SOCKETS;
-            self.sharded_publish(target.namespace, k, &data);
+            self.sharded_json(target.namespace, None, k, &data);
         }
         if let Some((channel, opts)) = self.request_parts(target) {
             let json = JsonObject::new()
@@ -645,7 +645,7 @@ impl Hub {
         };
         if c.is_sharded() {
             let d = JsonObject::new().raw("packet", &data).finish();
-            self.sharded_publish(nsp, crate::cluster::sharded::SERVER_SIDE_EMIT, &d);
+            self.sharded_json(nsp, None, crate::cluster::sharded::SERVER_SIDE_EMIT, &d);
             return Ok(());
         }
         let channel = c.request_channel(nsp);
@@ -672,8 +672,9 @@ impl Hub {
         )
     }
 
-    /// Publishes a sharded `{type, data, uid, nsp}` message on the namespace's main channel.
-    fn sharded_publish(&mut self, nsp: &str, kind: u64, data: &str) {
+    /// Publishes a sharded `{type, data, uid, nsp}` message as JSON (`data`: JSON) on the
+    /// namespace's main channel, or with `to` on node `to`'s channel (`<prefix>#<nsp>#<to>#`).
+    pub(super) fn sharded_json(&mut self, nsp: &str, to: Option<&str>, kind: u64, data: &str) {
         let Some(c) = self.cluster.as_deref_mut() else {
             return;
         };
@@ -683,7 +684,11 @@ impl Hub {
             .str("uid", c.uid())
             .str("nsp", nsp)
             .finish();
-        let channel = crate::cluster::wire::broadcast_channel(&c.config().prefix, nsp, &[]);
+        let mut channel = crate::cluster::wire::broadcast_channel(&c.config().prefix, nsp, &[]);
+        if let Some(to) = to {
+            channel.push_str(to);
+            channel.push('#');
+        }
         c.push_command(Command::SPublish {
             channel,
             payload: json.into_bytes(),

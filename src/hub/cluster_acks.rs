@@ -180,7 +180,7 @@ impl Hub {
                 .str("requestId", &request_id)
                 .raw("packet", first)
                 .finish();
-            self.sharded_respond_json(&nsp, to, sharded::BROADCAST_ACK, &d);
+            self.sharded_json(&nsp, Some(to), sharded::BROADCAST_ACK, &d);
             return;
         }
         if let Some(to) = requester {
@@ -282,7 +282,7 @@ impl Hub {
                 .str("requestId", request_id)
                 .num("clientCount", count)
                 .finish();
-            self.sharded_respond_json(nsp, to, sharded::BROADCAST_CLIENT_COUNT, &d);
+            self.sharded_json(nsp, Some(to), sharded::BROADCAST_CLIENT_COUNT, &d);
             return;
         }
         let json = JsonObject::new()
@@ -361,27 +361,6 @@ impl Hub {
         }
         self.ack_response(&classic);
         Ok(())
-    }
-
-    /// Publishes a sharded response `{"type","data","uid","nsp"}` as JSON (`data`: JSON) on
-    /// the channel of node `to`.
-    pub(super) fn sharded_respond_json(&mut self, nsp: &str, to: &str, kind: u64, data: &str) {
-        let Some(c) = self.cluster.as_deref_mut() else {
-            return;
-        };
-        let json = JsonObject::new()
-            .num("type", kind)
-            .raw("data", data)
-            .str("uid", c.uid())
-            .str("nsp", nsp)
-            .finish();
-        let mut channel = wire::broadcast_channel(&c.config().prefix, nsp, &[]);
-        channel.push_str(to);
-        channel.push('#');
-        c.push_command(Command::SPublish {
-            channel,
-            payload: json.into_bytes(),
-        });
     }
 
     /// Publishes a sharded response `{type, data, uid, nsp}` (msgpack; `data` already encoded)

@@ -91,6 +91,17 @@ static void get(sw_sio_server *s, uint64_t now) {
     request(s, now, req);
 }
 
+/* Opens a polling session and keeps its sid in `sid`; 0 when the handshake has none. */
+static int open_session(sw_sio_server *s, uint64_t now) {
+    request(s, now, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+    const char *b = body();
+    const char *end = strchr(b + 9, '"');
+    if (!end) return 0;
+    memcpy(sid, b + 9, (size_t)(end - b - 9));
+    sid[end - b - 9] = 0;
+    return 1;
+}
+
 static int next_event(sw_sio_server *s, sw_sio_server_event *ev) {
     memset(ev, 0, sizeof *ev);
     return sw_sio_server_poll_event(s, ev);
@@ -302,12 +313,7 @@ static void test_overflow(void) {
     cfg.max_events = 2;
     sw_sio_server *s = sw_sio_server_new(&cfg, counter_random, &seed);
     uint64_t t = 0;
-    request(s, t, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
-    const char *b = body();
-    const char *end = strchr(b + 9, '"');
-    if (!end) { CHECK(0); sw_sio_server_free(s); return; }
-    memcpy(sid, b + 9, (size_t)(end - b - 9));
-    sid[end - b - 9] = 0;
+    if (!open_session(s, t)) { CHECK(0); sw_sio_server_free(s); return; }
     post(s, t, "40");
     post(s, t, "42[\"a\"]\x1e" "421[\"b\"]\x1e" "42[\"c\"]");
     post(s, t, "40/chat,");
@@ -336,12 +342,7 @@ static void test_parse_error(void) {
     unsigned seed = 9;
     sw_sio_server *s = sw_sio_server_new(NULL, counter_random, &seed);
     uint64_t t = 0;
-    request(s, t, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
-    const char *b = body();
-    const char *end = strchr(b + 9, '"');
-    if (!end) { CHECK(0); sw_sio_server_free(s); return; }
-    memcpy(sid, b + 9, (size_t)(end - b - 9));
-    sid[end - b - 9] = 0;
+    if (!open_session(s, t)) { CHECK(0); sw_sio_server_free(s); return; }
     post(s, t, "40");
     sw_sio_server_event ev;
     CHECK(next_event(s, &ev) == 1 && ev.kind == SW_SIO_CONNECT);
