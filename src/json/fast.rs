@@ -532,7 +532,7 @@ fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
 }
 
 /// End (exclusive) of the number starting at `i`, strictly `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`.
-#[inline]
+#[inline(always)]
 pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
     if b.get(i) == Some(&b'-') {
         i += 1;
@@ -541,9 +541,7 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
         Some(b'0') => i += 1,
         Some(b'1'..=b'9') => {
             i += 1;
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            i = super::scan::skip_digits(b, i);
         }
         _ => return Err(ScanError::Syntax),
     }
@@ -552,9 +550,7 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
         if !matches!(b.get(i), Some(b'0'..=b'9')) {
             return Err(ScanError::Syntax);
         }
-        while matches!(b.get(i), Some(b'0'..=b'9')) {
-            i += 1;
-        }
+        i = super::scan::skip_digits(b, i);
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
@@ -564,9 +560,7 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
         if !matches!(b.get(i), Some(b'0'..=b'9')) {
             return Err(ScanError::Syntax);
         }
-        while matches!(b.get(i), Some(b'0'..=b'9')) {
-            i += 1;
-        }
+        i = super::scan::skip_digits(b, i);
     }
     Ok(i)
 }
