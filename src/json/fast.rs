@@ -532,7 +532,7 @@ fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
 }
 
 /// End (exclusive) of the number starting at `i`, strictly `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`.
-#[inline(always)]
+#[inline]
 pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
     if b.get(i) == Some(&b'-') {
         i += 1;
@@ -541,7 +541,9 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
         Some(b'0') => i += 1,
         Some(b'1'..=b'9') => {
             i += 1;
-            i = super::scan::skip_digits(b, i);
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
         }
         _ => return Err(ScanError::Syntax),
     }
@@ -550,7 +552,9 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
         if !matches!(b.get(i), Some(b'0'..=b'9')) {
             return Err(ScanError::Syntax);
         }
-        i = super::scan::skip_digits(b, i);
+        while matches!(b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
@@ -560,7 +564,9 @@ pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
         if !matches!(b.get(i), Some(b'0'..=b'9')) {
             return Err(ScanError::Syntax);
         }
-        i = super::scan::skip_digits(b, i);
+        while matches!(b.get(i), Some(b'0'..=b'9')) {
+            i += 1;
+        }
     }
     Ok(i)
 }

@@ -175,35 +175,3 @@ fn number_end_kind(input: &[u8], i: usize) -> JsonErrorKind {
         JsonErrorKind::InvalidNumber
     }
 }
-
-/// How many of the eight bytes of `w` (little-endian: the first byte is the lowest), counted
-/// from the first, are ASCII digits before the first one that is not (8 when all are). Every
-/// byte is tested on its own (no carry crosses a byte), so the count is exact.
-#[inline]
-pub(crate) fn leading_digits(w: u64) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let low7 = w & !HI;
-    // High bit of each byte: set when the low seven bits are >= 0x3a, or when they are >= 0x30.
-    let above_nine = low7 + LO * 0x46;
-    let at_least_zero = low7 + LO * 0x50;
-    let not_digit = (w | above_nine | !at_least_zero) & HI;
-    (not_digit.trailing_zeros() / 8) as usize
-}
-
-/// The index of the first byte at or after `i` that is not an ASCII digit (or `b.len()`):
-/// eight bytes at a time while eight remain, then byte by byte.
-#[inline]
-pub(crate) fn skip_digits(b: &[u8], mut i: usize) -> usize {
-    while let Some(w) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let n = leading_digits(u64::from_le_bytes(*w));
-        i += n;
-        if n < 8 {
-            return i;
-        }
-    }
-    while matches!(b.get(i), Some(b'0'..=b'9')) {
-        i += 1;
-    }
-    i
-}

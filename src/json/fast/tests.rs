@@ -12,49 +12,6 @@ mod unit {
         assert_eq!(s, "\"a\\\"\\\\\\n\\u0001\u{7f}é\u{2028}\"");
     }
 
-    /// Every byte value at every position of the word, the other bytes digits: the count is the
-    /// naive one (first non-digit byte).
-    #[test]
-    fn leading_digits_exhaustive() {
-        use super::super::super::scan::leading_digits;
-        for pos in 0..8 {
-            for byte in 0..=255u8 {
-                for fill in [b'0', b'9', b'5'] {
-                    let mut w = [fill; 8];
-                    w[pos] = byte;
-                    let naive = w.iter().position(|c| !c.is_ascii_digit()).unwrap_or(8);
-                    assert_eq!(leading_digits(u64::from_le_bytes(w)), naive, "{w:?}");
-                }
-            }
-        }
-    }
-
-    /// Digit runs of every length 0..40 followed by every kind of stop byte, at every offset
-    /// (so the word loop, the byte tail and the end of the text are all crossed).
-    #[test]
-    fn skip_digits_runs() {
-        use super::super::super::scan::skip_digits;
-        for pre in 0..9 {
-            for run in 0..40 {
-                for stop in [
-                    None,
-                    Some(b'.'),
-                    Some(b'/'),
-                    Some(b':'),
-                    Some(b'e'),
-                    Some(0xc3),
-                ] {
-                    let mut t = alloc::vec![b'x'; pre];
-                    t.extend((0..run).map(|k| b'0' + (k % 10) as u8));
-                    t.extend(stop);
-                    t.extend_from_slice(b"12");
-                    let naive = pre + run + if stop.is_none() { 2 } else { 0 };
-                    assert_eq!(skip_digits(&t, pre), naive, "{t:?}");
-                }
-            }
-        }
-    }
-
     #[test]
     fn raw_key_compare() {
         assert!(raw_eq(b"_placeholder", "_placeholder"));
