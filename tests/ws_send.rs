@@ -193,3 +193,105 @@ fn client_buffered_sends_are_masked_with_fresh_keys() {
         )
     );
 }
+
+#[test]
+fn unmasked_vectored_frames_borrow_the_payload_and_are_for_servers_only() {
+    let mut s = Connection::server(stream());
+    let payload = [7u8; 200];
+    let head = s
+        .send_frame_vectored_unmasked(MessageKind::Binary, true, &payload)
+        .unwrap();
+    assert_eq!(head.as_slice(), &[0x82, 126, 0x00, 200]);
+    // Fragments and the checks of the masked path apply alike.
+    let h1 = s
+        .send_frame_vectored_unmasked(MessageKind::Text, false, b"a")
+        .unwrap();
+    assert_eq!(h1.as_slice(), &[0x01, 0x01]);
+    assert_eq!(
+        s.send_frame_vectored_unmasked(MessageKind::Binary, true, b"b"),
+        Err(ProtocolError::FragmentMismatch)
+    );
+    s.ping(b"").unwrap();
+    assert_eq!(
+        s.send_frame_vectored_unmasked(MessageKind::Text, true, b"b"),
+        Err(ProtocolError::TransmitPending)
+    );
+    let _ = s.poll_transmit();
+    let h2 = s
+        .send_frame_vectored_unmasked(MessageKind::Text, true, b"b")
+        .unwrap();
+    assert_eq!(h2.as_slice(), &[0x80, 0x01]);
+    // A client must mask: refused, and its state is unchanged.
+    let mut c = Connection::client(stream(), || [1, 2, 3, 4]);
+    let err = c.send_frame_vectored_unmasked(MessageKind::Text, true, b"x");
+    assert_eq!(err, Err(ProtocolError::Unsupported));
+    assert!(err.unwrap_err().is_misuse());
+    let h = c
+        .send_frame_vectored(MessageKind::Text, true, &mut [b'x'])
+        .unwrap();
+    assert_eq!(h.as_slice(), &[0x81, 0x81, 1, 2, 3, 4]);
+}
+
+/// A masked client frame (key 0x11223344) of any length.
+#[cfg(feature = "alloc")]
+fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+    let key = [0x11, 0x22, 0x33, 0x44];
+    let mut f = vec![first];
+    match payload.len() {
+        n @ 0..=125 => f.push(0x80 | n as u8),
+        n => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&key);
+    let at = f.len();
+    f.extend_from_slice(payload);
+    apply_mask(&mut f[at..], key, 0);
+    f
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn take_message_hands_out_whole_messages_and_leaves_other_events() {
+    let mut s = Connection::server(ConnectionConfig::default());
+    let big = "é".repeat(5000); // 10,000 bytes, two-byte code points
+    let mut wire = masked(0x81, big.as_bytes());
+    wire.extend(masked(0x89, b"hi")); // a Ping
+    wire.extend(masked(0x02, b"ab")); // binary, fragmented: "ab" + "cd"
+    wire.extend(masked(0x80, b"cd"));
+    wire.extend(masked(0x81, b"small"));
+    let mut at = 0;
+    let mut got = Vec::new();
+    while at < wire.len() {
+        at += s
+            .handle_read(std::time::Duration::ZERO, &mut wire[at..])
+            .unwrap();
+        loop {
+            if let Some((kind, bytes)) = s.take_message() {
+                got.push(format!("{kind:?} {}", bytes.len()));
+                if kind == MessageKind::Text {
+                    let t = String::from_utf8(bytes).unwrap();
+                    assert!(t == big || t == "small", "{t}");
+                } else {
+                    assert_eq!(bytes, b"abcd");
+                }
+                // Taken: the event is gone.
+                assert!(s.take_message().is_none());
+                continue;
+            }
+            match s.poll_event() {
+                Some(Event::Ping(p)) => got.push(format!("ping {}", p.len())),
+                Some(other) => panic!("{other:?}"),
+                None => break,
+            }
+        }
+    }
+    assert_eq!(got, ["Text 10000", "ping 2", "Binary 4", "Text 5"]);
+    // The Pong went out; borrowing with `poll_event` still works after a take.
+    assert_eq!(s.poll_transmit(), Some(&[0x8a, 0x02, b'h', b'i'][..]));
+    let mut again = masked(0x82, &[9; 300]);
+    s.handle_read(std::time::Duration::ZERO, &mut again)
+        .unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::Binary(b)) if b == [9; 300]));
+}

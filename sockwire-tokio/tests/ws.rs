@@ -379,3 +379,149 @@ async fn bulk_and_small_reads_echo_every_message_in_order() {
     assert_eq!((op, p.as_slice()), (0x88, &[0x03, 0xe8][..]));
     assert_eq!(server.await.unwrap(), Some(1000));
 }
+
+/// Over real TCP (whose writes are vectored), large messages go out as one vectored write of
+/// header + message: byte-exact frames (16- and 64-bit lengths), text and binary, and in order
+/// with a Pong the server owed before them.
+#[tokio::test]
+async fn large_messages_go_out_vectored_byte_exact_and_in_order_over_tcp() {
+    use tokio::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = accept(tcp, ConnectionConfig::default()).await.unwrap();
+        while let Some(msg) = ws.recv().await.unwrap() {
+            ws.send(&msg).await.unwrap();
+        }
+    });
+    let mut peer = TcpStream::connect(addr).await.unwrap();
+    peer.write_all(REQUEST).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(peer.read_u8().await.unwrap());
+    }
+    let text: String = (0..16_384)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let bin: Vec<u8> = (0..70_000u32).map(|i| (i * 7) as u8).collect();
+    // A Ping and the text in one write: the Pong must come first.
+    let mut wire = client_frame(0x89, b"p");
+    wire.extend(client_frame(0x81, text.as_bytes()));
+    wire.extend(client_frame(0x82, &bin));
+    peer.write_all(&wire).await.unwrap();
+    let mut expect = vec![0x8a, 0x01, b'p', 0x81, 126, 0x40, 0x00];
+    expect.extend_from_slice(text.as_bytes());
+    expect.extend_from_slice(&[0x82, 127, 0, 0, 0, 0, 0, 0x01, 0x11, 0x70]);
+    expect.extend_from_slice(&bin);
+    let mut got = vec![0u8; expect.len()];
+    peer.read_exact(&mut got).await.unwrap();
+    assert!(got == expect, "frames differ");
+    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
+        .await
+        .unwrap();
+    let mut close = [0u8; 4];
+    peer.read_exact(&mut close).await.unwrap();
+    assert_eq!(close, [0x88, 0x02, 0x03, 0xe8]);
+    server.await.unwrap();
+}
+
+/// The whole (unsplit) socket's `try_send` is bounded like the writer half's, and `flush`
+/// delivers everything in order.
+#[tokio::test]
+async fn whole_socket_try_send_is_bounded_and_flush_delivers_in_order() {
+    use sockwire_tokio::{Message, TrySendError};
+    let (mut peer, io) = tokio::io::duplex(256);
+    let server = tokio::spawn(async move {
+        let mut ws = accept(io, ConnectionConfig::default()).await.unwrap();
+        ws.set_max_pending(1000);
+        let mut queued = 0;
+        loop {
+            match ws.try_send(&Message::Binary(vec![queued as u8; 100])) {
+                Ok(()) => queued += 1,
+                Err(TrySendError::Full) => break,
+                Err(e) => panic!("{e}"),
+            }
+            assert!(queued < 100, "never full");
+        }
+        assert!((2..=12).contains(&queued), "{queued}");
+        ws.flush().await.unwrap();
+        (queued, ws)
+    });
+    peer.write_all(REQUEST).await.unwrap();
+    read_head(&mut peer).await;
+    let mut got = Vec::new();
+    let mut handle = Some(server);
+    let mut total = None;
+    while total.is_none_or(|t| got.len() < t) {
+        let (b0, p) = read_frame(&mut peer).await;
+        assert_eq!((b0, p.len()), (0x82, 100));
+        got.push(p[0]);
+        if total.is_none() && handle.as_ref().is_some_and(|h| h.is_finished()) {
+            total = Some(handle.take().unwrap().await.unwrap().0);
+        }
+    }
+    let n = total.unwrap();
+    assert_eq!(got, (0..n).map(|i| i as u8).collect::<Vec<_>>());
+}
+
+/// Splitting a socket that has already read more than it handed out loses nothing: the
+/// reader half gets the rest.
+#[tokio::test]
+async fn split_keeps_what_the_whole_socket_had_read() {
+    use sockwire_tokio::Message;
+    let (mut peer, io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move {
+        let mut ws = accept(io, ConnectionConfig::default()).await.unwrap();
+        let first = ws.recv().await.unwrap();
+        let (mut reader, writer) = ws.split();
+        let second = reader.recv().await.unwrap();
+        writer.send(&Message::Text("bye".into())).await.unwrap();
+        (first, second)
+    });
+    // The head and both frames in one write: the second is read with the first.
+    let mut wire = REQUEST.to_vec();
+    wire.extend(client_frame(0x81, b"one"));
+    wire.extend(client_frame(0x81, b"two"));
+    peer.write_all(&wire).await.unwrap();
+    read_head(&mut peer).await;
+    let (first, second) = server.await.unwrap();
+    assert_eq!(first, Some(Message::Text("one".into())));
+    assert_eq!(second, Some(Message::Text("two".into())));
+    assert_eq!(read_frame(&mut peer).await, (0x81, b"bye".to_vec()));
+}
+
+/// A large message the stream takes only part of at once: the rest is queued and follows,
+/// byte-exact, before anything sent after it.
+#[tokio::test]
+async fn a_partly_written_large_message_is_finished_before_the_next() {
+    let (mut peer, io) = tokio::io::duplex(512);
+    let server = echo_server(io, ConnectionConfig::default());
+    peer.write_all(REQUEST).await.unwrap();
+    read_head(&mut peer).await;
+    let msgs: Vec<Vec<u8>> = (0..3u8).map(|i| vec![i + 1; 10_000]).collect();
+    let all: Vec<u8> = msgs.iter().flat_map(|m| client_frame(0x82, m)).collect();
+    // Written while the echoes are read (the 512-byte pipes fill both ways).
+    let (mut rd, mut wr) = tokio::io::split(peer);
+    let writer = tokio::spawn(async move {
+        wr.write_all(&all).await.unwrap();
+        wr
+    });
+    let mut got = Vec::new();
+    for _ in &msgs {
+        let mut h = [0u8; 4];
+        rd.read_exact(&mut h).await.unwrap();
+        assert_eq!(h, [0x82, 126, 0x27, 0x10]);
+        let mut p = vec![0u8; 10_000];
+        rd.read_exact(&mut p).await.unwrap();
+        got.push(p);
+    }
+    assert_eq!(got, msgs);
+    let mut peer = rd.unsplit(writer.await.unwrap());
+    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
+        .await
+        .unwrap();
+    let (op, p) = read_any_frame(&mut peer).await;
+    assert_eq!((op, p.as_slice()), (0x88, &[0x03, 0xe8][..]));
+    assert_eq!(server.await.unwrap(), Some(1000));
+}

@@ -62,7 +62,7 @@ pub enum ProtocolError {
     /// A whole message was to be sent while a fragmented send was open, or a fragment of the
     /// other kind (text vs binary) than the open message.
     FragmentMismatch,
-    /// The operation needs a receive mode or feature this connection does not have.
+    /// The operation needs a receive mode, feature or role this connection does not have.
     Unsupported,
 }
 

@@ -147,11 +147,7 @@ impl<K: MaskKeySource> Connection<K> {
         fin: bool,
         payload: &mut [u8],
     ) -> Result<HeaderBytes, ProtocolError> {
-        self.release_out();
-        self.check_can_send_data()?;
-        if !self.transmit_drained() {
-            return Err(ProtocolError::TransmitPending);
-        }
+        self.check_vectored()?;
         let op = self.fragment_opcode(kind)?;
         let key = self.next_mask();
         let h = FrameHeader::new(op, payload.len() as u64)
@@ -163,6 +159,38 @@ impl<K: MaskKeySource> Connection<K> {
         }
         self.tx_msg = if fin { None } else { Some(kind) };
         Ok(bytes)
+    }
+
+    /// [`send_frame_vectored`](Self::send_frame_vectored) for a connection whose frames are
+    /// not masked (a server's): `payload` is only read, so a borrowed message goes out with
+    /// no copy at all. Write the returned header, then `payload`, completely, before the next
+    /// [`poll_transmit`](Self::poll_transmit) output. A client connection must mask what it
+    /// sends: [`ProtocolError::Unsupported`] (use `send_frame_vectored`). Never compressed.
+    pub fn send_frame_vectored_unmasked(
+        &mut self,
+        kind: MessageKind,
+        fin: bool,
+        payload: &[u8],
+    ) -> Result<HeaderBytes, ProtocolError> {
+        if self.role == Role::Client {
+            return Err(ProtocolError::Unsupported);
+        }
+        self.check_vectored()?;
+        let op = self.fragment_opcode(kind)?;
+        let h = FrameHeader::new(op, payload.len() as u64).with_fin(fin);
+        let bytes = h.header_bytes().map_err(ProtocolError::Frame)?;
+        self.tx_msg = if fin { None } else { Some(kind) };
+        Ok(bytes)
+    }
+
+    /// What a zero-copy send needs: a connection that may send data, with its output drained.
+    fn check_vectored(&mut self) -> Result<(), ProtocolError> {
+        self.release_out();
+        self.check_can_send_data()?;
+        if !self.transmit_drained() {
+            return Err(ProtocolError::TransmitPending);
+        }
+        Ok(())
     }
 
     /// Queues a Ping (payload up to 125 bytes). A Ping not yet handed out by
@@ -256,6 +284,22 @@ impl<K: MaskKeySource> Connection<K> {
         }
         self.out_taken = true;
         Some(self.out.as_slice())
+    }
+
+    /// Takes the next event when it is a whole message ([`Event::Text`] or [`Event::Binary`],
+    /// [`ReceiveMode::Messages`]): its kind and the buffer it was assembled in, handed over
+    /// with no copy (a text message's bytes are valid UTF-8: validated as they arrived). The
+    /// next message starts a new buffer. `None`, with nothing changed, when the next event is
+    /// anything else or there is none: take it with [`poll_event`](Self::poll_event).
+    #[cfg(feature = "alloc")]
+    pub fn take_message(&mut self) -> Option<(MessageKind, Vec<u8>)> {
+        match self.pending {
+            Pending::Message(kind) => {
+                self.pending = Pending::None;
+                Some((kind, core::mem::take(&mut self.msg_buf)))
+            }
+            _ => None,
+        }
     }
 
     /// The next event, if any. See [`Event`]; [`Event::Closed`] always comes last.
