@@ -11,7 +11,7 @@ use core::time::Duration;
 
 use sockwire::Role;
 use sockwire::frame::{CloseCode, DecodeConfig, Decoded, HeaderDecoder, OpCode};
-use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind, ReceiveMode};
+use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind, ProtocolError, ReceiveMode};
 
 struct Checker {
     role: Role,
@@ -94,6 +94,8 @@ pub fn run(data: &[u8], role_bias: u8) {
         key = key.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
         key.to_le_bytes()
     };
+    // Whole messages taken owned (`take_message`) or borrowed (`poll_event`).
+    let take = flags & 64 != 0;
     let mut conn = Connection::new(role, cfg, keys);
     let receiver_of_ours = match role {
         Role::Client => Role::Server,
@@ -113,6 +115,16 @@ pub fn run(data: &[u8], role_bias: u8) {
         |conn: &mut Connection<_>, checker: &mut Checker, closed: &mut bool, partial: &mut u64| {
             while let Some(b) = conn.poll_transmit() {
                 checker.check(b);
+            }
+            while take {
+                let Some((kind, m)) = conn.take_message() else {
+                    break;
+                };
+                assert!(!*closed, "message after Closed");
+                assert!(m.len() as u64 <= max_msg);
+                if kind == MessageKind::Text {
+                    assert!(std::str::from_utf8(&m).is_ok(), "taken text is not UTF-8");
+                }
             }
             while let Some(ev) = conn.poll_event() {
                 assert!(!*closed, "event after Closed: {ev:?}");
@@ -193,7 +205,19 @@ pub fn run(data: &[u8], role_bias: u8) {
                 } else {
                     MessageKind::Binary
                 };
-                if b & 4 != 0 {
+                if b & 8 != 0 {
+                    let p = b"unmasked";
+                    let r = conn.send_frame_vectored_unmasked(kind, b & 2 != 0, p);
+                    match (role, r) {
+                        (Role::Client, r) => assert_eq!(r, Err(ProtocolError::Unsupported)),
+                        (Role::Server, Ok(h)) => {
+                            let mut frame = h.as_slice().to_vec();
+                            frame.extend_from_slice(p);
+                            checker.check(&frame);
+                        }
+                        (Role::Server, Err(e)) => assert!(e.is_misuse(), "{e:?}"),
+                    }
+                } else if b & 4 != 0 {
                     let mut p = *b"vectored";
                     let _ = conn.send_frame_vectored(kind, b & 2 != 0, &mut p);
                 } else {
