@@ -8,7 +8,9 @@
 # per client, none dropped, and the broadcast times (median). The server runs on CPU 0, the
 # generator on CPU 1; every server in this one run, one after another, REPEATS times in turn
 # (A B C, A B C, ...); the summary gives each server's median of its runs' medians, the
-# spread of those, and the ratios.
+# spread of those, and the ratios. Each run ends with `send_floor`: the same number of sockets
+# (capped by the open-file limit) each sent one 16-byte frame by a bare loop, timed the same way:
+# what no server can beat on this machine.
 #
 #   benches/load/sio.sh [N] [HOLD] [ROUNDS] [REPEATS]   (from the project root; default 1000 0 15 1)
 set -euo pipefail
@@ -64,6 +66,10 @@ for rep in $(seq "$REPEATS"); do
   measure "sockwire-tokio sio_bench" target/release/examples/sio_bench
   measure "node socket.io 4.8.1" env NODE_PATH=benches/load/node_modules node benches/load/sio_server.cjs
   measure "socketioxide 0.18.9" benches/load/target/release/socketioxide_server
+  # The floor under every server: one send of a 16-byte frame per socket and nothing else
+  # (both ends in one process, so at most (open files - 100) / 2 sockets).
+  FLOOR_N=$(( N < ($(ulimit -n) - 100) / 2 ? N : ($(ulimit -n) - 100) / 2 ))
+  echo "== $(benches/load/target/release/send_floor "$FLOOR_N" "$ROUNDS" 16 2>/dev/null)"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Median (and min-max) over the runs of each server's per-run median.
