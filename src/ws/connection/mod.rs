@@ -690,10 +690,6 @@ impl<K: MaskKeySource> Connection<K> {
 /// when the next message starts).
 #[cfg(feature = "alloc")]
 const RETAIN_CAPACITY: usize = 1 << 20;
-/// The most a message buffer is grown by ahead of the bytes themselves, on a frame header's
-/// announced length alone.
-#[cfg(feature = "alloc")]
-const RESERVE_CAP: usize = 64 * 1024;
 
 /// At most this many bytes are looked at per `handle_read` call (so offsets fit in 32 bits).
 const MAX_READ: usize = u32::MAX as usize;

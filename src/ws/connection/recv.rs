@@ -304,17 +304,6 @@ impl<K: MaskKeySource> Connection<K> {
                 max: self.cfg.max_message_size,
             });
         }
-        #[cfg(feature = "alloc")]
-        if msg.fragments == 1
-            && !msg.compressed
-            && matches!(self.cfg.receive_mode, ReceiveMode::Messages)
-        {
-            // Room for the first frame's payload at once (no regrowth copies when the last
-            // message's buffer was handed out by `take_message`), but never more than
-            // `RESERVE_CAP` on the strength of a header alone.
-            let want = h.payload_len.min(RESERVE_CAP as u64) as usize;
-            self.msg_buf.reserve(want);
-        }
         if h.payload_len == 0 {
             #[cfg(feature = "alloc")]
             if msg.compressed {
@@ -438,6 +427,9 @@ impl<K: MaskKeySource> Connection<K> {
         let Some(msg) = self.msg.as_mut() else {
             return Ok(false);
         };
+        // Room for all of it at once: no regrowth copies block by block (a buffer handed out
+        // by `take_message` starts empty), and never more than the bytes actually here.
+        self.msg_buf.reserve(chunk.len());
         for block in chunk.chunks(BLOCK) {
             let at = self.msg_buf.len();
             self.msg_buf.extend_from_slice(block);
