@@ -200,18 +200,45 @@ async fn the_writer_half_sends_while_the_reader_half_waits() {
     assert_eq!(got, None);
 }
 
-#[tokio::test]
-async fn try_send_is_bounded_and_flush_delivers_everything_in_order() {
+/// The socket `try_send` fills: whole, or its writer half.
+enum Sender {
+    Whole(sockwire_tokio::WebSocket<DuplexStream>),
+    Half(
+        sockwire_tokio::WsReader<DuplexStream>,
+        sockwire_tokio::WsWriter<DuplexStream>,
+    ),
+}
+
+impl Sender {
+    fn try_send(
+        &mut self,
+        m: &sockwire_tokio::Message,
+    ) -> Result<(), sockwire_tokio::TrySendError> {
+        match self {
+            Sender::Whole(ws) => ws.try_send(m),
+            Sender::Half(_, w) => w.try_send(m),
+        }
+    }
+}
+
+/// `try_send` on a 256-byte pipe the peer does not read yet is `Full` once the pipe and the
+/// cap (1,000 bytes) are full, and `flush` then delivers everything, in order.
+async fn try_send_is_bounded_and_flush_delivers_in_order(split: bool) {
     use sockwire_tokio::{Message, TrySendError};
-    // A 256-byte pipe the peer does not read yet: the socket fills at once.
     let (mut peer, io) = tokio::io::duplex(256);
     let server = tokio::spawn(async move {
-        let ws = accept(io, ConnectionConfig::default()).await.unwrap();
-        let (reader, writer) = ws.split();
-        writer.set_max_pending(1000);
+        let mut ws = accept(io, ConnectionConfig::default()).await.unwrap();
+        let mut tx = if split {
+            let (r, w) = ws.split();
+            w.set_max_pending(1000);
+            Sender::Half(r, w)
+        } else {
+            ws.set_max_pending(1000);
+            Sender::Whole(ws)
+        };
         let mut queued = 0;
         loop {
-            match writer.try_send(&Message::Binary(vec![queued as u8; 100])) {
+            match tx.try_send(&Message::Binary(vec![queued as u8; 100])) {
                 Ok(()) => queued += 1,
                 Err(TrySendError::Full) => break,
                 Err(e) => panic!("{e}"),
@@ -221,11 +248,14 @@ async fn try_send_is_bounded_and_flush_delivers_everything_in_order() {
         // Full means: what the pipe took (256 B) plus at most 1000 B queued.
         assert!((2..=12).contains(&queued), "{queued}");
         assert!(matches!(
-            writer.try_send(&Message::Binary(vec![0; 2000])),
+            tx.try_send(&Message::Binary(vec![0; 2000])),
             Err(TrySendError::Full)
         ));
-        writer.flush().await.unwrap();
-        (queued, reader, writer)
+        match &mut tx {
+            Sender::Whole(ws) => ws.flush().await.unwrap(),
+            Sender::Half(_, w) => w.flush().await.unwrap(),
+        }
+        (queued, tx)
     });
     peer.write_all(REQUEST).await.unwrap();
     read_head(&mut peer).await;
@@ -235,16 +265,24 @@ async fn try_send_is_bounded_and_flush_delivers_everything_in_order() {
     let mut total = None;
     while total.is_none_or(|t| got.len() < t) {
         let (b0, p) = read_frame(&mut peer).await;
-        assert_eq!(b0, 0x82);
-        assert_eq!(p.len(), 100);
+        assert_eq!((b0, p.len()), (0x82, 100));
         got.push(p[0]);
         if total.is_none() && handle.as_ref().is_some_and(|h| h.is_finished()) {
-            let (q, _r, _w) = handle.take().unwrap().await.unwrap();
-            total = Some(q);
+            total = Some(handle.take().unwrap().await.unwrap().0);
         }
     }
     let n = total.unwrap();
     assert_eq!(got, (0..n).map(|i| i as u8).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn writer_half_try_send_is_bounded_and_flush_delivers_in_order() {
+    try_send_is_bounded_and_flush_delivers_in_order(true).await;
+}
+
+#[tokio::test]
+async fn whole_socket_try_send_is_bounded_and_flush_delivers_in_order() {
+    try_send_is_bounded_and_flush_delivers_in_order(false).await;
 }
 
 /// `recv` dropped at every await (a `select!` with a short timer, as a real event loop does)
@@ -424,45 +462,6 @@ async fn large_messages_go_out_vectored_byte_exact_and_in_order_over_tcp() {
     peer.read_exact(&mut close).await.unwrap();
     assert_eq!(close, [0x88, 0x02, 0x03, 0xe8]);
     server.await.unwrap();
-}
-
-/// The whole (unsplit) socket's `try_send` is bounded like the writer half's, and `flush`
-/// delivers everything in order.
-#[tokio::test]
-async fn whole_socket_try_send_is_bounded_and_flush_delivers_in_order() {
-    use sockwire_tokio::{Message, TrySendError};
-    let (mut peer, io) = tokio::io::duplex(256);
-    let server = tokio::spawn(async move {
-        let mut ws = accept(io, ConnectionConfig::default()).await.unwrap();
-        ws.set_max_pending(1000);
-        let mut queued = 0;
-        loop {
-            match ws.try_send(&Message::Binary(vec![queued as u8; 100])) {
-                Ok(()) => queued += 1,
-                Err(TrySendError::Full) => break,
-                Err(e) => panic!("{e}"),
-            }
-            assert!(queued < 100, "never full");
-        }
-        assert!((2..=12).contains(&queued), "{queued}");
-        ws.flush().await.unwrap();
-        (queued, ws)
-    });
-    peer.write_all(REQUEST).await.unwrap();
-    read_head(&mut peer).await;
-    let mut got = Vec::new();
-    let mut handle = Some(server);
-    let mut total = None;
-    while total.is_none_or(|t| got.len() < t) {
-        let (b0, p) = read_frame(&mut peer).await;
-        assert_eq!((b0, p.len()), (0x82, 100));
-        got.push(p[0]);
-        if total.is_none() && handle.as_ref().is_some_and(|h| h.is_finished()) {
-            total = Some(handle.take().unwrap().await.unwrap().0);
-        }
-    }
-    let n = total.unwrap();
-    assert_eq!(got, (0..n).map(|i| i as u8).collect::<Vec<_>>());
 }
 
 /// Splitting a socket that has already read more than it handed out loses nothing: the
