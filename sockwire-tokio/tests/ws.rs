@@ -202,11 +202,9 @@ async fn the_writer_half_sends_while_the_reader_half_waits() {
 
 /// The socket `try_send` fills: whole, or its writer half.
 enum Sender {
-    Whole(sockwire_tokio::WebSocket<DuplexStream>),
-    Half(
-        sockwire_tokio::WsReader<DuplexStream>,
-        sockwire_tokio::WsWriter<DuplexStream>,
-    ),
+    Whole(Box<sockwire_tokio::WebSocket<DuplexStream>>),
+    /// (The reader half is dropped: the writer keeps the stream.)
+    Half(sockwire_tokio::WsWriter<DuplexStream>),
 }
 
 impl Sender {
@@ -216,7 +214,7 @@ impl Sender {
     ) -> Result<(), sockwire_tokio::TrySendError> {
         match self {
             Sender::Whole(ws) => ws.try_send(m),
-            Sender::Half(_, w) => w.try_send(m),
+            Sender::Half(w) => w.try_send(m),
         }
     }
 }
@@ -229,12 +227,12 @@ async fn try_send_is_bounded_and_flush_delivers_in_order(split: bool) {
     let server = tokio::spawn(async move {
         let mut ws = accept(io, ConnectionConfig::default()).await.unwrap();
         let mut tx = if split {
-            let (r, w) = ws.split();
+            let (_, w) = ws.split();
             w.set_max_pending(1000);
-            Sender::Half(r, w)
+            Sender::Half(w)
         } else {
             ws.set_max_pending(1000);
-            Sender::Whole(ws)
+            Sender::Whole(Box::new(ws))
         };
         let mut queued = 0;
         loop {
@@ -253,7 +251,7 @@ async fn try_send_is_bounded_and_flush_delivers_in_order(split: bool) {
         ));
         match &mut tx {
             Sender::Whole(ws) => ws.flush().await.unwrap(),
-            Sender::Half(_, w) => w.flush().await.unwrap(),
+            Sender::Half(w) => w.flush().await.unwrap(),
         }
         (queued, tx)
     });
