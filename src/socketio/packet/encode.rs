@@ -81,6 +81,14 @@ fn count_binary(v: &Value<'_>, depth: usize) -> Result<usize, SocketIoError> {
 
 /// Appends the decimal digits of `n` (faster than `core::fmt` on this hot path).
 fn push_u64(out: &mut String, mut n: u64) {
+    // Ack ids and attachment counts are mostly small: one or two digits without the buffer.
+    if n < 100 {
+        if n >= 10 {
+            out.push(char::from(b'0' + (n / 10) as u8));
+        }
+        out.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
