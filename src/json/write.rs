@@ -54,6 +54,13 @@ fn first_special(b: &[u8]) -> usize {
     }
 }
 
+/// Whether `s` is written by [`write_str`] as itself between quotes (no byte needs an escape).
+#[cfg(feature = "alloc")]
+#[inline]
+pub(crate) fn is_plain(s: &str) -> bool {
+    first_special(s.as_bytes()) == s.len()
+}
+
 /// Calls `sink` with consecutive pieces of `s` written as a JSON string (quotes included).
 /// Escapes are ASCII, so every cut falls on a character boundary.
 #[inline]
