@@ -548,7 +548,7 @@ fn digits_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// End (exclusive) of the number starting at `i`, strictly `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`.
-#[inline]
+#[inline(always)]
 pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
     if b.get(i) == Some(&b'-') {
         i += 1;
