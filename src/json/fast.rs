@@ -431,6 +431,7 @@ fn compact_key(b: &[u8], i: usize) -> Option<usize> {
 /// stack of open containers). Returns `None` for whitespace, nesting deeper than 64 or invalid
 /// text alike: the caller then runs the general [`Scanner`], which decides (so this can only
 /// accept what the general scanner accepts, never change an answer).
+#[inline]
 pub(crate) fn compact_end(b: &[u8], mut i: usize) -> Option<usize> {
     let mut stack: u64 = 0; // bit 0: the innermost container is an object
     let mut depth = 0u32;
