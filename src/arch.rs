@@ -330,11 +330,11 @@ pub(crate) fn target_stops(chunk: &[u8; 16]) -> u32 {
     }
 }
 
-/// Bit `i` set when `chunk[i]` ends a run of plain JSON string content: `"`, `\\` or a control
-/// byte (below 0x20). SSE2.
+/// Bit `i` of the first mask set when `chunk[i]` ends a run of plain JSON string content: `"`,
+/// `\\` or a control byte (below 0x20); of the second when it is a quote. SSE2.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-fn json_string_stops(chunk: &[u8; 16]) -> u32 {
+fn json_string_stops(chunk: &[u8; 16]) -> (u32, u32) {
     use core::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
@@ -348,44 +348,100 @@ fn json_string_stops(chunk: &[u8; 16]) -> u32 {
         let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
         // v <= 0x1F (unsigned): bytes 0x80..=0xFF are not flagged.
         let ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), ctl)) as u32
+        let stops = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), ctl));
+        (stops as u32, _mm_movemask_epi8(quote) as u32)
     }
 }
 
 /// The offset of the first byte at or after `i` in `b` that ends plain JSON string content
 /// (`"`, `\\` or below 0x20), or `b.len()` when there is none, scanned 16 bytes at a time
 /// (a short tail is read as the last 16 bytes of `b`, the bytes before `i` masked off).
-/// `None` when `b` is shorter than 16 bytes or the target has no SSE2 (aarch64 included):
-/// the caller then runs its portable word-at-a-time scan, the reference of the tests.
+/// With it, whether that byte is a quote (so the caller need not load it again; `false` at
+/// `b.len()`). `None` when `b` is shorter than 16 bytes or the target has no SSE2 (aarch64
+/// included): the caller then runs its portable word-at-a-time scan, the reference of the tests.
 #[inline(always)]
-pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<(usize, bool)> {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
-        let tail = b.len().checked_sub(16)?;
-        let mut i = i;
-        while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
-            let m = json_string_stops(chunk);
-            if m != 0 {
-                return Some(i + m.trailing_zeros() as usize);
-            }
-            i += 16;
-        }
-        if i >= b.len() {
-            return Some(b.len());
-        }
-        // Fewer than 16 bytes left: the last 16 bytes of `b`, those before `i` shifted out.
-        let last = b[tail..].first_chunk::<16>()?;
-        let m = json_string_stops(last) >> (i - tail);
-        Some(if m != 0 {
-            i + m.trailing_zeros() as usize
-        } else {
-            b.len()
-        })
+        first_stop(b, i, json_string_stops)
     }
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
         let _ = (b, i);
         None
+    }
+}
+
+/// Bit `k` set when byte `k` of `chunk` is not an ASCII digit (SSE2).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn non_digits(chunk: &[u8; 16]) -> (u32, u32) {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_sub_epi8,
+    };
+    #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
+    // SAFETY: SSE2 is enabled for this target (the `cfg`), so its intrinsics are available;
+    // the load reads exactly the 16 bytes of `chunk` and has no alignment requirement.
+    unsafe {
+        let v = _mm_sub_epi8(
+            _mm_loadu_si128(chunk.as_ptr().cast()),
+            _mm_set1_epi8(b'0' as i8),
+        );
+        // A digit is at most 9 after the (wrapping) subtraction, compared unsigned.
+        let digit = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v);
+        (!(_mm_movemask_epi8(digit) as u32) & 0xffff, 0)
+    }
+}
+
+/// The offset of the first byte at or after `i` in `b` that is not an ASCII digit, or
+/// `b.len()`, 16 bytes at a time like [`json_string_stop`]; `None` under the same conditions
+/// (the caller then runs its byte loop, the reference of the tests).
+#[inline(always)]
+pub(crate) fn digit_run_end(b: &[u8], i: usize) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        first_stop(b, i, non_digits).map(|(k, _)| k)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        let _ = (b, i);
+        None
+    }
+}
+
+/// The first position at or after `i` whose bit the first mask of `stops` sets (16-byte chunks,
+/// the tail read as the last 16 bytes of `b`), or `b.len()`, with that position's bit of the
+/// second mask (`false` at `b.len()`); `None` when `b` is shorter than 16 bytes.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn first_stop(
+    b: &[u8],
+    i: usize,
+    stops: impl Fn(&[u8; 16]) -> (u32, u32),
+) -> Option<(usize, bool)> {
+    let tail = b.len().checked_sub(16)?;
+    let mut i = i;
+    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        let (m, flag) = stops(chunk);
+        if m != 0 {
+            let at = m.trailing_zeros();
+            return Some((i + at as usize, (flag >> at) & 1 != 0));
+        }
+        i += 16;
+    }
+    if i >= b.len() {
+        return Some((b.len(), false));
+    }
+    // Fewer than 16 bytes left: the last 16 bytes of `b`, those before `i` shifted out.
+    let last = b[tail..].first_chunk::<16>()?;
+    let (m, flag) = stops(last);
+    let m = m >> (i - tail);
+    if m != 0 {
+        let at = m.trailing_zeros();
+        Some((i + at as usize, (flag >> (i - tail + at as usize)) & 1 != 0))
+    } else {
+        Some((b.len(), false))
     }
 }
 
@@ -475,20 +531,25 @@ mod tests {
             .unwrap_or(b.len())
     }
 
+    fn digit_run_end_reference(b: &[u8], i: usize) -> usize {
+        (i..b.len())
+            .find(|&k| !b[k].is_ascii_digit())
+            .unwrap_or(b.len())
+    }
+
     #[test]
-    fn json_string_stop_matches_the_reference() {
-        // Every byte value at every position of lengths around the 16-byte chunk and tail
-        // boundaries, from every start offset, in otherwise plain text.
+    fn digit_run_end_matches_the_reference() {
+        // Every byte value at every position in runs of digits around the chunk boundaries.
         for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 47, 50] {
             for at in 0..len {
                 for b in 0..=255u8 {
-                    let mut v = std::vec![b'a'; len];
+                    let mut v = std::vec![b'7'; len];
                     v[at] = b;
                     for i in 0..=len {
-                        match json_string_stop(&v, i) {
+                        match digit_run_end(&v, i) {
                             Some(k) => assert_eq!(
                                 k,
-                                json_string_stop_reference(&v, i),
+                                digit_run_end_reference(&v, i),
                                 "len {len} byte {b:#x} at {at} from {i}"
                             ),
                             None => assert!(
@@ -502,7 +563,54 @@ mod tests {
         }
     }
 
+    #[test]
+    fn json_string_stop_matches_the_reference() {
+        // Every byte value at every position of lengths around the 16-byte chunk and tail
+        // boundaries, from every start offset, in otherwise plain text.
+        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 47, 50] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut v = std::vec![b'a'; len];
+                    v[at] = b;
+                    for i in 0..=len {
+                        match json_string_stop(&v, i) {
+                            Some((k, quote)) => {
+                                assert_eq!(
+                                    k,
+                                    json_string_stop_reference(&v, i),
+                                    "len {len} byte {b:#x} at {at} from {i}"
+                                );
+                                assert_eq!(quote, v.get(k) == Some(&b'"'), "quote flag at {k}");
+                            }
+                            None => assert!(
+                                len < 16 || !cfg!(target_arch = "x86_64"),
+                                "no fast path for {len} bytes"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn digit_run_end_matches_the_reference_on_random_text(
+            v in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(b"0123456789".to_vec()),
+                    1 => proptest::sample::select(b"/:\x00\xd0\xff.e-".to_vec()),
+                ],
+                0..80,
+            ),
+            i in 0usize..80,
+        ) {
+            let i = i.min(v.len());
+            if let Some(k) = digit_run_end(&v, i) {
+                proptest::prop_assert_eq!(k, digit_run_end_reference(&v, i));
+            }
+        }
+
         #[test]
         fn json_string_stop_matches_the_reference_on_random_text(
             v in proptest::collection::vec(
@@ -515,8 +623,9 @@ mod tests {
             i in 0usize..80,
         ) {
             let i = i.min(v.len());
-            if let Some(k) = json_string_stop(&v, i) {
+            if let Some((k, quote)) = json_string_stop(&v, i) {
                 proptest::prop_assert_eq!(k, json_string_stop_reference(&v, i));
+                proptest::prop_assert_eq!(quote, v.get(k) == Some(&b'"'));
             }
         }
     }

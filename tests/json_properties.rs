@@ -360,3 +360,23 @@ fn compact_fast_path_depth_cap() {
         assert_eq!(json::validate(&o).is_ok(), depth <= 128, "{depth}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+    /// Numbers with long digit runs (the integer part is scanned 16 digits at a time), valid or
+    /// not, bare and inside compact containers at every offset: the reference decides.
+    #[test]
+    fn long_numbers_agree_with_reference(
+        num in "-?[0-9]{0,40}(\\.[0-9]{0,20})?([eE][+-]?[0-9]{0,20})?[0-9x.]?",
+        pad in "[a-z]{0,20}",
+        shape in 0u8..4,
+    ) {
+        let s = match shape {
+            0 => num.clone(),
+            1 => format!("[{num},\"{pad}\"]"),
+            2 => format!("{{\"{pad}\":{num}}}"),
+            _ => format!("[\"{pad}\",{num}]"),
+        };
+        prop_assert_eq!(json::validate(&s).is_ok(), reference_valid(&s), "{:?}", s);
+    }
+}

@@ -356,7 +356,10 @@ pub(crate) fn str_end_esc(b: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut esc = false;
     loop {
         // 16 bytes at a time where the CPU allows (SSE2), straight to the byte that stops.
-        if let Some(k) = crate::arch::json_string_stop(b, j) {
+        if let Some((k, quote)) = crate::arch::json_string_stop(b, j) {
+            if quote {
+                return Some((k + 1, esc));
+            }
             j = k;
             match *b.get(j)? {
                 b'"' => return Some((j + 1, esc)),
@@ -428,6 +431,7 @@ fn compact_key(b: &[u8], i: usize) -> Option<usize> {
 /// stack of open containers). Returns `None` for whitespace, nesting deeper than 64 or invalid
 /// text alike: the caller then runs the general [`Scanner`], which decides (so this can only
 /// accept what the general scanner accepts, never change an answer).
+#[inline]
 pub(crate) fn compact_end(b: &[u8], mut i: usize) -> Option<usize> {
     let mut stack: u64 = 0; // bit 0: the innermost container is an object
     let mut depth = 0u32;
@@ -531,20 +535,28 @@ fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
     }
 }
 
+/// End of the run of ASCII digits starting at `i` (16 at a time with SSE2 where the text
+/// allows, byte by byte otherwise).
+#[inline(always)]
+fn digits_end(b: &[u8], mut i: usize) -> usize {
+    if let Some(k) = crate::arch::digit_run_end(b, i) {
+        return k;
+    }
+    while matches!(b.get(i), Some(b'0'..=b'9')) {
+        i += 1;
+    }
+    i
+}
+
 /// End (exclusive) of the number starting at `i`, strictly `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`.
-#[inline]
+#[inline(always)]
 pub(crate) fn number_end(b: &[u8], mut i: usize) -> Result<usize, ScanError> {
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
     match b.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            i += 1;
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
-        }
+        Some(b'1'..=b'9') => i = digits_end(b, i + 1),
         _ => return Err(ScanError::Syntax),
     }
     if b.get(i) == Some(&b'.') {

@@ -43,6 +43,8 @@ pub use value::{
     ArrayItems, ObjectMembers, array_items, object_members, validate, validate_with_depth,
     value_end,
 };
+#[cfg(feature = "alloc")]
+pub(crate) use write::is_plain;
 pub use write::{escaped_len, write_str, write_str_to_slice};
 #[cfg(feature = "alloc")]
 pub use write::{push_str, push_string};

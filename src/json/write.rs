@@ -54,6 +54,13 @@ fn first_special(b: &[u8]) -> usize {
     }
 }
 
+/// Whether `s` is written by [`write_str`] as itself between quotes (no byte needs an escape).
+#[cfg(feature = "alloc")]
+#[inline]
+pub(crate) fn is_plain(s: &str) -> bool {
+    first_special(s.as_bytes()) == s.len()
+}
+
 /// Calls `sink` with consecutive pieces of `s` written as a JSON string (quotes included).
 /// Escapes are ASCII, so every cut falls on a character boundary.
 #[inline]
@@ -104,6 +111,13 @@ pub fn write_str<W: fmt::Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
 #[cfg(feature = "alloc")]
 pub fn push_string(out: &mut alloc::string::String, s: &str) {
     out.reserve(s.len() + 2);
+    if first_special(s.as_bytes()) == s.len() {
+        // Nothing to escape (event names, keys): the quotes as single bytes, not as pieces.
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let _ = write_pieces::<()>(s, |p| {
         out.push_str(p);
         Ok(())

@@ -80,7 +80,16 @@ fn count_binary(v: &Value<'_>, depth: usize) -> Result<usize, SocketIoError> {
 }
 
 /// Appends the decimal digits of `n` (faster than `core::fmt` on this hot path).
+#[inline]
 fn push_u64(out: &mut String, mut n: u64) {
+    // Ack ids and attachment counts are mostly small: one or two digits without the buffer.
+    if n < 100 {
+        if n >= 10 {
+            out.push(char::from(b'0' + (n / 10) as u8));
+        }
+        out.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -102,6 +111,22 @@ fn write_placeholder(out: &mut String, n: usize) {
     out.push('}');
 }
 
+/// [`Value::Json`] text the compact validator refused: the general scanner decides, and
+/// whitespace outside strings is removed.
+#[cold]
+fn write_json_general(out: &mut String, j: &str) -> Result<(), SocketIoError> {
+    let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
+    let (end, info) =
+        json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(|e| arg_err(e, j))?;
+    let j = &j[..end];
+    if info.whitespace {
+        json::write_minified(out, j);
+    } else {
+        out.push_str(j);
+    }
+    Ok(())
+}
+
 fn write_value<'a>(
     out: &mut String,
     atts: &mut Vec<&'a [u8]>,
@@ -116,15 +141,7 @@ fn write_value<'a>(
                 out.push_str(j);
                 return Ok(());
             }
-            let j = j.trim_start_matches([' ', '\t', '\n', '\r']);
-            let (end, info) =
-                json::validate(j.as_bytes(), MAX_ENCODE_DEPTH, None).map_err(|e| arg_err(e, j))?;
-            let j = &j[..end];
-            if info.whitespace {
-                json::write_minified(out, j);
-            } else {
-                out.push_str(j);
-            }
+            write_json_general(out, j)?;
         }
         Value::JsonUnchecked(j) => out.push_str(j),
         Value::Str(s) => json::write_str(out, s),
@@ -241,6 +258,7 @@ fn check_nsp(nsp: &str) -> Result<(), SocketIoError> {
     Ok(())
 }
 
+#[inline]
 fn write_prefix(
     out: &mut String,
     kind: PacketType,
@@ -391,7 +409,15 @@ fn encode_array<'a>(
     out.push('[');
     let mut first = true;
     if let Some(n) = name {
-        json::write_str(out, n);
+        // Event names rarely need escapes: then the name goes between quotes as it is (the
+        // reserve above covers it).
+        if crate::json::is_plain(n) {
+            out.push('"');
+            out.push_str(n);
+            out.push('"');
+        } else {
+            json::write_str(out, n);
+        }
         first = false;
     }
     for a in args {
@@ -399,6 +425,19 @@ fn encode_array<'a>(
             out.push(',');
         }
         first = false;
+        // Raw compact JSON (the common argument) inline, without the call into `write_value`.
+        if let Value::Json(j) = *a {
+            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+                out.push_str(j);
+                continue;
+            }
+            if let Err(e) = write_json_general(out, j) {
+                out.truncate(mark);
+                atts.truncate(att_mark);
+                return Err(e);
+            }
+            continue;
+        }
         if let Err(e) = write_value(out, atts, a) {
             out.truncate(mark);
             atts.truncate(att_mark);
