@@ -60,7 +60,7 @@ measure() { # name, command...
   rm -f "$log" "$log.err"
 }
 
-for name in "sockwire-tokio sio_bench" "node socket.io 4.8.1" "socketioxide 0.18.9"; do : > "$MEDIANS/$name"; done
+for name in "sockwire-tokio sio_bench" "node socket.io 4.8.1" "socketioxide 0.18.9" "send floor"; do : > "$MEDIANS/$name"; done
 for rep in $(seq "$REPEATS"); do
   echo "# run $rep of $REPEATS, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   measure "sockwire-tokio sio_bench" target/release/examples/sio_bench
@@ -69,7 +69,9 @@ for rep in $(seq "$REPEATS"); do
   # The floor under every server: one send of a 16-byte frame per socket and nothing else
   # (both ends in one process, so at most (open files - 100) / 2 sockets).
   FLOOR_N=$(( N < ($(ulimit -n) - 100) / 2 ? N : ($(ulimit -n) - 100) / 2 ))
-  echo "== $(benches/load/target/release/send_floor "$FLOOR_N" "$ROUNDS" 16 2>/dev/null)"
+  floor=$(benches/load/target/release/send_floor "$FLOOR_N" "$ROUNDS" 16 2>/dev/null)
+  echo "== $floor"
+  echo "$floor" | sed -n 's/.*: median \([0-9.]*\) ms.*/\1/p' >> "$MEDIANS/send floor"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Median (and min-max) over the runs of each server's per-run median.
@@ -80,10 +82,16 @@ summary() {
 }
 med() { sort -n "$MEDIANS/$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 echo "# summary, broadcast to $N:"
-for name in "sockwire-tokio sio_bench" "node socket.io 4.8.1" "socketioxide 0.18.9"; do summary "$name"; done
+for name in "sockwire-tokio sio_bench" "node socket.io 4.8.1" "socketioxide 0.18.9" "send floor"; do summary "$name"; done
 ours=$(med "sockwire-tokio sio_bench")
 for name in "node socket.io 4.8.1" "socketioxide 0.18.9"; do
   theirs=$(med "$name")
   [ -n "$ours" ] && [ -n "$theirs" ] && printf '%s / sockwire-tokio = %.2fx\n' "$name" "$(echo "$theirs / $ours" | bc -l)"
+done
+# What no server can beat: the peers against the bare send loop (the best ratio possible here).
+floor=$(med "send floor")
+for name in "socketioxide 0.18.9" "sockwire-tokio sio_bench"; do
+  theirs=$(med "$name")
+  [ -n "$floor" ] && [ -n "$theirs" ] && printf '%s / send floor = %.2fx\n' "$name" "$(echo "$theirs / $floor" | bc -l)"
 done
 true
