@@ -88,7 +88,8 @@ impl ReadState {
     /// Feeds a small read straight from the stack buffer it landed in (the connection owns
     /// the stream alone, so it can be fed at once): no copy into `rbuf` and no allocation for
     /// the common small message; only bytes the connection did not take yet go to `rbuf`.
-    /// `Ok(false)` when the read was not a lone small one (the caller takes the usual way).
+    /// `false`, with nothing done, when the read was not a lone small one (the caller takes the
+    /// usual way).
     pub(crate) fn feed_small<K: MaskKeySource>(
         &mut self,
         conn: &mut Connection<K>,
