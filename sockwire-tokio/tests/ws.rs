@@ -23,6 +23,16 @@ async fn read_head(peer: &mut DuplexStream) -> String {
     String::from_utf8(head).unwrap()
 }
 
+/// Sends a masked Close 1000 (mask key 0) and checks the server's Close 1000 reply, byte-exact.
+async fn close_1000<P: AsyncReadExt + AsyncWriteExt + Unpin>(peer: &mut P) {
+    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
+        .await
+        .unwrap();
+    let mut close = [0u8; 4];
+    peer.read_exact(&mut close).await.unwrap();
+    assert_eq!(close, [0x88, 0x02, 0x03, 0xe8]);
+}
+
 fn echo_server(io: DuplexStream, config: ConnectionConfig) -> tokio::task::JoinHandle<Option<u16>> {
     tokio::spawn(async move {
         let mut ws = accept(io, config).await.unwrap();
@@ -48,12 +58,7 @@ async fn echo_and_clean_close() {
     peer.read_exact(&mut echo).await.unwrap();
     assert_eq!(&echo, b"\x81\x05Hello");
     // Masked Close 1000 (mask key 0): the server replies with Close 1000 and ends.
-    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
-        .await
-        .unwrap();
-    let mut close = [0u8; 4];
-    peer.read_exact(&mut close).await.unwrap();
-    assert_eq!(close, [0x88, 0x02, 0x03, 0xe8]);
+    close_1000(&mut peer).await;
     assert_eq!(server.await.unwrap(), Some(1000));
 }
 
@@ -191,11 +196,7 @@ async fn the_writer_half_sends_while_the_reader_half_waits() {
         assert_eq!(p, format!("push {i}").as_bytes());
     }
     // The peer's Close ends the reader; its reply goes out from the reader's side.
-    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
-        .await
-        .unwrap();
-    let (b0, p) = read_frame(&mut peer).await;
-    assert_eq!((b0, &p[..]), (0x88, &[0x03, 0xe8][..]));
+    close_1000(&mut peer).await;
     let (got, _writer) = server.await.unwrap();
     assert_eq!(got, None);
 }
@@ -408,11 +409,7 @@ async fn bulk_and_small_reads_echo_every_message_in_order() {
         let (op, p) = read_any_frame(&mut peer).await;
         assert_eq!((op, &p), (0x82, m));
     }
-    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
-        .await
-        .unwrap();
-    let (op, p) = read_any_frame(&mut peer).await;
-    assert_eq!((op, p.as_slice()), (0x88, &[0x03, 0xe8][..]));
+    close_1000(&mut peer).await;
     assert_eq!(server.await.unwrap(), Some(1000));
 }
 
@@ -453,12 +450,7 @@ async fn large_messages_go_out_vectored_byte_exact_and_in_order_over_tcp() {
     let mut got = vec![0u8; expect.len()];
     peer.read_exact(&mut got).await.unwrap();
     assert!(got == expect, "frames differ");
-    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
-        .await
-        .unwrap();
-    let mut close = [0u8; 4];
-    peer.read_exact(&mut close).await.unwrap();
-    assert_eq!(close, [0x88, 0x02, 0x03, 0xe8]);
+    close_1000(&mut peer).await;
     server.await.unwrap();
 }
 
@@ -515,10 +507,6 @@ async fn a_partly_written_large_message_is_finished_before_the_next() {
     }
     assert_eq!(got, msgs);
     let mut peer = rd.unsplit(writer.await.unwrap());
-    peer.write_all(&[0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8])
-        .await
-        .unwrap();
-    let (op, p) = read_any_frame(&mut peer).await;
-    assert_eq!((op, p.as_slice()), (0x88, &[0x03, 0xe8][..]));
+    close_1000(&mut peer).await;
     assert_eq!(server.await.unwrap(), Some(1000));
 }
