@@ -327,6 +327,14 @@ pub struct SessionId {
     generation: u32,
 }
 
+impl SessionId {
+    /// The slot this handle names (reused after its session is removed; the handle's
+    /// generation tells the two apart): a dense index for tables beside the hub.
+    pub(crate) fn slot(self) -> usize {
+        self.index as usize
+    }
+}
+
 /// Handle of a registered Socket.IO socket. Stale handles (of a removed socket) are detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SocketId {

@@ -60,8 +60,10 @@ use super::{
     DisconnectReason, Message, OwnedPacket, Parser, ServerConfig, ServerEvent, ServerSocket,
 };
 
+mod by_hub;
 mod connect;
 mod ctx;
+mod fanout;
 
 pub use ctx::{Ctx, Emitter, Event};
 
@@ -207,7 +209,7 @@ pub struct Server<A: App> {
     sessions: BTreeMap<String, Session>,
     /// Plain Engine.IO sessions (on a path other than the first).
     plain: BTreeSet<String>,
-    by_hub_id: BTreeMap<SessionId, String>,
+    by_hub_id: by_hub::BySession,
     /// Machine deadlines: touched only when due.
     timers: BTreeSet<(Duration, String)>,
     out: VecDeque<(String, Output)>,
@@ -240,7 +242,7 @@ impl<A: App> Server<A> {
             cfg: options.socket,
             sessions: BTreeMap::new(),
             plain: BTreeSet::new(),
-            by_hub_id: BTreeMap::new(),
+            by_hub_id: by_hub::BySession::default(),
             timers: BTreeSet::new(),
             out: VecDeque::new(),
             entropy: Box::new(entropy),
@@ -267,32 +269,28 @@ impl<A: App> Server<A> {
 
     /// A TCP connection `conn` was accepted.
     pub fn handle_accept(&mut self, now: Duration, conn: u64) {
-        self.now = self.now.max(now);
-        self.hub.set_time(self.now);
+        self.begin(now);
         self.endpoint.handle_accept(now, conn);
         self.pump();
     }
 
     /// Bytes read from connection `conn`.
     pub fn handle_read(&mut self, now: Duration, conn: u64, bytes: &[u8]) {
-        self.now = self.now.max(now);
-        self.hub.set_time(self.now);
+        self.begin(now);
         self.endpoint.handle_read(now, conn, bytes);
         self.pump();
     }
 
     /// Connection `conn` ended (a read returned 0 or failed).
     pub fn handle_eof(&mut self, now: Duration, conn: u64) {
-        self.now = self.now.max(now);
-        self.hub.set_time(self.now);
+        self.begin(now);
         self.endpoint.handle_eof(now, conn);
         self.pump();
     }
 
     /// The deadline of [`Server::poll_timeout`] passed: runs what is due (and only that).
     pub fn handle_timeout(&mut self, now: Duration) {
-        self.now = self.now.max(now);
-        self.hub.set_time(self.now);
+        self.begin(now);
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -333,7 +331,7 @@ impl<A: App> Server<A> {
         channel: &str,
         payload: &[u8],
     ) -> Result<(), crate::cluster::WireError> {
-        self.now = self.now.max(now);
+        self.begin(now);
         let r = self.hub.handle_cluster_message(now, channel, payload);
         self.flush_hub();
         self.write_out();
@@ -343,7 +341,7 @@ impl<A: App> Server<A> {
 
     /// The answer to a [`crate::cluster::Command::NumSub`]: `count` subscribers of `channel`.
     pub fn handle_cluster_numsub(&mut self, now: Duration, channel: &str, count: u64) {
-        self.now = self.now.max(now);
+        self.begin(now);
         self.hub.handle_cluster_numsub(now, channel, count);
         self.flush_hub();
         self.write_out();
@@ -379,8 +377,7 @@ impl<A: App> Server<A> {
         socket: crate::hub::SocketId,
         f: impl FnOnce(&mut Ctx<'_>) -> R,
     ) -> Option<R> {
-        self.now = self.now.max(now);
-        self.hub.set_time(self.now);
+        self.begin(now);
         let sid = self.by_hub_id.get(&self.hub.session_of(socket)?)?.clone();
         let s = self.sessions.get_mut(&sid)?;
         let r = f(&mut Ctx::new(
@@ -399,8 +396,7 @@ impl<A: App> Server<A> {
     /// Works on the hub outside a callback (a broadcast to a room or a namespace, data), then
     /// delivers what it produced.
     pub fn with_hub<R>(&mut self, now: Duration, f: impl FnOnce(&mut Hub) -> R) -> R {
-        self.now = self.now.max(now);
-        self.hub.set_time(self.now);
+        self.begin(now);
         let r = f(&mut self.hub);
         self.flush_hub();
         self.write_out();
@@ -412,8 +408,28 @@ impl<A: App> Server<A> {
 
     /// The next bytes to write (see [`Transmit`]).
     #[must_use]
+    ///
+    /// A broadcast is handed over one recipient at a time: each call makes the next
+    /// recipient's bytes only when the ones before are taken, so a host that writes every
+    /// transmit as it gets it has the first recipient's on the wire while the rest are still
+    /// queued in the hub (and never holds a copy per recipient at once).
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.endpoint.poll_transmit()
+        loop {
+            if let Some(t) = self.endpoint.poll_transmit() {
+                return Some(t);
+            }
+            // Every `handle_*` call leaves the output queue written; only the hub's fan-out
+            // waits here.
+            debug_assert!(self.out.is_empty());
+            if !fanout::deliver_one(
+                &mut self.hub,
+                &self.by_hub_id,
+                &mut self.out,
+                &mut self.endpoint,
+            ) {
+                return None;
+            }
+        }
     }
 
     /// When [`Server::handle_timeout`] must be called next, if ever.
@@ -474,6 +490,7 @@ impl<A: App> Server<A> {
             ..SessionInfo::default()
         };
         let Ok(hub_id) = self.hub.add_session(info.clone()) else {
+            self.settle();
             self.out.push_back((sid, Output::Close));
             return;
         };
@@ -521,11 +538,26 @@ impl<A: App> Server<A> {
                 return;
             };
             while let Some(m) = s.machine.poll_transmit() {
+                // What earlier callbacks broadcast goes first (see `fanout`).
+                fanout::settle(
+                    &mut self.hub,
+                    &self.by_hub_id,
+                    &mut self.out,
+                    &mut self.endpoint,
+                );
                 self.out.push_back((sid.to_string(), Output::Message(m)));
             }
             let Some(ev) = s.machine.poll_event() else {
                 break;
             };
+            // This event's callback queues after what earlier ones broadcast. After it, its
+            // own broadcasts wait in the hub behind the socket's own answers.
+            fanout::settle(
+                &mut self.hub,
+                &self.by_hub_id,
+                &mut self.out,
+                &mut self.endpoint,
+            );
             let hub_id = s.hub_id;
             match ev {
                 ServerEvent::Connect { nsp, auth } => {
@@ -625,6 +657,9 @@ impl<A: App> Server<A> {
             }
             self.app.on_hub_event(&mut self.hub, ev);
         }
+        if !kick.is_empty() {
+            self.settle();
+        }
         for (socket, close) in kick {
             let (Some(session), Some(nsp)) =
                 (self.hub.session_of(socket), self.hub.namespace_of(socket))
@@ -642,22 +677,26 @@ impl<A: App> Server<A> {
                 self.drive(&sid);
             }
         }
-        while let Some(t) = self.hub.poll_transmit() {
-            let Some(sid) = self.by_hub_id.get(&t.session) else {
-                continue;
-            };
-            // Nothing queued in front of it: the frames encoded once go straight to a plain
-            // WebSocket recipient (no copy of its sid, no trip through the queue).
-            if self.out.is_empty()
-                && self
-                    .endpoint
-                    .send_ws_uncompressed(sid, t.packet.ws_frames())
-            {
-                continue;
-            }
-            self.out
-                .push_back((sid.clone(), Output::Shared(Arc::clone(t.packet))));
-        }
+        // The broadcasts' transmits stay in the hub: `poll_transmit` hands them over, or
+        // `settle` before anything else is written.
+    }
+
+    /// The start of every input: the clock, and the broadcasts still queued from the last
+    /// call handed over before the input can make anything for their sessions.
+    fn begin(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+        self.hub.set_time(self.now);
+        self.settle();
+    }
+
+    /// Hands every broadcast transmit queued in the hub over (see [`fanout::settle`]).
+    fn settle(&mut self) {
+        fanout::settle(
+            &mut self.hub,
+            &self.by_hub_id,
+            &mut self.out,
+            &mut self.endpoint,
+        );
     }
 
     /// Writes the output queue to the endpoint: a broadcast packet goes to a plain WebSocket

@@ -594,3 +594,77 @@ fn peer_errors_of_every_layer_reach_on_disconnect_with_their_cause() {
         assert_eq!(io.hub().socket_count("/"), 0);
     }
 }
+
+/// Three WebSocket clients in room `blue`; returns their connection ids.
+fn three_in_blue(io: &mut Server<Chat>, p: &mut Vec<Transmit>) -> [u64; 3] {
+    let t = Duration::ZERO;
+    let conns = [9, 10, 11];
+    for c in conns {
+        assert!(ws_open(io, p, c, "/socket.io/")[0].starts_with("0{"));
+        io.handle_read(t, c, &ws_text("40"));
+        io.handle_read(t, c, &ws_text("42[\"join\",\"blue\"]"));
+        assert!(ws_texts(&drain(io, p, c))[0].starts_with("40{"));
+    }
+    conns
+}
+
+#[test]
+fn a_broadcast_is_handed_over_one_recipient_at_a_time() {
+    let mut io = server();
+    let mut p = Vec::new();
+    let conns = three_in_blue(&mut io, &mut p);
+    assert!(p.is_empty());
+    io.handle_read(Duration::ZERO, 9, &ws_text("42[\"shout\",7]"));
+    // Nothing made yet: the recipients wait in the hub.
+    assert_eq!(io.hub().pending_transmits(), 3);
+    let first = io.poll_transmit().unwrap();
+    assert_eq!(ws_texts(&first.data), ["42[\"shouted\",7]"]);
+    assert_eq!(
+        io.hub().pending_transmits(),
+        2,
+        "the next one is made when asked for"
+    );
+    p.push(first);
+    for c in conns {
+        assert_eq!(
+            ws_texts(&drain(&mut io, &mut p, c)),
+            ["42[\"shouted\",7]"],
+            "conn {c}"
+        );
+    }
+    assert_eq!(io.hub().pending_transmits(), 0);
+    assert_eq!(io.poll_transmit(), None);
+}
+
+#[test]
+fn an_input_before_the_fan_out_is_drained_keeps_each_sessions_order() {
+    let mut io = server();
+    let mut p = Vec::new();
+    let [a, b, c] = three_in_blue(&mut io, &mut p);
+    let t = Duration::ZERO;
+    io.handle_read(t, a, &ws_text("42[\"shout\",1]"));
+    // Before the host takes the broadcast, `b` pings (the WebSocket layer answers at once)
+    // and asks something: the pong and the answer come after the broadcast, made first.
+    let mut ping = ws_text("hi");
+    ping[0] = 0x89;
+    io.handle_read(t, b, &ping);
+    io.handle_read(t, b, &ws_text("42[\"name\",\"bo\"]"));
+    io.handle_read(t, b, &ws_text("421[\"whoami\"]"));
+    // And a second broadcast from `c` queues behind the first for everyone.
+    io.handle_read(t, c, &ws_text("42[\"shout\",2]"));
+    assert_eq!(
+        ws_texts(&drain(&mut io, &mut p, b)),
+        [
+            "42[\"shouted\",1]",
+            "hi",
+            "431[\"bo\"]",
+            "42[\"shouted\",2]"
+        ]
+    );
+    for conn in [a, c] {
+        assert_eq!(
+            ws_texts(&drain(&mut io, &mut p, conn)),
+            ["42[\"shouted\",1]", "42[\"shouted\",2]"]
+        );
+    }
+}
