@@ -45,15 +45,14 @@
 //! ```
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::{String, ToString};
-use alloc::sync::Arc;
 use core::time::Duration;
 
+use crate::engineio::Message as EioMessage;
 use crate::engineio::endpoint::{self, Endpoint, EndpointConfig, OpenRequest, Transmit};
 use crate::engineio::server::CloseReason;
-use crate::engineio::{Message as EioMessage, MessageRef};
-use crate::hub::{Encoded, Hub, HubConfig, HubEvent, SessionId, SessionInfo};
+use crate::hub::{Hub, HubConfig, HubEvent, SessionId, SessionInfo};
 
 use super::recovery::RecoveryConfig;
 use super::{
@@ -66,6 +65,7 @@ mod ctx;
 mod fanout;
 
 pub use ctx::{Ctx, Emitter, Event};
+use fanout::{Outbox, Output};
 
 /// Settings of a [`Server`]: the Engine.IO endpoint (paths, heartbeat, caps, CORS, pages), the
 /// socket machines and the hub.
@@ -180,17 +180,6 @@ pub trait App {
     }
 }
 
-/// What to write to one Engine.IO session, in order.
-#[derive(Debug)]
-enum Output {
-    /// A message from the session's own machine.
-    Message(Message),
-    /// A broadcast packet shared by all its recipients.
-    Shared(Arc<Encoded>),
-    /// Close the Engine.IO session after what came before.
-    Close,
-}
-
 #[derive(Debug)]
 struct Session {
     hub_id: SessionId,
@@ -212,7 +201,7 @@ pub struct Server<A: App> {
     by_hub_id: by_hub::BySession,
     /// Machine deadlines: touched only when due.
     timers: BTreeSet<(Duration, String)>,
-    out: VecDeque<(String, Output)>,
+    out: Outbox,
     entropy: Box<dyn FnMut() -> [u8; 15] + Send>,
     now: Duration,
 }
@@ -244,7 +233,7 @@ impl<A: App> Server<A> {
             plain: BTreeSet::new(),
             by_hub_id: by_hub::BySession::default(),
             timers: BTreeSet::new(),
-            out: VecDeque::new(),
+            out: Outbox::default(),
             entropy: Box::new(entropy),
             now: Duration::ZERO,
         }
@@ -418,18 +407,24 @@ impl<A: App> Server<A> {
             if let Some(t) = self.endpoint.poll_transmit() {
                 return Some(t);
             }
-            // Every `handle_*` call leaves the output queue written; only the hub's fan-out
-            // waits here.
-            debug_assert!(self.out.is_empty());
-            if !fanout::deliver_one(
-                &mut self.hub,
-                &self.by_hub_id,
-                &mut self.out,
-                &mut self.endpoint,
-            ) {
+            if self.out.is_empty() {
+                // Broadcasts made on `hub()` outside any call.
+                self.out.take_broadcasts(&mut self.hub);
+            }
+            if !self
+                .out
+                .step(&mut self.endpoint, &self.by_hub_id, &mut self.hub)
+            {
                 return None;
             }
         }
+    }
+
+    /// Recipients of broadcasts whose bytes are not made yet: [`Server::poll_transmit`] makes
+    /// them one at a time, so this falls as the host drains it.
+    #[must_use]
+    pub fn queued_recipients(&self) -> usize {
+        self.out.recipients() + self.hub.pending_transmits()
     }
 
     /// When [`Server::handle_timeout`] must be called next, if ever.
@@ -490,8 +485,7 @@ impl<A: App> Server<A> {
             ..SessionInfo::default()
         };
         let Ok(hub_id) = self.hub.add_session(info.clone()) else {
-            self.settle();
-            self.out.push_back((sid, Output::Close));
+            self.out.push(sid, Output::Close);
             return;
         };
         self.by_hub_id.insert(hub_id, sid.clone());
@@ -526,7 +520,7 @@ impl<A: App> Server<A> {
             self.flush_hub();
         }
         // Nothing more can be written to a closed session.
-        self.out.retain(|(s, _)| s != sid);
+        self.out.forget(sid);
     }
 
     /// Drains session `sid`'s machine: its transmits, then its events one at a time (each may
@@ -538,26 +532,11 @@ impl<A: App> Server<A> {
                 return;
             };
             while let Some(m) = s.machine.poll_transmit() {
-                // What earlier callbacks broadcast goes first (see `fanout`).
-                fanout::settle(
-                    &mut self.hub,
-                    &self.by_hub_id,
-                    &mut self.out,
-                    &mut self.endpoint,
-                );
-                self.out.push_back((sid.to_string(), Output::Message(m)));
+                self.out.push(sid.to_string(), Output::Message(m));
             }
             let Some(ev) = s.machine.poll_event() else {
                 break;
             };
-            // This event's callback queues after what earlier ones broadcast. After it, its
-            // own broadcasts wait in the hub behind the socket's own answers.
-            fanout::settle(
-                &mut self.hub,
-                &self.by_hub_id,
-                &mut self.out,
-                &mut self.endpoint,
-            );
             let hub_id = s.hub_id;
             match ev {
                 ServerEvent::Connect { nsp, auth } => {
@@ -614,15 +593,15 @@ impl<A: App> Server<A> {
                 }
                 ServerEvent::Close { .. } => {
                     while let Some(m) = s.machine.poll_transmit() {
-                        self.out.push_back((sid.to_string(), Output::Message(m)));
+                        self.out.push(sid.to_string(), Output::Message(m));
                     }
-                    self.out.push_back((sid.to_string(), Output::Close));
+                    self.out.push(sid.to_string(), Output::Close);
                 }
             }
             // The socket's own answers first, then what the callback broadcast.
             if let Some(s) = self.sessions.get_mut(sid) {
                 while let Some(m) = s.machine.poll_transmit() {
-                    self.out.push_back((sid.to_string(), Output::Message(m)));
+                    self.out.push(sid.to_string(), Output::Message(m));
                 }
             }
             self.flush_hub();
@@ -657,9 +636,6 @@ impl<A: App> Server<A> {
             }
             self.app.on_hub_event(&mut self.hub, ev);
         }
-        if !kick.is_empty() {
-            self.settle();
-        }
         for (socket, close) in kick {
             let (Some(session), Some(nsp)) =
                 (self.hub.session_of(socket), self.hub.namespace_of(socket))
@@ -671,14 +647,14 @@ impl<A: App> Server<A> {
                 continue;
             };
             if close {
-                self.out.push_back((sid, Output::Close));
+                self.out.push(sid, Output::Close);
             } else if let Some(s) = self.sessions.get_mut(&sid) {
                 let _ = s.machine.disconnect(&nsp);
                 self.drive(&sid);
             }
         }
-        // The broadcasts' transmits stay in the hub: `poll_transmit` hands them over, or
-        // `settle` before anything else is written.
+        // Behind what the callbacks' sockets answered (see `fanout`).
+        self.out.take_broadcasts(&mut self.hub);
     }
 
     /// The start of every input: the clock, and the broadcasts still queued from the last
@@ -689,46 +665,22 @@ impl<A: App> Server<A> {
         self.settle();
     }
 
-    /// Hands every broadcast transmit queued in the hub over (see [`fanout::settle`]).
+    /// Writes everything queued, broadcasts included (see [`fanout`]).
     fn settle(&mut self) {
-        fanout::settle(
-            &mut self.hub,
-            &self.by_hub_id,
-            &mut self.out,
-            &mut self.endpoint,
-        );
+        self.out.take_broadcasts(&mut self.hub);
+        self.out
+            .settle(&mut self.endpoint, &self.by_hub_id, &mut self.hub);
     }
 
-    /// Writes the output queue to the endpoint: a broadcast packet goes to a plain WebSocket
-    /// session as the frames encoded once for all its recipients.
+    /// Writes what is queued, up to the first broadcast unless a close waits behind it (see
+    /// [`fanout`]).
     fn write_out(&mut self) {
-        while let Some((sid, out)) = self.out.pop_front() {
-            match out {
-                Output::Message(m) => {
-                    let _ = match (m.as_text(), m.as_binary()) {
-                        (Some(t), _) => self.endpoint.send_text(&sid, t),
-                        (_, Some(b)) => self.endpoint.send_binary(&sid, b),
-                        _ => Ok(()),
-                    };
-                }
-                Output::Shared(p) => {
-                    if self.endpoint.send_ws_uncompressed(&sid, p.ws_frames()) {
-                        continue;
-                    }
-                    // The Engine.IO messages: text then attachments, or the one binary
-                    // message of a msgpack packet.
-                    for m in p.engineio_messages() {
-                        let _ = match m {
-                            MessageRef::Text(t) => self.endpoint.send_text(&sid, t),
-                            MessageRef::Binary(b) => self.endpoint.send_binary(&sid, b),
-                        };
-                    }
-                }
-                Output::Close => self.endpoint.close(&sid),
-            }
-        }
+        self.out
+            .write(&mut self.endpoint, &self.by_hub_id, &mut self.hub);
     }
 }
 
+#[cfg(test)]
+mod fanout_tests;
 #[cfg(test)]
 mod tests;

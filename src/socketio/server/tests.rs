@@ -15,8 +15,8 @@ use crate::socketio::packet::Value;
 /// A rooms chat: `join` (ack `true`), `say` to the room but the sender, `shout` to everyone,
 /// `whoami` answers with the stored name, and `name` stores it.
 #[derive(Default)]
-struct Chat {
-    log: Vec<String>,
+pub(super) struct Chat {
+    pub(super) log: Vec<String>,
     acks: Vec<(u64, Option<String>)>,
 }
 
@@ -41,6 +41,10 @@ impl App for Chat {
                 if let Some(a) = event.take_ack() {
                     ctx.ack(a, &[Value::Json("true")]).unwrap();
                 }
+            }
+            "leave" => {
+                let room = event.str_arg(0).unwrap_or_default().into_owned();
+                ctx.leave(&room).unwrap();
             }
             "say" => {
                 let args: Vec<_> = event.args().skip(1).collect();
@@ -91,7 +95,7 @@ impl App for Chat {
     }
 }
 
-fn server() -> Server<Chat> {
+pub(super) fn server() -> Server<Chat> {
     let mut n = 0u8;
     Server::new(Chat::default(), ServerOptions::default(), move || {
         n = n.wrapping_add(1);
@@ -100,7 +104,7 @@ fn server() -> Server<Chat> {
 }
 
 /// Everything written to `conn` since the last call (other connections' bytes are kept).
-fn drain(io: &mut Server<Chat>, pending: &mut Vec<Transmit>, conn: u64) -> Vec<u8> {
+pub(super) fn drain(io: &mut Server<Chat>, pending: &mut Vec<Transmit>, conn: u64) -> Vec<u8> {
     while let Some(t) = io.poll_transmit() {
         pending.push(t);
     }
@@ -251,7 +255,7 @@ fn rooms_chat_over_long_polling() {
 }
 
 /// A masked client WebSocket frame (FIN, text) carrying `text`.
-fn ws_text(text: &str) -> Vec<u8> {
+pub(super) fn ws_text(text: &str) -> Vec<u8> {
     let key = [1u8, 2, 3, 4];
     assert!(text.len() < 126);
     let mut f = vec![0x81, 0x80 | text.len() as u8];
@@ -261,7 +265,7 @@ fn ws_text(text: &str) -> Vec<u8> {
 }
 
 /// The text payloads of the server frames in `bytes` (after any HTTP head).
-fn ws_texts(bytes: &[u8]) -> Vec<String> {
+pub(super) fn ws_texts(bytes: &[u8]) -> Vec<String> {
     let mut at = match bytes.windows(4).position(|w| w == b"\r\n\r\n") {
         Some(i) if bytes.starts_with(b"HTTP/1.1") => i + 4,
         _ => 0,
@@ -386,7 +390,12 @@ fn a_session_that_never_connects_a_namespace_is_closed_by_the_connect_timeout() 
 
 /// Opens a WebSocket session on `conn` at `path` and connects the main namespace (the CONNECT
 /// reply is returned).
-fn ws_open(io: &mut Server<Chat>, p: &mut Vec<Transmit>, conn: u64, path: &str) -> Vec<String> {
+pub(super) fn ws_open(
+    io: &mut Server<Chat>,
+    p: &mut Vec<Transmit>,
+    conn: u64,
+    path: &str,
+) -> Vec<String> {
     io.handle_accept(Duration::ZERO, conn);
     let req = format!(
         "GET {path}?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
@@ -592,79 +601,5 @@ fn peer_errors_of_every_layer_reach_on_disconnect_with_their_cause() {
         let log = &io.app().log;
         assert_eq!(log.last(), Some(&format!("disconnect / {want}")), "{log:?}");
         assert_eq!(io.hub().socket_count("/"), 0);
-    }
-}
-
-/// Three WebSocket clients in room `blue`; returns their connection ids.
-fn three_in_blue(io: &mut Server<Chat>, p: &mut Vec<Transmit>) -> [u64; 3] {
-    let t = Duration::ZERO;
-    let conns = [9, 10, 11];
-    for c in conns {
-        assert!(ws_open(io, p, c, "/socket.io/")[0].starts_with("0{"));
-        io.handle_read(t, c, &ws_text("40"));
-        io.handle_read(t, c, &ws_text("42[\"join\",\"blue\"]"));
-        assert!(ws_texts(&drain(io, p, c))[0].starts_with("40{"));
-    }
-    conns
-}
-
-#[test]
-fn a_broadcast_is_handed_over_one_recipient_at_a_time() {
-    let mut io = server();
-    let mut p = Vec::new();
-    let conns = three_in_blue(&mut io, &mut p);
-    assert!(p.is_empty());
-    io.handle_read(Duration::ZERO, 9, &ws_text("42[\"shout\",7]"));
-    // Nothing made yet: the recipients wait in the hub.
-    assert_eq!(io.hub().pending_transmits(), 3);
-    let first = io.poll_transmit().unwrap();
-    assert_eq!(ws_texts(&first.data), ["42[\"shouted\",7]"]);
-    assert_eq!(
-        io.hub().pending_transmits(),
-        2,
-        "the next one is made when asked for"
-    );
-    p.push(first);
-    for c in conns {
-        assert_eq!(
-            ws_texts(&drain(&mut io, &mut p, c)),
-            ["42[\"shouted\",7]"],
-            "conn {c}"
-        );
-    }
-    assert_eq!(io.hub().pending_transmits(), 0);
-    assert_eq!(io.poll_transmit(), None);
-}
-
-#[test]
-fn an_input_before_the_fan_out_is_drained_keeps_each_sessions_order() {
-    let mut io = server();
-    let mut p = Vec::new();
-    let [a, b, c] = three_in_blue(&mut io, &mut p);
-    let t = Duration::ZERO;
-    io.handle_read(t, a, &ws_text("42[\"shout\",1]"));
-    // Before the host takes the broadcast, `b` pings (the WebSocket layer answers at once)
-    // and asks something: the pong and the answer come after the broadcast, made first.
-    let mut ping = ws_text("hi");
-    ping[0] = 0x89;
-    io.handle_read(t, b, &ping);
-    io.handle_read(t, b, &ws_text("42[\"name\",\"bo\"]"));
-    io.handle_read(t, b, &ws_text("421[\"whoami\"]"));
-    // And a second broadcast from `c` queues behind the first for everyone.
-    io.handle_read(t, c, &ws_text("42[\"shout\",2]"));
-    assert_eq!(
-        ws_texts(&drain(&mut io, &mut p, b)),
-        [
-            "42[\"shouted\",1]",
-            "hi",
-            "431[\"bo\"]",
-            "42[\"shouted\",2]"
-        ]
-    );
-    for conn in [a, c] {
-        assert_eq!(
-            ws_texts(&drain(&mut io, &mut p, conn)),
-            ["42[\"shouted\",1]", "42[\"shouted\",2]"]
-        );
     }
 }
