@@ -295,3 +295,39 @@ fn take_message_hands_out_whole_messages_and_leaves_other_events() {
         .unwrap();
     assert!(matches!(s.poll_event(), Some(Event::Binary(b)) if b == [9; 300]));
 }
+
+/// Frames encoded once for many connections come back as the transmit itself when nothing
+/// waits, and queue behind what does otherwise, with the checks of `send_encoded`.
+#[cfg(feature = "alloc")]
+#[test]
+fn encoded_frames_are_the_transmit_when_nothing_waits() {
+    let frames = [0x81, 0x02, b'h', b'i', 0x82, 0x01, 7];
+    let mut s = Connection::server(stream());
+    assert_eq!(s.send_encoded_owned(&frames), Ok(Some(frames.to_vec())));
+    assert_eq!(s.poll_transmit(), None, "nothing was queued");
+    // A ping waits: the frames queue behind it, exactly as `send_encoded` queues them.
+    s.ping(b"p").unwrap();
+    assert_eq!(s.send_encoded_owned(&frames), Ok(None));
+    let mut queued = s.poll_transmit().unwrap().to_vec();
+    let mut same = Connection::server(stream());
+    same.ping(b"p").unwrap();
+    same.send_encoded(&frames).unwrap();
+    assert_eq!(queued, same.poll_transmit().unwrap());
+    // Bytes left in the output buffer: queued behind them too.
+    s.send_binary(b"x").unwrap();
+    assert_eq!(s.send_encoded_owned(&frames), Ok(None));
+    queued = s.poll_transmit().unwrap().to_vec();
+    assert_eq!(queued, [&[0x82, 0x01, b'x'][..], &frames[..]].concat());
+    // Inside a fragmented message, and after a close: refused, nothing queued.
+    s.send_frame(MessageKind::Text, false, b"a").unwrap();
+    let _ = s.poll_transmit();
+    assert_eq!(
+        s.send_encoded_owned(&frames),
+        Err(ProtocolError::FragmentMismatch)
+    );
+    s.send_frame(MessageKind::Text, true, b"b").unwrap();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    let _ = s.poll_transmit();
+    assert_eq!(s.send_encoded_owned(&frames), Err(ProtocolError::AfterClose));
+    assert_eq!(s.poll_transmit(), None);
+}

@@ -187,7 +187,18 @@ pub fn run(data: &[u8], role_bias: u8) {
             }
             6 => conn.handle_eof(now),
             7 => {
-                let _ = conn.send_text("fuzz text κόσμε");
+                let b = script.first().copied().unwrap_or(0);
+                if role == Role::Server && b & 1 != 0 {
+                    // Frames encoded once elsewhere: the transmit itself when nothing waits.
+                    script = script.get(1..).unwrap_or(&[]);
+                    let frames = b"\x81\x04fuzz";
+                    if let Ok(Some(owned)) = conn.send_encoded_owned(frames) {
+                        assert_eq!(owned, frames);
+                        checker.check(&owned);
+                    }
+                } else {
+                    let _ = conn.send_text("fuzz text κόσμε");
+                }
             }
             8 => {
                 let n = script

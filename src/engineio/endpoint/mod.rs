@@ -587,17 +587,36 @@ impl Endpoint {
         let Some(id) = self.ws_of(sid) else {
             return false;
         };
-        match self.conns.get_mut(&id).map(|c| &mut c.state) {
-            Some(conn::State::Ws(w)) if w.ws.config().deflate_params().is_none() => {
-                if w.ws.send_encoded(frames).is_err() {
-                    return false;
-                }
-            }
-            _ => return false,
+        let Some(c) = self.conns.get_mut(&id) else {
+            return false;
+        };
+        let conn::State::Ws(w) = &mut c.state else {
+            return false;
+        };
+        if w.ws.config().deflate_params().is_some() {
+            return false;
         }
-        self.ws_output(id);
-        self.flush();
-        true
+        match w.ws.send_encoded_owned(frames) {
+            Err(_) => false,
+            // Nothing waited on the connection: the frames are the transmit, and nothing else
+            // changed (no session marked, no close), so one look-up of the connection does.
+            Ok(Some(data)) => {
+                let at = c.deadline();
+                if c.scheduled != at {
+                    c.scheduled = at;
+                    if let Some(at) = at {
+                        self.timers.push(at, Key::Conn(id));
+                    }
+                }
+                self.write_vec(id, data);
+                true
+            }
+            Ok(None) => {
+                self.ws_output(id);
+                self.flush();
+                true
+            }
+        }
     }
 
     /// The connection of `sid`'s WebSocket when the session is open on WebSocket with nothing

@@ -367,7 +367,7 @@ impl<A: App> Server<A> {
         f: impl FnOnce(&mut Ctx<'_>) -> R,
     ) -> Option<R> {
         self.begin(now);
-        let sid = self.by_hub_id.get(&self.hub.session_of(socket)?)?.clone();
+        let sid = String::from(self.by_hub_id.get(&self.hub.session_of(socket)?)?);
         let s = self.sessions.get_mut(&sid)?;
         let r = f(&mut Ctx::new(
             &mut self.hub,
@@ -643,7 +643,7 @@ impl<A: App> Server<A> {
                 continue;
             };
             let nsp = nsp.to_string();
-            let Some(sid) = self.by_hub_id.get(&session).cloned() else {
+            let Some(sid) = self.by_hub_id.get(&session).map(String::from) else {
                 continue;
             };
             if close {

@@ -107,6 +107,31 @@ impl<K: MaskKeySource> Connection<K> {
         Ok(())
     }
 
+    /// [`send_encoded`](Self::send_encoded) for a host that writes an owned buffer per
+    /// transmit: when nothing else waits to be sent, `frames` come back as that buffer (one
+    /// copy, the connection's output buffer untouched); otherwise they are queued behind what
+    /// waits and `None` comes back (take them with [`poll_transmit`](Self::poll_transmit)).
+    ///
+    /// # Errors
+    /// As [`send_encoded`](Self::send_encoded); nothing is queued.
+    #[cfg(feature = "alloc")]
+    pub fn send_encoded_owned(
+        &mut self,
+        frames: &[u8],
+    ) -> Result<Option<alloc::vec::Vec<u8>>, ProtocolError> {
+        self.release_out();
+        self.check_can_send_data()?;
+        if self.tx_msg.is_some() {
+            return Err(ProtocolError::FragmentMismatch);
+        }
+        if self.out.len() == 0 && self.pong.is_none() && self.ping.is_none() && self.close.is_none()
+        {
+            return Ok(Some(alloc::vec::Vec::from(frames)));
+        }
+        self.out.extend(frames);
+        Ok(None)
+    }
+
     /// Queues one fragment of a streamed message: the first call for a message sends a `kind`
     /// frame, later ones continuation frames, until one with `fin` ends it. Control frames may
     /// be sent in between; other data may not ([`ProtocolError::FragmentMismatch`]).
