@@ -528,4 +528,6 @@ mod tests;
 #[cfg(test)]
 mod tests_acks;
 #[cfg(test)]
+mod tests_binary;
+#[cfg(test)]
 mod tests_sharded_acks;
