@@ -18,6 +18,12 @@ import { execFileSync } from "node:child_process";
 const [mode, ...rest] = process.argv.slice(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const list = (s) => (s ? s.split(",") : []);
+// Sorts answers, Buffers by their bytes.
+const sorted = (r) => r.slice().sort((x, y) =>
+  Buffer.isBuffer(x) && Buffer.isBuffer(y) ? Buffer.compare(x, y) : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0);
+const hex = (b) => Buffer.from(b).toString("hex");
+// A Buffer whose bytes are no valid UTF-8 text, so that any text round trip would show.
+const BIN = Buffer.from([0x00, 0xc1, 0xfe, 0xff, 0x80, 0x7f]);
 
 if (mode === "node-server") {
   const [port, url, variant] = rest;
@@ -44,7 +50,7 @@ if (mode === "node-server") {
     s.on("sse-ack", async (x, cb) => {
       try {
         const r = await io.serverSideEmitWithAck("sse", x);
-        cb(r.slice().sort());
+        cb(sorted(r));
       } catch (e) {
         cb("error: " + e.message);
       }
@@ -52,7 +58,7 @@ if (mode === "node-server") {
     s.on("bcast-ack", async (ev, cb) => {
       try {
         const r = await io.timeout(2000).emitWithAck(ev);
-        s.emit("acks-result", r.slice().sort());
+        s.emit("acks-result", sorted(r));
       } catch (e) {
         s.emit("acks-result", "error: " + e.message + " " + JSON.stringify(e.responses));
       }
@@ -61,10 +67,11 @@ if (mode === "node-server") {
     s.on("kick", (room, cb) => { io.in(room).disconnectSockets(true); cb?.("ok"); });
     s.on("rooms", async (cb) => cb([...(await io.of("/").adapter.allRooms())].sort()));
   });
-  // serverSideEmit("sse", x) from another node: re-emitted locally, answered with the name.
+  // serverSideEmit("sse", x) from another node: re-emitted locally, answered with the name
+  // (a Buffer x: with the bytes of "<name>-" then x's).
   io.on("sse", (x, cb) => {
     io.local.emit("sse-got", name, x);
-    if (typeof cb === "function") cb(name);
+    if (typeof cb === "function") cb(Buffer.isBuffer(x) ? Buffer.concat([Buffer.from(name + "-"), x]) : name);
   });
   http.listen(Number(port), () => process.send?.("ready"));
 } else if (mode === "test") {
@@ -93,6 +100,8 @@ if (mode === "node-server") {
   }
   await Promise.all(clients.map((c) => new Promise((r) => c.on("connect", r))));
   clients.forEach((c, i) => c.on("ask", (cb) => cb(`c${i}`)));
+  // Binary answers: BIN then the client's index.
+  clients.forEach((c, i) => c.on("ask-bin", (cb) => cb(Buffer.concat([BIN, Buffer.from([i])]))));
   for (const [i, c] of clients.entries()) {
     await c.timeout(10000).emitWithAck("join", i % 2 ? "odd" : "even");
   }
@@ -109,6 +118,45 @@ if (mode === "node-server") {
       if (total === last) return;
       last = total;
       await sleep(400);
+    }
+  };
+  // Binary across the cluster, checked byte by byte (BIN is no valid UTF-8): serverSideEmit
+  // with a Buffer both ways (sharded: a Buffer arrives as a Buffer; classic: as the reference,
+  // as its JSON form {"type":"Buffer","data":[..]}), serverSideEmitWithAck with a Buffer and
+  // binary answers both ways, and broadcasts with acks whose answers are Buffers, from each
+  // node (every client's bytes collected).
+  const askB = async (c, ev, ...args) => {
+    const result = new Promise((r) => c.once(`${ev}-result`, r));
+    c.emit(ev, ...args);
+    return Promise.race([result, sleep(10000).then(() => "no result")]);
+  };
+  const binaryChecks = async () => {
+    const tag = sharded ? "sharded" : "classic";
+    const asJson = JSON.stringify({ type: "Buffer", data: [...BIN] });
+    const isBin = (x) => (sharded ? Buffer.isBuffer(x) && hex(x) === hex(BIN) : JSON.stringify(x) === asJson);
+    for (const [from, k, want] of [[0, "node", "[0,0,1,1,1,1]"], [3, "rust1", "[1,1,0,0,1,1]"]]) {
+      const before = clients.map((c) => count(c, "sse-got"));
+      await clients[from].timeout(10000).emitWithAck("sse", BIN);
+      await quiet();
+      const got = clients.map((c, i) => c.got.filter((g) => g[0] === "sse-got").slice(before[i]));
+      const counts = got.map((g) => g.length);
+      const bytes = got.flat().every((g) => isBin(g[2]));
+      check(JSON.stringify(counts) === want && bytes, `${tag} serverSideEmit with a Buffer from ${k}: counts ${counts}, bytes ${bytes ? "equal" : JSON.stringify(got.flat()).slice(0, 120)}`);
+    }
+    const answer = (n) => (sharded ? hex(Buffer.concat([Buffer.from(n + "-"), BIN])) : n);
+    const norm = (r) => (Array.isArray(r) ? JSON.stringify(r.map((x) => (Buffer.isBuffer(x) ? hex(x) : x)).sort()) : String(r));
+    const sa = await clients[0].timeout(8000).emitWithAck("sse-ack", BIN);
+    check(norm(sa) === JSON.stringify(["rust1", "rust2"].map(answer).sort()), `${tag} serverSideEmitWithAck with a Buffer from node, binary answers: ${norm(sa)}`);
+    const sr = await askB(clients[4], "sse-ack", BIN);
+    check(norm(sr) === JSON.stringify(["node", "rust1"].map(answer).sort()), `${tag} serverSideEmitWithAck with a Buffer from rust2, binary answers: ${norm(sr)}`);
+    const want = JSON.stringify(clients.map((_, i) => hex(Buffer.concat([BIN, Buffer.from([i])]))).sort());
+    for (const k of [0, 1, 2]) {
+      const asker = clients[2 * k + 1];
+      const result = new Promise((r) => asker.once("acks-result", r));
+      asker.emit("bcast-ack", "ask-bin");
+      const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
+      const ok = Array.isArray(got) && got.every((x) => Buffer.isBuffer(x)) && JSON.stringify(got.map(hex).sort()) === want;
+      check(ok, `${tag} emitWithAck from ${names[k]} collects all 6 binary answers byte for byte: ${norm(got).slice(0, 160)}`);
     }
   };
   // A broadcast from every node reaches every client of every node exactly once; rooms and
@@ -189,6 +237,7 @@ if (mode === "node-server") {
     check(JSON.stringify(sf) === sids, `sharded fetchSockets from node sees all 6 sockets (${sf.length})`);
     const sfr = await askS(clients[2], "fetch", "");
     check(Array.isArray(sfr) && JSON.stringify(sfr.map((x) => x.id).sort()) === sids, `sharded fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(sfr).slice(0, 80)}`);
+    await binaryChecks();
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
@@ -272,6 +321,7 @@ if (mode === "node-server") {
   await quiet();
   const sseGot = clients.map((c, i) => count(c, "sse-got") - sseBefore[i]);
   check(JSON.stringify(sseGot) === "[1,1,0,0,1,1]", `serverSideEmit from rust1 reaches node and rust2 once: ${sseGot}`);
+  await binaryChecks();
   // disconnectSockets from node: the even clients of every node go.
   const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
   await clients[1].timeout(10000).emitWithAck("kick", "even");
