@@ -8,13 +8,19 @@
 #  * fetchSockets, allRooms, socketsJoin / socketsLeave, serverSideEmit (with and without
 #    acks) and disconnectSockets from the Node node act on the Rust nodes' clients;
 #  * the Rust emitter (`--example cluster_emit`, `cluster::Emitter`) reaches every node;
-#  * the Node node killed mid-run leaves the Rust nodes working;
+#  * binary, byte by byte, in both variants: serverSideEmit with a Buffer both ways (sharded:
+#    msgpack, the Buffer arrives as bytes; classic: as the reference, as its JSON form),
+#    serverSideEmitWithAck with a Buffer and binary answers both ways, broadcasts with acks
+#    whose client answers are Buffers, from every node;
+#  * the Node node killed mid-run leaves the Rust nodes working (a broadcast, and a broadcast
+#    with acks that counts the nodes left);
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
-#    socketsJoin, serverSideEmit (with acks too) and fetchSockets both ways; broadcasts with
-#    acks from every node and serverCount (node count by PUBSUB SHARDNUMSUB), complete before
-#    their deadline;
+#    socketsJoin / socketsLeave, serverSideEmit (with acks too), fetchSockets and
+#    disconnectSockets both ways; broadcasts with acks from every node and serverCount (node
+#    count by PUBSUB SHARDNUMSUB), complete before their deadline; the binary checks above;
+#    the Node node killed mid-run;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
 #    a post on one reaches a client of the other; again through a Redis with a password
 #    (`--redis redis://:PASSWORD@HOST:PORT/0`); a wrong or missing password ends the node

@@ -120,6 +120,32 @@ if (mode === "node-server") {
       await sleep(400);
     }
   };
+  // The last checks of both variants: disconnectSockets both ways (the even clients of every
+  // node from node; the Node node's client by its id room from rust1), then the Node node
+  // killed mid-run: the Rust nodes go on working.
+  const endChecks = async () => {
+    const tag = sharded ? "sharded " : "";
+    const ids = clients.map((c) => c.id);
+    const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
+    await clients[1].timeout(10000).emitWithAck("kick", "even");
+    const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(8000).then(() => false)]))));
+    check([0, 2, 4].every((i) => outcome[i] && !clients[i].connected) && [1, 3, 5].every((i) => clients[i].connected), `${tag}disconnectSockets from node closes the even clients of every node`);
+    const gone1 = new Promise((r) => clients[1].on("disconnect", () => r(true)));
+    await clients[3].timeout(10000).emitWithAck("kick", ids[1]);
+    const kicked = await Promise.race([gone1, sleep(8000).then(() => false)]);
+    check(kicked && clients[3].connected && clients[5].connected, `${tag}disconnectSockets from rust1 closes the node's client (by its id room)`);
+    // A node killed mid-run: the others go on working.
+    child.kill("SIGKILL");
+    await quiet();
+    await clients[3].timeout(10000).emitWithAck("bcast", "after-kill", "", "");
+    await quiet();
+    check(count(clients[3], "after-kill") === 1 && count(clients[5], "after-kill") === 1, `${tag}node killed: rust1's broadcast still reaches rust2's client once`);
+    // A broadcast with acks after the kill counts the nodes left and completes (no "timed-out").
+    const result = new Promise((r) => clients[3].once("acks-result", r));
+    clients[3].emit("bcast-ack", "ask");
+    const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
+    check(JSON.stringify(got) === '["c3","c5"]', `${tag}node killed: emitWithAck from rust1 completes with the clients left: ${JSON.stringify(got)}`);
+  };
   // Binary across the cluster, checked byte by byte (BIN is no valid UTF-8): serverSideEmit
   // with a Buffer both ways (sharded: a Buffer arrives as a Buffer; classic: as the reference,
   // as its JSON form {"type":"Buffer","data":[..]}), serverSideEmitWithAck with a Buffer and
@@ -146,9 +172,9 @@ if (mode === "node-server") {
     const answer = (n) => (sharded ? hex(Buffer.concat([Buffer.from(n + "-"), BIN])) : n);
     const norm = (r) => (Array.isArray(r) ? JSON.stringify(r.map((x) => (Buffer.isBuffer(x) ? hex(x) : x)).sort()) : String(r));
     const sa = await clients[0].timeout(8000).emitWithAck("sse-ack", BIN);
-    check(norm(sa) === JSON.stringify(["rust1", "rust2"].map(answer).sort()), `${tag} serverSideEmitWithAck with a Buffer from node, binary answers: ${norm(sa)}`);
+    check(norm(sa) === JSON.stringify(["rust1", "rust2"].map(answer).sort()), `${tag} serverSideEmitWithAck with a Buffer from node${sharded ? ", binary answers" : ""}: ${norm(sa)}`);
     const sr = await askB(clients[4], "sse-ack", BIN);
-    check(norm(sr) === JSON.stringify(["node", "rust1"].map(answer).sort()), `${tag} serverSideEmitWithAck with a Buffer from rust2, binary answers: ${norm(sr)}`);
+    check(norm(sr) === JSON.stringify(["node", "rust1"].map(answer).sort()), `${tag} serverSideEmitWithAck with a Buffer from rust2${sharded ? ", binary answers" : ""}: ${norm(sr)}`);
     const want = JSON.stringify(clients.map((_, i) => hex(Buffer.concat([BIN, Buffer.from([i])]))).sort());
     for (const k of [0, 1, 2]) {
       const asker = clients[2 * k + 1];
@@ -237,7 +263,19 @@ if (mode === "node-server") {
     check(JSON.stringify(sf) === sids, `sharded fetchSockets from node sees all 6 sockets (${sf.length})`);
     const sfr = await askS(clients[2], "fetch", "");
     check(Array.isArray(sfr) && JSON.stringify(sfr.map((x) => x.id).sort()) === sids, `sharded fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(sfr).slice(0, 80)}`);
+    // socketsLeave both ways: from node (room "late", on every node), then from rust2 (room
+    // "late2"); a broadcast to the left room then reaches nobody.
+    await clients[0].timeout(10000).emitWithAck("sleave", "", "late");
+    await sleep(1000);
+    await clients[2].timeout(10000).emitWithAck("bcast", "late-3", "late", "");
+    await clients[4].timeout(10000).emitWithAck("sleave", "", "late2");
+    await sleep(1000);
+    await clients[1].timeout(10000).emitWithAck("bcast", "late-4", "late2", "");
+    await quiet();
+    const left = clients.map((c) => count(c, "late-3") + count(c, "late-4"));
+    check(JSON.stringify(left) === "[0,0,0,0,0,0]", `sharded socketsLeave from node and from rust2, then broadcasts to the left rooms: ${left}`);
     await binaryChecks();
+    await endChecks();
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
     console.log(failures ? `${failures} sharded check(s) failed` : "all sharded cluster checks passed");
@@ -322,21 +360,7 @@ if (mode === "node-server") {
   const sseGot = clients.map((c, i) => count(c, "sse-got") - sseBefore[i]);
   check(JSON.stringify(sseGot) === "[1,1,0,0,1,1]", `serverSideEmit from rust1 reaches node and rust2 once: ${sseGot}`);
   await binaryChecks();
-  // disconnectSockets from node: the even clients of every node go.
-  const gone = clients.map((c) => new Promise((r) => c.on("disconnect", () => r(true))));
-  await clients[1].timeout(10000).emitWithAck("kick", "even");
-  const outcome = await Promise.all(gone.map((p, i) => (i % 2 ? Promise.resolve(false) : Promise.race([p, sleep(8000).then(() => false)]))));
-  check([0, 2, 4].every((i) => outcome[i] && !clients[i].connected) && [1, 3, 5].every((i) => clients[i].connected), "disconnectSockets from node closes the even clients of every node");
-  const gone1 = new Promise((r) => clients[1].on("disconnect", () => r(true)));
-  await clients[3].timeout(10000).emitWithAck("kick", ids[1]);
-  const kicked = await Promise.race([gone1, sleep(8000).then(() => false)]);
-  check(kicked && clients[3].connected && clients[5].connected, "disconnectSockets from rust1 closes the node's client (by its id room)");
-  // A node killed mid-run: the others go on working.
-  child.kill("SIGKILL");
-  await quiet();
-  await clients[3].timeout(10000).emitWithAck("bcast", "after-kill", "", "");
-  await quiet();
-  check(count(clients[3], "after-kill") === 1 && count(clients[5], "after-kill") === 1, "node killed: rust1's broadcast still reaches rust2's client once");
+  await endChecks();
   for (const c of clients) c.disconnect();
   console.log(failures ? `${failures} check(s) failed` : "all cluster checks passed");
   process.exit(failures ? 1 : 0);
