@@ -146,6 +146,31 @@ if (mode === "node-server") {
     const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
     check(JSON.stringify(got) === '["c3","c5"]', `${tag}node killed: emitWithAck from rust1 completes with the clients left: ${JSON.stringify(got)}`);
   };
+  // A node that is subscribed but never answers (a raw Redis client): the Rust node's request
+  // counts it, waits for it, and ends at the adapter's 5 s timeout with the answers it got.
+  // Classic: a raw SOCKETS request (type 0, what older adapters send for allSockets) is
+  // answered by every node with its sockets in the rooms.
+  const silentChecks = async () => {
+    const tag = sharded ? "sharded " : "";
+    const pub = createClient({ url }), silent = pub.duplicate();
+    await Promise.all([pub.connect(), silent.connect()]);
+    const responses = [];
+    if (sharded) {
+      await silent.sSubscribe("socket.io#/#", () => {});
+    } else {
+      await silent.subscribe("socket.io-response#/#", (m) => responses.push(JSON.parse(m)));
+      await silent.subscribe("socket.io-request#/#", () => {});
+      await pub.publish("socket.io-request#/#", JSON.stringify({ uid: "tester", requestId: "t0", type: 0, rooms: ["odd"] }));
+      await sleep(1000);
+      const mine = responses.filter((r) => r.requestId === "t0");
+      const got = JSON.stringify(mine.flatMap((r) => r.sockets).sort());
+      check(mine.length === 3 && got === JSON.stringify([1, 3, 5].map((i) => clients[i].id).sort()), `raw SOCKETS request: ${mine.length} nodes answer with the odd sockets`);
+    }
+    const r = await askB(clients[2], "sse-ack", "9");
+    check(JSON.stringify(r) === '["node","rust2","timed-out"]', `${tag}serverSideEmitWithAck from rust1 with a silent subscriber ends at the timeout with the answers: ${JSON.stringify(r)}`);
+    await Promise.all([pub.quit(), silent.quit()]);
+    await sleep(300);
+  };
   // Binary across the cluster, checked byte by byte (BIN is no valid UTF-8): serverSideEmit
   // with a Buffer both ways (sharded: a Buffer arrives as a Buffer; classic: as the reference,
   // as its JSON form {"type":"Buffer","data":[..]}), serverSideEmitWithAck with a Buffer and
@@ -275,6 +300,7 @@ if (mode === "node-server") {
     const left = clients.map((c) => count(c, "late-3") + count(c, "late-4"));
     check(JSON.stringify(left) === "[0,0,0,0,0,0]", `sharded socketsLeave from node and from rust2, then broadcasts to the left rooms: ${left}`);
     await binaryChecks();
+    await silentChecks();
     await endChecks();
     for (const c of clients) c.disconnect();
     child.kill("SIGKILL");
@@ -360,6 +386,7 @@ if (mode === "node-server") {
   const sseGot = clients.map((c, i) => count(c, "sse-got") - sseBefore[i]);
   check(JSON.stringify(sseGot) === "[1,1,0,0,1,1]", `serverSideEmit from rust1 reaches node and rust2 once: ${sseGot}`);
   await binaryChecks();
+  await silentChecks();
   await endChecks();
   for (const c of clients) c.disconnect();
   console.log(failures ? `${failures} check(s) failed` : "all cluster checks passed");
