@@ -167,7 +167,7 @@ impl Hub {
     /// [`Hub::server_side_emit`] with the arguments as the encoder's values, binary included
     /// ([`Value::Binary`], [`Value::WithAttachments`]): the sharded variant publishes msgpack
     /// with each binary as bytes; the classic one JSON with each binary as a Node `Buffer`'s
-    /// JSON form (see the [module docs](self)).
+    /// JSON form (see [binary in the cluster](crate::cluster#binary)).
     ///
     /// # Errors
     /// What the Socket.IO encoder refuses (invalid raw JSON, a reserved or over-long name).
@@ -295,7 +295,7 @@ impl Hub {
 
     /// [`Hub::cluster_answer_server_side_emit`] with the answer as an encoder value, binary
     /// included: msgpack with its bytes in the sharded variant, a `Buffer`'s JSON form in the
-    /// classic one (see the [module docs](self)).
+    /// classic one (see [binary in the cluster](crate::cluster#binary)).
     ///
     /// # Errors
     /// What the Socket.IO encoder refuses (invalid raw JSON, a tree too deep).
