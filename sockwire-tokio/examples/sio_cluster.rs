@@ -7,6 +7,8 @@
 //! * `join(room)`, acked `"ok"`: joins `room`;
 //! * `bcast(event, rooms, except)`, acked `"ok"`: `io.to(rooms).except(except).emit(event,
 //!   name)` across the cluster, rooms and except as comma-separated lists (empty: none);
+//! * `bcast-bin(event, x)`, acked `"ok"`: `io.emit(event, name, x)` across the cluster, x a
+//!   Buffer;
 //! * `whoami`, acked with the node name;
 //! * `sjoin(room, new)` / `sleave(room, old)`: `io.in(room).socketsJoin(new)` / `socketsLeave`
 //!   (room `""`: everyone); `kick(room)`: `io.in(room).disconnectSockets(true)`;
@@ -15,7 +17,8 @@
 //!   serverSideEmitWithAck, serverCount across the cluster; the sorted JSON items come back as
 //!   `fetch-result` / `rooms-result` / `sse-ack-result` / `count-result` (binary answers as
 //!   binary; `"timed-out"` among them if the request ran to its timeout);
-//! * `bcast-ack(event)`: `io.timeout(2000).emitWithAck(event)` across the cluster; the sorted
+//! * `bcast-ack(event[, x])`: `io.timeout(2000).emitWithAck(event[, x])` across the cluster (x
+//!   a Buffer); the sorted
 //!   first arguments of every answer (binary ones as binary) come back to the asker as
 //!   `acks-result` (with `"timed-out"` among them if it ran to its deadline).
 //!
@@ -107,17 +110,23 @@ impl App for Node {
                 };
             }
             "kick" => drop(ctx.everyone().to(&a0).disconnect_sockets(true)),
+            // bcast-bin(event, x): io.emit(event, name, x) across the cluster, x binary.
+            "bcast-bin" => {
+                let x = ev.binary_arg(1).unwrap_or_default();
+                let _ = ctx.everyone().emit(&a0, &[Str(&self.name), Binary(x)]);
+            }
             "sse" => match ev.binary_arg(0) {
                 Some(b) => drop(ctx.hub().server_side_emit_values("/", "sse", &[Binary(b)])),
                 None => drop(ctx.hub().server_side_emit("/", "sse", &[&a0])),
             },
-            // bcast-ack(event): io.timeout(2s).emitWithAck(event) across the cluster; the
-            // sorted answers come back to the asker as `acks-result`.
+            // bcast-ack(event[, x]): io.timeout(2s).emitWithAck(event[, x]) across the cluster
+            // (x binary); the sorted answers come back to the asker as `acks-result`.
             "bcast-ack" => {
                 let me = ctx.id().to_string();
+                let x: Vec<Value<'_>> = ev.binary_arg(1).map(Binary).into_iter().collect();
                 if let Ok(id) = ctx
                     .everyone()
-                    .emit_with_ack(&a0, &[], Duration::from_secs(2))
+                    .emit_with_ack(&a0, &x, Duration::from_secs(2))
                 {
                     self.asking.insert(id, me);
                 }

@@ -11,13 +11,14 @@
 #  * binary, byte by byte, in both variants: serverSideEmit with a Buffer both ways (sharded:
 #    msgpack, the Buffer arrives as bytes; classic: as the reference, as its JSON form),
 #    serverSideEmitWithAck with a Buffer and binary answers both ways, broadcasts with acks
-#    whose client answers are Buffers, from every node;
+#    whose client answers are Buffers and whose argument is a Buffer, and broadcasts with a
+#    Buffer, from every node;
 #  * the Node node killed mid-run leaves the Rust nodes working (a broadcast, and a broadcast
 #    with acks that counts the nodes left);
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
 #    resubscribe;
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
-#    socketsJoin / socketsLeave, serverSideEmit (with acks too), fetchSockets and
+#    socketsJoin / socketsLeave, serverSideEmit (with acks too), fetchSockets (rooms too) and
 #    disconnectSockets both ways; broadcasts with acks from every node and serverCount (node
 #    count by PUBSUB SHARDNUMSUB), complete before their deadline; the binary checks above;
 #    the Node node killed mid-run;

@@ -55,9 +55,11 @@ if (mode === "node-server") {
         cb("error: " + e.message);
       }
     });
-    s.on("bcast-ack", async (ev, cb) => {
+    s.on("bcast-bin", (ev, x, cb) => { io.emit(ev, name, x); cb?.("ok"); });
+    s.on("bcast-ack", async (ev, x, cb) => {
+      if (typeof x === "function") [cb, x] = [x, undefined];
       try {
-        const r = await io.timeout(2000).emitWithAck(ev);
+        const r = await io.timeout(2000).emitWithAck(ev, ...(x === undefined ? [] : [x]));
         s.emit("acks-result", sorted(r));
       } catch (e) {
         s.emit("acks-result", "error: " + e.message + " " + JSON.stringify(e.responses));
@@ -100,8 +102,10 @@ if (mode === "node-server") {
   }
   await Promise.all(clients.map((c) => new Promise((r) => c.on("connect", r))));
   clients.forEach((c, i) => c.on("ask", (cb) => cb(`c${i}`)));
-  // Binary answers: BIN then the client's index.
+  // Binary answers: BIN then the client's index; "ask-echo" answers its Buffer argument then the
+  // index (and fails to answer if the argument is no Buffer).
   clients.forEach((c, i) => c.on("ask-bin", (cb) => cb(Buffer.concat([BIN, Buffer.from([i])]))));
+  clients.forEach((c, i) => c.on("ask-echo", (x, cb) => Buffer.isBuffer(x) && cb(Buffer.concat([x, Buffer.from([i])]))));
   for (const [i, c] of clients.entries()) {
     await c.timeout(10000).emitWithAck("join", i % 2 ? "odd" : "even");
   }
@@ -209,6 +213,26 @@ if (mode === "node-server") {
       const ok = Array.isArray(got) && got.every((x) => Buffer.isBuffer(x)) && JSON.stringify(got.map(hex).sort()) === want;
       check(ok, `${tag} emitWithAck from ${names[k]} collects all 6 binary answers byte for byte: ${norm(got).slice(0, 160)}`);
     }
+    // A broadcast with acks whose argument is a Buffer (the request carries binary): every
+    // client gets the bytes and echoes them.
+    for (const k of [0, 1, 2]) {
+      const asker = clients[2 * k + 1];
+      const result = new Promise((r) => asker.once("acks-result", r));
+      asker.emit("bcast-ack", "ask-echo", BIN);
+      const got = await Promise.race([result, sleep(10000).then(() => "no result")]);
+      const ok = Array.isArray(got) && got.every((x) => Buffer.isBuffer(x)) && JSON.stringify(got.map(hex).sort()) === want;
+      check(ok, `${tag} emitWithAck with a Buffer argument from ${names[k]}: all 6 clients echo the bytes: ${norm(got).slice(0, 160)}`);
+    }
+    // A broadcast with a Buffer argument from each node reaches every client once, byte for byte.
+    for (const k of [0, 1, 2]) {
+      await clients[2 * k].timeout(10000).emitWithAck("bcast-bin", `bin-${k}`, BIN);
+    }
+    await quiet();
+    for (const k of [0, 1, 2]) {
+      const got = clients.map((c) => c.got.filter((g) => g[0] === `bin-${k}`));
+      const ok = got.every((g) => g.length === 1 && g[0][1] === names[k] && Buffer.isBuffer(g[0][2]) && hex(g[0][2]) === hex(BIN));
+      check(ok, `${tag} broadcast with a Buffer from ${names[k]} reaches every client once, bytes equal: counts ${got.map((g) => g.length)}`);
+    }
   };
   // A broadcast from every node reaches every client of every node exactly once; rooms and
   // except across nodes.
@@ -288,6 +312,11 @@ if (mode === "node-server") {
     check(JSON.stringify(sf) === sids, `sharded fetchSockets from node sees all 6 sockets (${sf.length})`);
     const sfr = await askS(clients[2], "fetch", "");
     check(Array.isArray(sfr) && JSON.stringify(sfr.map((x) => x.id).sort()) === sids, `sharded fetchSockets from rust1 sees all 6 sockets: ${JSON.stringify(sfr).slice(0, 80)}`);
+    const odd = JSON.stringify([1, 3, 5].map((i) => clients[i].id).sort());
+    const sfo = await clients[0].timeout(8000).emitWithAck("fetch", "odd");
+    check(JSON.stringify(sfo) === odd, `sharded fetchSockets("odd") from node: ${sfo.length} sockets`);
+    const sfro = await askS(clients[4], "fetch", "odd");
+    check(Array.isArray(sfro) && JSON.stringify(sfro.map((x) => x.id).sort()) === odd, `sharded fetchSockets("odd") from rust2: ${JSON.stringify(sfro).slice(0, 80)}`);
     // socketsLeave both ways: from node (room "late", on every node), then from rust2 (room
     // "late2"); a broadcast to the left room then reaches nobody.
     await clients[0].timeout(10000).emitWithAck("sleave", "", "late");
