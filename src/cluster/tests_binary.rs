@@ -334,3 +334,66 @@ fn binary_answers_over_the_attachment_cap_are_refused() {
     );
     assert_eq!(hub.poll_event(), None);
 }
+
+#[test]
+fn classic_server_side_emit_with_ack_with_a_buffer_is_nodes_json_both_ways() {
+    let msgs = section("classic-sse-ack-binary");
+    assert_eq!(msgs.len(), 2);
+    let mut s = Vec::new();
+    let m = super::wire::decode_message(&msgs[0].1, &mut s, 1 << 20).unwrap();
+    let (a_uid, node_id) = (
+        m.uid.unwrap().to_string(),
+        m.request_id.unwrap().to_string(),
+    );
+    // We play node B: the Buffer is its JSON form; our binary answer is B's JSON bytes.
+    let mut hub = hub_for("us0001", false);
+    hub.handle_cluster_message(Duration::ZERO, &msgs[0].0, &msgs[0].1)
+        .unwrap();
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ServerSideEmit {
+            nsp: "/".into(),
+            data: r#"["sse-bin",{"type":"Buffer","data":[4,5]}]"#.into(),
+            attachments: Vec::new(),
+            request_id: Some(node_id.clone()),
+        })
+    );
+    hub.cluster_answer_server_side_emit_value("/", &node_id, &Value::Binary(b"b-\x04\x05"))
+        .unwrap();
+    let publish = |m: &(String, Vec<u8>), payload: Vec<u8>| Command::Publish {
+        channel: m.0.clone(),
+        payload,
+    };
+    assert_eq!(commands(&mut hub), [publish(&msgs[1], msgs[1].1.clone())]);
+    // We play node A: Node's request (its request id swapped for ours); B's answer is the
+    // Buffer's JSON form.
+    let mut hub = hub_for(&a_uid, false);
+    let n = hub
+        .cluster_server_side_emit_with_ack_values("/", "sse-bin", &[Value::Binary(&[4, 5])])
+        .unwrap();
+    assert_eq!(
+        commands(&mut hub),
+        [Command::NumSub("socket.io-request#/#".into())]
+    );
+    hub.handle_cluster_numsub(Duration::ZERO, "socket.io-request#/#", 2);
+    let ours = alloc::format!("{a_uid}-r{n}");
+    assert_eq!(
+        commands(&mut hub),
+        [publish(&msgs[0], swap(&msgs[0].1, &node_id, &ours))]
+    );
+    hub.handle_cluster_message(
+        Duration::ZERO,
+        &msgs[1].0,
+        &swap(&msgs[1].1, &node_id, &ours),
+    )
+    .unwrap();
+    assert_eq!(
+        hub.poll_event(),
+        Some(HubEvent::ClusterReply {
+            request: n,
+            results: alloc::vec![String::from(r#"{"type":"Buffer","data":[98,45,4,5]}"#)],
+            attachments: alloc::vec![Vec::new()],
+            timed_out: false,
+        })
+    );
+}

@@ -26,12 +26,19 @@ async function node(port, sharded) {
   return io;
 }
 // The classic adapter: serverSideEmit's request is JSON, Buffers as {"type":"Buffer",...}.
-const ca = await node(4121, false);
-await mon.subscribe("socket.io-request#/#", (msg, c) => lines.push(c + "\t" + msg.toString("hex")), true);
+const ca = await node(4121, false), cb = await node(4122, false);
+for (const ch of ["socket.io-request#/#", "socket.io-response#/#"]) {
+  await mon.subscribe(ch, (msg, c) => lines.push(c + "\t" + msg.toString("hex")), true);
+}
 await mark("classic-sse-binary"); ca.serverSideEmit("bin-srv", Buffer.from([1, 2, 3]), "x");
+// serverSideEmitWithAck with a Buffer, answered with a Buffer by cb: both JSON (times out after
+// 5 s: NUMSUB also counts this script's monitor connection).
+cb.on("sse-bin", (x, ack) => ack(Buffer.concat([Buffer.from("b-"), Buffer.from(x.data)])));
+await mark("classic-sse-ack-binary"); await ca.serverSideEmitWithAck("sse-bin", Buffer.from([4, 5])).catch(() => {});
 await sleep(300);
 await mon.unsubscribe("socket.io-request#/#");
-ca.close();
+await mon.unsubscribe("socket.io-response#/#");
+ca.close(); cb.close();
 // The sharded adapter.
 const a = await node(4111, true), b = await node(4112, true);
 for (const ch of ["socket.io#/#", `socket.io#/#${a.of("/").adapter.uid}#`, `socket.io#/#${b.of("/").adapter.uid}#`]) {
