@@ -16,7 +16,7 @@
 #  * the Node node killed mid-run leaves the Rust nodes working (a broadcast, and a broadcast
 #    with acks that counts the nodes left);
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
-#    resubscribe;
+#    resubscribe (sharded nodes too, a room's own channel included);
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
 #    socketsJoin / socketsLeave, serverSideEmit (with acks too), fetchSockets (rooms too) and
 #    disconnectSockets both ways; broadcasts with acks from every node and serverCount (node
@@ -94,6 +94,20 @@ PIDS+=($!)
 wait_port "$S1"; wait_port "$S2"
 sleep 0.5
 SHARDED=1 timeout 120 node "$TMP/run.mjs" test "redis://127.0.0.1:$RPORT" "http://127.0.0.1:$S1" "http://127.0.0.1:$S2" || rc=1
+
+# Redis restarted under the sharded nodes: their subscriptions (a room's own channel too) are
+# replayed on the new connection.
+echo "== sharded nodes across a Redis restart"
+mkdir -p "$TMP/restart"
+timeout 90 node "$TMP/run.mjs" restart "http://127.0.0.1:$S1" "http://127.0.0.1:$S2" "$TMP/restart" &
+HOLD=$!
+for _ in $(seq 1 300); do [ -e "$TMP/restart/ready" ] && break; sleep 0.1; done
+[ -e "$TMP/restart/ready" ] || { echo "FAIL: restart clients not ready"; rc=1; }
+kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=
+start_redis
+sleep 1.5 # the nodes retry every 500 ms
+touch "$TMP/restart/go"
+wait "$HOLD" || rc=1
 
 # The chat demo as two processes on two ports sharing the Redis.
 C1=$(free_port); C2=$(free_port)

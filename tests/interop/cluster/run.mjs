@@ -6,6 +6,7 @@
 //                                                     broadcasts only)
 //   node run.mjs cross URL1 URL2 | local URL1    (Redis restart checks)
 //   node run.mjs chat URL1 URL2                  (the chat demo, two processes)
+//   node run.mjs restart URL1 URL2 DIR           (subscriptions across a Redis restart)
 // Exits non-zero on the first failed check.
 import { createServer } from "node:http";
 import { fork } from "node:child_process";
@@ -14,6 +15,7 @@ import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createClient } from "redis";
 import { io as ioc } from "socket.io-client";
 import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 
 const [mode, ...rest] = process.argv.slice(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -436,6 +438,32 @@ if (mode === "node-server") {
   const ok = posts.length === 1 && posts[0].user === "alice" && posts[0].msg === "hello across processes";
   console.log(`${ok ? "ok  " : "FAIL"} chat demo on two ports sharing Redis: ${JSON.stringify(posts)}`);
   alice.disconnect(); bob.disconnect();
+  process.exit(ok ? 0 : 1);
+} else if (mode === "restart") {
+  // restart URL1 URL2 DIR: a client on each node joins room "kept" and DIR/ready is written;
+  // the caller restarts Redis and writes DIR/go; then a broadcast to "kept" from the first node
+  // reaches the second node's client once (in the sharded variant through the room's own
+  // channel, so its subscription was replayed), and one to everyone from the second node
+  // reaches both clients once.
+  const [u1, u2, dir] = rest;
+  const clients = [u1, u2].map((u) => {
+    const c = ioc(u, { transports: ["websocket"], forceNew: true, reconnection: false });
+    c.got = [];
+    c.onAny((ev) => c.got.push(ev));
+    return c;
+  });
+  await Promise.all(clients.map((c) => new Promise((r, j) => { c.on("connect", r); c.on("connect_error", j); })));
+  for (const c of clients) await c.timeout(10000).emitWithAck("join", "kept");
+  await sleep(500);
+  writeFileSync(`${dir}/ready`, "");
+  for (let i = 0; i < 400 && !existsSync(`${dir}/go`); i++) await sleep(100);
+  await clients[0].timeout(10000).emitWithAck("bcast", "after-restart-room", "kept", "");
+  await clients[1].timeout(10000).emitWithAck("bcast", "after-restart-all", "", "");
+  await sleep(1500);
+  const counts = clients.map((c) => ["after-restart-room", "after-restart-all"].map((e) => c.got.filter((x) => x === e).length));
+  const ok = JSON.stringify(counts) === "[[1,1],[1,1]]";
+  console.log(`${ok ? "ok  " : "FAIL"} across a Redis restart: to room "kept" and to everyone, counts ${JSON.stringify(counts)}`);
+  for (const c of clients) c.disconnect();
   process.exit(ok ? 0 : 1);
 } else if (mode === "cross" || mode === "local") {
   // cross URL1 URL2: a broadcast from URL1's node reaches a client of each node once.
