@@ -4,7 +4,7 @@
 # sockwire servers (sockwire-tokio/examples/sio_cluster.rs, feature `redis`), each with
 # socket.io-client 4.8 clients (tests/interop/cluster/run.mjs):
 #  * a broadcast from any node reaches every client of every node exactly once; rooms and
-#    except across nodes;
+#    except across nodes; another namespace (/chat) stays apart from "/" (both variants);
 #  * fetchSockets, allRooms, socketsJoin / socketsLeave, serverSideEmit (with and without
 #    acks) and disconnectSockets from the Node node act on the Rust nodes' clients;
 #  * the Rust emitter (`--example cluster_emit`, `cluster::Emitter`) reaches every node;

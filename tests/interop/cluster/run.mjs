@@ -35,10 +35,10 @@ if (mode === "node-server") {
   const adapter = variant === "sharded" ? createShardedAdapter(pub, sub) : createAdapter(pub, sub);
   const io = new Server(http, { adapter });
   const name = "node";
-  io.on("connection", (s) => {
+  const onConnection = (s) => {
     s.on("join", (room, cb) => { s.join(room); cb?.("ok"); });
     s.on("bcast", (ev, rooms, except, cb) => {
-      io.to(list(rooms)).except(list(except)).emit(ev, name);
+      s.nsp.to(list(rooms)).except(list(except)).emit(ev, name);
       cb?.("ok");
     });
     s.on("whoami", (cb) => cb(name));
@@ -70,7 +70,10 @@ if (mode === "node-server") {
     });
     s.on("kick", (room, cb) => { io.in(room).disconnectSockets(true); cb?.("ok"); });
     s.on("rooms", async (cb) => cb([...(await io.of("/").adapter.allRooms())].sort()));
-  });
+  };
+  io.on("connection", onConnection);
+  // Another namespace, with its own channels.
+  io.of("/chat").on("connection", onConnection);
   // serverSideEmit("sse", x) from another node: re-emitted locally, answered with the name
   // (a Buffer x: with the bytes of "<name>-" then x's).
   io.on("sse", (x, cb) => {
@@ -260,6 +263,35 @@ if (mode === "node-server") {
         `${sharded ? "sharded " : ""}broadcast ${ev} from ${names[k]}: counts ${counts} (want ${want})`,
       );
     }
+  }
+  // Another namespace (/chat, its own channels): a client of each node; broadcasts to all and
+  // to a room of /chat from each node reach the /chat clients once and no client of "/" (whose
+  // room "even" has the same name).
+  {
+    const tag = sharded ? "sharded " : "";
+    const chat = urls.map((u) => {
+      const c = ioc(`${u}/chat`, { transports: ["websocket"], forceNew: true, reconnection: false });
+      c.got = [];
+      c.onAny((ev, ...args) => c.got.push([ev, ...args]));
+      return c;
+    });
+    await Promise.all(chat.map((c) => new Promise((r) => c.on("connect", r))));
+    await chat[0].timeout(10000).emitWithAck("join", "even");
+    await chat[2].timeout(10000).emitWithAck("join", "even");
+    await sleep(500);
+    for (let k = 0; k < 3; k++) {
+      await chat[k].timeout(10000).emitWithAck("bcast", `chat-all-${k}`, "", "");
+      await chat[k].timeout(10000).emitWithAck("bcast", `chat-even-${k}`, "even", "");
+    }
+    await quiet();
+    await sleep(500);
+    for (let k = 0; k < 3; k++) {
+      const all = chat.map((c) => c.got.filter((g) => g[0] === `chat-all-${k}` && g[1] === names[k]).length);
+      const even = chat.map((c) => c.got.filter((g) => g[0] === `chat-even-${k}`).length);
+      const leak = clients.map((c) => count(c, `chat-all-${k}`) + count(c, `chat-even-${k}`));
+      check(JSON.stringify([all, even, leak]) === "[[1,1,1],[1,0,1],[0,0,0,0,0,0]]", `${tag}namespace /chat: broadcasts from ${names[k]} to all ${all} and to its room "even" ${even}; "/" clients got ${leak}`);
+    }
+    for (const c of chat) c.disconnect();
   }
   if (sharded) {
     // The sharded variant: broadcasts, socketsJoin / serverSideEmit (with acks too) both
