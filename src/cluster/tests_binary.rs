@@ -397,3 +397,86 @@ fn classic_server_side_emit_with_ack_with_a_buffer_is_nodes_json_both_ways() {
         })
     );
 }
+
+/// Random binary arguments and answers between two of our nodes, against a naive model of what
+/// each variant writes (sharded: placeholders and the bytes; classic: Node's `Buffer` JSON).
+mod roundtrip {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The one command of `hub` (a publish) as `(channel, payload)`.
+    fn only_publish(hub: &mut Hub) -> (String, Vec<u8>) {
+        let c = commands(hub);
+        assert_eq!(c.len(), 1, "{c:?}");
+        match c.into_iter().next() {
+            Some(
+                Command::SPublish { channel, payload } | Command::Publish { channel, payload },
+            ) => (channel, payload),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The model of one binary value in a received event's JSON.
+    fn model(blob: &[u8], num: usize, sharded: bool) -> String {
+        if sharded {
+            return alloc::format!(r#"{{"_placeholder":true,"num":{num}}}"#);
+        }
+        let bytes: Vec<String> = blob.iter().map(|b| alloc::format!("{b}")).collect();
+        alloc::format!(r#"{{"type":"Buffer","data":[{}]}}"#, bytes.join(","))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn binary_server_side_emit_and_its_answer_round_trip(
+            blobs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 1..4),
+            text in "\\PC{0,12}",
+            sharded in any::<bool>(),
+        ) {
+            let mut a = hub_for("nodeA1", sharded);
+            let mut b = hub_for("nodeB1", sharded);
+            let mut args: Vec<Value<'_>> = blobs.iter().map(|x| Value::Binary(x)).collect();
+            args.push(Value::Str(&text));
+            let n = a.cluster_server_side_emit_with_ack_values("/", "ev", &args).unwrap();
+            let counted = commands(&mut a);
+            prop_assert_eq!(counted.len(), 1);
+            let channel = match &counted[0] {
+                Command::NumSub(c) | Command::ShardNumSub(c) => c.clone(),
+                other => panic!("{other:?}"),
+            };
+            a.handle_cluster_numsub(Duration::ZERO, &channel, 2);
+            let (ch, payload) = only_publish(&mut a);
+            b.handle_cluster_message(Duration::ZERO, &ch, &payload).unwrap();
+            let Some(HubEvent::ServerSideEmit { data, attachments, request_id, .. }) = b.poll_event()
+            else {
+                panic!("no event");
+            };
+            let mut want = String::from(r#"["ev""#);
+            for (i, blob) in blobs.iter().enumerate() {
+                want.push(',');
+                want.push_str(&model(blob, i, sharded));
+            }
+            want.push(',');
+            crate::json::push_string(&mut want, &text);
+            want.push(']');
+            prop_assert_eq!(data, want);
+            prop_assert_eq!(&attachments, &if sharded { blobs.clone() } else { Vec::new() });
+            // B answers with the first blob; A gets it back.
+            let id = request_id.unwrap();
+            b.cluster_answer_server_side_emit_value("/", &id, &Value::Binary(&blobs[0]))
+                .unwrap();
+            let (ch, payload) = only_publish(&mut b);
+            a.handle_cluster_message(Duration::ZERO, &ch, &payload).unwrap();
+            let want_atts = if sharded { alloc::vec![blobs[0].clone()] } else { Vec::new() };
+            prop_assert_eq!(
+                a.poll_event(),
+                Some(HubEvent::ClusterReply {
+                    request: n,
+                    results: alloc::vec![model(&blobs[0], 0, sharded)],
+                    attachments: alloc::vec![want_atts],
+                    timed_out: false,
+                })
+            );
+        }
+    }
+}
