@@ -278,6 +278,44 @@ fn sharded_broadcast_with_acks_binary_answers_both_ways_are_nodes_bytes() {
 }
 
 #[test]
+fn a_binary_second_answer_argument_is_not_relayed_and_the_answer_stays_json() {
+    // Node relays an ack's first argument only, as JSON when that one holds no binary.
+    let tsv = include_str!("../../tests/data/cluster/redis-adapter-8.3-sharded.tsv");
+    let mut inside = false;
+    let mut msgs: Vec<(String, Vec<u8>)> = Vec::new();
+    for line in tsv.lines() {
+        let (ch, hex) = line.split_once('\t').unwrap();
+        if ch == "#" {
+            inside = hex == "broadcast-ack";
+        } else if inside {
+            let b = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            msgs.push((ch.to_string(), b));
+        }
+    }
+    let (b_uid, _) = ids(&msgs[1].1);
+    let mut hub = Hub::new(HubConfig::default());
+    hub.set_cluster(Adapter::new(ClusterConfig::default().sharded(true), &b_uid));
+    let (_, b) = client(&mut hub, "/", "bbbbbbbbbbbbbbbbbbbb");
+    let _ = commands(&mut hub);
+    hub.handle_cluster_message(Duration::ZERO, &msgs[0].0, &msgs[0].1)
+        .unwrap();
+    let _ = delivered(&mut hub);
+    assert_eq!(commands(&mut hub), [spublish(&msgs[1].0, &msgs[1].1)]);
+    let args = alloc::format!(r#"["answer-7",{PH}]"#);
+    assert!(hub.handle_ack(
+        Duration::ZERO,
+        b,
+        1 << 40,
+        &args,
+        alloc::vec![alloc::vec![1]]
+    ));
+    assert_eq!(commands(&mut hub), [spublish(&msgs[2].0, &msgs[2].1)]);
+}
+
+#[test]
 fn classic_server_side_emit_writes_buffers_as_nodes_json_both_ways() {
     let msgs = section("classic-sse-binary");
     assert_eq!(msgs.len(), 1);

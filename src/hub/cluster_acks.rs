@@ -174,8 +174,12 @@ impl Hub {
         {
             packet = alloc::vec![0xc0];
         }
+        // Binary in the first argument itself (not only in a later one, which is not relayed).
+        let binary = !refs.is_empty()
+            && crate::msgpack::decode(&packet, &crate::msgpack::Limits::default())
+                .map_or(true, |v| super::cluster_emit::has_binary(&v));
         let mut out = Vec::new();
-        if let (Some(to), true) = (&requester, refs.is_empty()) {
+        if let (Some(to), false) = (&requester, binary) {
             // As the reference: JSON when the answer holds no binary.
             let d = JsonObject::new()
                 .str("requestId", &request_id)

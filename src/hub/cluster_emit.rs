@@ -36,7 +36,7 @@ enum Payload {
 }
 
 /// Whether `v` holds a binary anywhere.
-fn has_binary(v: &Mp<'_>) -> bool {
+pub(super) fn has_binary(v: &Mp<'_>) -> bool {
     match v {
         Mp::Bin(_) | Mp::Ext(0, _) => true,
         Mp::Array(items) => items.iter().any(has_binary),
