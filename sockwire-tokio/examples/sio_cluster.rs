@@ -7,34 +7,39 @@
 //! * `join(room)`, acked `"ok"`: joins `room`;
 //! * `bcast(event, rooms, except)`, acked `"ok"`: `io.to(rooms).except(except).emit(event,
 //!   name)` across the cluster, rooms and except as comma-separated lists (empty: none);
+//! * `bcast-bin(event, x)`, acked `"ok"`: `io.emit(event, name, x)` across the cluster, x a
+//!   Buffer;
 //! * `whoami`, acked with the node name;
 //! * `sjoin(room, new)` / `sleave(room, old)`: `io.in(room).socketsJoin(new)` / `socketsLeave`
 //!   (room `""`: everyone); `kick(room)`: `io.in(room).disconnectSockets(true)`;
-//!   `sse(x)`: `serverSideEmit("sse", x)` (x a number);
+//!   `sse(x)`: `serverSideEmit("sse", x)` (x a number, a string or a Buffer);
 //! * `fetch(room)`, `rooms`, `sse-ack(x)`, `count`: fetchSockets, allRooms,
 //!   serverSideEmitWithAck, serverCount across the cluster; the sorted JSON items come back as
-//!   `fetch-result` / `rooms-result` / `sse-ack-result` / `count-result`;
-//! * `bcast-ack(event)`: `io.timeout(2000).emitWithAck(event)` across the cluster; the sorted
-//!   first arguments of every answer come back to the asker as `acks-result` (with
-//!   `"timed-out"` among them if it ran to its deadline).
+//!   `fetch-result` / `rooms-result` / `sse-ack-result` / `count-result` (binary answers as
+//!   binary; `"timed-out"` among them if the request ran to its timeout);
+//! * `bcast-ack(event[, x])`: `io.timeout(2000).emitWithAck(event[, x])` across the cluster (x
+//!   a Buffer); the sorted
+//!   first arguments of every answer (binary ones as binary) come back to the asker as
+//!   `acks-result` (with `"timed-out"` among them if it ran to its deadline).
 //!
 //! A `serverSideEmit("sse", x)` from another node is re-emitted locally as `sse-got(name, x)`,
-//! and answered with the node name when the sender waits for answers.
+//! and answered with the node name when the sender waits for answers (with the bytes
+//! `"<name>-"` followed by x's when x is binary).
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use sockwire::cluster::{Adapter, ClusterConfig};
 use sockwire::hub::{AckOutcome, Hub, HubEvent, Target};
-use sockwire::socketio::packet::Value::{Json, Str};
+use sockwire::socketio::packet::Value::{self, Binary, Json, Str, WithAttachments};
 use sockwire::socketio::server::{App, Ctx, Event, Server, ServerOptions};
 
 struct Node {
     name: String,
     /// Broadcasts with acks in flight: ack id -> the asking socket's id.
     asking: HashMap<u64, String>,
-    /// The other nodes' answers, until the broadcast completes.
-    remote: HashMap<u64, Vec<String>>,
+    /// The other nodes' answers (JSON, attachments), until the broadcast completes.
+    remote: HashMap<u64, Vec<Answer>>,
     /// Cluster requests in flight: request number -> (asker's id, result event name).
     requests: HashMap<u64, (String, &'static str)>,
 }
@@ -46,6 +51,27 @@ fn first_arg(args: &str) -> Option<String> {
         .next()?
         .ok()
         .map(String::from)
+}
+
+/// An answer: its JSON and the attachments its placeholders refer to.
+type Answer = (String, Vec<Vec<u8>>);
+
+/// Emits the answers, sorted, as one array argument `kind` to the socket `asker` only: JSON
+/// text when none is binary, else with their attachments.
+fn send_sorted(hub: &mut Hub, asker: &str, kind: &str, mut all: Vec<Answer>) {
+    all.sort();
+    let room = [asker];
+    let t = Target::namespace("/").rooms(&room);
+    if all.iter().all(|(_, a)| a.is_empty()) {
+        let items: Vec<&str> = all.iter().map(|(j, _)| j.as_str()).collect();
+        let _ = hub.broadcast_local(&t, kind, &[Json(&format!("[{}]", items.join(",")))]);
+        return;
+    }
+    let items: Vec<Value<'_>> = all
+        .iter()
+        .map(|(j, a)| WithAttachments(j, a.as_slice()))
+        .collect();
+    let _ = hub.broadcast_local(&t, kind, &[Value::Array(&items)]);
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -84,14 +110,23 @@ impl App for Node {
                 };
             }
             "kick" => drop(ctx.everyone().to(&a0).disconnect_sockets(true)),
-            "sse" => drop(ctx.hub().server_side_emit("/", "sse", &[&a0])),
-            // bcast-ack(event): io.timeout(2s).emitWithAck(event) across the cluster; the
-            // sorted answers come back to the asker as `acks-result`.
+            // bcast-bin(event, x): io.emit(event, name, x) across the cluster, x binary.
+            "bcast-bin" => {
+                let x = ev.binary_arg(1).unwrap_or_default();
+                let _ = ctx.everyone().emit(&a0, &[Str(&self.name), Binary(x)]);
+            }
+            "sse" => match ev.binary_arg(0) {
+                Some(b) => drop(ctx.hub().server_side_emit_values("/", "sse", &[Binary(b)])),
+                None => drop(ctx.hub().server_side_emit("/", "sse", &[&a0])),
+            },
+            // bcast-ack(event[, x]): io.timeout(2s).emitWithAck(event[, x]) across the cluster
+            // (x binary); the sorted answers come back to the asker as `acks-result`.
             "bcast-ack" => {
                 let me = ctx.id().to_string();
+                let x: Vec<Value<'_>> = ev.binary_arg(1).map(Binary).into_iter().collect();
                 if let Ok(id) = ctx
                     .everyone()
-                    .emit_with_ack(&a0, &[], Duration::from_secs(2))
+                    .emit_with_ack(&a0, &x, Duration::from_secs(2))
                 {
                     self.asking.insert(id, me);
                 }
@@ -110,7 +145,14 @@ impl App for Node {
                     "rooms" => (hub.cluster_all_rooms("/"), "rooms-result"),
                     "count" => (hub.cluster_server_count("/"), "count-result"),
                     _ => (
-                        hub.cluster_server_side_emit_with_ack("/", "sse", &[&a0]),
+                        match ev.binary_arg(0) {
+                            Some(b) => hub.cluster_server_side_emit_with_ack_values(
+                                "/",
+                                "sse",
+                                &[Binary(b)],
+                            ),
+                            None => hub.cluster_server_side_emit_with_ack("/", "sse", &[&a0]),
+                        },
                         "sse-ack-result",
                     ),
                 };
@@ -134,21 +176,31 @@ impl App for Node {
     fn on_hub_event(&mut self, hub: &mut Hub, event: HubEvent) {
         if let HubEvent::ClusterReply {
             request,
-            mut results,
+            results,
+            attachments,
+            timed_out,
             ..
         } = event
         {
             if let Some((asker, kind)) = self.requests.remove(&request) {
-                results.sort();
-                let list = format!("[{}]", results.join(","));
-                let room = [asker.as_str()];
-                let _ =
-                    hub.broadcast_local(&Target::namespace("/").rooms(&room), kind, &[Json(&list)]);
+                let mut all: Vec<Answer> = results.into_iter().zip(attachments).collect();
+                // Ended by the request timeout with an answer missing: the CI sees it.
+                if timed_out {
+                    all.push(("\"timed-out\"".into(), Vec::new()));
+                }
+                send_sorted(hub, &asker, kind, all);
             }
             return;
         }
-        if let HubEvent::ClusterAcks { id, answers, .. } = event {
-            self.remote.insert(id, answers);
+        if let HubEvent::ClusterAcks {
+            id,
+            answers,
+            attachments,
+            ..
+        } = event
+        {
+            self.remote
+                .insert(id, answers.into_iter().zip(attachments).collect());
             return;
         }
         if let HubEvent::AckComplete {
@@ -161,46 +213,53 @@ impl App for Node {
             let Some(asker) = self.asking.remove(id) else {
                 return;
             };
-            let mut all: Vec<String> = outcomes
+            let mut all: Vec<Answer> = outcomes
                 .iter()
                 .filter_map(|(_, o)| match o {
-                    AckOutcome::Answered { args, .. } => first_arg(args),
+                    AckOutcome::Answered { args, attachments } => {
+                        first_arg(args).map(|a| (a, attachments.clone()))
+                    }
                     _ => None,
                 })
                 .collect();
             all.extend(self.remote.remove(id).unwrap_or_default());
             // Reached its deadline with a node or an answer missing: the CI sees it.
             if *timed_out {
-                all.push("\"timed-out\"".into());
+                all.push(("\"timed-out\"".into(), Vec::new()));
             }
-            all.sort();
-            let list = format!("[{}]", all.join(","));
-            let room = [asker.as_str()];
-            let t = Target::namespace("/").rooms(&room);
-            let _ = hub.broadcast_local(&t, "acks-result", &[Json(&list)]);
+            send_sorted(hub, &asker, "acks-result", all);
             return;
         }
         if let HubEvent::ServerSideEmit {
             nsp,
             data,
+            attachments,
             request_id,
         } = event
         {
-            // data is `["sse", x, ...]`: re-emit x locally.
+            // data is `["sse", x, ...]`: re-emit x locally (a binary x with its bytes).
             if let Some(x) = data
                 .strip_prefix("[\"sse\",")
                 .and_then(|d| d.strip_suffix(']'))
             {
-                let _ = hub.broadcast_local(
-                    &Target::namespace(&nsp),
-                    "sse-got",
-                    &[Str(&self.name), Json(x)],
-                );
+                let x = if attachments.is_empty() {
+                    Json(x)
+                } else {
+                    WithAttachments(x, &attachments)
+                };
+                let _ =
+                    hub.broadcast_local(&Target::namespace(&nsp), "sse-got", &[Str(&self.name), x]);
             }
             if let Some(id) = request_id {
-                let mut answer = String::new();
-                sockwire::json::push_string(&mut answer, &self.name);
-                hub.cluster_answer_server_side_emit(&nsp, &id, &answer);
+                if let Some(bytes) = attachments.first() {
+                    let mut answer = format!("{}-", self.name).into_bytes();
+                    answer.extend_from_slice(bytes);
+                    let _ = hub.cluster_answer_server_side_emit_value(&nsp, &id, &Binary(&answer));
+                } else {
+                    let mut answer = String::new();
+                    sockwire::json::push_string(&mut answer, &self.name);
+                    hub.cluster_answer_server_side_emit(&nsp, &id, &answer);
+                }
             }
         }
     }

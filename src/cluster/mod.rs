@@ -27,6 +27,22 @@
 //! client of the cluster gets it once. A broadcast with the `local` flag
 //! ([`Hub::broadcast_local`](crate::hub::Hub::broadcast_local)) is not published.
 //!
+//! # Binary
+//!
+//! Broadcasts carry binary arguments as msgpack `bin` in both variants. In `serverSideEmit`
+//! arguments, its answers and the answers of broadcasts with acks, binary travels as the
+//! reference adapters carry it: the sharded variant switches the message to msgpack
+//! (`createShardedAdapter` does so with a Node `Buffer`), and a received binary comes in
+//! [`HubEvent`](crate::hub::HubEvent) as a Socket.IO placeholder `{"_placeholder":true,"num":N}`
+//! with its bytes in the event's `attachments`. The classic variant writes `serverSideEmit`
+//! requests and answers as JSON, a binary as a Node `Buffer`'s JSON form
+//! `{"type":"Buffer","data":[1,2,3]}` (received as that object, not bytes: what the classic Node
+//! adapter does between two Node nodes); its broadcast-with-acks answers are msgpack, so binary
+//! answers keep their bytes there too. Send binary with
+//! [`Hub::server_side_emit_values`](crate::hub::Hub::server_side_emit_values),
+//! [`Hub::cluster_server_side_emit_with_ack_values`](crate::hub::Hub::cluster_server_side_emit_with_ack_values)
+//! and [`Hub::cluster_answer_server_side_emit_value`](crate::hub::Hub::cluster_answer_server_side_emit_value).
+//!
 //! # Limits
 //!
 //! Every message is capped by [`ClusterConfig::max_message_len`] before it is decoded, and the
@@ -527,5 +543,7 @@ impl Emitter {
 mod tests;
 #[cfg(test)]
 mod tests_acks;
+#[cfg(test)]
+mod tests_binary;
 #[cfg(test)]
 mod tests_sharded_acks;

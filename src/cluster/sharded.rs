@@ -6,7 +6,8 @@
 //! room that is not a socket id goes there, so only the nodes with that room get it).
 //!
 //! Messages are the `ClusterAdapter` ones: `{type, data, uid, nsp}` as JSON, or as msgpack
-//! when `data` holds binary. A broadcast is type 3 with `data = {packet: {type, data}, opts:
+//! when `data` holds binary (a broadcast's arguments, a serverSideEmit's, their answers and
+//! the answers to a broadcast with acks: see [binary in the cluster](super#binary)). A broadcast is type 3 with `data = {packet: {type, data}, opts:
 //! {rooms, except, flags}}`. Broadcasts, socketsJoin / socketsLeave / disconnectSockets and
 //! serverSideEmit (with acks too: SERVER_SIDE_EMIT with a `requestId`, answered with
 //! SERVER_SIDE_EMIT_RESPONSE) and broadcasts with acks (BROADCAST with a `requestId`, answered

@@ -288,12 +288,14 @@ fn requests_from_node_are_answered_and_applied() {
     let Some(HubEvent::ServerSideEmit {
         nsp,
         data,
+        attachments,
         request_id,
     }) = hub.poll_event()
     else {
         panic!()
     };
     assert_eq!((nsp.as_str(), data.as_str()), ("/", r#"["hello-srv",43]"#));
+    assert!(attachments.is_empty());
     hub.cluster_answer_server_side_emit("/", request_id.as_deref().unwrap(), r#""srv-ack""#);
     // Node's own answer in the capture, byte for byte.
     let answer = section("server-side-emit-ack")
@@ -498,6 +500,7 @@ fn our_fetch_sockets_asks_numsub_then_publishes_nodes_request_and_collects() {
         request,
         results,
         timed_out: false,
+        ..
     }) = hub.poll_event()
     else {
         panic!()
@@ -515,6 +518,7 @@ fn our_fetch_sockets_asks_numsub_then_publishes_nodes_request_and_collects() {
         Some(HubEvent::ClusterReply {
             request: c,
             results: alloc::vec![String::from("3")],
+            attachments: alloc::vec![Vec::new()],
             timed_out: false
         })
     );
@@ -654,6 +658,7 @@ fn sharded_broadcasts_are_the_node_sharded_adapters_bytes_both_ways() {
         Some(HubEvent::ServerSideEmit {
             nsp: "/".into(),
             data: r#"["hello-srv",42]"#.into(),
+            attachments: Vec::new(),
             request_id: None
         })
     );

@@ -103,7 +103,8 @@ fn our_broadcast_with_acks_collects_the_other_nodes_answers() {
         Some(HubEvent::ClusterAcks {
             id,
             client_count: 1,
-            answers: alloc::vec![String::from(r#""answer-7""#)]
+            answers: alloc::vec![String::from(r#""answer-7""#)],
+            attachments: alloc::vec![Vec::new()],
         })
     );
     assert!(

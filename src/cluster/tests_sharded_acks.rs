@@ -148,7 +148,8 @@ fn our_sharded_broadcast_with_acks_counts_nodes_with_shardnumsub_and_collects() 
         Some(HubEvent::ClusterAcks {
             id,
             client_count: 1,
-            answers: alloc::vec![String::from(r#""answer-7""#)]
+            answers: alloc::vec![String::from(r#""answer-7""#)],
+            attachments: alloc::vec![Vec::new()],
         })
     );
     assert!(
@@ -202,6 +203,7 @@ fn sharded_server_side_emit_with_ack_from_node_is_answered_like_node() {
         Some(HubEvent::ServerSideEmit {
             nsp: "/".into(),
             data: r#"["sse",3]"#.into(),
+            attachments: Vec::new(),
             request_id: Some(node_id.clone()),
         })
     );
@@ -250,6 +252,7 @@ fn our_sharded_server_side_emit_with_ack_and_server_count_use_shardnumsub() {
         Some(HubEvent::ClusterReply {
             request: n,
             results: alloc::vec![String::from(r#""b-3""#)],
+            attachments: alloc::vec![Vec::new()],
             timed_out: false,
         })
     );
@@ -265,6 +268,7 @@ fn our_sharded_server_side_emit_with_ack_and_server_count_use_shardnumsub() {
         Some(HubEvent::ClusterReply {
             request: n,
             results: alloc::vec![String::from("3")],
+            attachments: alloc::vec![Vec::new()],
             timed_out: false,
         })
     );
@@ -308,6 +312,7 @@ fn sharded_fetch_sockets_both_ways_against_node_bytes() {
         request,
         results,
         timed_out: false,
+        ..
     }) = hub.poll_event()
     else {
         panic!("no reply");

@@ -51,12 +51,18 @@ pub enum HubEvent {
         close: bool,
     },
     /// Another node of the cluster called `serverSideEmit`. With a `request_id`, it waits for
-    /// one answer: [`Hub::cluster_answer_server_side_emit`].
+    /// one answer: [`Hub::cluster_answer_server_side_emit`] (or
+    /// [`Hub::cluster_answer_server_side_emit_value`] for a binary answer).
     ServerSideEmit {
         /// The namespace.
         nsp: alloc::string::String,
-        /// The event name and arguments, as a JSON array.
+        /// The event name and arguments, as a JSON array; a binary argument (sharded variant)
+        /// is a Socket.IO placeholder `{"_placeholder":true,"num":N}` for `attachments[N]`. The
+        /// classic variant carries a Node `Buffer` as its JSON form
+        /// `{"type":"Buffer","data":[...]}`, as the reference does.
         data: alloc::string::String,
+        /// The binary arguments, in placeholder `num` order (empty without binary).
+        attachments: Vec<Vec<u8>>,
         /// The id to answer with, when the sender waits for an answer.
         request_id: Option<alloc::string::String>,
     },
@@ -68,8 +74,12 @@ pub enum HubEvent {
         id: u64,
         /// Clients reached on the other nodes (the sum of their counts).
         client_count: u64,
-        /// Each remote client's answer (its first argument), as JSON.
+        /// Each remote client's answer (its first argument), as JSON; a binary answer is a
+        /// placeholder for its attachment.
         answers: Vec<alloc::string::String>,
+        /// `attachments[i]`: the binary attachments `answers[i]`'s placeholders refer to
+        /// (empty for an answer without binary).
+        attachments: Vec<Vec<Vec<u8>>>,
     },
     /// The result of [`Hub::cluster_fetch_sockets`], [`Hub::cluster_all_rooms`],
     /// [`Hub::cluster_server_side_emit_with_ack`] or [`Hub::cluster_server_count`]: every node answered, or the request timed
@@ -77,8 +87,12 @@ pub enum HubEvent {
     ClusterReply {
         /// The number the request call returned.
         request: u64,
-        /// The items, as JSON (sockets, room names, answers).
+        /// The items, as JSON (sockets, room names, answers); a binary answer of the sharded
+        /// variant is a placeholder for its attachment.
         results: Vec<alloc::string::String>,
+        /// `attachments[i]`: the binary attachments `results[i]`'s placeholders refer to
+        /// (empty for an item without binary).
+        attachments: Vec<Vec<Vec<u8>>>,
         /// Whether the timeout passed before every node answered.
         timed_out: bool,
     },

@@ -396,18 +396,9 @@ impl Hub {
                 }
             }
             RequestType::ServerSideEmit => {
-                let Some(data) = &m.data else {
-                    return Ok(());
-                };
-                let (json, atts) = wire::to_json(data, 0)?;
-                if !json.starts_with("[\"") || !atts.is_empty() {
-                    return Err(WireError::BadField("data"));
+                if let Some(data) = &m.data {
+                    self.remote_server_side_emit(nsp, data, m.request_id)?;
                 }
-                self.events.push_back(HubEvent::ServerSideEmit {
-                    nsp: nsp.to_string(),
-                    data: json,
-                    request_id: m.request_id.map(str::to_string),
-                });
             }
             RequestType::Broadcast => self.remote_broadcast_with_ack(nsp, m, None)?,
             _ => {}
@@ -454,35 +445,6 @@ impl Hub {
             out.push(o.finish());
         }
         out
-    }
-
-    /// Answers a [`HubEvent::ServerSideEmit`] that carried a `request_id` with one argument
-    /// (raw JSON), as the Node `serverSideEmit` callback does.
-    pub fn cluster_answer_server_side_emit(&mut self, nsp: &str, request_id: &str, arg_json: &str) {
-        let to = self
-            .cluster
-            .as_deref_mut()
-            .filter(|c| c.is_sharded())
-            .and_then(|c| c.take_requester(request_id));
-        if let Some(to) = to {
-            // Sharded: `{type: 10, data: {requestId, packet}, uid, nsp}` to the requester.
-            let d = JsonObject::new()
-                .str("requestId", request_id)
-                .raw("packet", arg_json)
-                .finish();
-            self.sharded_json(
-                nsp,
-                Some(&to),
-                crate::cluster::sharded::SERVER_SIDE_EMIT_RESPONSE,
-                &d,
-            );
-            return;
-        }
-        let r = JsonObject::new()
-            .num("type", u64::from(RequestType::ServerSideEmit.number()))
-            .str("requestId", request_id)
-            .raw("data", arg_json);
-        self.respond(nsp, r.finish());
     }
 
     /// The request channel of `nsp` and the `opts` JSON of `target` (its except sockets as
@@ -607,55 +569,6 @@ impl Hub {
                 .push_back(HubEvent::ClusterDisconnect { sockets, close });
         }
         n
-    }
-
-    /// The `[event, ...args]` JSON array of a `serverSideEmit`, each raw JSON argument checked.
-    pub(super) fn server_side_event(
-        &self,
-        event: &str,
-        args_json: &[&str],
-    ) -> Result<String, HubError> {
-        super::check_name(event, self.config.max_event_len, "event")?;
-        let mut data = String::from("[");
-        crate::json::push_string(&mut data, event);
-        for a in args_json {
-            crate::json::validate(a)
-                .map_err(|e| HubError::Encode(crate::socketio::SocketIoError::InvalidJson(e)))?;
-            data.push(',');
-            data.push_str(a);
-        }
-        data.push(']');
-        Ok(data)
-    }
-
-    /// `serverSideEmit(event, ...args)` to the other nodes of the cluster (no answer awaited);
-    /// `args_json` are the arguments as JSON texts. No-op without a cluster.
-    ///
-    /// # Errors
-    /// An argument that is not valid JSON, or an event name over its cap.
-    pub fn server_side_emit(
-        &mut self,
-        nsp: &str,
-        event: &str,
-        args_json: &[&str],
-    ) -> Result<(), HubError> {
-        let data = self.server_side_event(event, args_json)?;
-        let Some(c) = self.cluster.as_deref() else {
-            return Ok(());
-        };
-        if c.is_sharded() {
-            let d = JsonObject::new().raw("packet", &data).finish();
-            self.sharded_json(nsp, None, crate::cluster::sharded::SERVER_SIDE_EMIT, &d);
-            return Ok(());
-        }
-        let channel = c.request_channel(nsp);
-        let json = JsonObject::new()
-            .str("uid", c.uid())
-            .num("type", u64::from(RequestType::ServerSideEmit.number()))
-            .raw("data", &data)
-            .finish();
-        self.publish_request(channel, json);
-        Ok(())
     }
 
     /// The sharded variant's `opts` of `target` (`{rooms, except, flags}`), if sharded.

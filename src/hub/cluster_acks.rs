@@ -138,6 +138,7 @@ impl Hub {
                 counted: 0,
                 client_count: 0,
                 answers: Vec::new(),
+                attachments: Vec::new(),
             },
         );
         // How many nodes will answer: the subscribers of the channel, minus us.
@@ -173,8 +174,12 @@ impl Hub {
         {
             packet = alloc::vec![0xc0];
         }
+        // Binary in the first argument itself (not only in a later one, which is not relayed).
+        let binary = !refs.is_empty()
+            && crate::msgpack::decode(&packet, &crate::msgpack::Limits::default())
+                .map_or(true, |v| super::cluster_emit::has_binary(&v));
         let mut out = Vec::new();
-        if let (Some(to), true) = (&requester, refs.is_empty()) {
+        if let (Some(to), false) = (&requester, binary) {
             // As the reference: JSON when the answer holds no binary.
             let d = JsonObject::new()
                 .str("requestId", &request_id)
@@ -189,7 +194,7 @@ impl Hub {
             ms_str(&mut out, &request_id);
             ms_str(&mut out, "packet");
             out.extend_from_slice(&packet);
-            self.sharded_respond(&nsp, &to, sharded::BROADCAST_ACK, &out);
+            self.sharded_respond(&nsp, Some(&to), sharded::BROADCAST_ACK, &out);
             return;
         }
         out.push(0x83);
@@ -217,6 +222,7 @@ impl Hub {
                 id,
                 client_count: c.client_count,
                 answers: c.answers,
+                attachments: c.attachments,
             });
         }
     }
@@ -309,6 +315,7 @@ impl Hub {
 
     /// A BROADCAST_CLIENT_COUNT or BROADCAST_ACK for one of our broadcasts with acks.
     fn ack_response(&mut self, m: &wire::Message<'_>) {
+        let max = self.config.max_attachments;
         let Some(c) = m.request_id.and_then(|r| self.cluster_acks.get_mut(r)) else {
             return;
         };
@@ -319,11 +326,13 @@ impl Hub {
             }
             Some(RequestType::BroadcastAck) => {
                 let v = m.packet.as_ref().unwrap_or(&crate::msgpack::Value::Nil);
-                let (json, _) =
-                    wire::to_json(v, 0).unwrap_or_else(|_| (String::from("null"), Vec::new()));
+                // A binary answer (msgpack bin) keeps its bytes as an attachment.
+                let (json, atts) =
+                    wire::to_json(v, max).unwrap_or_else(|_| (String::from("null"), Vec::new()));
                 // At most one answer per remote client; a node sending more is capped.
                 if (c.answers.len() as u64) < c.client_count.clamp(1, 1 << 20) {
                     c.answers.push(json);
+                    c.attachments.push(atts);
                 }
             }
             _ => return,
@@ -363,31 +372,39 @@ impl Hub {
         Ok(())
     }
 
-    /// Publishes a sharded response `{type, data, uid, nsp}` (msgpack; `data` already encoded)
-    /// on the channel of node `to`: `<prefix>#<nsp>#<to>#`.
-    fn sharded_respond(&mut self, nsp: &str, to: &str, kind: u64, data: &[u8]) {
+    /// Publishes a sharded message `{type, data, uid, nsp}` (msgpack; `data` already encoded)
+    /// on the namespace's main channel, or with `to` on node `to`'s: `<prefix>#<nsp>#<to>#`.
+    pub(super) fn sharded_respond(&mut self, nsp: &str, to: Option<&str>, kind: u64, data: &[u8]) {
         let Some(c) = self.cluster.as_deref_mut() else {
             return;
         };
-        let mut out = Vec::with_capacity(data.len() + 64);
-        out.push(0x84);
-        ms_str(&mut out, "type");
-        crate::msgpack::encode(&crate::msgpack::Value::UInt(kind), &mut out);
-        ms_str(&mut out, "data");
-        out.extend_from_slice(data);
-        ms_str(&mut out, "uid");
-        let uid = c.uid().to_string();
-        ms_str(&mut out, &uid);
-        ms_str(&mut out, "nsp");
-        ms_str(&mut out, nsp);
+        let out = sharded_msgpack(kind, data, c.uid(), nsp);
         let mut channel = wire::broadcast_channel(&c.config().prefix, nsp, &[]);
-        channel.push_str(to);
-        channel.push('#');
+        if let Some(to) = to {
+            channel.push_str(to);
+            channel.push('#');
+        }
         c.push_command(Command::SPublish {
             channel,
             payload: out,
         });
     }
+}
+
+/// A sharded message `{type, data, uid, nsp}` as msgpack (`data` already encoded), as the
+/// reference writes one whose `data` holds binary.
+pub(super) fn sharded_msgpack(kind: u64, data: &[u8], uid: &str, nsp: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 64);
+    out.push(0x84);
+    ms_str(&mut out, "type");
+    crate::msgpack::encode(&crate::msgpack::Value::UInt(kind), &mut out);
+    ms_str(&mut out, "data");
+    out.extend_from_slice(data);
+    ms_str(&mut out, "uid");
+    ms_str(&mut out, uid);
+    ms_str(&mut out, "nsp");
+    ms_str(&mut out, nsp);
+    out
 }
 
 /// Appends `v` as a msgpack string.
@@ -411,6 +428,8 @@ pub(super) struct ClusterAck {
     counted: u64,
     pub(super) client_count: u64,
     pub(super) answers: Vec<String>,
+    /// The attachments of each answer (binary answers).
+    pub(super) attachments: Vec<Vec<Vec<u8>>>,
 }
 
 impl ClusterAck {

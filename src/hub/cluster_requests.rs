@@ -19,13 +19,15 @@ use crate::cluster::{Command, RequestType};
 #[derive(Debug)]
 pub(super) struct Request {
     kind: RequestType,
-    /// The JSON to publish once the server count is known.
-    body: Option<String>,
+    /// The message to publish once the server count is known (JSON, or msgpack for a sharded
+    /// serverSideEmit with binary).
+    body: Option<Vec<u8>>,
     /// Answers expected (servers minus this one), once known.
     expected: Option<u64>,
     got: u64,
     deadline: Duration,
-    results: Vec<String>,
+    /// The items, with the attachments of each (binary answers).
+    results: Vec<(String, Vec<Vec<u8>>)>,
     /// `serverCount()`: done as soon as the count is known.
     count_only: bool,
     /// The channel whose subscribers are counted, and the request published on.
@@ -35,11 +37,11 @@ pub(super) struct Request {
 }
 
 impl Hub {
-    fn start_request(
+    pub(super) fn start_request(
         &mut self,
         kind: RequestType,
         nsp: &str,
-        body: impl FnOnce(&str, &str) -> String,
+        body: impl FnOnce(&str, &str) -> Vec<u8>,
         local: Vec<String>,
     ) -> Result<u64, HubError> {
         let Some(c) = self.cluster.as_deref_mut() else {
@@ -81,7 +83,7 @@ impl Hub {
                 expected: None,
                 got: 0,
                 deadline,
-                results: local,
+                results: local.into_iter().map(|s| (s, Vec::new())).collect(),
                 count_only: false,
                 channel: channel.into(),
                 sharded,
@@ -125,7 +127,8 @@ impl Hub {
                         .raw("data", &d)
                         .str("uid", uid)
                         .str("nsp", nsp)
-                        .finish();
+                        .finish()
+                        .into_bytes();
                 }
                 JsonObject::new()
                     .str("uid", uid)
@@ -133,6 +136,7 @@ impl Hub {
                     .num("type", u64::from(RequestType::RemoteFetch.number()))
                     .raw("opts", &opts)
                     .finish()
+                    .into_bytes()
             },
             local,
         )
@@ -158,49 +162,9 @@ impl Hub {
                     .str("requestId", id)
                     .num("type", u64::from(RequestType::AllRooms.number()))
                     .finish()
+                    .into_bytes()
             },
             local,
-        )
-    }
-
-    /// `serverSideEmitWithAck(event, ...args)`: the other nodes' answers (one each, JSON) come
-    /// as a [`HubEvent::ClusterReply`]. `args_json` are the arguments as JSON texts.
-    ///
-    /// # Errors
-    /// As [`Hub::cluster_fetch_sockets`], or an argument that is not JSON.
-    pub fn cluster_server_side_emit_with_ack(
-        &mut self,
-        nsp: &str,
-        event: &str,
-        args_json: &[&str],
-    ) -> Result<u64, HubError> {
-        let data = self.server_side_event(event, args_json)?;
-        let sharded = self.cluster.as_deref().is_some_and(|c| c.is_sharded());
-        self.start_request(
-            RequestType::ServerSideEmit,
-            nsp,
-            |uid, id| {
-                if sharded {
-                    // `{type: 9, data: {requestId, packet}, uid, nsp}`, as the reference.
-                    let d = JsonObject::new()
-                        .str("requestId", id)
-                        .raw("packet", &data)
-                        .finish();
-                    return JsonObject::new()
-                        .num("type", crate::cluster::sharded::SERVER_SIDE_EMIT)
-                        .raw("data", &d)
-                        .str("uid", uid)
-                        .str("nsp", nsp)
-                        .finish();
-                }
-                JsonObject::new()
-                    .str("uid", uid)
-                    .str("requestId", id)
-                    .num("type", u64::from(RequestType::ServerSideEmit.number()))
-                    .raw("data", &data)
-                    .finish()
-            },
-            Vec::new(),
         )
     }
 
@@ -212,11 +176,11 @@ impl Hub {
     /// # Errors
     /// As [`Hub::cluster_fetch_sockets`].
     pub fn cluster_server_count(&mut self, nsp: &str) -> Result<u64, HubError> {
-        let n = self.start_request(RequestType::Sockets, nsp, |_, _| String::new(), Vec::new())?;
+        let n = self.start_request(RequestType::Sockets, nsp, |_, _| Vec::new(), Vec::new())?;
         if let Some(r) = self
             .requests
             .values_mut()
-            .find(|r| r.body.as_deref() == Some(""))
+            .find(|r| r.body.as_ref().is_some_and(Vec::is_empty))
         {
             r.count_only = true;
         }
@@ -246,7 +210,7 @@ impl Hub {
         r.expected = Some(count.saturating_sub(1));
         let body = r.body.take().unwrap_or_default();
         if r.count_only {
-            r.results.push(alloc::format!("{count}"));
+            r.results.push((alloc::format!("{count}"), Vec::new()));
             self.finish_request(&key, false);
             return;
         }
@@ -260,10 +224,10 @@ impl Hub {
             if sharded {
                 c.push_command(Command::SPublish {
                     channel: ch,
-                    payload: body.into_bytes(),
+                    payload: body,
                 });
             } else {
-                c.publish(ch, body.into_bytes());
+                c.publish(ch, body);
             }
         }
     }
@@ -276,7 +240,9 @@ impl Hub {
         let Some(r) = self.requests.get_mut(id) else {
             return false;
         };
-        let item = |v: &crate::msgpack::Value<'_>| wire::to_json(v, 0).ok().map(|(j, _)| j);
+        let max = self.config.max_attachments;
+        // An answer holding binary (sharded serverSideEmitWithAck) keeps it as attachments.
+        let item = |v: &crate::msgpack::Value<'_>| wire::to_json(v, max).ok();
         match r.kind {
             RequestType::RemoteFetch => {
                 if let Some(crate::msgpack::Value::Array(items)) = &m.sockets {
@@ -286,8 +252,8 @@ impl Hub {
             RequestType::AllRooms => {
                 for room in &m.rooms {
                     let j = json_str(room);
-                    if !r.results.contains(&j) {
-                        r.results.push(j);
+                    if !r.results.iter().any(|(x, _)| *x == j) {
+                        r.results.push((j, Vec::new()));
                     }
                 }
             }
@@ -295,7 +261,7 @@ impl Hub {
                 m.data
                     .as_ref()
                     .and_then(item)
-                    .unwrap_or_else(|| "null".into()),
+                    .unwrap_or_else(|| ("null".into(), Vec::new())),
             ),
         }
         r.got += 1;
@@ -312,9 +278,11 @@ impl Hub {
                 .rsplit_once("-r")
                 .and_then(|(_, n)| n.parse().ok())
                 .unwrap_or(0);
+            let (results, attachments) = r.results.into_iter().unzip();
             self.events.push_back(HubEvent::ClusterReply {
                 request,
-                results: r.results,
+                results,
+                attachments,
                 timed_out,
             });
         }

@@ -146,6 +146,7 @@ mod ack;
 mod broadcast;
 mod cluster;
 mod cluster_acks;
+mod cluster_emit;
 mod cluster_requests;
 mod data;
 mod encode;

@@ -4,17 +4,24 @@
 # sockwire servers (sockwire-tokio/examples/sio_cluster.rs, feature `redis`), each with
 # socket.io-client 4.8 clients (tests/interop/cluster/run.mjs):
 #  * a broadcast from any node reaches every client of every node exactly once; rooms and
-#    except across nodes;
+#    except across nodes; another namespace (/chat) stays apart from "/" (both variants);
 #  * fetchSockets, allRooms, socketsJoin / socketsLeave, serverSideEmit (with and without
 #    acks) and disconnectSockets from the Node node act on the Rust nodes' clients;
 #  * the Rust emitter (`--example cluster_emit`, `cluster::Emitter`) reaches every node;
-#  * the Node node killed mid-run leaves the Rust nodes working;
+#  * binary, byte by byte, in both variants: serverSideEmit with a Buffer both ways (sharded:
+#    msgpack, the Buffer arrives as bytes; classic: as the reference, as its JSON form),
+#    serverSideEmitWithAck with a Buffer and binary answers both ways, broadcasts with acks
+#    whose client answers are Buffers and whose argument is a Buffer, and broadcasts with a
+#    Buffer, from every node;
+#  * the Node node killed mid-run leaves the Rust nodes working (a broadcast, and a broadcast
+#    with acks that counts the nodes left);
 #  * Redis stopped: each Rust node still delivers locally; Redis back: they reconnect and
-#    resubscribe;
+#    resubscribe (sharded nodes too, a room's own channel included);
 #  * the sharded variant (`--sharded`, Redis 7): broadcasts, rooms and except across nodes;
-#    socketsJoin, serverSideEmit (with acks too) and fetchSockets both ways; broadcasts with
-#    acks from every node and serverCount (node count by PUBSUB SHARDNUMSUB), complete before
-#    their deadline;
+#    socketsJoin / socketsLeave, serverSideEmit (with acks too), fetchSockets (rooms too) and
+#    disconnectSockets both ways; broadcasts with acks from every node and serverCount (node
+#    count by PUBSUB SHARDNUMSUB), complete before their deadline; the binary checks above;
+#    the Node node killed mid-run;
 #  * the chat demo (`cargo run --example chat -- --redis ...`) as two processes on two ports:
 #    a post on one reaches a client of the other; again through a Redis with a password
 #    (`--redis redis://:PASSWORD@HOST:PORT/0`); a wrong or missing password ends the node
@@ -87,6 +94,20 @@ PIDS+=($!)
 wait_port "$S1"; wait_port "$S2"
 sleep 0.5
 SHARDED=1 timeout 120 node "$TMP/run.mjs" test "redis://127.0.0.1:$RPORT" "http://127.0.0.1:$S1" "http://127.0.0.1:$S2" || rc=1
+
+# Redis restarted under the sharded nodes: their subscriptions (a room's own channel too) are
+# replayed on the new connection.
+echo "== sharded nodes across a Redis restart"
+mkdir -p "$TMP/restart"
+timeout 90 node "$TMP/run.mjs" restart "http://127.0.0.1:$S1" "http://127.0.0.1:$S2" "$TMP/restart" &
+HOLD=$!
+for _ in $(seq 1 300); do [ -e "$TMP/restart/ready" ] && break; sleep 0.1; done
+[ -e "$TMP/restart/ready" ] || { echo "FAIL: restart clients not ready"; rc=1; }
+kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true; REDIS_PID=
+start_redis
+sleep 1.5 # the nodes retry every 500 ms
+touch "$TMP/restart/go"
+wait "$HOLD" || rc=1
 
 # The chat demo as two processes on two ports sharing the Redis.
 C1=$(free_port); C2=$(free_port)
