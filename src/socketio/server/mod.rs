@@ -396,12 +396,13 @@ impl<A: App> Server<A> {
     // ---- outputs ---------------------------------------------------------------------------
 
     /// The next bytes to write (see [`Transmit`]).
-    #[must_use]
     ///
     /// A broadcast is handed over one recipient at a time: each call makes the next
     /// recipient's bytes only when the ones before are taken, so a host that writes every
     /// transmit as it gets it has the first recipient's on the wire while the rest are still
-    /// queued in the hub (and never holds a copy per recipient at once).
+    /// queued (and never holds a copy per recipient at once). Drain it after every input, as
+    /// always: the next input writes whatever is still queued first.
+    #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         loop {
             if let Some(t) = self.endpoint.poll_transmit() {
