@@ -328,6 +328,9 @@ fn encoded_frames_are_the_transmit_when_nothing_waits() {
     s.send_frame(MessageKind::Text, true, b"b").unwrap();
     s.close(CloseCode::NORMAL, "").unwrap();
     let _ = s.poll_transmit();
-    assert_eq!(s.send_encoded_owned(&frames), Err(ProtocolError::AfterClose));
+    assert_eq!(
+        s.send_encoded_owned(&frames),
+        Err(ProtocolError::AfterClose)
+    );
     assert_eq!(s.poll_transmit(), None);
 }
