@@ -24,23 +24,28 @@ fn three_in_blue(io: &mut Server<Chat>, p: &mut Vec<Transmit>) -> [u64; 3] {
 }
 
 #[test]
-fn a_broadcast_is_handed_over_one_recipient_at_a_time() {
+fn a_broadcast_is_handed_over_a_run_of_recipients_at_a_time() {
     let mut io = server();
     let mut p = Vec::new();
-    let conns = three_in_blue(&mut io, &mut p);
-    assert!(p.is_empty());
-    io.handle_read(Duration::ZERO, 9, &ws_text("42[\"shout\",7]"));
-    // Nothing made yet: the recipients wait in the hub.
-    assert_eq!(io.queued_recipients(), 3);
+    let n = super::fanout::RUN as u64 + 6;
+    let t = Duration::ZERO;
+    for c in 1..=n {
+        assert!(ws_open(&mut io, &mut p, c, "/socket.io/")[0].starts_with("0{"));
+        io.handle_read(t, c, &ws_text("40"));
+        let _ = drain(&mut io, &mut p, c);
+    }
+    io.handle_read(t, 1, &ws_text("42[\"shout\",7]"));
+    // Nothing made yet: every recipient waits.
+    assert_eq!(io.queued_recipients(), n as usize);
     let first = io.poll_transmit().unwrap();
     assert_eq!(ws_texts(&first.data), ["42[\"shouted\",7]"]);
     assert_eq!(
         io.queued_recipients(),
-        2,
-        "the next one is made when asked for"
+        6,
+        "one run made, the rest when asked for"
     );
     p.push(first);
-    for c in conns {
+    for c in 1..=n {
         assert_eq!(
             ws_texts(&drain(&mut io, &mut p, c)),
             ["42[\"shouted\",7]"],

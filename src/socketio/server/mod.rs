@@ -397,9 +397,9 @@ impl<A: App> Server<A> {
 
     /// The next bytes to write (see [`Transmit`]).
     ///
-    /// A broadcast is handed over one recipient at a time: each call makes the next
-    /// recipient's bytes only when the ones before are taken, so a host that writes every
-    /// transmit as it gets it has the first recipient's on the wire while the rest are still
+    /// A broadcast is handed over a few recipients at a time ([`fanout`]'s `RUN`): the next
+    /// ones' bytes are made only when the ones before are taken, so a host that writes every
+    /// transmit as it gets it has the first recipients' on the wire while the rest are still
     /// queued (and never holds a copy per recipient at once). Drain it after every input, as
     /// always: the next input writes whatever is still queued first.
     #[must_use]
@@ -412,10 +412,20 @@ impl<A: App> Server<A> {
                 // Broadcasts made on `hub()` outside any call.
                 self.out.take_broadcasts(&mut self.hub);
             }
-            if !self
-                .out
-                .step(&mut self.endpoint, &self.by_hub_id, &mut self.hub)
-            {
+            // A few recipients at a time: the host's writes then alternate with runs of this
+            // loop rather than with each recipient, which keeps both in cache, and the first
+            // recipient still waits only for the run.
+            let mut stepped = false;
+            for _ in 0..fanout::RUN {
+                if !self
+                    .out
+                    .step(&mut self.endpoint, &self.by_hub_id, &mut self.hub)
+                {
+                    break;
+                }
+                stepped = true;
+            }
+            if !stepped {
                 return None;
             }
         }
