@@ -372,6 +372,100 @@ pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<(usize, bool)> {
     }
 }
 
+/// Longest text [`json_plain_quotes`] classifies (four 64-bit words of quote bits).
+pub(crate) const PLAIN_QUOTES_MAX: usize = 256;
+
+/// The quote positions of `b` as a bitmask (bit `k % 64` of word `k / 64` set when `b[k]` is
+/// `"`), if `b` is 16 to [`PLAIN_QUOTES_MAX`] bytes long and holds no backslash and no control
+/// byte (below 0x20) anywhere: then every quote of a JSON text in `b` delimits a string, and the
+/// closing quote of a string is the next quote bit. One SSE2 pass over 16-byte chunks (the last
+/// partial chunk read as the last 16 bytes of `b`, the bytes seen already shifted out). `None`
+/// otherwise, or on targets without SSE2: the caller then scans strings one by one.
+#[inline(always)]
+pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use core::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
+        };
+        if !(16..=PLAIN_QUOTES_MAX).contains(&b.len()) {
+            return None;
+        }
+        /// (quote bits, backslash-or-control lanes) of one chunk.
+        #[inline(always)]
+        fn classify(chunk: &[u8; 16]) -> (u64, __m128i) {
+            #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
+            // SAFETY: SSE2 is enabled for this target (the `cfg`), so its intrinsics are
+            // available; the load reads exactly the 16 bytes of `chunk` and has no alignment
+            // requirement.
+            unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().cast());
+                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                // v <= 0x1F (unsigned): bytes 0x80..=0xFF are not flagged.
+                let ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+                (
+                    u64::from(_mm_movemask_epi8(quote) as u32),
+                    _mm_or_si128(backslash, ctl),
+                )
+            }
+        }
+        let n = b.len();
+        let mut q = [0u64; 4];
+        #[allow(unused_unsafe)] // as above
+        // SAFETY: SSE2 is enabled for this target; register operations only.
+        let mut bad = unsafe { _mm_setzero_si128() };
+        let mut acc = |x: __m128i| {
+            #[allow(unused_unsafe)] // as above
+            // SAFETY: SSE2 is enabled for this target; register operations only.
+            let y = unsafe { _mm_or_si128(bad, x) };
+            bad = y;
+        };
+        // Whole 64-byte blocks: one word of quote bits each, built in a register.
+        let mut i = 0;
+        let mut w = 0;
+        while let Some(block) = b.get(i..).and_then(<[u8]>::first_chunk::<64>) {
+            let mut m = 0;
+            for k in 0..4 {
+                let (bits, x) = classify(block[16 * k..].first_chunk::<16>()?);
+                m |= bits << (16 * k);
+                acc(x);
+            }
+            q[w & 3] = m;
+            i += 64;
+            w += 1;
+        }
+        // The rest (under 64 bytes): whole chunks, then the last 16 bytes of `b` for the
+        // tail, the bytes classified already shifted out (re-flagging a backslash among them
+        // changes nothing).
+        let mut m = 0;
+        let mut k = 0;
+        while let Some(chunk) = b.get(i + k..).and_then(<[u8]>::first_chunk::<16>) {
+            let (bits, x) = classify(chunk);
+            m |= bits << (k & 63);
+            acc(x);
+            k += 16;
+        }
+        if i + k < n {
+            let tail = n - 16;
+            let (bits, x) = classify(b[tail..].first_chunk::<16>()?);
+            m |= (bits >> (i + k - tail)) << (k & 63);
+            acc(x);
+        }
+        q[w & 3] |= m;
+        #[allow(unused_unsafe)] // as above
+        // SAFETY: SSE2 is enabled for this target; register operations only.
+        let bad = unsafe { _mm_movemask_epi8(bad) };
+        if bad != 0 { None } else { Some(q) }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        let _ = b;
+        None
+    }
+}
+
 /// Bit `k` set when byte `k` of `chunk` is not an ASCII digit (SSE2).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
@@ -593,6 +687,66 @@ mod tests {
         }
     }
 
+    /// The reference for [`json_plain_quotes`], one byte at a time.
+    fn json_plain_quotes_reference(b: &[u8]) -> Option<[u64; 4]> {
+        if !(16..=PLAIN_QUOTES_MAX).contains(&b.len()) {
+            return None;
+        }
+        let mut q = [0u64; 4];
+        for (k, &c) in b.iter().enumerate() {
+            match c {
+                b'\\' | 0..=0x1f => return None,
+                b'"' => q[k / 64] |= 1 << (k % 64),
+                _ => {}
+            }
+        }
+        Some(q)
+    }
+
+    #[test]
+    fn json_plain_quotes_matches_the_reference() {
+        // Every byte value at every position of lengths around the chunk, word and size
+        // boundaries, in plain text and among quotes.
+        for len in [
+            0usize, 1, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 127, 128, 129, 200, 255, 256,
+            257, 300,
+        ] {
+            for fill in [b'a', b'"'] {
+                let mut v = std::vec![fill; len];
+                let want = json_plain_quotes_reference(&v);
+                if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
+                    assert_eq!(json_plain_quotes(&v), want, "len {len} fill {fill}");
+                }
+                // Every position of short texts; around chunk and word boundaries and the tail
+                // in longer ones.
+                let ats: std::vec::Vec<usize> = if len <= 65 {
+                    (0..len).collect()
+                } else {
+                    [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 191, 192, 255]
+                        .into_iter()
+                        .chain(len.saturating_sub(17)..len)
+                        .filter(|&k| k < len)
+                        .collect()
+                };
+                for at in ats {
+                    for b in 0..=255u8 {
+                        v[at] = b;
+                        if let Some(got) = json_plain_quotes(&v) {
+                            assert_eq!(Some(got), json_plain_quotes_reference(&v), "len {len}");
+                        } else if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
+                            assert_eq!(
+                                json_plain_quotes_reference(&v),
+                                None,
+                                "len {len} {b:#x} at {at}"
+                            );
+                        }
+                    }
+                    v[at] = fill;
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn digit_run_end_matches_the_reference_on_random_text(
@@ -608,6 +762,24 @@ mod tests {
             let i = i.min(v.len());
             if let Some(k) = digit_run_end(&v, i) {
                 proptest::prop_assert_eq!(k, digit_run_end_reference(&v, i));
+            }
+        }
+
+        #[test]
+        fn json_plain_quotes_matches_the_reference_on_random_text(
+            v in proptest::collection::vec(
+                proptest::prop_oneof![
+                    16 => proptest::sample::select(b"ab{}[]:,0 \x7f\xc3\xa9".to_vec()),
+                    4 => proptest::strategy::Just(b'"'),
+                    1 => proptest::sample::select(b"\\\x00\x1f\x20\t".to_vec()),
+                ],
+                0..300,
+            ),
+        ) {
+            if let Some(got) = json_plain_quotes(&v) {
+                proptest::prop_assert_eq!(Some(got), json_plain_quotes_reference(&v));
+            } else if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
+                proptest::prop_assert_eq!(json_plain_quotes_reference(&v), None);
             }
         }
 

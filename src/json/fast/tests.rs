@@ -162,6 +162,21 @@ pub(crate) mod prop_tests {
         })
     }
 
+    /// Texts of 0 to ~400 bytes, mostly without backslashes (the case the classification pass
+    /// of `compact_whole` takes): arrays of valid values and of mutated ones with their
+    /// backslashes removed (which may leave them valid, or break a string), and junk.
+    fn plain_text() -> impl Strategy<Value = String> {
+        let item = prop_oneof![
+            compact_value(),
+            compact_value().prop_map(|v| v.replace('\\', "")),
+            mutated().prop_map(|v| v.replace('\\', "")),
+        ];
+        prop_oneof![
+            4 => prop::collection::vec(item, 1..10).prop_map(|v| format!("[{}]", v.join(","))),
+            1 => junk(),
+        ]
+    }
+
     pub(crate) fn text() -> impl Strategy<Value = String> {
         prop_oneof![junk(), compact_value(), mutated()]
     }
@@ -270,6 +285,20 @@ pub(crate) mod prop_tests {
         #[test]
         fn compact_end_accepts_every_compact_value(s in compact_value()) {
             prop_assert_eq!(compact_end(s.as_bytes(), 0), Some(s.len()));
+        }
+
+        #[test]
+        fn compact_whole_agrees_with_compact_end(s in prop_oneof![text(), plain_text()]) {
+            let b = s.as_bytes();
+            prop_assert_eq!(compact_whole(b), compact_end(b, 0) == Some(b.len()), "{:?}", s);
+        }
+
+        #[test]
+        fn compact_whole_accepts_every_compact_value(
+            v in prop::collection::vec(compact_value(), 0..12),
+        ) {
+            let s = format!("[{}]", v.join(","));
+            prop_assert!(compact_whole(s.as_bytes()), "{:?}", s);
         }
 
         #[test]

@@ -137,7 +137,7 @@ fn write_value<'a>(
             // Fast path: compact JSON (what serializers write), validated in one tight pass
             // and copied as is. Anything else (whitespace, deep nesting, an error) goes through
             // the general scanner, which decides.
-            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+            if json::compact_whole(j.as_bytes()) {
                 out.push_str(j);
                 return Ok(());
             }
@@ -427,7 +427,7 @@ fn encode_array<'a>(
         first = false;
         // Raw compact JSON (the common argument) inline, without the call into `write_value`.
         if let Value::Json(j) = *a {
-            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+            if json::compact_whole(j.as_bytes()) {
                 out.push_str(j);
                 continue;
             }
