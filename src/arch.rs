@@ -375,14 +375,15 @@ pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<(usize, bool)> {
 /// Longest text [`json_plain_quotes`] classifies (four 64-bit words of quote bits).
 pub(crate) const PLAIN_QUOTES_MAX: usize = 256;
 
-/// The quote positions of `b` as a bitmask (bit `k % 64` of word `k / 64` set when `b[k]` is
-/// `"`), if `b` is 16 to [`PLAIN_QUOTES_MAX`] bytes long and holds no backslash and no control
+/// Writes the quote positions of `b` to `q` as a bitmask (bit `k % 64` of word `k / 64` set
+/// when `b[k]` is `"`) and returns `true`, if `b` is 16 to [`PLAIN_QUOTES_MAX`] bytes long and holds no backslash and no control
 /// byte (below 0x20) anywhere: then every quote of a JSON text in `b` delimits a string, and the
 /// closing quote of a string is the next quote bit. One SSE2 pass over 16-byte chunks (the last
-/// partial chunk read as the last 16 bytes of `b`, the bytes seen already shifted out). `None`
-/// otherwise, or on targets without SSE2: the caller then scans strings one by one.
+/// partial chunk read as the last 16 bytes of `b`, the bytes seen already shifted out). `false`
+/// otherwise, or on targets without SSE2 (`q` then says nothing): the caller then scans strings
+/// one by one. (`q` is the caller's so that the words are read back as they were stored.)
 #[inline(always)]
-pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
+pub(crate) fn json_plain_quotes(b: &[u8], q: &mut [u64; 4]) -> bool {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         use core::arch::x86_64::{
@@ -390,7 +391,7 @@ pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
             _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
         };
         if !(16..=PLAIN_QUOTES_MAX).contains(&b.len()) {
-            return None;
+            return false;
         }
         /// (quote bits, backslash-or-control lanes) of one chunk.
         #[inline(always)]
@@ -412,7 +413,7 @@ pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
             }
         }
         let n = b.len();
-        let mut q = [0u64; 4];
+        *q = [0; 4];
         #[allow(unused_unsafe)] // as above
         // SAFETY: SSE2 is enabled for this target; register operations only.
         let mut bad = unsafe { _mm_setzero_si128() };
@@ -428,7 +429,10 @@ pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
         while let Some(block) = b.get(i..).and_then(<[u8]>::first_chunk::<64>) {
             let mut m = 0;
             for k in 0..4 {
-                let (bits, x) = classify(block[16 * k..].first_chunk::<16>()?);
+                let Some(chunk) = block[16 * k..].first_chunk::<16>() else {
+                    return false;
+                };
+                let (bits, x) = classify(chunk);
                 m |= bits << (16 * k);
                 acc(x);
             }
@@ -449,7 +453,10 @@ pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
         }
         if i + k < n {
             let tail = n - 16;
-            let (bits, x) = classify(b[tail..].first_chunk::<16>()?);
+            let Some(chunk) = b[tail..].first_chunk::<16>() else {
+                return false;
+            };
+            let (bits, x) = classify(chunk);
             m |= (bits >> (i + k - tail)) << (k & 63);
             acc(x);
         }
@@ -457,12 +464,12 @@ pub(crate) fn json_plain_quotes(b: &[u8]) -> Option<[u64; 4]> {
         #[allow(unused_unsafe)] // as above
         // SAFETY: SSE2 is enabled for this target; register operations only.
         let bad = unsafe { _mm_movemask_epi8(bad) };
-        if bad != 0 { None } else { Some(q) }
+        bad == 0
     }
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
-        let _ = b;
-        None
+        let _ = (b, q);
+        false
     }
 }
 
@@ -715,7 +722,9 @@ mod tests {
                 let mut v = std::vec![fill; len];
                 let want = json_plain_quotes_reference(&v);
                 if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
-                    assert_eq!(json_plain_quotes(&v), want, "len {len} fill {fill}");
+                    let mut q = [0; 4];
+                    let got = json_plain_quotes(&v, &mut q).then_some(q);
+                    assert_eq!(got, want, "len {len} fill {fill}");
                 }
                 // Every position of short texts; around chunk and word boundaries and the tail
                 // in longer ones.
@@ -731,8 +740,9 @@ mod tests {
                 for at in ats {
                     for b in 0..=255u8 {
                         v[at] = b;
-                        if let Some(got) = json_plain_quotes(&v) {
-                            assert_eq!(Some(got), json_plain_quotes_reference(&v), "len {len}");
+                        let mut q = [0; 4];
+                        if json_plain_quotes(&v, &mut q) {
+                            assert_eq!(Some(q), json_plain_quotes_reference(&v), "len {len}");
                         } else if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
                             assert_eq!(
                                 json_plain_quotes_reference(&v),
@@ -776,8 +786,9 @@ mod tests {
                 0..300,
             ),
         ) {
-            if let Some(got) = json_plain_quotes(&v) {
-                proptest::prop_assert_eq!(Some(got), json_plain_quotes_reference(&v));
+            let mut q = [0; 4];
+            if json_plain_quotes(&v, &mut q) {
+                proptest::prop_assert_eq!(Some(q), json_plain_quotes_reference(&v));
             } else if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
                 proptest::prop_assert_eq!(json_plain_quotes_reference(&v), None);
             }

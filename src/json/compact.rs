@@ -133,10 +133,12 @@ fn next_bit(q: &[u64; 4], from: usize) -> Option<usize> {
 /// on x86-64): then one classification pass replaces every per-string scan.
 #[inline]
 pub(crate) fn compact_whole(b: &[u8]) -> bool {
-    match crate::arch::json_plain_quotes(b) {
+    let mut q = [0u64; 4];
+    if crate::arch::json_plain_quotes(b, &mut q) {
         // No backslash and no control byte anywhere: a string's closing quote is the next
         // quote, and every byte before it is allowed in a string (UTF-8 is given by `&str`).
-        Some(q) => walk(b, 0, |_, k| next_bit(&q, k + 1).map(|e| e + 1)) == Some(b.len()),
-        None => compact_end(b, 0) == Some(b.len()),
+        walk(b, 0, |_, k| next_bit(&q, k + 1).map(|e| e + 1)) == Some(b.len())
+    } else {
+        compact_end(b, 0) == Some(b.len())
     }
 }
