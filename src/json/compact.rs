@@ -139,6 +139,13 @@ pub(crate) fn compact_whole(b: &[u8]) -> bool {
         // quote, and every byte before it is allowed in a string (UTF-8 is given by `&str`).
         walk(b, 0, |_, k| next_bit(&q, k + 1).map(|e| e + 1)) == Some(b.len())
     } else {
-        compact_end(b, 0) == Some(b.len())
+        compact_whole_scanned(b)
     }
+}
+
+/// [`compact_whole`] for text with escapes (or outside the classified sizes): every string
+/// scanned on its own. Out of line, so that the walk over the quote bits keeps its registers.
+#[inline(never)]
+fn compact_whole_scanned(b: &[u8]) -> bool {
+    compact_end(b, 0) == Some(b.len())
 }
