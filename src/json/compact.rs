@@ -6,7 +6,7 @@
 //! of finding where a string ends: [`compact_end`] scans each string (16 bytes at a time where
 //! the CPU allows, escapes checked as they come); [`compact_whole`] first classifies the whole
 //! text in one SSE2 pass ([`crate::arch::json_plain_quotes`]) and, when it holds no backslash
-//! and no control byte, finds each closing quote as the next bit of the quote mask, so no string
+//! and no control byte, takes each string's quotes as the next two bits of the quote mask, so no string
 //! is scanned at all. Both return `None` for whitespace, nesting deeper than [`COMPACT_DEPTH`] or
 //! invalid text alike: the caller then runs the general scanner, which decides (so these can
 //! only accept what the general scanner accepts, never change an answer).
@@ -21,7 +21,7 @@ pub(crate) const COMPACT_DEPTH: u32 = 64;
 fn compact_key(
     b: &[u8],
     i: usize,
-    string_end: &impl Fn(&[u8], usize) -> Option<usize>,
+    string_end: &mut impl FnMut(&[u8], usize) -> Option<usize>,
 ) -> Option<usize> {
     if b.get(i) != Some(&b'"') {
         return None;
@@ -41,7 +41,7 @@ fn compact_key(
 fn walk(
     b: &[u8],
     mut i: usize,
-    string_end: impl Fn(&[u8], usize) -> Option<usize>,
+    mut string_end: impl FnMut(&[u8], usize) -> Option<usize>,
 ) -> Option<usize> {
     let mut stack: u64 = 0; // bit 0: the innermost container is an object
     let mut depth = 0u32;
@@ -57,7 +57,7 @@ fn walk(
                     }
                     stack = (stack << 1) | 1;
                     depth += 1;
-                    i = compact_key(b, i + 1, &string_end)?;
+                    i = compact_key(b, i + 1, &mut string_end)?;
                     continue 'value;
                 }
             }
@@ -88,7 +88,7 @@ fn walk(
             let in_object = stack & 1 == 1;
             match (b.get(i), in_object) {
                 (Some(b','), true) => {
-                    i = compact_key(b, i + 1, &string_end)?;
+                    i = compact_key(b, i + 1, &mut string_end)?;
                     continue 'value;
                 }
                 (Some(b','), false) => {
@@ -113,18 +113,37 @@ pub(crate) fn compact_end(b: &[u8], i: usize) -> Option<usize> {
     walk(b, i, |b, k| str_end_esc(b, k).map(|(e, _)| e))
 }
 
-/// The position of the first set bit at or after `from` in the bitmask `q` (bit `k % 64` of
-/// word `k / 64` for position `k`), `None` when there is none.
-#[inline(always)]
-fn next_bit(q: &[u64; 4], from: usize) -> Option<usize> {
-    let mut w = from >> 6;
-    let mut m = *q.get(w)? & (u64::MAX << (from & 63));
-    loop {
-        if m != 0 {
-            return Some(w * 64 + m.trailing_zeros() as usize);
+/// The quote bits of a text, taken lowest first.
+struct Quotes<'q> {
+    /// The words (bit `k % 64` of word `k / 64` for position `k`).
+    q: &'q [u64; 4],
+    /// The word being taken, and its bits not taken yet.
+    w: usize,
+    bits: u64,
+}
+
+impl Quotes<'_> {
+    /// The next quote's position, `None` when there is none left.
+    #[inline(always)]
+    fn take(&mut self) -> Option<usize> {
+        while self.bits == 0 {
+            self.w += 1;
+            self.bits = *self.q.get(self.w)?;
         }
-        w += 1;
-        m = *q.get(w)?;
+        let at = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        Some(self.w * 64 + at)
+    }
+
+    /// The end of the string whose opening quote is at `k`: the walk meets every quote of the
+    /// text in order (quotes occur only in strings, and a string is stepped over as a whole),
+    /// so the next quote taken is `k` and the one after it closes the string.
+    #[inline(always)]
+    fn string_end(&mut self, k: usize) -> Option<usize> {
+        if self.take()? != k {
+            return None;
+        }
+        Some(self.take()? + 1)
     }
 }
 
@@ -137,7 +156,12 @@ pub(crate) fn compact_whole(b: &[u8]) -> bool {
     if crate::arch::json_plain_quotes(b, &mut q) {
         // No backslash and no control byte anywhere: a string's closing quote is the next
         // quote, and every byte before it is allowed in a string (UTF-8 is given by `&str`).
-        walk(b, 0, |_, k| next_bit(&q, k + 1).map(|e| e + 1)) == Some(b.len())
+        let mut quotes = Quotes {
+            q: &q,
+            w: 0,
+            bits: q[0],
+        };
+        walk(b, 0, |_, k| quotes.string_end(k)) == Some(b.len())
     } else {
         compact_whole_scanned(b)
     }
