@@ -370,6 +370,42 @@ pub(crate) mod prop_tests {
     }
 
     #[test]
+    fn compact_whole_cases() {
+        // Accepted: escape-free text of 16 to 256 bytes (the quote-bit path), with escapes, and
+        // outside those sizes (the per-string scan).
+        let arg = r#"{"msg":"hello world, this is a chat message of about 100 bytes","ts":1732550000,"user":"ann"}"#;
+        let long = format!("[{}]", vec![arg; 3].join(","));
+        let yes = [
+            arg,
+            long.as_str(),
+            r#"["a","b"]"#,
+            r#"{"k":"with \" escape and more text"}"#,
+            r#"["","","","","","","",""]"#,
+            r#"[1,true,false,null,-0.5e+3,{}]"#,
+        ];
+        for t in yes {
+            assert!(compact_whole(t.as_bytes()), "{t}");
+            assert_eq!(compact_end(t.as_bytes(), 0), Some(t.len()), "{t}");
+        }
+        // Refused: a quote out of place, a control byte, whitespace, an unclosed string, a
+        // trailing byte, a quote inside a number.
+        let no = [
+            r#"{"msg":"hello world""}"#,
+            r#"{"msg":"hello"world"}"#,
+            "{\"msg\":\"hello\tworld, tab\"}",
+            r#"{"msg": "hello world, spaced"}"#,
+            r#"{"msg":"hello world, unclosed}"#,
+            r#"{"msg":"hello world, trailing"}x"#,
+            r#"{"msg":"hello world","n":1"2"}"#,
+            r#"["aaaaaaaaaaaaaaaaaaaa"x]"#,
+        ];
+        for t in no {
+            assert!(!compact_whole(t.as_bytes()), "{t}");
+            assert_ne!(compact_end(t.as_bytes(), 0), Some(t.len()), "{t}");
+        }
+    }
+
+    #[test]
     fn deep_compact_falls_back() {
         // 65 open containers (an empty innermost one needs no stack entry).
         let deep = format!("{}1{}", "[".repeat(65), "]".repeat(65));
