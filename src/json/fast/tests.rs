@@ -374,7 +374,7 @@ pub(crate) mod prop_tests {
         // Accepted: escape-free text of 16 to 256 bytes (the quote-bit path), with escapes, and
         // outside those sizes (the per-string scan).
         let arg = r#"{"msg":"hello world, this is a chat message of about 100 bytes","ts":1732550000,"user":"ann"}"#;
-        let long = format!("[{}]", vec![arg; 3].join(","));
+        let long = format!("[{}]", [arg; 3].join(","));
         let yes = [
             arg,
             long.as_str(),
