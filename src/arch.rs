@@ -373,6 +373,11 @@ pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<(usize, bool)> {
 }
 
 /// Longest text [`json_plain_quotes`] classifies (four 64-bit words of quote bits).
+// Read by the SSE2 path and the tests only.
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_feature = "sse2")),
+    allow(dead_code)
+)]
 pub(crate) const PLAIN_QUOTES_MAX: usize = 256;
 
 /// Writes the quote positions of `b` to `q` as a bitmask (bit `k % 64` of word `k / 64` set
