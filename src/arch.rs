@@ -372,6 +372,112 @@ pub(crate) fn json_string_stop(b: &[u8], i: usize) -> Option<(usize, bool)> {
     }
 }
 
+/// Longest text [`json_plain_quotes`] classifies (four 64-bit words of quote bits).
+// Read by the SSE2 path and the tests only.
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_feature = "sse2")),
+    allow(dead_code)
+)]
+pub(crate) const PLAIN_QUOTES_MAX: usize = 256;
+
+/// Writes the quote positions of `b` to `q` as a bitmask (bit `k % 64` of word `k / 64` set
+/// when `b[k]` is `"`) and returns `true`, if `b` is 16 to [`PLAIN_QUOTES_MAX`] bytes long and holds no backslash and no control
+/// byte (below 0x20) anywhere: then every quote of a JSON text in `b` delimits a string, and the
+/// closing quote of a string is the next quote bit. One SSE2 pass over 16-byte chunks (the last
+/// partial chunk read as the last 16 bytes of `b`, the bytes seen already shifted out). `false`
+/// otherwise, or on targets without SSE2 (`q` then says nothing): the caller then scans strings
+/// one by one. (`q` is the caller's so that the words are read back as they were stored.)
+#[inline(always)]
+pub(crate) fn json_plain_quotes(b: &[u8], q: &mut [u64; 4]) -> bool {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        use core::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
+        };
+        if !(16..=PLAIN_QUOTES_MAX).contains(&b.len()) {
+            return false;
+        }
+        /// (quote bits, backslash-or-control lanes) of one chunk.
+        #[inline(always)]
+        fn classify(chunk: &[u8; 16]) -> (u64, __m128i) {
+            #[allow(unused_unsafe)] // the intrinsics are `unsafe fn`s only before Rust 1.87
+            // SAFETY: SSE2 is enabled for this target (the `cfg`), so its intrinsics are
+            // available; the load reads exactly the 16 bytes of `chunk` and has no alignment
+            // requirement.
+            unsafe {
+                let v = _mm_loadu_si128(chunk.as_ptr().cast());
+                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                // v <= 0x1F (unsigned): bytes 0x80..=0xFF are not flagged.
+                let ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+                (
+                    u64::from(_mm_movemask_epi8(quote) as u32),
+                    _mm_or_si128(backslash, ctl),
+                )
+            }
+        }
+        let n = b.len();
+        *q = [0; 4];
+        #[allow(unused_unsafe)] // as above
+        // SAFETY: SSE2 is enabled for this target; register operations only.
+        let mut bad = unsafe { _mm_setzero_si128() };
+        let mut acc = |x: __m128i| {
+            #[allow(unused_unsafe)] // as above
+            // SAFETY: SSE2 is enabled for this target; register operations only.
+            let y = unsafe { _mm_or_si128(bad, x) };
+            bad = y;
+        };
+        // Whole 64-byte blocks: one word of quote bits each, built in a register.
+        let mut i = 0;
+        let mut w = 0;
+        while let Some(block) = b.get(i..).and_then(<[u8]>::first_chunk::<64>) {
+            let mut m = 0;
+            for k in 0..4 {
+                let Some(chunk) = block[16 * k..].first_chunk::<16>() else {
+                    return false;
+                };
+                let (bits, x) = classify(chunk);
+                m |= bits << (16 * k);
+                acc(x);
+            }
+            q[w & 3] = m;
+            i += 64;
+            w += 1;
+        }
+        // The rest (under 64 bytes): whole chunks, then the last 16 bytes of `b` for the
+        // tail, the bytes classified already shifted out (re-flagging a backslash among them
+        // changes nothing).
+        let mut m = 0;
+        let mut k = 0;
+        while let Some(chunk) = b.get(i + k..).and_then(<[u8]>::first_chunk::<16>) {
+            let (bits, x) = classify(chunk);
+            m |= bits << (k & 63);
+            acc(x);
+            k += 16;
+        }
+        if i + k < n {
+            let tail = n - 16;
+            let Some(chunk) = b[tail..].first_chunk::<16>() else {
+                return false;
+            };
+            let (bits, x) = classify(chunk);
+            m |= (bits >> (i + k - tail)) << (k & 63);
+            acc(x);
+        }
+        q[w & 3] |= m;
+        #[allow(unused_unsafe)] // as above
+        // SAFETY: SSE2 is enabled for this target; register operations only.
+        let bad = unsafe { _mm_movemask_epi8(bad) };
+        bad == 0
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        let _ = (b, q);
+        false
+    }
+}
+
 /// Bit `k` set when byte `k` of `chunk` is not an ASCII digit (SSE2).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
@@ -446,203 +552,4 @@ fn first_stop(
 }
 
 #[cfg(all(test, feature = "std"))]
-mod tests {
-    use super::*;
-    use std::eprintln;
-
-    fn reference(key: &[u8]) -> [u8; 20] {
-        let mut sha = sha1_smol::Sha1::new();
-        sha.update(key);
-        sha.update(super::WS_GUID);
-        sha.digest().bytes()
-    }
-
-    /// Runs only where the CPU has the SHA extensions (it says so when it skips); the callers'
-    /// property tests then cover this path through the dispatch.
-    #[test]
-    fn sha1_matches_the_reference() {
-        let Some(d) = sha1_key_guid(b"dGhlIHNhbXBsZSBub25jZQ==") else {
-            eprintln!("no SHA extensions on this CPU: the portable path is the one in use");
-            return;
-        };
-        assert_eq!(d, reference(b"dGhlIHNhbXBsZSBub25jZQ=="));
-        for bit in 0..24 * 8 {
-            let mut key = [0u8; 24];
-            key[bit / 8] = 1 << (bit % 8);
-            assert_eq!(sha1_key_guid(&key), Some(reference(&key)), "bit {bit}");
-        }
-        // Random keys: `handshake::sha1`'s tests run the dispatching digest (this path, on
-        // such a CPU) beside the portable one against the reference.
-    }
-
-    /// The reference for [`header_stops`], one byte at a time.
-    fn header_stops_portable(chunk: &[u8; 16]) -> (u32, u32) {
-        let (mut stop, mut name_stop) = (0, 0);
-        for (i, &b) in chunk.iter().enumerate() {
-            if (b < 0x20 && b != b'\t') || b == 0x7f {
-                stop |= 1 << i;
-            }
-            if b < 0x20 || b == b':' {
-                name_stop |= 1 << i;
-            }
-        }
-        (stop, name_stop)
-    }
-
-    /// The reference for [`target_stops`], one byte at a time.
-    fn target_stops_portable(chunk: &[u8; 16]) -> u32 {
-        let mut m = 0;
-        for (i, &b) in chunk.iter().enumerate() {
-            if !(0x21..0x7f).contains(&b) {
-                m |= 1 << i;
-            }
-        }
-        m
-    }
-
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn byte_classes_match_the_reference() {
-        // Every byte value in every lane, next to every other lane content class.
-        for b in 0..=255u8 {
-            for fill in [0u8, b' ', b'\t', b':', 0x7f, 0x80, b'a'] {
-                for lane in 0..16 {
-                    let mut chunk = [fill; 16];
-                    chunk[lane] = b;
-                    assert_eq!(
-                        header_stops(&chunk),
-                        header_stops_portable(&chunk),
-                        "{b:#x} in lane {lane} among {fill:#x}"
-                    );
-                    assert_eq!(
-                        target_stops(&chunk),
-                        target_stops_portable(&chunk),
-                        "{b:#x} in lane {lane} among {fill:#x}"
-                    );
-                }
-            }
-        }
-    }
-
-    /// The first `"`, `\\` or control byte at or after `i`, byte by byte.
-    fn json_string_stop_reference(b: &[u8], i: usize) -> usize {
-        (i..b.len())
-            .find(|&k| matches!(b[k], b'"' | b'\\' | 0..=0x1f))
-            .unwrap_or(b.len())
-    }
-
-    fn digit_run_end_reference(b: &[u8], i: usize) -> usize {
-        (i..b.len())
-            .find(|&k| !b[k].is_ascii_digit())
-            .unwrap_or(b.len())
-    }
-
-    #[test]
-    fn digit_run_end_matches_the_reference() {
-        // Every byte value at every position in runs of digits around the chunk boundaries.
-        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 47, 50] {
-            for at in 0..len {
-                for b in 0..=255u8 {
-                    let mut v = std::vec![b'7'; len];
-                    v[at] = b;
-                    for i in 0..=len {
-                        match digit_run_end(&v, i) {
-                            Some(k) => assert_eq!(
-                                k,
-                                digit_run_end_reference(&v, i),
-                                "len {len} byte {b:#x} at {at} from {i}"
-                            ),
-                            None => assert!(
-                                len < 16 || !cfg!(target_arch = "x86_64"),
-                                "no fast path for {len} bytes"
-                            ),
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn json_string_stop_matches_the_reference() {
-        // Every byte value at every position of lengths around the 16-byte chunk and tail
-        // boundaries, from every start offset, in otherwise plain text.
-        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 47, 50] {
-            for at in 0..len {
-                for b in 0..=255u8 {
-                    let mut v = std::vec![b'a'; len];
-                    v[at] = b;
-                    for i in 0..=len {
-                        match json_string_stop(&v, i) {
-                            Some((k, quote)) => {
-                                assert_eq!(
-                                    k,
-                                    json_string_stop_reference(&v, i),
-                                    "len {len} byte {b:#x} at {at} from {i}"
-                                );
-                                assert_eq!(quote, v.get(k) == Some(&b'"'), "quote flag at {k}");
-                            }
-                            None => assert!(
-                                len < 16 || !cfg!(target_arch = "x86_64"),
-                                "no fast path for {len} bytes"
-                            ),
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn digit_run_end_matches_the_reference_on_random_text(
-            v in proptest::collection::vec(
-                proptest::prop_oneof![
-                    8 => proptest::sample::select(b"0123456789".to_vec()),
-                    1 => proptest::sample::select(b"/:\x00\xd0\xff.e-".to_vec()),
-                ],
-                0..80,
-            ),
-            i in 0usize..80,
-        ) {
-            let i = i.min(v.len());
-            if let Some(k) = digit_run_end(&v, i) {
-                proptest::prop_assert_eq!(k, digit_run_end_reference(&v, i));
-            }
-        }
-
-        #[test]
-        fn json_string_stop_matches_the_reference_on_random_text(
-            v in proptest::collection::vec(
-                proptest::prop_oneof![
-                    8 => proptest::sample::select(b"ab \x7f\xc3\xa9".to_vec()),
-                    1 => proptest::sample::select(b"\"\\\x00\x1f\x20".to_vec()),
-                ],
-                0..80,
-            ),
-            i in 0usize..80,
-        ) {
-            let i = i.min(v.len());
-            if let Some((k, quote)) = json_string_stop(&v, i) {
-                proptest::prop_assert_eq!(k, json_string_stop_reference(&v, i));
-                proptest::prop_assert_eq!(quote, v.get(k) == Some(&b'"'));
-            }
-        }
-    }
-
-    #[test]
-    fn with_avx2_runs_the_closure_only_where_the_cpu_has_avx2() {
-        let mut ran = false;
-        let r = with_avx2(|| {
-            ran = true;
-            7
-        });
-        assert_eq!(r.is_some(), ran);
-        if let Some(v) = r {
-            assert_eq!(v, 7);
-        } else {
-            eprintln!("no AVX2 on this CPU: the portable path is the one in use");
-        }
-        // `mask`'s own tests run the long-slice loop through this against a byte loop.
-    }
-}
+mod tests;

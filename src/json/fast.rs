@@ -409,92 +409,9 @@ pub(crate) fn str_end_esc(b: &[u8], i: usize) -> Option<(usize, bool)> {
     }
 }
 
-/// Deepest nesting [`compact_end`] follows (one bit of its stack per level).
-pub(crate) const COMPACT_DEPTH: u32 = 64;
-
-/// End of the object key (string and colon) at `i` in compact JSON.
-#[inline(always)]
-fn compact_key(b: &[u8], i: usize) -> Option<usize> {
-    if b.get(i) != Some(&b'"') {
-        return None;
-    }
-    let (e, _) = str_end_esc(b, i)?;
-    if b.get(e) == Some(&b':') {
-        Some(e + 1)
-    } else {
-        None
-    }
-}
-
-/// The one-shot validator for *compact* JSON (no whitespace outside strings, as serializers
-/// write it): the end of the value starting at `i`, checked strictly, without recursion (a bit
-/// stack of open containers). Returns `None` for whitespace, nesting deeper than 64 or invalid
-/// text alike: the caller then runs the general [`Scanner`], which decides (so this can only
-/// accept what the general scanner accepts, never change an answer).
-#[inline]
-pub(crate) fn compact_end(b: &[u8], mut i: usize) -> Option<usize> {
-    let mut stack: u64 = 0; // bit 0: the innermost container is an object
-    let mut depth = 0u32;
-    'value: loop {
-        match *b.get(i)? {
-            b'"' => i = str_end_esc(b, i)?.0,
-            b'{' => {
-                if b.get(i + 1) == Some(&b'}') {
-                    i += 2;
-                } else {
-                    if depth == COMPACT_DEPTH {
-                        return None;
-                    }
-                    stack = (stack << 1) | 1;
-                    depth += 1;
-                    i = compact_key(b, i + 1)?;
-                    continue 'value;
-                }
-            }
-            b'[' => {
-                if b.get(i + 1) == Some(&b']') {
-                    i += 2;
-                } else {
-                    if depth == COMPACT_DEPTH {
-                        return None;
-                    }
-                    stack <<= 1;
-                    depth += 1;
-                    i += 1;
-                    continue 'value;
-                }
-            }
-            b'-' | b'0'..=b'9' => i = number_end(b, i).ok()?,
-            b't' => i = literal(b, i, b"true").ok()?,
-            b'f' => i = literal(b, i, b"false").ok()?,
-            b'n' => i = literal(b, i, b"null").ok()?,
-            _ => return None,
-        }
-        // After a value: close containers until a comma opens the next value.
-        loop {
-            if depth == 0 {
-                return Some(i);
-            }
-            let in_object = stack & 1 == 1;
-            match (b.get(i), in_object) {
-                (Some(b','), true) => {
-                    i = compact_key(b, i + 1)?;
-                    continue 'value;
-                }
-                (Some(b','), false) => {
-                    i += 1;
-                    continue 'value;
-                }
-                (Some(b'}'), true) | (Some(b']'), false) => {
-                    stack >>= 1;
-                    depth -= 1;
-                    i += 1;
-                }
-                _ => return None,
-            }
-        }
-    }
-}
+#[cfg(test)]
+pub(crate) use super::compact::compact_end;
+pub(crate) use super::compact::{COMPACT_DEPTH, compact_whole};
 
 /// Validates that `b` is exactly one JSON value, optionally surrounded by trailing whitespace.
 /// Leading whitespace is rejected (see the packet docs). Returns the end of the value.
@@ -527,7 +444,7 @@ pub(crate) fn parse_index(b: &[u8]) -> Option<usize> {
 }
 
 #[inline]
-fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
+pub(crate) fn literal(b: &[u8], i: usize, lit: &[u8]) -> Result<usize, ScanError> {
     if b.len() >= i + lit.len() && &b[i..i + lit.len()] == lit {
         Ok(i + lit.len())
     } else {

@@ -23,6 +23,7 @@
 //!
 //! [RFC 8259]: https://www.rfc-editor.org/rfc/rfc8259
 
+mod compact;
 mod error;
 pub(crate) mod fast;
 mod read;

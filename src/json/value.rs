@@ -22,7 +22,7 @@ pub fn validate_with_depth(input: &str, max_depth: usize) -> Result<(), JsonErro
     // tight pass. It accepts only what the tokenizer below accepts at a depth of at least
     // `COMPACT_DEPTH`; anything else, valid or not, is decided (and any error located) below.
     if max_depth >= super::fast::COMPACT_DEPTH as usize
-        && super::fast::compact_end(input.as_bytes(), 0) == Some(input.len())
+        && super::fast::compact_whole(input.as_bytes())
     {
         return Ok(());
     }

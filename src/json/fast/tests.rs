@@ -162,6 +162,21 @@ pub(crate) mod prop_tests {
         })
     }
 
+    /// Texts of 0 to ~400 bytes, mostly without backslashes (the case the classification pass
+    /// of `compact_whole` takes): arrays of valid values and of mutated ones with their
+    /// backslashes removed (which may leave them valid, or break a string), and junk.
+    fn plain_text() -> impl Strategy<Value = String> {
+        let item = prop_oneof![
+            compact_value(),
+            compact_value().prop_map(|v| v.replace('\\', "")),
+            mutated().prop_map(|v| v.replace('\\', "")),
+        ];
+        prop_oneof![
+            4 => prop::collection::vec(item, 1..10).prop_map(|v| format!("[{}]", v.join(","))),
+            1 => junk(),
+        ]
+    }
+
     pub(crate) fn text() -> impl Strategy<Value = String> {
         prop_oneof![junk(), compact_value(), mutated()]
     }
@@ -273,6 +288,20 @@ pub(crate) mod prop_tests {
         }
 
         #[test]
+        fn compact_whole_agrees_with_compact_end(s in prop_oneof![text(), plain_text()]) {
+            let b = s.as_bytes();
+            prop_assert_eq!(compact_whole(b), compact_end(b, 0) == Some(b.len()), "{:?}", s);
+        }
+
+        #[test]
+        fn compact_whole_accepts_every_compact_value(
+            v in prop::collection::vec(compact_value(), 0..12),
+        ) {
+            let s = format!("[{}]", v.join(","));
+            prop_assert!(compact_whole(s.as_bytes()), "{:?}", s);
+        }
+
+        #[test]
         fn flat_object_matches_the_reference(s in text()) {
             let s = format!("{{{s}");
             let b = s.as_bytes();
@@ -337,6 +366,42 @@ pub(crate) mod prop_tests {
                 s.value(0).map(|end| (end, s.info.placeholders))
             };
             prop_assert_eq!(run(true), run(false));
+        }
+    }
+
+    #[test]
+    fn compact_whole_cases() {
+        // Accepted: escape-free text of 16 to 256 bytes (the quote-bit path), with escapes, and
+        // outside those sizes (the per-string scan).
+        let arg = r#"{"msg":"hello world, this is a chat message of about 100 bytes","ts":1732550000,"user":"ann"}"#;
+        let long = format!("[{}]", [arg; 3].join(","));
+        let yes = [
+            arg,
+            long.as_str(),
+            r#"["a","b"]"#,
+            r#"{"k":"with \" escape and more text"}"#,
+            r#"["","","","","","","",""]"#,
+            r#"[1,true,false,null,-0.5e+3,{}]"#,
+        ];
+        for t in yes {
+            assert!(compact_whole(t.as_bytes()), "{t}");
+            assert_eq!(compact_end(t.as_bytes(), 0), Some(t.len()), "{t}");
+        }
+        // Refused: a quote out of place, a control byte, whitespace, an unclosed string, a
+        // trailing byte, a quote inside a number.
+        let no = [
+            r#"{"msg":"hello world""}"#,
+            r#"{"msg":"hello"world"}"#,
+            "{\"msg\":\"hello\tworld, tab\"}",
+            r#"{"msg": "hello world, spaced"}"#,
+            r#"{"msg":"hello world, unclosed}"#,
+            r#"{"msg":"hello world, trailing"}x"#,
+            r#"{"msg":"hello world","n":1"2"}"#,
+            r#"["aaaaaaaaaaaaaaaaaaaa"x]"#,
+        ];
+        for t in no {
+            assert!(!compact_whole(t.as_bytes()), "{t}");
+            assert_ne!(compact_end(t.as_bytes(), 0), Some(t.len()), "{t}");
         }
     }
 

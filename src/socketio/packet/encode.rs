@@ -137,7 +137,7 @@ fn write_value<'a>(
             // Fast path: compact JSON (what serializers write), validated in one tight pass
             // and copied as is. Anything else (whitespace, deep nesting, an error) goes through
             // the general scanner, which decides.
-            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+            if json::compact_whole(j.as_bytes()) {
                 out.push_str(j);
                 return Ok(());
             }
@@ -382,26 +382,25 @@ fn encode_array<'a>(
     args: &[Value<'a>],
 ) -> Result<PacketType, SocketIoError> {
     check_nsp(nsp)?;
+    // One pass over the arguments: the binary nodes (which decide the type) and one reserve
+    // for the common case (raw JSON and string arguments).
     let mut bins = 0;
+    let mut guess = 24 + nsp.len() + name.map_or(0, |n| n.len() + 2);
     for a in args {
-        if !matches!(a, Value::Json(_) | Value::JsonUnchecked(_) | Value::Str(_)) {
-            bins += count_binary(a, 1)?;
-        }
+        guess += match a {
+            Value::Json(j) | Value::JsonUnchecked(j) => j.len() + 1,
+            Value::Str(s) => s.len() + 3,
+            _ => {
+                bins += count_binary(a, 1)?;
+                16
+            }
+        };
     }
     let kind = match (bins, base) {
         (0, k) => k,
         (_, PacketType::Event) => PacketType::BinaryEvent,
         _ => PacketType::BinaryAck,
     };
-    // One reserve for the common case (raw JSON and string arguments).
-    let mut guess = 24 + nsp.len() + name.map_or(0, |n| n.len() + 2);
-    for a in args {
-        guess += match a {
-            Value::Json(j) | Value::JsonUnchecked(j) => j.len() + 1,
-            Value::Str(s) => s.len() + 3,
-            _ => 16,
-        };
-    }
     out.reserve(guess);
     let mark = out.len();
     let att_mark = atts.len();
@@ -427,7 +426,7 @@ fn encode_array<'a>(
         first = false;
         // Raw compact JSON (the common argument) inline, without the call into `write_value`.
         if let Value::Json(j) = *a {
-            if json::compact_end(j.as_bytes(), 0) == Some(j.len()) {
+            if json::compact_whole(j.as_bytes()) {
                 out.push_str(j);
                 continue;
             }
