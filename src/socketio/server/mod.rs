@@ -397,7 +397,7 @@ impl<A: App> Server<A> {
 
     /// The next bytes to write (see [`Transmit`]).
     ///
-    /// A broadcast is handed over a few recipients at a time ([`fanout`]'s `RUN`): the next
+    /// A broadcast is handed over a few recipients at a time (64): the next
     /// ones' bytes are made only when the ones before are taken, so a host that writes every
     /// transmit as it gets it has the first recipients' on the wire while the rest are still
     /// queued (and never holds a copy per recipient at once). Drain it after every input, as
