@@ -62,7 +62,7 @@ pub mod open;
 pub mod packet;
 pub mod payload;
 pub mod server;
-mod sid_map;
+pub(crate) mod sid_map;
 
 pub use endpoint::Endpoint;
 pub use http::ErrorCode;

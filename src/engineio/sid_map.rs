@@ -19,13 +19,13 @@ pub(crate) const INLINE: usize = 32;
 /// a total order (it differs from `str`'s only for sids containing NUL, and no order outside
 /// the map depends on it).
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Key {
+pub(crate) struct Key {
     bytes: [u8; INLINE],
     len: u8,
 }
 
 impl Key {
-    fn new(sid: &str) -> Option<Key> {
+    pub(crate) fn new(sid: &str) -> Option<Key> {
         let b = sid.as_bytes();
         if b.len() > INLINE {
             return None;
@@ -38,7 +38,7 @@ impl Key {
         })
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Built from a `&str` and never changed: always valid.
         core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }

@@ -10,36 +10,23 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::engineio::sid_map::Key;
 use crate::hub::SessionId;
 
-/// Longest sid kept in the slot itself.
-const INLINE: usize = 32;
-
-/// A sid, in the slot when it fits.
+/// A sid, in the slot when it fits (the endpoint's own inline key).
 enum Sid {
-    Inline { len: u8, bytes: [u8; INLINE] },
+    Inline(Key),
     Heap(String),
 }
 
 impl Sid {
     fn new(sid: String) -> Sid {
-        if sid.len() > INLINE {
-            return Sid::Heap(sid);
-        }
-        let mut bytes = [0; INLINE];
-        bytes[..sid.len()].copy_from_slice(sid.as_bytes());
-        Sid::Inline {
-            len: sid.len() as u8,
-            bytes,
-        }
+        Key::new(&sid).map_or(Sid::Heap(sid), Sid::Inline)
     }
 
     fn as_str(&self) -> &str {
         match self {
-            // Copied from a `str` whole: always valid.
-            Sid::Inline { len, bytes } => {
-                core::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            Sid::Inline(k) => k.as_str(),
             Sid::Heap(s) => s,
         }
     }
@@ -81,6 +68,7 @@ impl BySession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engineio::sid_map::INLINE;
     use crate::hub::{Hub, HubConfig, SessionInfo};
 
     #[test]
