@@ -111,7 +111,7 @@ pub fn write_str<W: fmt::Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
 #[cfg(feature = "alloc")]
 pub fn push_string(out: &mut alloc::string::String, s: &str) {
     out.reserve(s.len() + 2);
-    if first_special(s.as_bytes()) == s.len() {
+    if is_plain(s) {
         // Nothing to escape (event names, keys): the quotes as single bytes, not as pieces.
         out.push('"');
         out.push_str(s);
