@@ -52,8 +52,9 @@ pub(super) enum Output {
 /// Steps [`Server::poll_transmit`](super::Server::poll_transmit) takes at a time when the
 /// endpoint has nothing to send: a run of recipients made together, then written. One at a
 /// time made the host's writes alternate with this code per recipient, and a broadcast to
-/// 10,000 took 2–4 % longer end to end than making them all first (`benches/load/sio.sh`);
-/// 64 keeps the first recipient's wait to about 50 µs.
+/// 10,000 took 2–4 % longer end to end than making them all first (`load sio` against the
+/// eager binary in alternating pairs, AMD EPYC); 64 keeps the first recipient's wait to about
+/// 50 µs (0.74 µs per recipient in `benches/server_broadcast.rs`).
 pub(super) const RUN: usize = 64;
 
 /// Queue entries the look-ahead reads past one recipient's turn.
