@@ -62,6 +62,7 @@ pub mod open;
 pub mod packet;
 pub mod payload;
 pub mod server;
+pub(crate) mod id_map;
 pub(crate) mod sid_map;
 
 pub use endpoint::Endpoint;

@@ -292,7 +292,7 @@ impl Endpoint {
     /// Bytes for a connection, whatever its state.
     pub(super) fn read(&mut self, id: u64, bytes: &[u8]) {
         let cap = self.buf_cap();
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(c) = self.conns.get_mut(id) else {
             return;
         };
         if let State::Ws(w) = &mut c.state {
@@ -314,7 +314,7 @@ impl Endpoint {
     pub(super) fn process_http(&mut self, id: u64) {
         loop {
             let now = self.now;
-            let Some(c) = self.conns.get_mut(&id) else {
+            let Some(c) = self.conns.get_mut(id) else {
                 return;
             };
             match &c.state {
@@ -357,7 +357,7 @@ impl Endpoint {
                     }
                 }
             };
-            let Some(c) = self.conns.get_mut(&id) else {
+            let Some(c) = self.conns.get_mut(id) else {
                 return;
             };
             c.buf = buf;
@@ -410,7 +410,7 @@ impl Endpoint {
             return;
         }
         let deadline = self.now.saturating_add(self.cfg.request_timeout);
-        if let Some(c) = self.conns.get_mut(&id) {
+        if let Some(c) = self.conns.get_mut(id) {
             c.state = State::Http;
             c.request_deadline = deadline;
             if !c.buf.is_empty() {
@@ -468,7 +468,7 @@ impl Endpoint {
                 if let Some(side) = self.sessions.get_mut(&sid) {
                     side.held = Some(id);
                 }
-                if let Some(c) = self.conns.get_mut(&id) {
+                if let Some(c) = self.conns.get_mut(id) {
                     c.state = State::Held { sid, opts };
                 }
                 self.schedule_conn(id);
@@ -489,7 +489,7 @@ impl Endpoint {
         self.mark(&sid);
         match res {
             Ok(()) => {
-                if let Some(c) = self.conns.get_mut(&id) {
+                if let Some(c) = self.conns.get_mut(id) {
                     c.state = State::Body { sid, len, opts };
                 }
             }
@@ -499,7 +499,7 @@ impl Endpoint {
                 self.write(id, &data);
                 if len == 0 || !opts.keep_alive {
                     self.after_response(id, opts.keep_alive);
-                } else if let Some(c) = self.conns.get_mut(&id) {
+                } else if let Some(c) = self.conns.get_mut(id) {
                     // The body is at most maxPayload (checked from the head): skip it and keep
                     // the connection.
                     c.state = State::Discard {
@@ -514,7 +514,7 @@ impl Endpoint {
     /// The body of a POST has arrived: hand it to the session, answer.
     fn finish_post(&mut self, id: u64) {
         let now = self.now;
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(c) = self.conns.get_mut(id) else {
             return;
         };
         let State::Body { sid, len, opts } = mem::replace(&mut c.state, State::Http) else {
@@ -537,7 +537,7 @@ impl Endpoint {
 
     /// The answer to the GET held on `id` (from the session's output).
     pub(super) fn answer_held(&mut self, id: u64, answer: Result<Vec<u8>, Reject>) {
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(c) = self.conns.get_mut(id) else {
             return;
         };
         let State::Held { opts, .. } = mem::replace(&mut c.state, State::Http) else {
@@ -612,7 +612,7 @@ impl Endpoint {
         };
         // The 101 goes out before any frame of the session.
         self.write(id, &accept);
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(c) = self.conns.get_mut(id) else {
             return;
         };
         let mut ws = Connection::server(self.cfg.ws.permessage_deflate(pmd));
@@ -642,7 +642,7 @@ impl Endpoint {
     /// Forgets a connection, telling the session that used it.
     pub(super) fn drop_conn(&mut self, id: u64) {
         let now = self.now;
-        let Some(c) = self.conns.remove(&id) else {
+        let Some(c) = self.conns.remove(id) else {
             return;
         };
         let sid = match c.state {
@@ -678,7 +678,7 @@ impl Endpoint {
     /// A connection's deadline passed.
     pub(super) fn conn_timeout(&mut self, id: u64) {
         let now = self.now;
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(c) = self.conns.get_mut(id) else {
             return;
         };
         match &mut c.state {

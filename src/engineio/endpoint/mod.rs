@@ -112,12 +112,13 @@
 //! | [`ws`](EndpointConfig::ws) message size | 1 100 000 bytes | close 1009 |
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use super::id_map::IdMap;
 use super::http::{Cors, HttpConfig};
 use super::server::{CloseReason, Registry, ServerConfig};
 use super::{EngineIoError, Message};
@@ -335,7 +336,7 @@ pub struct Endpoint {
     entropy: Box<dyn FnMut() -> [u8; 15] + Send>,
     registry: Registry,
     sessions: crate::engineio::sid_map::SidMap<Side>,
-    conns: BTreeMap<u64, Conn>,
+    conns: IdMap<Conn>,
     timers: Timers,
     /// Sessions that may have output or events to drain.
     ready: VecDeque<String>,
@@ -347,7 +348,7 @@ pub struct Endpoint {
     /// Write pacing on ([`Endpoint::enable_write_pacing`]).
     paced: bool,
     /// With pacing: the connections with a write in flight, and what waits behind it.
-    in_flight: BTreeMap<u64, pacing::Held>,
+    in_flight: IdMap<pacing::Held>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -376,7 +377,7 @@ impl Endpoint {
             cfg,
             entropy: Box::new(entropy),
             sessions: crate::engineio::sid_map::SidMap::new(),
-            conns: BTreeMap::new(),
+            conns: IdMap::new(),
             timers: Timers::default(),
             ready: VecDeque::new(),
             http_ready: VecDeque::new(),
@@ -384,7 +385,7 @@ impl Endpoint {
             events: VecDeque::new(),
             now: Duration::ZERO,
             paced: false,
-            in_flight: BTreeMap::new(),
+            in_flight: IdMap::new(),
         }
     }
 
@@ -426,7 +427,7 @@ impl Endpoint {
     /// first dropped without a transmit (its session learns of it as of an EOF).
     pub fn handle_accept(&mut self, now: Duration, conn: u64) {
         self.advance(now);
-        if self.conns.contains_key(&conn) {
+        if self.conns.contains_key(conn) {
             self.drop_conn(conn);
         }
         self.forget_held(conn);
@@ -457,7 +458,7 @@ impl Endpoint {
     /// WebSocket ends abnormally. The connection is retired with an empty closing [`Transmit`].
     pub fn handle_eof(&mut self, now: Duration, conn: u64) {
         self.advance(now);
-        if self.conns.contains_key(&conn) {
+        if self.conns.contains_key(conn) {
             self.drop_conn(conn);
             self.forget_held(conn);
             self.transmits.push_back(Transmit {
@@ -497,7 +498,7 @@ impl Endpoint {
                     self.mark(&sid);
                 }
                 Key::Conn(id) => {
-                    let Some(c) = self.conns.get_mut(&id) else {
+                    let Some(c) = self.conns.get_mut(id) else {
                         continue;
                     };
                     if c.scheduled != Some(at) {
@@ -552,7 +553,7 @@ impl Endpoint {
     /// if these allow them; uncompressed frames suit every WebSocket.
     pub fn ws_deflate(&self, sid: &str) -> Option<crate::deflate::PerMessageDeflate> {
         let id = self.ws_of(sid)?;
-        match &self.conns.get(&id)?.state {
+        match &self.conns.get(id)?.state {
             conn::State::Ws(w) => w.ws.config().deflate_params(),
             _ => None,
         }
@@ -571,7 +572,7 @@ impl Endpoint {
         let Some(id) = self.ws_of(sid) else {
             return Ok(false);
         };
-        if let Some(conn::State::Ws(w)) = self.conns.get_mut(&id).map(|c| &mut c.state) {
+        if let Some(conn::State::Ws(w)) = self.conns.get_mut(id).map(|c| &mut c.state) {
             w.ws.send_encoded(frames)
                 .map_err(|_| EngineIoError::Closed)?;
         }
@@ -587,7 +588,7 @@ impl Endpoint {
         let Some(id) = self.ws_of(sid) else {
             return false;
         };
-        let Some(c) = self.conns.get_mut(&id) else {
+        let Some(c) = self.conns.get_mut(id) else {
             return false;
         };
         let conn::State::Ws(w) = &mut c.state else {
@@ -696,7 +697,7 @@ impl Endpoint {
         let (sessions, conns) = (&self.sessions, &self.conns);
         let live = |at: Duration, key: &Key| match key {
             Key::Session(sid) => sessions.get(sid).is_some_and(|s| s.deadline == Some(at)),
-            Key::Conn(id) => conns.get(id).is_some_and(|c| c.scheduled == Some(at)),
+            Key::Conn(id) => conns.get(*id).is_some_and(|c| c.scheduled == Some(at)),
         };
         self.timers.prune_top(live);
         if self.timers.len() > 64 + 2 * (self.sessions.len() + self.conns.len()) {
@@ -706,9 +707,9 @@ impl Endpoint {
                     all.push((at, Key::Session(String::from(sid))));
                 }
             }
-            for (id, c) in &self.conns {
+            for (id, c) in self.conns.iter() {
                 if let Some(at) = c.scheduled {
-                    all.push((at, Key::Conn(*id)));
+                    all.push((at, Key::Conn(id)));
                 }
             }
             self.timers.rebuild(all);
@@ -730,7 +731,7 @@ impl Endpoint {
 
     /// Re-reads a connection's deadline and schedules it if it changed.
     fn schedule_conn(&mut self, id: u64) {
-        if let Some(c) = self.conns.get_mut(&id) {
+        if let Some(c) = self.conns.get_mut(id) {
             let at = c.deadline();
             if c.scheduled != at {
                 c.scheduled = at;

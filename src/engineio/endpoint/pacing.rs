@@ -36,7 +36,7 @@ impl Endpoint {
     /// no-op): the bytes queued since leave as the next transmit.
     pub fn handle_written(&mut self, now: Duration, conn: u64) {
         let _ = now;
-        let Some(held) = self.in_flight.remove(&conn) else {
+        let Some(held) = self.in_flight.remove(conn) else {
             return;
         };
         if held.data.is_empty() && !held.close {
@@ -58,7 +58,7 @@ impl Endpoint {
         if !self.paced {
             return false;
         }
-        let Some(held) = self.in_flight.get_mut(&conn) else {
+        let Some(held) = self.in_flight.get_mut(conn) else {
             self.in_flight.insert(conn, Held::default());
             return false;
         };
@@ -76,7 +76,7 @@ impl Endpoint {
 
     /// Queues the close of `conn` behind its in-flight write; `false` when nothing is in flight.
     pub(super) fn hold_close(&mut self, conn: u64) -> bool {
-        match self.in_flight.get_mut(&conn) {
+        match self.in_flight.get_mut(conn) {
             Some(held) if self.paced => {
                 held.close = true;
                 true
@@ -87,6 +87,6 @@ impl Endpoint {
 
     /// Forgets what was held for `conn` (it ended, or its id is reused).
     pub(super) fn forget_held(&mut self, conn: u64) {
-        self.in_flight.remove(&conn);
+        self.in_flight.remove(conn);
     }
 }

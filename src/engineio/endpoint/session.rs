@@ -139,7 +139,7 @@ impl Endpoint {
     }
 
     fn ws_mut(&mut self, id: u64) -> Option<&mut super::conn::WsConn> {
-        match &mut self.conns.get_mut(&id)?.state {
+        match &mut self.conns.get_mut(id)?.state {
             State::Ws(w) => Some(w),
             _ => None,
         }
