@@ -96,7 +96,11 @@ impl<V> IdMap<V> {
             return Some(core::mem::replace(&mut self.entries[at].1, value));
         }
         if (self.entries.len() + 1) * 2 > self.slots.len() {
-            self.reindex(((self.entries.len() + 1) * 2).next_power_of_two().max(MIN_SLOTS));
+            self.reindex(
+                ((self.entries.len() + 1) * 2)
+                    .next_power_of_two()
+                    .max(MIN_SLOTS),
+            );
         }
         self.entries.push((key, value));
         self.place(key, self.entries.len());
@@ -221,7 +225,11 @@ mod tests {
             assert_eq!(map.remove(*k), model.remove(k));
         }
         agree(&map, &model);
-        assert!(map.slots.len() <= 16, "{} slots for 3 entries", map.slots.len());
+        assert!(
+            map.slots.len() <= 16,
+            "{} slots for 3 entries",
+            map.slots.len()
+        );
     }
 
     #[test]

@@ -58,11 +58,11 @@ use core::fmt;
 pub mod client;
 pub mod endpoint;
 pub mod http;
+pub(crate) mod id_map;
 pub mod open;
 pub mod packet;
 pub mod payload;
 pub mod server;
-pub(crate) mod id_map;
 pub(crate) mod sid_map;
 
 pub use endpoint::Endpoint;

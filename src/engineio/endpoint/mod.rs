@@ -118,8 +118,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
-use super::id_map::IdMap;
 use super::http::{Cors, HttpConfig};
+use super::id_map::IdMap;
 use super::server::{CloseReason, Registry, ServerConfig};
 use super::{EngineIoError, Message};
 use crate::http::HeadConfig;
