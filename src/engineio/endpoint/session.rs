@@ -9,7 +9,7 @@ use super::{Endpoint, Event, OpenRequest, Side};
 use crate::engineio::http::{ErrorCode, Reject, Transport};
 use crate::engineio::server::{ServerEvent, Transmit as SessionTransmit};
 use crate::frame::CloseCode;
-use crate::ws::Event as WsEvent;
+use crate::ws::{Event as WsEvent, MessageKind};
 
 /// A message read from a WebSocket, owned so the connection can be released.
 enum WsIn {
@@ -183,11 +183,24 @@ impl Endpoint {
                 };
                 pos += used;
                 let mut any = false;
-                while let Some(ev) = w.ws.poll_event() {
+                loop {
+                    // A whole message is taken as the buffer it was assembled in (no copy).
+                    if let Some((kind, bytes)) = w.ws.take_message() {
+                        any = true;
+                        inputs.push(match kind {
+                            // Validated as it arrived: this cannot fail.
+                            MessageKind::Text => {
+                                WsIn::Text(String::from_utf8(bytes).unwrap_or_default())
+                            }
+                            MessageKind::Binary => WsIn::Binary(bytes),
+                        });
+                        continue;
+                    }
+                    let Some(ev) = w.ws.poll_event() else {
+                        break;
+                    };
                     any = true;
                     match ev {
-                        WsEvent::Text(t) => inputs.push(WsIn::Text(String::from(t))),
-                        WsEvent::Binary(b) => inputs.push(WsIn::Binary(b.to_vec())),
                         WsEvent::Closed { error, .. } => {
                             ended = true;
                             ws_error = error;

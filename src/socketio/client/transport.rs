@@ -17,7 +17,8 @@ use crate::frame::CloseCode;
 use crate::handshake::{self, ClientHandshake, ClientOptions as WsOptions, HandshakeError};
 use crate::http::{HeadConfig, HeadParser, Header, HttpError, Status};
 use crate::ws::{
-    Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, ProtocolError, ReceiveMode,
+    Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, MessageKind, ProtocolError,
+    ReceiveMode,
 };
 
 /// Header slots for one response head.
@@ -326,11 +327,24 @@ impl WsConn {
                 tx.extend_from_slice(t);
             }
             let mut progressed = n > 0;
-            while let Some(ev) = ws.poll_event() {
+            loop {
+                // A whole message is taken as the buffer it was assembled in (no copy).
+                if let Some((kind, bytes)) = ws.take_message() {
+                    progressed = true;
+                    out.push(match kind {
+                        // Validated as it arrived: this cannot fail.
+                        MessageKind::Text => {
+                            WsInput::Text(String::from_utf8(bytes).unwrap_or_default())
+                        }
+                        MessageKind::Binary => WsInput::Binary(bytes),
+                    });
+                    continue;
+                }
+                let Some(ev) = ws.poll_event() else {
+                    break;
+                };
                 progressed = true;
                 match ev {
-                    WsEvent::Text(t) => out.push(WsInput::Text(String::from(t))),
-                    WsEvent::Binary(b) => out.push(WsInput::Binary(b.to_vec())),
                     WsEvent::Closed { error, .. } => {
                         self.closed = true;
                         out.push(WsInput::Closed(error));

@@ -467,9 +467,10 @@ impl<A: App> Server<A> {
                     let now = self.now;
                     if let Some(s) = self.sessions.get_mut(&sid) {
                         // A packet the machine refuses closes the session (its Close event).
-                        let _ = match &message {
-                            EioMessage::Text(t) => s.machine.handle_text(now, t),
-                            EioMessage::Binary(b) => s.machine.handle_binary(now, b),
+                        // The message is handed over as it is: no copy.
+                        let _ = match message {
+                            EioMessage::Text(t) => s.machine.handle_text_owned(now, t),
+                            EioMessage::Binary(b) => s.machine.handle_binary_owned(now, b),
                         };
                         self.drive(&sid);
                     }
