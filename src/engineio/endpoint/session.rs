@@ -200,12 +200,9 @@ impl Endpoint {
                         break;
                     };
                     any = true;
-                    match ev {
-                        WsEvent::Closed { error, .. } => {
-                            ended = true;
-                            ws_error = error;
-                        }
-                        _ => {}
+                    if let WsEvent::Closed { error, .. } = ev {
+                        ended = true;
+                        ws_error = error;
                     }
                 }
                 if used == 0 && !any {

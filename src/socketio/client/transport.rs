@@ -344,12 +344,9 @@ impl WsConn {
                     break;
                 };
                 progressed = true;
-                match ev {
-                    WsEvent::Closed { error, .. } => {
-                        self.closed = true;
-                        out.push(WsInput::Closed(error));
-                    }
-                    _ => {}
+                if let WsEvent::Closed { error, .. } = ev {
+                    self.closed = true;
+                    out.push(WsInput::Closed(error));
                 }
             }
             if let Some(t) = ws.poll_transmit() {
