@@ -345,3 +345,61 @@ fn invalid_utf8_in_a_small_whole_frame_reports_the_exact_offset() {
         );
     }
 }
+
+/// The offset the connection reports for `payload`'s bad UTF-8: the first byte that no valid
+/// UTF-8 text can have there (the end when the text stops inside a code point). Naive: every
+/// prefix is checked by the standard library.
+fn first_bad_byte(payload: &[u8]) -> u64 {
+    let valid_prefix = |b: &[u8]| match std::str::from_utf8(b) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    (0..payload.len())
+        .find(|&i| !valid_prefix(&payload[..=i]))
+        .unwrap_or(payload.len()) as u64
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    /// A text message checked whole (one frame in one read: no incremental pass) and the same
+    /// message checked as it arrives (split reads, fragments, stream mode) agree with the
+    /// standard library: the same text, or the same error at the first bad byte.
+    #[test]
+    fn utf8_checked_whole_or_in_parts_agrees(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                "[a-z\u{e9}\u{3b1}\u{4e2d}\u{1f600}]{0,40}".prop_map(String::into_bytes),
+                proptest::collection::vec(any::<u8>(), 0..4),
+            ],
+            0..12,
+        ),
+        pad in 0usize..300,
+        cut in 0usize..1000,
+    ) {
+        let mut payload = vec![b'x'; pad];
+        for p in &parts {
+            payload.extend_from_slice(p);
+        }
+        let want = match String::from_utf8(payload.clone()) {
+            Ok(t) => Ev::Text(t),
+            Err(_) => Ev::Error(ProtocolError::InvalidUtf8 { offset: first_bad_byte(&payload) }),
+        };
+        let w = cf(true, OpCode::Text, &payload);
+        let cut = cut % (w.len() + 1);
+        let half = payload.len() / 2;
+        let mut fragments = cf(false, OpCode::Text, &payload[..half]);
+        fragments.extend(cf(true, OpCode::Continuation, &payload[half..]));
+        for (cfg, chunks) in [
+            (ConnectionConfig::default(), vec![&w[..]]),
+            (ConnectionConfig::default(), vec![&w[..cut], &w[cut..]]),
+            (ConnectionConfig::default(), vec![&fragments[..]]),
+            (stream_cfg(), vec![&w[..]]),
+        ] {
+            let mut s = server(cfg);
+            let t = run(&mut s, &chunks);
+            // (Streamed chunks are put back together by the support code.)
+            prop_assert_eq!(t.events.first(), Some(&want));
+        }
+    }
+}

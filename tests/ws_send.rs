@@ -5,7 +5,9 @@
 use sockwire::Role;
 use sockwire::frame::{CloseCode, DecodeConfig, Decoded, OpCode, decode_header};
 use sockwire::mask::apply_mask;
-use sockwire::ws::{Connection, ConnectionConfig, Event, MessageKind, ProtocolError, ReceiveMode};
+use sockwire::ws::{
+    Connection, ConnectionConfig, Event, Message, MessageKind, ProtocolError, ReceiveMode,
+};
 
 fn stream() -> ConnectionConfig {
     ConnectionConfig::default().receive_mode(ReceiveMode::Stream)
@@ -268,13 +270,11 @@ fn take_message_hands_out_whole_messages_and_leaves_other_events() {
             .handle_read(std::time::Duration::ZERO, &mut wire[at..])
             .unwrap();
         loop {
-            if let Some((kind, bytes)) = s.take_message() {
-                got.push(format!("{kind:?} {}", bytes.len()));
-                if kind == MessageKind::Text {
-                    let t = String::from_utf8(bytes).unwrap();
-                    assert!(t == big || t == "small", "{t}");
-                } else {
-                    assert_eq!(bytes, b"abcd");
+            if let Some(m) = s.take_message() {
+                got.push(format!("{:?} {}", m.kind(), m.as_bytes().len()));
+                match m {
+                    Message::Text(t) => assert!(t == big || t == "small", "{t}"),
+                    Message::Binary(b) => assert_eq!(b, b"abcd"),
                 }
                 // Taken: the event is gone.
                 assert!(s.take_message().is_none());

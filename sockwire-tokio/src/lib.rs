@@ -67,15 +67,9 @@ const MAX_HEAD: usize = 16 * 1024;
 /// Default of [`WebSocket::set_max_pending`] and [`WsWriter::set_max_pending`]: 64 KiB.
 pub const DEFAULT_MAX_PENDING: usize = 64 * 1024;
 
-/// A whole message received or to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Message {
-    /// A text message.
-    Text(String),
-    /// A binary message.
-    Binary(Vec<u8>),
-}
+/// A whole message received or to send: the core's own [`sockwire::ws::Message`], so a received
+/// message is the buffer the connection assembled it in, text already a `String`.
+pub use sockwire::ws::Message;
 
 /// Why [`WsWriter::try_send`] did not queue a message.
 #[derive(Debug)]

@@ -114,14 +114,8 @@ impl ReadState {
     /// and drains the other events (the connection acts on them itself).
     fn take_message<K: MaskKeySource>(&mut self, conn: &mut Connection<K>) {
         loop {
-            if let Some((kind, bytes)) = conn.take_message() {
-                self.ready = Some(match kind {
-                    // Validated by the connection as it arrived: this cannot fail.
-                    MessageKind::Text => {
-                        Message::Text(String::from_utf8(bytes).unwrap_or_default())
-                    }
-                    _ => Message::Binary(bytes),
-                });
+            if let Some(m) = conn.take_message() {
+                self.ready = Some(m);
             } else if conn.poll_event().is_none() {
                 return;
             }

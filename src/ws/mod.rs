@@ -128,5 +128,7 @@ mod connection;
 mod error;
 
 pub use config::{ConnectionConfig, ReceiveMode};
+#[cfg(feature = "alloc")]
+pub use connection::Message;
 pub use connection::{Connection, Event, MaskKeySource, MessageKind, NoMaskKeys};
 pub use error::ProtocolError;

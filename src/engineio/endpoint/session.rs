@@ -9,7 +9,7 @@ use super::{Endpoint, Event, OpenRequest, Side};
 use crate::engineio::http::{ErrorCode, Reject, Transport};
 use crate::engineio::server::{ServerEvent, Transmit as SessionTransmit};
 use crate::frame::CloseCode;
-use crate::ws::{Event as WsEvent, MessageKind};
+use crate::ws::{Event as WsEvent, Message as WsMessage};
 
 /// A message read from a WebSocket, owned so the connection can be released.
 enum WsIn {
@@ -185,14 +185,11 @@ impl Endpoint {
                 let mut any = false;
                 loop {
                     // A whole message is taken as the buffer it was assembled in (no copy).
-                    if let Some((kind, bytes)) = w.ws.take_message() {
+                    if let Some(m) = w.ws.take_message() {
                         any = true;
-                        inputs.push(match kind {
-                            // Validated as it arrived: this cannot fail.
-                            MessageKind::Text => {
-                                WsIn::Text(String::from_utf8(bytes).unwrap_or_default())
-                            }
-                            MessageKind::Binary => WsIn::Binary(bytes),
+                        inputs.push(match m {
+                            WsMessage::Text(t) => WsIn::Text(t),
+                            WsMessage::Binary(b) => WsIn::Binary(b),
                         });
                         continue;
                     }

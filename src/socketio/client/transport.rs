@@ -17,8 +17,8 @@ use crate::frame::CloseCode;
 use crate::handshake::{self, ClientHandshake, ClientOptions as WsOptions, HandshakeError};
 use crate::http::{HeadConfig, HeadParser, Header, HttpError, Status};
 use crate::ws::{
-    Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, MessageKind, ProtocolError,
-    ReceiveMode,
+    Connection, ConnectionConfig, Event as WsEvent, MaskKeySource, Message as WsMessage,
+    ProtocolError, ReceiveMode,
 };
 
 /// Header slots for one response head.
@@ -329,14 +329,11 @@ impl WsConn {
             let mut progressed = n > 0;
             loop {
                 // A whole message is taken as the buffer it was assembled in (no copy).
-                if let Some((kind, bytes)) = ws.take_message() {
+                if let Some(m) = ws.take_message() {
                     progressed = true;
-                    out.push(match kind {
-                        // Validated as it arrived: this cannot fail.
-                        MessageKind::Text => {
-                            WsInput::Text(String::from_utf8(bytes).unwrap_or_default())
-                        }
-                        MessageKind::Binary => WsInput::Binary(bytes),
+                    out.push(match m {
+                        WsMessage::Text(t) => WsInput::Text(t),
+                        WsMessage::Binary(b) => WsInput::Binary(b),
                     });
                     continue;
                 }

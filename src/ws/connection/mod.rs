@@ -6,6 +6,8 @@ use core::time::Duration;
 #[cfg(feature = "alloc")]
 use alloc::boxed::Box;
 #[cfg(feature = "alloc")]
+use alloc::string::String;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
 #[cfg(feature = "alloc")]
@@ -55,6 +57,36 @@ pub enum MessageKind {
     Text,
     /// Binary data (opcode 2).
     Binary,
+}
+
+/// A whole data message, owned: what [`Connection::take_message`] hands over. Text is valid
+/// UTF-8 (checked as it arrived); these are the only two data messages RFC 6455 defines.
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+#[cfg(feature = "alloc")]
+impl Message {
+    /// Whether it is text or binary.
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Message::Text(_) => MessageKind::Text,
+            Message::Binary(_) => MessageKind::Binary,
+        }
+    }
+
+    /// The message's bytes (a text message's UTF-8).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Message::Text(t) => t.as_bytes(),
+            Message::Binary(b) => b,
+        }
+    }
 }
 
 impl MessageKind {
@@ -398,8 +430,12 @@ pub struct Connection<K: MaskKeySource = NoMaskKeys> {
     rx: Option<RxFrame>,
     msg: Option<RxMsg>,
     utf8: Utf8Validator,
+    /// The message being assembled (binary, or text not yet checked whole).
     #[cfg(feature = "alloc")]
     msg_buf: Vec<u8>,
+    /// A complete text message, once checked whole (see `seal_text`).
+    #[cfg(feature = "alloc")]
+    msg_text: String,
     ctl_buf: CtlBuf,
     ctl_len: u8,
     pending: Pending,
@@ -483,6 +519,8 @@ impl<K: MaskKeySource> Connection<K> {
             utf8: Utf8Validator::new(),
             #[cfg(feature = "alloc")]
             msg_buf: Vec::new(),
+            #[cfg(feature = "alloc")]
+            msg_text: String::new(),
             ctl_buf: CtlBuf::new(),
             ctl_len: 0,
             pending: Pending::None,

@@ -83,13 +83,27 @@ impl<K: MaskKeySource> Connection<K> {
             Some(key) => unmask_small(payload, key),
             None => is_ascii(payload),
         };
-        if kind == MessageKind::Text && !ascii && core::str::from_utf8(payload).is_err() {
-            // Undo the unmasking and let the general path report the exact error.
-            if let Some(key) = key {
-                apply_mask(payload, key, 0);
-            }
-            return None;
-        }
+        // In `Messages` mode a text payload is checked by `from_utf8`, which gives the `&str`
+        // the message is made of (one pass); a chunk only needs the check (none when ASCII).
+        #[cfg(feature = "alloc")]
+        let messages = self.cfg.receive_mode == ReceiveMode::Messages;
+        #[cfg(not(feature = "alloc"))]
+        let messages = false;
+        let text = match kind {
+            MessageKind::Text if messages || !ascii => match core::str::from_utf8(payload) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    // Undo the unmasking and let the general path report the exact error.
+                    if let Some(key) = key {
+                        apply_mask(payload, key, 0);
+                    }
+                    return None;
+                }
+            },
+            _ => None,
+        };
+        #[cfg(not(feature = "alloc"))]
+        let _ = text;
         match self.cfg.receive_mode {
             ReceiveMode::Stream => {
                 self.pending = Pending::Chunk {
@@ -100,11 +114,20 @@ impl<K: MaskKeySource> Connection<K> {
             }
             #[cfg(feature = "alloc")]
             ReceiveMode::Messages => {
-                if self.msg_buf.capacity() > RETAIN_CAPACITY {
-                    self.msg_buf = Vec::new();
+                match text {
+                    // Checked whole just above: straight into the text buffer.
+                    Some(t) => {
+                        if self.msg_text.capacity() > RETAIN_CAPACITY {
+                            self.msg_text = String::new();
+                        }
+                        self.msg_text.clear();
+                        self.msg_text.push_str(t);
+                    }
+                    None => {
+                        fresh_msg_buf(&mut self.msg_buf, &mut self.msg_text);
+                        self.msg_buf.extend_from_slice(payload);
+                    }
                 }
-                self.msg_buf.clear();
-                self.msg_buf.extend_from_slice(payload);
                 self.pending = Pending::Message(kind);
             }
         }
@@ -278,13 +301,7 @@ impl<K: MaskKeySource> Connection<K> {
             (Some(kind), msg @ None) => {
                 self.utf8.reset();
                 #[cfg(feature = "alloc")]
-                {
-                    // Reuse the buffer, but do not keep a huge one alive after a huge message.
-                    if self.msg_buf.capacity() > RETAIN_CAPACITY {
-                        self.msg_buf = Vec::new();
-                    }
-                    self.msg_buf.clear();
-                }
+                fresh_msg_buf(&mut self.msg_buf, &mut self.msg_text);
                 msg.insert(RxMsg {
                     kind,
                     fragments: 0,
@@ -355,9 +372,9 @@ impl<K: MaskKeySource> Connection<K> {
         if !msg_done {
             return Ok(false);
         }
-        self.pending = Pending::Message(msg.kind);
+        let kind = msg.kind;
         self.msg = None;
-        Ok(true)
+        self.complete(kind)
     }
 
     /// Payload bytes of the current data message (already unmasked), at `start` in the caller's
@@ -401,8 +418,7 @@ impl<K: MaskKeySource> Connection<K> {
             ReceiveMode::Messages => {
                 self.msg_buf.extend_from_slice(chunk);
                 if msg_done {
-                    self.pending = Pending::Message(kind);
-                    Ok(true)
+                    self.complete(kind)
                 } else {
                     Ok(false)
                 }
@@ -427,6 +443,10 @@ impl<K: MaskKeySource> Connection<K> {
         let Some(msg) = self.msg.as_mut() else {
             return Ok(false);
         };
+        // A text message wholly in this chunk (its first bytes and its last) is checked once,
+        // whole, when it is complete (`complete`): no incremental pass as well. One that
+        // arrives in parts is checked as it arrives, so that bad UTF-8 fails it at once.
+        let check_now = msg.kind == MessageKind::Text && !(msg_done && msg.size == 0);
         // Room for all of it at once: no regrowth copies block by block (a buffer handed out
         // by `take_message` starts empty), and never more than the bytes actually here.
         self.msg_buf.reserve(chunk.len());
@@ -438,7 +458,7 @@ impl<K: MaskKeySource> Connection<K> {
                 apply_mask(fresh, key, phase);
                 phase = (phase + fresh.len()) & 3;
             }
-            if msg.kind == MessageKind::Text {
+            if check_now {
                 if let Err(e) = self.utf8.feed(fresh) {
                     let at = msg.size + e.offset().unwrap_or(0) as u64;
                     return Err(ProtocolError::InvalidUtf8 { offset: at });
@@ -449,11 +469,35 @@ impl<K: MaskKeySource> Connection<K> {
         if !msg_done {
             return Ok(false);
         }
-        if msg.kind == MessageKind::Text && self.utf8.finish().is_err() {
+        if check_now && self.utf8.finish().is_err() {
             return Err(ProtocolError::InvalidUtf8 { offset: msg.size });
         }
-        self.pending = Pending::Message(msg.kind);
+        let kind = msg.kind;
         self.msg = None;
+        self.complete(kind)
+    }
+
+    /// The message in `msg_buf` is complete: a text message moves to `msg_text` as a `String`.
+    /// For a text message checked as it arrived, that check cannot fail; for one that came
+    /// whole in one chunk it is the only check, and bad UTF-8 is reported at the offset the
+    /// incremental validator gives. Returns that an event was produced.
+    #[cfg(feature = "alloc")]
+    fn complete(&mut self, kind: MessageKind) -> Result<Stop, ProtocolError> {
+        if kind == MessageKind::Text {
+            match String::from_utf8(core::mem::take(&mut self.msg_buf)) {
+                Ok(text) => self.msg_text = text,
+                Err(e) => {
+                    self.msg_buf = e.into_bytes();
+                    let mut v = crate::utf8::Utf8Validator::new();
+                    let offset = match v.feed(&self.msg_buf) {
+                        Err(e) => e.offset().unwrap_or(0) as u64,
+                        Ok(()) => self.msg_buf.len() as u64,
+                    };
+                    return Err(ProtocolError::InvalidUtf8 { offset });
+                }
+            }
+        }
+        self.pending = Pending::Message(kind);
         Ok(true)
     }
 
@@ -518,4 +562,17 @@ impl<K: MaskKeySource> Connection<K> {
         self.error = Some(e.clone());
         e
     }
+}
+
+/// Empties `msg_buf` for a new message, taking back the allocation of the last text message
+/// (`msg_text`) if it has none, and not keeping a huge one alive after a huge message.
+#[cfg(feature = "alloc")]
+fn fresh_msg_buf(msg_buf: &mut Vec<u8>, msg_text: &mut String) {
+    if msg_buf.capacity() == 0 {
+        *msg_buf = core::mem::take(msg_text).into_bytes();
+    }
+    if msg_buf.capacity() > RETAIN_CAPACITY {
+        *msg_buf = Vec::new();
+    }
+    msg_buf.clear();
 }

@@ -312,16 +312,21 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     /// Takes the next event when it is a whole message ([`Event::Text`] or [`Event::Binary`],
-    /// [`ReceiveMode::Messages`]): its kind and the buffer it was assembled in, handed over
-    /// with no copy (a text message's bytes are valid UTF-8: validated as they arrived). The
-    /// next message starts a new buffer. `None`, with nothing changed, when the next event is
-    /// anything else or there is none: take it with [`poll_event`](Self::poll_event).
+    /// [`ReceiveMode::Messages`]), as the buffer it was assembled in: no copy, and a text
+    /// message is a `String` already (its UTF-8 was checked on the way in, so no caller checks it
+    /// again). The next message starts a new buffer. `None`, with nothing changed, when the
+    /// next event is anything else or there is none: take it with
+    /// [`poll_event`](Self::poll_event).
     #[cfg(feature = "alloc")]
-    pub fn take_message(&mut self) -> Option<(MessageKind, Vec<u8>)> {
+    pub fn take_message(&mut self) -> Option<Message> {
         match self.pending {
-            Pending::Message(kind) => {
+            Pending::Message(MessageKind::Text) => {
                 self.pending = Pending::None;
-                Some((kind, core::mem::take(&mut self.msg_buf)))
+                Some(Message::Text(core::mem::take(&mut self.msg_text)))
+            }
+            Pending::Message(MessageKind::Binary) => {
+                self.pending = Pending::None;
+                Some(Message::Binary(core::mem::take(&mut self.msg_buf)))
             }
             _ => None,
         }
@@ -356,10 +361,7 @@ impl<K: MaskKeySource> Connection<K> {
         match pending {
             Pending::None => None,
             #[cfg(feature = "alloc")]
-            Pending::Message(MessageKind::Text) => Some(Event::Text(
-                // Validated incrementally as it arrived.
-                core::str::from_utf8(&self.msg_buf).unwrap_or_default(),
-            )),
+            Pending::Message(MessageKind::Text) => Some(Event::Text(&self.msg_text)),
             #[cfg(feature = "alloc")]
             Pending::Message(MessageKind::Binary) => Some(Event::Binary(&self.msg_buf)),
             Pending::Chunk { kind, span, fin } => Some(Event::Chunk {
