@@ -11,12 +11,6 @@ use crate::engineio::server::{ServerEvent, Transmit as SessionTransmit};
 use crate::frame::CloseCode;
 use crate::ws::{Event as WsEvent, Message as WsMessage};
 
-/// A message read from a WebSocket, owned so the connection can be released.
-enum WsIn {
-    Text(String),
-    Binary(Vec<u8>),
-}
-
 impl Endpoint {
     /// Opens a session for a handshake on connection `conn` and reports it.
     pub(super) fn open_session(
@@ -163,7 +157,8 @@ impl Endpoint {
     /// and writes what the machine has to send.
     pub(super) fn ws_feed(&mut self, id: u64) {
         let now = self.now;
-        let mut inputs: Vec<WsIn> = Vec::new();
+        // Owned, so the connection can be released before the session takes them.
+        let mut inputs: Vec<WsMessage> = Vec::new();
         let mut ended = false;
         let mut ws_error = None;
         let sid = {
@@ -187,10 +182,7 @@ impl Endpoint {
                     // A whole message is taken as the buffer it was assembled in (no copy).
                     if let Some(m) = w.ws.take_message() {
                         any = true;
-                        inputs.push(match m {
-                            WsMessage::Text(t) => WsIn::Text(t),
-                            WsMessage::Binary(b) => WsIn::Binary(b),
-                        });
+                        inputs.push(m);
                         continue;
                     }
                     let Some(ev) = w.ws.poll_event() else {
@@ -217,8 +209,8 @@ impl Endpoint {
                 }
                 if let Some(s) = self.registry.get_mut(sid) {
                     let _ = match &input {
-                        WsIn::Text(t) => s.handle_ws_text(now, t),
-                        WsIn::Binary(b) => s.handle_ws_binary(now, b),
+                        WsMessage::Text(t) => s.handle_ws_text(now, t),
+                        WsMessage::Binary(b) => s.handle_ws_binary(now, b),
                     };
                 }
                 self.mark(sid);

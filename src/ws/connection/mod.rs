@@ -433,7 +433,8 @@ pub struct Connection<K: MaskKeySource = NoMaskKeys> {
     /// The message being assembled (binary, or text not yet checked whole).
     #[cfg(feature = "alloc")]
     msg_buf: Vec<u8>,
-    /// A complete text message, once checked whole (see `seal_text`).
+    /// A complete text message, as a `String` (made by `recv::complete`, or by the small-frame
+    /// path straight from the checked payload).
     #[cfg(feature = "alloc")]
     msg_text: String,
     ctl_buf: CtlBuf,
@@ -724,8 +725,10 @@ impl<K: MaskKeySource> Connection<K> {
     }
 }
 
-/// The reassembly buffer is kept across messages up to this capacity (larger ones are freed
-/// when the next message starts).
+/// The reassembly buffer, and the last text message's when `poll_event` only borrowed it, are
+/// each kept across messages up to this capacity (larger ones are freed when the next message
+/// starts; a text message's buffer becomes the next message's reassembly buffer when that has
+/// none).
 #[cfg(feature = "alloc")]
 const RETAIN_CAPACITY: usize = 1 << 20;
 
