@@ -471,6 +471,11 @@ impl ServerSession {
     /// The next deadline, if any.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Duration> {
+        if self.state != State::Open {
+            // `handle_timeout` acts on nothing else once the session is not open: reporting a
+            // ping, pong, upgrade or noop deadline then would leave the host's timer due forever.
+            return self.close_deadline;
+        }
         [
             self.next_ping,
             self.pong_deadline,
